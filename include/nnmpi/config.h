@@ -1,0 +1,72 @@
+/* config: the run's settings from an INI file plus command-line overrides.
+ *
+ * Every key lives in one table (config.c) with its section, type, default,
+ * limits and a line of help, so parsing, `--set`, validation, the resolved
+ * text stored in checkpoints and `nnmpi train --help` can never disagree.
+ * Unknown sections or keys and bad values are errors naming file and line. */
+#ifndef NNMPI_CONFIG_H
+#define NNMPI_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nnmpi/net.h"
+
+#define CONFIG_PATH_MAX 1024
+
+typedef enum { TRAIN_MODE_SYNC = 0, TRAIN_MODE_LOCAL = 1 } train_mode_t;
+typedef enum { LR_CONSTANT = 0, LR_LINEAR = 1, LR_COSINE = 2 } lr_schedule_t;
+
+typedef struct {
+    /* [data] */
+    char data_file[CONFIG_PATH_MAX];
+    /* [net] */
+    int hidden;
+    net_rule_t rule;
+    /* [train] */
+    train_mode_t mode;
+    double lr;
+    lr_schedule_t lr_schedule;
+    double lr_end;           /* final lr of the linear/cosine schedules */
+    int epochs;
+    int batch;               /* global batch (sync mode) */
+    int sync_every;          /* samples per rank between averages (local) */
+    uint64_t seed;
+    int shuffle;
+    int threads;             /* BLAS threads per rank */
+    /* [output] */
+    char dir[CONFIG_PATH_MAX];
+    int log_every;           /* progress line every N steps (0: per epoch only) */
+    /* where it came from, for messages */
+    char source[CONFIG_PATH_MAX];
+} config_t;
+
+void config_defaults(config_t *cfg);
+
+/* Reads an INI file over the current values. */
+int config_load_file(config_t *cfg, const char *path);
+
+/* Applies one "section.key=value" override; origin names it in messages
+ * (e.g. "--set"). */
+int config_set(config_t *cfg, const char *assignment, const char *origin);
+
+/* Applies INI text (as stored in a checkpoint); origin names it. */
+int config_load_text(config_t *cfg, const char *text, const char *origin);
+
+/* Checks the values together (e.g. a data file is given). */
+int config_validate(const config_t *cfg);
+
+/* The resolved configuration as INI text (malloc'd), every key present. */
+char *config_to_text(const config_t *cfg);
+
+/* Writes every section and key with type, default and help, for --help. */
+void config_print_help(FILE *out);
+
+const char *config_rule_name(net_rule_t rule);
+const char *config_mode_name(train_mode_t mode);
+
+/* The learning rate at a point of the run: progress in [0, 1] is the
+ * fraction of all training steps done. */
+double config_lr_at(const config_t *cfg, double progress);
+
+#endif

@@ -1,0 +1,58 @@
+/* dataset: the HDF5 training file written by `nnmpi prepare` and read by
+ * `nnmpi train` and `nnmpi eval`.
+ *
+ * Layout (format "nnmpi-dataset", version 1):
+ *   /train/images  uint8 [N, 28, 28] chunked    /train/labels uint8 [N]
+ *   /train/origin  int32 [N] index of the source image in the original set
+ *   /train/angle   float32 [N] rotation applied, degrees (0 = original)
+ *   /test/images   uint8 [M, 28, 28]            /test/labels  uint8 [M]
+ *   root attributes: format, format_version, source, source_sha256,
+ *   augmentation, shuffle_seed, created_by.
+ * The training rows are stored pre-shuffled, so any lane or contiguous range
+ * is a fair sample of the whole. */
+#ifndef NNMPI_DATASET_H
+#define NNMPI_DATASET_H
+
+#include <stdint.h>
+
+#include "nnmpi/imageset.h"
+#include "nnmpi/shard.h"
+
+#define DATASET_FORMAT "nnmpi-dataset"
+#define DATASET_VERSION 1
+
+/* What prepare writes. */
+typedef struct {
+    const imageset_t *train;   /* N training images with labels */
+    const int32_t *origin;     /* [N] */
+    const float *angle;        /* [N] */
+    const imageset_t *test;    /* M test images with labels */
+    const char *source;        /* e.g. "mnist-idx:data/mnist" */
+    const char *source_sha256; /* "name=hex;name=hex..." */
+    const char *augmentation;  /* e.g. "rotations=-10,10" */
+    uint64_t shuffle_seed;
+} dataset_contents_t;
+
+/* What a file says about itself (no pixel data). */
+typedef struct {
+    int64_t version;
+    int64_t n_train, n_test;
+    int height, width;
+    char *source, *source_sha256, *augmentation;  /* malloc'd, may be NULL */
+    int64_t shuffle_seed;
+} dataset_info_t;
+
+/* Writes the file atomically (temporary name, then rename). */
+int dataset_write(const char *path, const dataset_contents_t *contents);
+
+/* Reads and checks the header and shapes of a dataset file. */
+int dataset_info(const char *path, dataset_info_t *info);
+void dataset_info_free(dataset_info_t *info);
+
+/* Reads this rank's rows of /train (the shard's hyperslab) into set. */
+int dataset_read_shard(const char *path, const shard_t *shard, imageset_t *set);
+
+/* Reads a whole split ("train" or "test") into set. */
+int dataset_read_split(const char *path, const char *split, imageset_t *set);
+
+#endif

@@ -1,0 +1,44 @@
+/* h5util: small HDF5 helpers shared by the dataset and checkpoint files:
+ * typed attributes, whole-dataset reads with shape checks, and opening files
+ * so that HDF5's own error stack never reaches the user (we print one line). */
+#ifndef NNMPI_H5UTIL_H
+#define NNMPI_H5UTIL_H
+
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Turns off HDF5's automatic error printing (call once at start). */
+void h5_quiet(void);
+
+/* Opens an existing file read-only, without file locking (cluster file
+ * systems often lack it, and our writers replace files atomically). Refuses
+ * a missing file or one that is not HDF5 with a clear message; -1 on error. */
+hid_t h5_open_read(const char *path);
+
+/* Creates (truncates) a file for writing; -1 on error. */
+hid_t h5_create(const char *path);
+
+int h5_attr_write_str(hid_t loc, const char *name, const char *value);
+int h5_attr_write_i64(hid_t loc, const char *name, int64_t value);
+int h5_attr_write_f64(hid_t loc, const char *name, double value);
+
+/* Reads a string attribute into a malloc'd string (*out); -1 if absent. */
+int h5_attr_read_str(hid_t loc, const char *name, char **out);
+int h5_attr_read_i64(hid_t loc, const char *name, int64_t *value);
+int h5_attr_read_f64(hid_t loc, const char *name, double *value);
+
+/* 1 if loc has an attribute / a link called name, 0 if not. */
+int h5_has_attr(hid_t loc, const char *name);
+int h5_has_link(hid_t loc, const char *name);
+
+/* Shape of dataset `name` under loc: writes up to max dims, returns the rank
+ * or -1 (message names the dataset). */
+int h5_dataset_shape(hid_t loc, const char *name, hsize_t *dims, int max);
+
+/* Checks that the format attribute of file is `format` and its version is
+ * at most max_version; the message names path and what was found. */
+int h5_check_format(hid_t file, const char *path, const char *format,
+                    int64_t max_version, int64_t *version);
+
+#endif

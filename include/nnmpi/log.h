@@ -1,0 +1,24 @@
+/* log: the single place nnmpi's programs talk to the user.
+ *
+ * Progress and results go through log_info, which prints on rank 0 only, so
+ * an MPI job prints each line once. Warnings and errors print on whichever
+ * rank has them, naming the rank when the job has more than one. */
+#ifndef NNMPI_LOG_H
+#define NNMPI_LOG_H
+
+/* Tells the logger who we are; before this every process counts as rank 0. */
+void log_set_rank(int rank, int size);
+
+/* Rank 0 only, to stdout, flushed at once (progress must show under mpirun). */
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Any rank, to stderr: "nnmpi: warning: [rank R: ]..." */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Any rank, to stderr: "nnmpi: error: [rank R: ]..." */
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Whether this process is rank 0. */
+int log_is_root(void);
+
+#endif

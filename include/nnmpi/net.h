@@ -1,0 +1,101 @@
+/* net: the book's three-layer sigmoid network (inputs, one hidden layer,
+ * outputs, no biases) with ONE contiguous parameter buffer.
+ *
+ * params = [ w_ih | w_ho ]: w_ih is [hidden, inputs] and w_ho [outputs,
+ * hidden], both row-major, as the book's numpy arrays. Any buffer with this
+ * layout (an update, a sum over ranks) can be viewed the same way, so one
+ * MPI_Allreduce covers the whole model.
+ *
+ * Conventions (kept so the book's numbers compare): inputs are
+ * pixel/255*0.99+0.01, targets 0.01 with 0.99 at the label, output error
+ * e_o = t - o. Rule "book" passes e_h = w_ho^T e_o back to the hidden layer
+ * (without the output sigmoid's derivative, as the book does); rule
+ * "gradient" passes w_ho^T (e_o*o*(1-o)), the exact gradient of the loss
+ * 0.5*sum((t-o)^2). Updates are lr * (mean over the batch). */
+#ifndef NNMPI_NET_H
+#define NNMPI_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnmpi/rng.h"
+
+#define NET_TARGET_LOW 0.01f
+#define NET_TARGET_HIGH 0.99f
+
+typedef enum { NET_RULE_BOOK = 0, NET_RULE_GRADIENT = 1 } net_rule_t;
+
+typedef struct {
+    int n_in, n_hidden, n_out;
+    size_t n_params;   /* n_hidden*n_in + n_out*n_hidden */
+    float *params;     /* [n_params], owned */
+    float *w_ih;       /* view: [n_hidden, n_in] */
+    float *w_ho;       /* view: [n_out, n_hidden] */
+} net_t;
+
+/* Scratch space for a batch of up to `capacity` samples; one per net user,
+ * allocated once so the training loop never allocates. */
+typedef struct {
+    int capacity;
+    float *x;     /* [capacity, n_in]  inputs */
+    float *h;     /* [capacity, n_hidden] hidden outputs */
+    float *o;     /* [capacity, n_out] final outputs */
+    float *d_o;   /* [capacity, n_out] output deltas e_o*o*(1-o) */
+    float *e_h;   /* [capacity, n_hidden] hidden errors, then deltas */
+} net_work_t;
+
+/* Per-batch figures returned by the training functions. */
+typedef struct {
+    double loss_sum;   /* sum over samples of 0.5*sum_k (t_k - o_k)^2 */
+    int64_t correct;   /* samples whose largest output was the label */
+    int64_t count;     /* samples seen */
+} net_stats_t;
+
+size_t net_param_count(int n_in, int n_hidden, int n_out);
+
+/* Allocates a net of the given sizes with zero weights; 0 or -1. */
+int net_init(net_t *net, int n_in, int n_hidden, int n_out);
+
+/* Frees the buffer; safe on a zeroed struct. */
+void net_free(net_t *net);
+
+/* The book's initialisation: w_ih ~ N(0, n_in^-1/2), w_ho ~ N(0, n_hidden^-1/2). */
+void net_init_weights(net_t *net, rng_t *rng);
+
+int net_work_init(net_work_t *work, const net_t *net, int capacity);
+void net_work_free(net_work_t *work);
+
+/* x[i] = pixels[i]/255*0.99 + 0.01 for n values. */
+void net_scale_input(const uint8_t *pixels, float *x, size_t n);
+
+/* Forward pass of B <= capacity samples from work->x into work->h, work->o. */
+void net_forward(const net_t *net, net_work_t *work, int B);
+
+/* Forward and backward for the B samples in work->x with the given labels:
+ * adds into delta (layout of params) the SUM over the batch of the per-sample
+ * updates WITHOUT the learning rate, i.e. e.g. d_w_ho += (e_o*o*(1-o)) h^T.
+ * The weights are not changed; stats (may be NULL) accumulate loss/accuracy
+ * measured before the update. */
+void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels,
+                     int B, net_rule_t rule, float *delta, net_stats_t *stats);
+
+/* params += scale * delta (the caller passes scale = lr / batch). */
+void net_apply_delta(net_t *net, const float *delta, float scale);
+
+/* The book's train(): one sample (x = work->x row 0), weights updated in
+ * place with learning rate lr. stats may be NULL. */
+void net_train_sample(net_t *net, net_work_t *work, int label, float lr,
+                      net_rule_t rule, net_stats_t *stats);
+
+/* Index of the largest of n outputs (the first on ties). */
+int net_argmax(const float *o, int n);
+
+/* The book's back-query: from a target output vector [n_out] back to an
+ * input image [n_in] with values in 0.01..0.99 (logit, w^T, rescale per
+ * layer). Returns 0, or -1 if a target is outside (0, 1). */
+int net_backquery(const net_t *net, const float *target, float *image);
+
+/* 1 if every parameter is finite. */
+int net_is_finite(const net_t *net);
+
+#endif

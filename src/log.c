@@ -1,0 +1,58 @@
+#include "nnmpi/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static int my_rank = 0;
+static int world_size = 1;
+
+void log_set_rank(int rank, int size)
+{
+    my_rank = rank;
+    world_size = size;
+}
+
+int log_is_root(void)
+{
+    return my_rank == 0;
+}
+
+void log_info(const char *fmt, ...)
+{
+    if (my_rank != 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+/* One fprintf per line so lines from different ranks do not interleave. */
+static void log_to_stderr(const char *kind, const char *fmt, va_list ap)
+{
+    char text[2048];
+    vsnprintf(text, sizeof text, fmt, ap);
+    if (world_size > 1)
+        fprintf(stderr, "nnmpi: %s: rank %d: %s\n", kind, my_rank, text);
+    else
+        fprintf(stderr, "nnmpi: %s: %s\n", kind, text);
+    fflush(stderr);
+}
+
+void log_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_to_stderr("warning", fmt, ap);
+    va_end(ap);
+}
+
+void log_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_to_stderr("error", fmt, ap);
+    va_end(ap);
+}
