@@ -6,7 +6,7 @@
 
 /* One message per process is enough: the first failure ends the operation
  * and is reported before anything else runs. */
-static char message[2048];
+static char message[4096];
 
 int error_set(const char *fmt, ...)
 {
@@ -26,7 +26,10 @@ int error_prefix(const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, message, sizeof old);
-    snprintf(message, sizeof message, "%s: %s", prefix, old);
+    size_t used = (size_t)snprintf(message, sizeof message, "%s: ", prefix);
+    if (used < sizeof message)
+        snprintf(message + used, sizeof message - used, "%.*s", (int)(sizeof message - used - 1),
+                 old);
     return -1;
 }
 

@@ -71,11 +71,11 @@ void net_scale_input(const uint8_t *pixels, float *x, size_t n);
 /* Forward pass of B <= capacity samples from work->x into work->h, work->o. */
 void net_forward(const net_t *net, net_work_t *work, int B);
 
-/* Forward and backward for the B samples in work->x with the given labels:
- * adds into delta (layout of params) the SUM over the batch of the per-sample
- * updates WITHOUT the learning rate, i.e. e.g. d_w_ho += (e_o*o*(1-o)) h^T.
- * The weights are not changed; stats (may be NULL) accumulate loss/accuracy
- * measured before the update. */
+/* Forward and backward for the B >= 1 samples in work->x with the given
+ * labels: writes into delta (layout of params, overwritten) the SUM over the
+ * batch of the per-sample updates WITHOUT the learning rate, e.g.
+ * delta_w_ho = sum_b (e_o*o*(1-o)) h^T. The weights are not changed; stats
+ * (may be NULL) accumulate loss and accuracy measured before the update. */
 void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels,
                      int B, net_rule_t rule, float *delta, net_stats_t *stats);
 

@@ -1,0 +1,25 @@
+/* fsutil: files that are replaced atomically, and directories.
+ *
+ * Writers create "<path>.tmp.<pid>" next to the final name, write and close
+ * it, then fs_commit() fsyncs it, renames it over the final name and fsyncs
+ * the directory: a reader (or a crash at any moment) sees either the old
+ * complete file or the new complete file, never a partial one. */
+#ifndef NNMPI_FSUTIL_H
+#define NNMPI_FSUTIL_H
+
+#include <stddef.h>
+
+/* The temporary name for path ("<path>.tmp.<pid>"); 0 or -1 if too long. */
+int fs_tmp_name(const char *path, char *tmp, size_t size);
+
+/* fsync tmp, rename it to path, fsync path's directory. On failure tmp is
+ * removed and the old path is left as it was. */
+int fs_commit(const char *tmp, const char *path);
+
+/* mkdir -p; 0 or -1 with a message naming the directory. */
+int fs_mkdir_p(const char *dir);
+
+/* Writes a whole text file atomically. */
+int fs_write_text(const char *path, const char *text);
+
+#endif

@@ -1,0 +1,247 @@
+#include "nnmpi/checkpoint.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nnmpi/config.h"
+#include "nnmpi/error.h"
+#include "nnmpi/fsutil.h"
+#include "nnmpi/h5util.h"
+#include "nnmpi/sha256.h"
+
+/* The compound type of the /metrics table, in memory layout. */
+static hid_t metrics_type(void)
+{
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(metrics_row_t));
+    H5Tinsert(t, "epoch", offsetof(metrics_row_t, epoch), H5T_NATIVE_INT);
+    H5Tinsert(t, "train_loss", offsetof(metrics_row_t, train_loss), H5T_NATIVE_DOUBLE);
+    H5Tinsert(t, "train_accuracy", offsetof(metrics_row_t, train_accuracy), H5T_NATIVE_DOUBLE);
+    H5Tinsert(t, "test_accuracy", offsetof(metrics_row_t, test_accuracy), H5T_NATIVE_DOUBLE);
+    H5Tinsert(t, "lr", offsetof(metrics_row_t, lr), H5T_NATIVE_DOUBLE);
+    H5Tinsert(t, "samples_per_s", offsetof(metrics_row_t, samples_per_s), H5T_NATIVE_DOUBLE);
+    H5Tinsert(t, "wall_s", offsetof(metrics_row_t, wall_s), H5T_NATIVE_DOUBLE);
+    H5Tinsert(t, "ranks", offsetof(metrics_row_t, ranks), H5T_NATIVE_INT);
+    return t;
+}
+
+static void weights_sha256(const net_t *net, char hex[65])
+{
+    sha256_buffer_hex(net->params, net->n_params * sizeof(float), hex);
+}
+
+static int write_matrix(hid_t g, const char *name, const float *data, hsize_t rows, hsize_t cols)
+{
+    hsize_t dims[2] = {rows, cols};
+    hid_t space = H5Screate_simple(2, dims, NULL);
+    hid_t ds = H5Dcreate2(g, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = ds >= 0 && H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Sclose(space);
+    return rc ? 0 : error_set("cannot write /net/%s (disk full?)", name);
+}
+
+static int write_contents(hid_t f, const net_t *net, const ckpt_meta_t *meta)
+{
+    char hex[65];
+    weights_sha256(net, hex);
+    int rc = h5_attr_write_str(f, "format", CKPT_FORMAT);
+    rc = rc ? rc : h5_attr_write_i64(f, "format_version", CKPT_VERSION);
+    rc = rc ? rc : h5_attr_write_str(f, "weights_sha256", hex);
+    rc = rc ? rc : h5_attr_write_str(f, "created_by", "nnmpi 0.1.0");
+    if (rc)
+        return rc;
+
+    hid_t g = H5Gcreate2(f, "net", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return error_set("cannot create group /net");
+    rc = write_matrix(g, "w_ih", net->w_ih, (hsize_t)net->n_hidden, (hsize_t)net->n_in);
+    rc = rc ? rc : write_matrix(g, "w_ho", net->w_ho, (hsize_t)net->n_out, (hsize_t)net->n_hidden);
+    rc = rc ? rc : h5_attr_write_i64(g, "n_in", net->n_in);
+    rc = rc ? rc : h5_attr_write_i64(g, "n_hidden", net->n_hidden);
+    rc = rc ? rc : h5_attr_write_i64(g, "n_out", net->n_out);
+    rc = rc ? rc : h5_attr_write_str(g, "activation", "sigmoid");
+    rc = rc ? rc : h5_attr_write_str(g, "rule", config_rule_name(meta->rule));
+    H5Gclose(g);
+    if (rc)
+        return rc;
+
+    g = H5Gcreate2(f, "train", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return error_set("cannot create group /train");
+    rc = h5_attr_write_i64(g, "epoch", meta->epoch);
+    rc = rc ? rc : h5_attr_write_i64(g, "step", meta->step);
+    rc = rc ? rc : h5_attr_write_i64(g, "seed", (int64_t)meta->seed);
+    rc = rc ? rc : h5_attr_write_i64(g, "world_size", meta->world_size);
+    rc = rc ? rc : h5_attr_write_str(g, "config", meta->config_text ? meta->config_text : "");
+    H5Gclose(g);
+    if (rc)
+        return rc;
+
+    hsize_t n = (hsize_t)meta->metrics.count;
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t type = metrics_type();
+    hid_t ds = H5Dcreate2(f, "metrics", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    rc = ds >= 0 && (n == 0 || H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                        meta->metrics.rows) >= 0) ? 0 : -1;
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Tclose(type);
+    H5Sclose(space);
+    return rc ? error_set("cannot write /metrics") : 0;
+}
+
+int ckpt_write(const char *path, const net_t *net, const ckpt_meta_t *meta)
+{
+    char tmp[4096];
+    if (fs_tmp_name(path, tmp, sizeof tmp) < 0)
+        return -1;
+    hid_t f = h5_create(tmp);
+    if (f < 0)
+        return error_prefix("checkpoint %s", path);
+    int rc = write_contents(f, net, meta);
+    if (H5Fclose(f) < 0 && !rc)
+        rc = error_set("cannot close the file (disk full?)");
+    if (rc) {
+        unlink(tmp);
+        return error_prefix("checkpoint %s", path);
+    }
+    return fs_commit(tmp, path);
+}
+
+static int read_matrix(hid_t f, const char *path, const char *name, float *data, hsize_t rows,
+                       hsize_t cols)
+{
+    hsize_t dims[2];
+    if (h5_dataset_shape(f, name, dims, 2) != 2 || dims[0] != rows || dims[1] != cols)
+        return error_set("%s: %s should be a [%llu, %llu] matrix", path, name,
+                         (unsigned long long)rows, (unsigned long long)cols);
+    hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t t = ds >= 0 ? H5Dget_type(ds) : -1;
+    int ok = t >= 0 && H5Tget_class(t) == H5T_FLOAT &&
+             H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
+    if (t >= 0)
+        H5Tclose(t);
+    if (ds >= 0)
+        H5Dclose(ds);
+    return ok ? 0 : error_set("%s: cannot read %s (damaged or truncated file?)", path, name);
+}
+
+static int read_metrics(hid_t f, const char *path, metrics_t *m)
+{
+    hsize_t n;
+    if (!h5_has_link(f, "metrics"))
+        return 0;
+    if (h5_dataset_shape(f, "metrics", &n, 1) != 1 || n > 1000000)
+        return error_set("%s: /metrics has an unexpected shape", path);
+    if (n == 0)
+        return 0;
+    m->rows = calloc((size_t)n, sizeof *m->rows);
+    if (!m->rows)
+        return error_set("%s: out of memory for /metrics", path);
+    m->count = m->capacity = (int)n;
+    hid_t type = metrics_type();
+    hid_t ds = H5Dopen2(f, "metrics", H5P_DEFAULT);
+    int ok = ds >= 0 && H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, m->rows) >= 0;
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Tclose(type);
+    return ok ? 0 : error_set("%s: cannot read /metrics", path);
+}
+
+static int read_i64_in(hid_t g, const char *path, const char *group, const char *name,
+                       int64_t lo, int64_t hi, int64_t *value)
+{
+    if (h5_attr_read_i64(g, name, value) < 0)
+        return error_prefix("%s: /%s", path, group);
+    if (*value < lo || *value > hi)
+        return error_set("%s: /%s attribute %s = %lld is out of range", path, group, name,
+                         (long long)*value);
+    return 0;
+}
+
+static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *meta)
+{
+    if (h5_check_format(f, path, CKPT_FORMAT, CKPT_VERSION, NULL) < 0)
+        return -1;
+    hid_t g = H5Gopen2(f, "net", H5P_DEFAULT);
+    if (g < 0)
+        return error_set("%s: no /net group", path);
+    int64_t n_in, n_hidden, n_out;
+    char *rule = NULL;
+    int rc = read_i64_in(g, path, "net", "n_in", 1, 1 << 20, &n_in);
+    rc = rc ? rc : read_i64_in(g, path, "net", "n_hidden", 1, 1 << 20, &n_hidden);
+    rc = rc ? rc : read_i64_in(g, path, "net", "n_out", 1, 1 << 10, &n_out);
+    if (!rc && h5_attr_read_str(g, "rule", &rule) < 0)
+        rc = error_prefix("%s: /net", path);
+    H5Gclose(g);
+    if (rc)
+        return rc;
+    meta->rule = strcmp(rule, "gradient") == 0 ? NET_RULE_GRADIENT : NET_RULE_BOOK;
+    if (strcmp(rule, "gradient") && strcmp(rule, "book"))
+        rc = error_set("%s: unknown rule '%s'", path, rule);
+    free(rule);
+    if (rc)
+        return rc;
+    if (net_init(net, (int)n_in, (int)n_hidden, (int)n_out) < 0)
+        return error_prefix("%s", path);
+    rc = read_matrix(f, path, "/net/w_ih", net->w_ih, (hsize_t)n_hidden, (hsize_t)n_in);
+    rc = rc ? rc : read_matrix(f, path, "/net/w_ho", net->w_ho, (hsize_t)n_out, (hsize_t)n_hidden);
+    if (rc)
+        return rc;
+
+    char *stored = NULL;
+    if (h5_attr_read_str(f, "weights_sha256", &stored) < 0)
+        return error_set("%s: no weights_sha256 attribute", path);
+    char hex[65];
+    weights_sha256(net, hex);
+    int same = strcmp(hex, stored) == 0;
+    free(stored);
+    if (!same)
+        return error_set("%s: the weights do not match their checksum (damaged file)", path);
+    memcpy(meta->weights_sha256, hex, sizeof hex);
+
+    g = H5Gopen2(f, "train", H5P_DEFAULT);
+    if (g < 0)
+        return error_set("%s: no /train group", path);
+    int64_t epoch, step, seed, world;
+    rc = read_i64_in(g, path, "train", "epoch", 0, 1 << 30, &epoch);
+    rc = rc ? rc : read_i64_in(g, path, "train", "step", 0, INT64_MAX, &step);
+    rc = rc ? rc : read_i64_in(g, path, "train", "seed", INT64_MIN, INT64_MAX, &seed);
+    rc = rc ? rc : read_i64_in(g, path, "train", "world_size", 1, 1 << 24, &world);
+    if (!rc && h5_attr_read_str(g, "config", &meta->config_text) < 0)
+        rc = error_prefix("%s: /train", path);
+    H5Gclose(g);
+    if (rc)
+        return rc;
+    meta->epoch = (int)epoch;
+    meta->step = step;
+    meta->seed = (uint64_t)seed;
+    meta->world_size = (int)world;
+    return read_metrics(f, path, &meta->metrics);
+}
+
+int ckpt_read(const char *path, net_t *net, ckpt_meta_t *meta)
+{
+    memset(net, 0, sizeof *net);
+    memset(meta, 0, sizeof *meta);
+    hid_t f = h5_open_read(path);
+    if (f < 0)
+        return -1;
+    int rc = read_contents(f, path, net, meta);
+    H5Fclose(f);
+    if (rc) {
+        net_free(net);
+        ckpt_meta_free(meta);
+    }
+    return rc;
+}
+
+void ckpt_meta_free(ckpt_meta_t *meta)
+{
+    free(meta->config_text);
+    metrics_free(&meta->metrics);
+    memset(meta, 0, sizeof *meta);
+}

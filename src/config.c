@@ -1,0 +1,415 @@
+#include "nnmpi/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "nnmpi/error.h"
+
+typedef enum { T_INT, T_DOUBLE, T_U64, T_BOOL, T_STRING, T_ENUM } key_type_t;
+
+typedef struct {
+    const char *section, *key;
+    key_type_t type;
+    size_t offset;          /* of the field in config_t */
+    const char *fallback;   /* default, as text: parsed like any value */
+    double min, max;        /* for numbers */
+    const char *const *names; /* for enums: index = value, NULL-terminated */
+    const char *help;
+} key_t_;
+
+static const char *const rule_names[] = {"book", "gradient", NULL};
+static const char *const mode_names[] = {"sync", "local", NULL};
+static const char *const schedule_names[] = {"constant", "linear", "cosine", NULL};
+
+#define F(field) offsetof(config_t, field)
+static const key_t_ keys[] = {
+    {"data", "file", T_STRING, F(data_file), "", 0, 0, NULL,
+     "HDF5 file made by `nnmpi prepare` (required)"},
+    {"net", "hidden", T_INT, F(hidden), "200", 1, 100000, NULL, "hidden nodes"},
+    {"net", "rule", T_ENUM, F(rule), "book", 0, 0, rule_names,
+     "book: the book's update (hidden error w_ho^T e_o); gradient: exact gradient"},
+    {"train", "mode", T_ENUM, F(mode), "sync", 0, 0, mode_names,
+     "sync: one averaged update per global batch; local: per-sample SGD per rank, "
+     "weights averaged every sync_every samples"},
+    {"train", "lr", T_DOUBLE, F(lr), "0.1", 1e-9, 1e6, NULL,
+     "learning rate, as in the book (updates are lr times the batch mean)"},
+    {"train", "lr_schedule", T_ENUM, F(lr_schedule), "constant", 0, 0, schedule_names,
+     "how lr moves to lr_end over the run"},
+    {"train", "lr_end", T_DOUBLE, F(lr_end), "0", 0, 1e6, NULL,
+     "final learning rate of the linear and cosine schedules"},
+    {"train", "epochs", T_INT, F(epochs), "1", 1, 1000000, NULL, "passes over the training set"},
+    {"train", "batch", T_INT, F(batch), "32", 1, 1 << 20, NULL,
+     "global batch of sync mode, shared by all ranks (at least the number of ranks)"},
+    {"train", "sync_every", T_INT, F(sync_every), "1000", 1, 1 << 30, NULL,
+     "local mode: samples each rank trains between weight averages"},
+    {"train", "seed", T_U64, F(seed), "1", 0, 0, NULL,
+     "seed of the initial weights and the data order"},
+    {"train", "shuffle", T_BOOL, F(shuffle), "true", 0, 0, NULL,
+     "visit the rows in a new random order every epoch"},
+    {"train", "threads", T_INT, F(threads), "1", 1, 256, NULL,
+     "BLAS threads per rank (1 when each core runs a rank)"},
+    {"output", "dir", T_STRING, F(dir), "", 0, 0, NULL,
+     "run directory for model.h5 and metrics.csv (default: runs/<config name>)"},
+    {"output", "log_every", T_INT, F(log_every), "0", 0, 1 << 30, NULL,
+     "also print a progress line every N steps (0: once per epoch)"},
+};
+#undef F
+#define N_KEYS (sizeof keys / sizeof keys[0])
+
+static const key_t_ *find_key(const char *section, const char *key)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (!strcmp(keys[i].section, section) && !strcmp(keys[i].key, key))
+            return &keys[i];
+    return NULL;
+}
+
+static int section_known(const char *section)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (!strcmp(keys[i].section, section))
+            return 1;
+    return 0;
+}
+
+/* "a, b, c": the keys of a section, for messages. */
+static void section_keys(const char *section, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (!strcmp(keys[i].section, section)) {
+            size_t used = strlen(buf);
+            snprintf(buf + used, size - used, "%s%s", used ? ", " : "", keys[i].key);
+        }
+}
+
+static void enum_list(const char *const *names, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (int i = 0; names[i]; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", i ? "|" : "", names[i]);
+    }
+}
+
+/* Parses value into the field of k; the message says what was expected. */
+static int set_value(config_t *cfg, const key_t_ *k, const char *value)
+{
+    char *field = (char *)cfg + k->offset;
+    char *end = NULL;
+    errno = 0;
+    switch (k->type) {
+    case T_INT: {
+        long v = strtol(value, &end, 10);
+        if (!*value || *end || errno || v < k->min || v > k->max)
+            return error_set("[%s] %s = '%s': expected a whole number from %.0f to %.0f",
+                             k->section, k->key, value, k->min, k->max);
+        *(int *)field = (int)v;
+        return 0;
+    }
+    case T_DOUBLE: {
+        double v = strtod(value, &end);
+        if (!*value || *end || errno || !isfinite(v) || v < k->min || v > k->max)
+            return error_set("[%s] %s = '%s': expected a number from %g to %g", k->section,
+                             k->key, value, k->min, k->max);
+        *(double *)field = v;
+        return 0;
+    }
+    case T_U64: {
+        unsigned long long v = strtoull(value, &end, 10);
+        if (!*value || *end || errno || value[0] == '-')
+            return error_set("[%s] %s = '%s': expected a non-negative whole number", k->section,
+                             k->key, value);
+        *(uint64_t *)field = (uint64_t)v;
+        return 0;
+    }
+    case T_BOOL:
+        if (!strcasecmp(value, "true") || !strcasecmp(value, "yes") || !strcmp(value, "1") ||
+            !strcasecmp(value, "on"))
+            *(int *)field = 1;
+        else if (!strcasecmp(value, "false") || !strcasecmp(value, "no") ||
+                 !strcmp(value, "0") || !strcasecmp(value, "off"))
+            *(int *)field = 0;
+        else
+            return error_set("[%s] %s = '%s': expected true or false", k->section, k->key, value);
+        return 0;
+    case T_STRING:
+        if (strlen(value) >= CONFIG_PATH_MAX)
+            return error_set("[%s] %s: value longer than %d characters", k->section, k->key,
+                             CONFIG_PATH_MAX - 1);
+        strcpy(field, value);
+        return 0;
+    case T_ENUM:
+        for (int i = 0; k->names[i]; i++)
+            if (!strcmp(value, k->names[i])) {
+                *(int *)field = i;
+                return 0;
+            }
+        char list[256];
+        enum_list(k->names, list, sizeof list);
+        return error_set("[%s] %s = '%s': expected one of %s", k->section, k->key, value, list);
+    }
+    return error_set("internal error: bad key type");
+}
+
+static int set_key(config_t *cfg, const char *section, const char *key, const char *value)
+{
+    if (!*section)
+        return error_set("'%s' is outside any [section]", key);
+    if (!section_known(section))
+        return error_set("unknown section [%s] (known: data, net, train, output)", section);
+    const key_t_ *k = find_key(section, key);
+    if (!k) {
+        char known[512];
+        section_keys(section, known, sizeof known);
+        return error_set("unknown key '%s' in [%s] (known: %s)", key, section, known);
+    }
+    return set_value(cfg, k, value);
+}
+
+void config_defaults(config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < N_KEYS; i++)
+        set_value(cfg, &keys[i], keys[i].fallback);
+}
+
+typedef struct {
+    config_t *cfg;
+    int failed;
+    char message[1024];
+} parse_ctx_t;
+
+static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
+{
+    parse_ctx_t *ctx = user;
+    if (ctx->failed)
+        return 0;
+    if (set_key(ctx->cfg, section, name, value) < 0) {
+        ctx->failed = 1;
+        snprintf(ctx->message, sizeof ctx->message, "%s", error_message());
+        return 0;
+    }
+    return 1;
+}
+
+/* inih (as Debian builds it) splits lines over 200 characters silently;
+ * refuse them instead of misreading them. */
+static int check_line_lengths(const char *text, const char *origin)
+{
+    int line = 1;
+    size_t len = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == '\n') {
+            line++;
+            len = 0;
+        } else if (++len >= 200) {
+            return error_set("%s:%d: line longer than 199 characters", origin, line);
+        }
+    }
+    return 0;
+}
+
+static int parse_text(config_t *cfg, const char *text, const char *origin)
+{
+    if (check_line_lengths(text, origin) < 0)
+        return -1;
+    parse_ctx_t ctx = {cfg, 0, ""};
+    int line = ini_parse_string(text, on_ini_entry, &ctx);
+    if (line == 0)
+        return 0;
+    if (ctx.failed)
+        return error_set("%s:%d: %s", origin, line, ctx.message);
+    return error_set("%s:%d: syntax error (expected '[section]' or 'key = value')", origin, line);
+}
+
+int config_load_file(config_t *cfg, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return error_set("%s: cannot open config: %s", path, strerror(errno));
+    char *text = NULL;
+    size_t size = 0, cap = 0;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (size + n + 1 > cap || size + n + 1 > (1u << 20)) {
+            if (size + n + 1 > (1u << 20)) {
+                free(text);
+                fclose(f);
+                return error_set("%s: config file larger than 1 MiB", path);
+            }
+            cap = (size + n + 1) * 2;
+            char *t = realloc(text, cap);
+            if (!t) {
+                free(text);
+                fclose(f);
+                return error_set("%s: out of memory", path);
+            }
+            text = t;
+        }
+        memcpy(text + size, buf, n);
+        size += n;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(text);
+        return error_set("%s: cannot read config", path);
+    }
+    if (!text)
+        text = calloc(1, 1);
+    else
+        text[size] = '\0';
+    if (!text)
+        return error_set("%s: out of memory", path);
+    if (strlen(text) != size) {
+        free(text);
+        return error_set("%s: not a text file (contains a NUL byte)", path);
+    }
+    int rc = parse_text(cfg, text, path);
+    free(text);
+    if (!rc)
+        snprintf(cfg->source, sizeof cfg->source, "%s", path);
+    return rc;
+}
+
+int config_load_text(config_t *cfg, const char *text, const char *origin)
+{
+    return parse_text(cfg, text, origin);
+}
+
+int config_set(config_t *cfg, const char *assignment, const char *origin)
+{
+    const char *dot = strchr(assignment, '.');
+    const char *eq = strchr(assignment, '=');
+    if (!dot || !eq || dot > eq || dot == assignment)
+        return error_set("%s '%s': expected section.key=value, e.g. train.lr=0.05", origin,
+                         assignment);
+    char section[64], key[64];
+    size_t ls = (size_t)(dot - assignment), lk = (size_t)(eq - dot - 1);
+    if (ls >= sizeof section || lk >= sizeof key || lk == 0)
+        return error_set("%s '%s': expected section.key=value", origin, assignment);
+    memcpy(section, assignment, ls);
+    section[ls] = '\0';
+    memcpy(key, dot + 1, lk);
+    key[lk] = '\0';
+    if (set_key(cfg, section, key, eq + 1) < 0)
+        return error_prefix("%s %s", origin, assignment);
+    return 0;
+}
+
+int config_validate(const config_t *cfg)
+{
+    const char *where = cfg->source[0] ? cfg->source : "configuration";
+    if (!cfg->data_file[0])
+        return error_set("%s: [data] file is not set (the HDF5 file made by nnmpi prepare)",
+                         where);
+    if (cfg->lr_schedule != LR_CONSTANT && cfg->lr_end > cfg->lr)
+        return error_set("%s: [train] lr_end (%g) is above lr (%g); schedules only decrease",
+                         where, cfg->lr_end, cfg->lr);
+    return 0;
+}
+
+static void format_value(const config_t *cfg, const key_t_ *k, char *buf, size_t size)
+{
+    const char *field = (const char *)cfg + k->offset;
+    switch (k->type) {
+    case T_INT:
+        snprintf(buf, size, "%d", *(const int *)field);
+        break;
+    case T_DOUBLE:
+        snprintf(buf, size, "%.17g", *(const double *)field);
+        break;
+    case T_U64:
+        snprintf(buf, size, "%llu", (unsigned long long)*(const uint64_t *)field);
+        break;
+    case T_BOOL:
+        snprintf(buf, size, "%s", *(const int *)field ? "true" : "false");
+        break;
+    case T_STRING:
+        snprintf(buf, size, "%s", field);
+        break;
+    case T_ENUM:
+        snprintf(buf, size, "%s", k->names[*(const int *)field]);
+        break;
+    }
+}
+
+char *config_to_text(const config_t *cfg)
+{
+    size_t cap = N_KEYS * (CONFIG_PATH_MAX + 64) + 256, used = 0;
+    char *text = malloc(cap);
+    if (!text) {
+        error_set("out of memory");
+        return NULL;
+    }
+    text[0] = '\0';
+    const char *section = "";
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (strcmp(section, keys[i].section)) {
+            section = keys[i].section;
+            used += (size_t)snprintf(text + used, cap - used, "%s[%s]\n", used ? "\n" : "",
+                                     section);
+        }
+        char value[CONFIG_PATH_MAX + 32];
+        format_value(cfg, &keys[i], value, sizeof value);
+        used += (size_t)snprintf(text + used, cap - used, "%s = %s\n", keys[i].key, value);
+    }
+    return text;
+}
+
+void config_print_help(FILE *out)
+{
+    const char *section = "";
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const key_t_ *k = &keys[i];
+        if (strcmp(section, k->section)) {
+            section = k->section;
+            fprintf(out, "  [%s]\n", section);
+        }
+        char type[256];
+        switch (k->type) {
+        case T_INT: snprintf(type, sizeof type, "integer"); break;
+        case T_DOUBLE: snprintf(type, sizeof type, "number"); break;
+        case T_U64: snprintf(type, sizeof type, "integer"); break;
+        case T_BOOL: snprintf(type, sizeof type, "true|false"); break;
+        case T_STRING: snprintf(type, sizeof type, "path"); break;
+        case T_ENUM: enum_list(k->names, type, sizeof type); break;
+        }
+        fprintf(out, "    %-12s %-22s default %-9s %s\n", k->key, type,
+                k->fallback[0] ? k->fallback : "-", k->help);
+    }
+}
+
+const char *config_rule_name(net_rule_t rule)
+{
+    return rule_names[rule == NET_RULE_GRADIENT];
+}
+
+const char *config_mode_name(train_mode_t mode)
+{
+    return mode_names[mode == TRAIN_MODE_LOCAL];
+}
+
+double config_lr_at(const config_t *cfg, double progress)
+{
+    if (progress < 0)
+        progress = 0;
+    if (progress > 1)
+        progress = 1;
+    switch (cfg->lr_schedule) {
+    case LR_LINEAR:
+        return cfg->lr + (cfg->lr_end - cfg->lr) * progress;
+    case LR_COSINE:
+        return cfg->lr_end + (cfg->lr - cfg->lr_end) * 0.5 * (1.0 + cos(M_PI * progress));
+    case LR_CONSTANT:
+    default:
+        return cfg->lr;
+    }
+}

@@ -1,0 +1,90 @@
+#include "nnmpi/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nnmpi/error.h"
+
+int fs_tmp_name(const char *path, char *tmp, size_t size)
+{
+    int n = snprintf(tmp, size, "%s.tmp.%ld", path, (long)getpid());
+    return n < 0 || (size_t)n >= size ? error_set("%s: path too long", path) : 0;
+}
+
+static int fsync_path(const char *path, int directory)
+{
+    int fd = open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    /* some file systems refuse fsync on a directory; the rename still holds */
+    if (rc != 0 && directory && (errno == EINVAL || errno == EBADF))
+        rc = 0;
+    close(fd);
+    return rc;
+}
+
+int fs_commit(const char *tmp, const char *path)
+{
+    if (fsync_path(tmp, 0) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return error_set("%s: cannot flush to disk: %s", path, strerror(e));
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return error_set("%s: cannot rename the new file into place: %s", path, strerror(e));
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    fsync_path(dirname(dir), 1);
+    return 0;
+}
+
+int fs_mkdir_p(const char *dir)
+{
+    char buf[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof buf)
+        return error_set("'%s': not a usable directory name", dir);
+    memcpy(buf, dir, n + 1);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return error_set("%s: cannot create directory: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return error_set("%s: cannot create directory: %s", buf, strerror(errno));
+    struct stat st;
+    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+        return error_set("%s: exists but is not a directory", buf);
+    return 0;
+}
+
+int fs_write_text(const char *path, const char *text)
+{
+    char tmp[4096];
+    if (fs_tmp_name(path, tmp, sizeof tmp) < 0)
+        return -1;
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return error_set("%s: cannot write: %s", path, strerror(errno));
+    size_t n = strlen(text);
+    int ok = fwrite(text, 1, n, f) == n;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok) {
+        int e = errno;
+        unlink(tmp);
+        return error_set("%s: cannot write: %s", path, strerror(e));
+    }
+    return fs_commit(tmp, path);
+}

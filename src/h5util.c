@@ -1,0 +1,207 @@
+#include "nnmpi/h5util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nnmpi/error.h"
+
+void h5_quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+hid_t h5_open_read(const char *path)
+{
+    if (access(path, R_OK) != 0)
+        return error_set("%s: cannot open: %s", path, strerror(errno));
+    htri_t is_h5 = H5Fis_hdf5(path);
+    if (is_h5 <= 0)
+        return error_set("%s: not an HDF5 file (or damaged beyond reading)", path);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0)
+        return error_set("%s: cannot set up HDF5 file access", path);
+    H5Pset_file_locking(fapl, 0, 1);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (f < 0)
+        return error_set("%s: HDF5 cannot open it (damaged or truncated?)", path);
+    return f;
+}
+
+hid_t h5_create(const char *path)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0)
+        return error_set("%s: cannot set up HDF5 file access", path);
+    H5Pset_file_locking(fapl, 0, 1);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (f < 0)
+        return error_set("%s: cannot create: %s", path, errno ? strerror(errno) : "HDF5 refused");
+    return f;
+}
+
+static int attr_write(hid_t loc, const char *name, hid_t type, const void *value)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    if (space < 0)
+        return error_set("cannot write attribute %s", name);
+    if (H5Aexists(loc, name) > 0)
+        H5Adelete(loc, name);
+    hid_t attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = attr >= 0 && H5Awrite(attr, type, value) >= 0 ? 0 : -1;
+    if (attr >= 0)
+        H5Aclose(attr);
+    H5Sclose(space);
+    return rc ? error_set("cannot write attribute %s", name) : 0;
+}
+
+int h5_attr_write_str(hid_t loc, const char *name, const char *value)
+{
+    /* fixed-length UTF-8 strings read back cleanly in h5py and h5dump */
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, strlen(value) + 1);
+    H5Tset_strpad(type, H5T_STR_NULLTERM);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    int rc = attr_write(loc, name, type, value);
+    H5Tclose(type);
+    return rc;
+}
+
+int h5_attr_write_i64(hid_t loc, const char *name, int64_t value)
+{
+    return attr_write(loc, name, H5T_NATIVE_INT64, &value);
+}
+
+int h5_attr_write_f64(hid_t loc, const char *name, double value)
+{
+    return attr_write(loc, name, H5T_NATIVE_DOUBLE, &value);
+}
+
+int h5_has_attr(hid_t loc, const char *name)
+{
+    return H5Aexists(loc, name) > 0;
+}
+
+int h5_has_link(hid_t loc, const char *name)
+{
+    return H5Lexists(loc, name, H5P_DEFAULT) > 0;
+}
+
+int h5_attr_read_str(hid_t loc, const char *name, char **out)
+{
+    *out = NULL;
+    if (H5Aexists(loc, name) <= 0)
+        return error_set("attribute '%s' is missing", name);
+    hid_t attr = H5Aopen(loc, name, H5P_DEFAULT);
+    if (attr < 0)
+        return error_set("attribute '%s' cannot be read", name);
+    hid_t ftype = H5Aget_type(attr);
+    int rc = -1;
+    if (ftype >= 0 && H5Tget_class(ftype) == H5T_STRING) {
+        if (H5Tis_variable_str(ftype) > 0) {
+            char *s = NULL;
+            hid_t mtype = H5Tcopy(ftype); /* same character set: HDF5 converts none */
+            if (H5Aread(attr, mtype, &s) >= 0 && s) {
+                *out = strdup(s);
+                H5free_memory(s);
+                rc = *out ? 0 : -1;
+            }
+            H5Tclose(mtype);
+        } else {
+            size_t n = H5Tget_size(ftype);
+            if (n > 0 && n < (64u << 20)) {
+                char *s = calloc(n + 1, 1); /* the extra byte ends a NULLPAD string */
+                hid_t mtype = H5Tcopy(ftype);
+                if (s && H5Aread(attr, mtype, s) >= 0) {
+                    *out = s;
+                    rc = 0;
+                } else {
+                    free(s);
+                }
+                H5Tclose(mtype);
+            }
+        }
+    }
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    H5Aclose(attr);
+    return rc ? error_set("attribute '%s' is not a readable string", name) : 0;
+}
+
+static int attr_read_number(hid_t loc, const char *name, hid_t mtype, void *value)
+{
+    if (H5Aexists(loc, name) <= 0)
+        return error_set("attribute '%s' is missing", name);
+    hid_t attr = H5Aopen(loc, name, H5P_DEFAULT);
+    if (attr < 0)
+        return error_set("attribute '%s' cannot be read", name);
+    hid_t space = H5Aget_space(attr);
+    hid_t ftype = H5Aget_type(attr);
+    int ok = space >= 0 && H5Sget_simple_extent_npoints(space) == 1 && ftype >= 0 &&
+             (H5Tget_class(ftype) == H5T_INTEGER || H5Tget_class(ftype) == H5T_FLOAT) &&
+             H5Aread(attr, mtype, value) >= 0;
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    if (space >= 0)
+        H5Sclose(space);
+    H5Aclose(attr);
+    return ok ? 0 : error_set("attribute '%s' is not a single number", name);
+}
+
+int h5_attr_read_i64(hid_t loc, const char *name, int64_t *value)
+{
+    return attr_read_number(loc, name, H5T_NATIVE_INT64, value);
+}
+
+int h5_attr_read_f64(hid_t loc, const char *name, double *value)
+{
+    return attr_read_number(loc, name, H5T_NATIVE_DOUBLE, value);
+}
+
+int h5_dataset_shape(hid_t loc, const char *name, hsize_t *dims, int max)
+{
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
+        return error_set("dataset '%s' is missing", name);
+    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (ds < 0)
+        return error_set("dataset '%s' cannot be opened", name);
+    hid_t space = H5Dget_space(ds);
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    if (rank > max || rank < 0)
+        rank = -1;
+    else
+        H5Sget_simple_extent_dims(space, dims, NULL);
+    if (space >= 0)
+        H5Sclose(space);
+    H5Dclose(ds);
+    return rank < 0 ? error_set("dataset '%s' has an unexpected shape", name) : rank;
+}
+
+int h5_check_format(hid_t file, const char *path, const char *format, int64_t max_version,
+                    int64_t *version)
+{
+    char *found = NULL;
+    if (h5_attr_read_str(file, "format", &found) < 0)
+        return error_set("%s: not an nnmpi file (no 'format' attribute; expected '%s')", path,
+                         format);
+    int same = strcmp(found, format) == 0;
+    if (!same) {
+        error_set("%s: is a '%s' file, expected '%s'", path, found, format);
+        free(found);
+        return -1;
+    }
+    free(found);
+    int64_t v = 0;
+    if (h5_attr_read_i64(file, "format_version", &v) < 0)
+        return error_set("%s: '%s' file without a format_version", path, format);
+    if (v < 1 || v > max_version)
+        return error_set("%s: %s version %lld is not supported (this nnmpi reads up to %lld)", path,
+                         format, (long long)v, (long long)max_version);
+    if (version)
+        *version = v;
+    return 0;
+}

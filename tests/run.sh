@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite in one command: installs what is missing, builds,
+# fetches MNIST, and runs every test through ctest. Exits non-zero if any
+# test fails (a test that cannot run counts as a failure here).
+#   tests/run.sh [ctest options...]      e.g. tests/run.sh -R unit_
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh python3-scipy python3-numpy
+scripts/build.sh build
+scripts/fetch-mnist.sh data/mnist
+
+export NNMPI_REQUIRE_ALL=1            # a skipped test is a failed test here
+export NNMPI_MNIST_DIR=$PWD/data/mnist
+if [ "$(id -u)" -eq 0 ]; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+cd build
+ctest --output-on-failure --timeout 1800 "$@"
