@@ -15,5 +15,7 @@ int cmd_prepare(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_backquery(int argc, char **argv);
 
 #endif

@@ -17,6 +17,8 @@ static const command_t commands[] = {
     {"train", cmd_train, "train the network data-parallel (run it under mpirun -np P)"},
     {"eval", cmd_eval, "accuracy and confusion matrix of a model on a dataset's test set"},
     {"info", cmd_info, "summarise a dataset or model/checkpoint file"},
+    {"query", cmd_query, "which digit the model sees in your own PNG pictures"},
+    {"backquery", cmd_backquery, "run the model backwards: what each digit looks like to it"},
 };
 
 static void usage(FILE *out)

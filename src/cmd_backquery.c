@@ -1,0 +1,222 @@
+/* nnmpi backquery: run a trained model backwards (the book's back-query)
+ * and draw what each digit, or any output vector, looks like to it. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "commands.h"
+#include "nnmpi/checkpoint.h"
+#include "nnmpi/error.h"
+#include "nnmpi/fsutil.h"
+#include "nnmpi/image.h"
+#include "nnmpi/log.h"
+#include "nnmpi/net.h"
+
+#define MAX_TARGETS 64
+#define DEFAULT_SCALE 10
+#define MAX_SCALE (IMAGE_MAX_SIDE / IMAGE_SIDE)
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: nnmpi backquery -m MODEL.h5 -o DIR [--target V0,...,V9] [--scale N]\n"
+            "\n"
+            "Runs the model backwards, as the book does: from a wished-for output vector\n"
+            "through the logit (inverse sigmoid) of each layer and the transposed weights,\n"
+            "rescaling each layer's signal to 0.01..0.99, back to a 28x28 input picture.\n"
+            "The pictures show high values dark, like the book's imshow(cmap='Greys').\n"
+            "\n"
+            "Without --target it writes, for each digit d = 0..9 (target 0.99 for d and\n"
+            "0.01 for the others):\n"
+            "  DIR/backquery_d.png       the 28x28 picture\n"
+            "  DIR/backquery_d_xN.png    the same enlarged N times (nearest neighbour)\n"
+            "  DIR/backquery_all.png     the ten side by side, labelled\n"
+            "\n"
+            "  -m, --model FILE       model.h5 or any checkpoint written by nnmpi train\n"
+            "  -o, --output DIR       where the pictures go (made if missing)\n"
+            "      --target V0,...    back-query this output vector instead: one value per\n"
+            "                         output neuron (10), each strictly between 0 and 1;\n"
+            "                         e.g. 0.01,0.01,0.01,0.5,0.01,0.01,0.01,0.01,0.5,0.01\n"
+            "                         is half \"3\", half \"8\". Writes DIR/backquery_target.png\n"
+            "                         and DIR/backquery_target_xN.png\n"
+            "      --scale N          enlarge the copies N times, 1..%d (default %d);\n"
+            "                         1 writes no enlarged copies\n"
+            "  -h, --help             this text\n"
+            "\n"
+            "exit status: 0 success, 1 a failure while working (the message says what),\n"
+            "2 a bad command line.\n",
+            MAX_SCALE, DEFAULT_SCALE);
+}
+
+/* "0.01,0.99,..." -> values; returns how many, or -1 with a message. */
+static int parse_target(const char *text, float *values, int max)
+{
+    int n = 0;
+    const char *p = text;
+    for (;;) {
+        char *end;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (end == p || errno || (*end && *end != ','))
+            return error_set("--target: '%s' is not a comma-separated list of numbers", text);
+        if (!(v > 0.0 && v < 1.0))
+            return error_set("--target: the value for output %d is %g; every value must lie "
+                             "strictly between 0 and 1 (the book uses 0.01 and 0.99)", n, v);
+        if (n == max)
+            return error_set("--target: more than %d values", max);
+        values[n++] = (float)v;
+        if (!*end)
+            return n;
+        p = end + 1;
+    }
+}
+
+/* Back-queries one target and writes DIR/backquery_NAME.png (+ the enlarged
+ * copy); px receives the picture [28*28] (0..255, high = strong signal). */
+static int backquery_one(const net_t *net, const float *target, const char *dir,
+                         const char *name, int scale, uint8_t *px)
+{
+    float image[IMAGE_PIXELS];   /* [784] in 0.01..0.99, the book's input scale */
+    if (net_backquery(net, target, image) < 0)
+        return -1;
+    image_from_floats(image, IMAGE_PIXELS, NET_TARGET_LOW, NET_TARGET_HIGH, px);
+    image_t img = {IMAGE_SIDE, IMAGE_SIDE, px};
+    char path[4096];
+    snprintf(path, sizeof path, "%s/backquery_%s.png", dir, name);
+    if (image_write_png(path, &img, 1, IMAGE_HIGH_DARK) < 0)
+        return -1;
+    if (scale == 1) {
+        printf("wrote %s\n", path);
+        return 0;
+    }
+    char big[4096];
+    snprintf(big, sizeof big, "%s/backquery_%s_x%d.png", dir, name, scale);
+    if (image_write_png(big, &img, scale, IMAGE_HIGH_DARK) < 0)
+        return -1;
+    printf("wrote %s and %s\n", path, big);
+    return 0;
+}
+
+int cmd_backquery(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"model", required_argument, NULL, 'm'},
+        {"output", required_argument, NULL, 'o'},
+        {"target", required_argument, NULL, 't'},
+        {"scale", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *model = NULL, *dir = NULL, *target_text = NULL;
+    int scale = DEFAULT_SCALE;
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "m:o:h", options, NULL)) != -1) {
+        switch (opt) {
+        case 'm': model = optarg; break;
+        case 'o': dir = optarg; break;
+        case 't': target_text = optarg; break;
+        case 's': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end || v < 1 || v > MAX_SCALE) {
+                log_error("backquery: --scale must be a whole number from 1 to %d, not '%s'",
+                          MAX_SCALE, optarg);
+                return EXIT_USAGE;
+            }
+            scale = (int)v;
+            break;
+        }
+        case 'h': usage(stdout); return EXIT_OK;
+        default:
+            log_error("backquery: unknown or incomplete option '%s' (see nnmpi backquery --help)",
+                      argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (!model || !dir || optind < argc) {
+        log_error("backquery: needs -m MODEL.h5 -o DIR (see nnmpi backquery --help)");
+        return EXIT_USAGE;
+    }
+    float target[MAX_TARGETS];
+    int n_target = 0;
+    if (target_text && (n_target = parse_target(target_text, target, MAX_TARGETS)) < 0) {
+        log_error("backquery: %s", error_message());
+        return EXIT_USAGE;
+    }
+
+    net_t net;
+    ckpt_meta_t meta;
+    if (ckpt_read(model, &net, &meta) < 0) {
+        log_error("%s", error_message());
+        return EXIT_FAILURE_RUN;
+    }
+    ckpt_meta_free(&meta);
+    int rc = EXIT_FAILURE_RUN;
+    if (net.n_in != IMAGE_PIXELS) {
+        log_error("%s: the model has %d inputs, not the %d pixels of a %dx%d picture", model,
+                  net.n_in, IMAGE_PIXELS, IMAGE_SIDE, IMAGE_SIDE);
+        goto done;
+    }
+    if (target_text && n_target != net.n_out) {
+        log_error("backquery: --target has %d values but the model has %d outputs", n_target,
+                  net.n_out);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (fs_mkdir_p(dir) < 0) {
+        log_error("%s", error_message());
+        goto done;
+    }
+
+    if (target_text) {
+        uint8_t px[IMAGE_PIXELS];
+        if (backquery_one(&net, target, dir, "target", scale, px) < 0) {
+            log_error("%s", error_message());
+            goto done;
+        }
+        rc = EXIT_OK;
+        goto done;
+    }
+
+    /* one picture per output neuron; the montage labels them */
+    if (net.n_out > MAX_TARGETS) {
+        log_error("%s: %d outputs are more than back-query draws (%d)", model, net.n_out,
+                  MAX_TARGETS);
+        goto done;
+    }
+    uint8_t pixels[MAX_TARGETS][IMAGE_PIXELS];   /* [outputs, 28*28] */
+    image_t tiles[MAX_TARGETS];
+    char text[MAX_TARGETS][12];
+    const char *labels[MAX_TARGETS];
+    for (int d = 0; d < net.n_out; d++) {
+        for (int k = 0; k < net.n_out; k++)
+            target[k] = k == d ? NET_TARGET_HIGH : NET_TARGET_LOW;
+        snprintf(text[d], sizeof text[d], "%d", d);
+        if (backquery_one(&net, target, dir, text[d], scale, pixels[d]) < 0) {
+            log_error("%s", error_message());
+            goto done;
+        }
+        tiles[d] = (image_t){IMAGE_SIDE, IMAGE_SIDE, pixels[d]};
+        labels[d] = text[d];
+    }
+    image_montage_opts_t opts = {.columns = (net.n_out + 1) / 2, .scale = 4,
+                                 .tone = IMAGE_HIGH_DARK};
+    image_t m;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/backquery_all.png", dir);
+    if (image_montage(tiles, labels, net.n_out, &opts, &m) < 0 ||
+        image_write_png(path, &m, 1, IMAGE_HIGH_LIGHT) < 0) {
+        log_error("%s", error_message());
+        image_free(&m);
+        goto done;
+    }
+    image_free(&m);
+    printf("wrote %s (the %d pictures side by side)\n", path, net.n_out);
+    rc = EXIT_OK;
+done:
+    net_free(&net);
+    return rc;
+}
