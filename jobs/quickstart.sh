@@ -17,11 +17,11 @@ data=data/mnist-rot10.h5
 step() { printf '\n== %s\n' "$*"; }
 
 step "packages"
-scripts/install-deps.sh
+jobs/install-deps.sh
 step "build"
-scripts/build.sh build
+jobs/build.sh build
 step "MNIST"
-scripts/fetch-mnist.sh data/mnist
+jobs/fetch-mnist.sh data/mnist
 step "dataset"
 if build/nnmpi info "$data" >/dev/null 2>&1; then
   echo "$data is there already (nnmpi info $data shows it)"

@@ -49,7 +49,7 @@ static void usage(FILE *out)
             "\n"
             "input (one of):\n"
             "  --mnist DIR           the four MNIST IDX files (train-images-idx3-ubyte, ...),\n"
-            "                        e.g. from scripts/fetch-mnist.sh (data/mnist)\n"
+            "                        e.g. from jobs/fetch-mnist.sh (data/mnist)\n"
             "  --csv-train F --csv-test F\n"
             "                        the book's CSV files (label, then 784 pixel values)\n"
             "options:\n"

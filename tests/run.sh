@@ -6,9 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh python3-scipy python3-numpy
-scripts/build.sh build
-scripts/fetch-mnist.sh data/mnist
+jobs/install-deps.sh python3-scipy python3-numpy
+jobs/build.sh build
+jobs/fetch-mnist.sh data/mnist
 
 export NNMPI_REQUIRE_ALL=1            # a skipped test is a failed test here
 export NNMPI_MNIST_DIR=$PWD/data/mnist

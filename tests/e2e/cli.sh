@@ -1,0 +1,25 @@
+# The command line: help texts, unknown commands and options, exit statuses.
+source "$NNMPI_SRC/tests/e2e_lib.sh"
+
+"$NNMPI" --help | grep -q "prepare" || fail "nnmpi --help lists no commands"
+for cmd in prepare train eval info; do
+  "$NNMPI" "$cmd" --help >"$WORK/help" || fail "nnmpi $cmd --help exits non-zero"
+  grep -q "usage: .*nnmpi $cmd" "$WORK/help" || fail "nnmpi $cmd --help has no usage line"
+done
+"$NNMPI" train --help | grep -q "sync_every" || fail "train --help does not list the config keys"
+ok "help texts"
+
+expect_fail 2 "unknown command 'bogus'" "$NNMPI" bogus
+expect_fail 2 "no output file" "$NNMPI" prepare --mnist "$WORK"
+expect_fail 2 "either --mnist DIR or --csv-train" "$NNMPI" prepare -o "$WORK/x.h5"
+expect_fail 2 "unknown or incomplete option '--frobnicate'" "$NNMPI" prepare --frobnicate
+expect_fail 2 "needs -m MODEL.h5 -d DATA.h5" "$NNMPI" eval -m x.h5
+expect_fail 2 "rotations" "$NNMPI" prepare --mnist "$WORK" --rotations 10,abc -o "$WORK/x.h5"
+expect_fail 2 "train.lr=0.05" "$NNMPI" train --set lr=0.1
+expect_fail 2 "\[data\] file is not set" "$NNMPI" train
+
+# --print-config shows the resolved values, overrides included
+"$NNMPI" train --set data.file=x.h5 --set train.lr=0.25 --print-config >"$WORK/cfg"
+grep -qx "lr = 0.25" "$WORK/cfg" || fail "--set train.lr=0.25 not in --print-config"
+grep -qx "dir = runs/default" "$WORK/cfg" || fail "default run directory is not runs/default"
+ok "print-config"

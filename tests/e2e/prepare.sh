@@ -1,0 +1,61 @@
+# nnmpi prepare: IDX and CSV input give the same file; layout, counts,
+# angles and shuffling as documented; bad input refused.
+source "$NNMPI_SRC/tests/e2e_lib.sh"
+
+mkdir -p "$WORK/idx" "$WORK/csv"
+"$TOOLS/make_testdata" idx "$WORK/idx" 300 40 11
+"$TOOLS/make_testdata" csv "$WORK/csv" 300 40 11
+"$NNMPI" prepare --mnist "$WORK/idx" --rotations -10,10 --seed 3 -o "$WORK/a.h5" >"$WORK/log"
+grep -q "900 training rows" "$WORK/log" || { cat "$WORK/log"; fail "300 images + 2 rotations != 900 rows"; }
+"$NNMPI" prepare --csv-train "$WORK/csv/mnist_train.csv" --csv-test "$WORK/csv/mnist_test.csv" \
+  --rotations -10,10 --seed 3 -o "$WORK/b.h5" -q
+for d in /train/images /train/labels /train/origin /train/angle /test/images /test/labels; do
+  h5diff "$WORK/a.h5" "$WORK/b.h5" "$d" "$d" || fail "IDX and CSV inputs differ in $d"
+done
+ok "IDX and CSV give identical datasets"
+
+# layout: shapes, types, format attributes
+h5dump -H "$WORK/a.h5" >"$WORK/h"
+grep -q 'DATASET "images"' "$WORK/h" || fail "no images dataset"
+grep -q "( 900, 28, 28 )" "$WORK/h" || fail "/train/images is not [900, 28, 28]"
+grep -q "( 40, 28, 28 )" "$WORK/h" || fail "/test/images is not [40, 28, 28]"
+h5dump -a format "$WORK/a.h5" | grep -q '"nnmpi-dataset"' || fail "format attribute"
+h5dump -a augmentation "$WORK/a.h5" | grep -q '"rotations=-10,10"' || fail "augmentation attribute"
+ok "layout"
+
+# every original appears once per angle, and the stored order is shuffled
+h5dump -y -w 0 -d /train/angle "$WORK/a.h5" | tr -s ', ' '\n' | grep -E '^-?[0-9]' >"$WORK/angles"
+for a in 0 10 -10; do
+  n=$(grep -cx -- "$a" "$WORK/angles" || true)
+  [ "$n" -eq 300 ] || fail "$n rows with angle $a, expected 300"
+done
+h5dump -y -w 0 -d /train/origin "$WORK/a.h5" | tr -s ', ' '\n' | grep -E '^[0-9]' >"$WORK/origin"
+[ "$(sort -n "$WORK/origin" | uniq -c | awk '$1 != 3' | wc -l)" -eq 0 ] || fail "an origin not used 3 times"
+[ "$(head -20 "$WORK/origin" | tr '\n' ' ')" != "$(seq 0 19 | tr '\n' ' ')" ] || fail "not shuffled"
+ok "angles, origins, shuffled order"
+
+# same seed -> same file contents; another seed -> another order
+"$NNMPI" prepare --mnist "$WORK/idx" --seed 3 -o "$WORK/c.h5" -q
+h5diff "$WORK/a.h5" "$WORK/c.h5" /train/images /train/images || fail "same seed, different order"
+"$NNMPI" prepare --mnist "$WORK/idx" --seed 4 -o "$WORK/d.h5" -q
+! h5diff -q "$WORK/a.h5" "$WORK/d.h5" /train/origin /train/origin || fail "seed changes nothing"
+ok "seeded order"
+
+# no rotations
+"$NNMPI" prepare --mnist "$WORK/idx" --rotations '' -o "$WORK/e.h5" | grep -q "300 training rows" \
+  || fail "--rotations '' should keep only the originals"
+ok "no rotations"
+
+# bad input
+expect_fail 1 "cannot open" "$NNMPI" prepare --mnist "$WORK/nowhere" -o "$WORK/x.h5"
+cp -r "$WORK/idx" "$WORK/trunc"
+head -c 5000 "$WORK/idx/train-images-idx3-ubyte" >"$WORK/trunc/train-images-idx3-ubyte"
+expect_fail 1 "train-images-idx3-ubyte" "$NNMPI" prepare --mnist "$WORK/trunc" -o "$WORK/x.h5"
+printf 'garbage!' >"$WORK/trunc/train-images-idx3-ubyte"
+expect_fail 1 "train-images-idx3-ubyte" "$NNMPI" prepare --mnist "$WORK/trunc" -o "$WORK/x.h5"
+printf '5,1,2,3\n' >"$WORK/csv/short.csv"
+expect_fail 1 "short.csv:1" "$NNMPI" prepare --csv-train "$WORK/csv/short.csv" \
+  --csv-test "$WORK/csv/mnist_test.csv" -o "$WORK/x.h5"
+[ ! -e "$WORK/x.h5" ] || fail "a failed prepare left an output file"
+ls "$WORK" | grep -q "tmp" && fail "a failed prepare left a temporary file"
+ok "bad input refused, nothing left behind"

@@ -1,0 +1,59 @@
+# Shared by the end-to-end tests (sourced). ctest sets NNMPI (the binary),
+# NNMPI_BUILD and NNMPI_SRC.
+set -euo pipefail
+: "${NNMPI:?run through ctest}" "${NNMPI_BUILD:?}" "${NNMPI_SRC:?}"
+TOOLS=$NNMPI_BUILD/tests
+TESTDATA=$NNMPI_BUILD/testdata          # made once by the data fixture
+MNIST=${NNMPI_MNIST_DIR:-$NNMPI_SRC/data/mnist}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/nnmpi-e2e.XXXXXX")
+[ -n "${NNMPI_KEEP_TMP:-}" ] || trap 'rm -rf "$WORK"' EXIT
+if [ "$(id -u)" -eq 0 ]; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+# keep Open MPI from probing networks it cannot use in a sandbox
+export OMPI_MCA_btl=${OMPI_MCA_btl:-self,vader,tcp}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+# skip (77) unless NNMPI_REQUIRE_ALL=1, where a missing prerequisite fails
+skip() {
+  if [ "${NNMPI_REQUIRE_ALL:-0}" = 1 ]; then fail "cannot run: $*"; fi
+  echo "SKIP: $*"; exit 77
+}
+
+need_mnist() {
+  [ -f "$MNIST/train-images-idx3-ubyte" ] || skip "no MNIST in $MNIST (jobs/fetch-mnist.sh)"
+}
+
+# run_np P ARGS...: nnmpi under mpirun with P ranks, never longer than 20 min
+run_np() {
+  local np=$1; shift
+  timeout -k 10 1200 mpirun --oversubscribe -np "$np" "$NNMPI" "$@"
+}
+
+# expect_fail STATUS PATTERN CMD...: CMD must exit with STATUS (within 120 s)
+# and print one error line matching PATTERN on stderr, without crashing.
+expect_fail() {
+  local want=$1 pattern=$2; shift 2
+  local out=$WORK/expect.out err=$WORK/expect.err status=0
+  timeout -k 5 120 "$@" >"$out" 2>"$err" || status=$?
+  [ "$status" -ne 124 ] || fail "hung (killed after 120 s): $*"
+  [ "$status" -eq "$want" ] || { cat "$err" >&2; fail "exit $status, expected $want: $*"; }
+  grep -q -- "$pattern" "$err" || { cat "$err" >&2; fail "no message matching '$pattern': $*"; }
+  if grep -qiE "segmentation|core dumped|AddressSanitizer|runtime error" "$err"; then
+    cat "$err" >&2; fail "crashed: $*"
+  fi
+  ok "refused ($status): $(grep -m1 -- "$pattern" "$err")"
+}
+
+# metric FILE COLUMN: the value of COLUMN in the last row of a metrics.csv
+metric() {
+  awk -F, -v col="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==col) c=i; next} {v=$c} END{print v}' "$1"
+}
+
+# at_least VALUE MIN WHAT
+at_least() {
+  awk -v v="$1" -v m="$2" 'BEGIN{exit !(v+0 >= m+0)}' || fail "$3: $1 < $2"
+  ok "$3: $1 >= $2"
+}
