@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config
   openmpi-bin libopenmpi-dev
   libhdf5-openmpi-dev hdf5-tools
-  libpng-dev libcunit1-dev libopenblas-dev libinih-dev
+  libpng-dev libcunit1-dev libopenblas-dev
   npm ca-certificates
 )
 packages+=("$@")

@@ -1,7 +1,6 @@
 #include "nnmpi/config.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <strings.h>
 
 #include "nnmpi/error.h"
+#include "nnmpi/inifile.h"
 
 typedef enum { T_INT, T_DOUBLE, T_U64, T_BOOL, T_STRING, T_ENUM } key_type_t;
 
@@ -122,7 +122,7 @@ static int set_value(config_t *cfg, const key_t_ *k, const char *value)
     }
     case T_U64: {
         unsigned long long v = strtoull(value, &end, 10);
-        if (!*value || *end || errno || value[0] == '-')
+        if (!*value || *end || errno || strchr(value, '-'))
             return error_set("[%s] %s = '%s': expected a non-negative whole number", k->section,
                              k->key, value);
         *(uint64_t *)field = (uint64_t)v;
@@ -181,51 +181,34 @@ void config_defaults(config_t *cfg)
 
 typedef struct {
     config_t *cfg;
-    int failed;
-    char message[1024];
+    const char *origin;
+    int line_set[N_KEYS]; /* where each key was set in this text, 0 if not */
 } parse_ctx_t;
 
-static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
+static int on_entry(void *user, int line, const char *section, const char *key,
+                    const char *value)
 {
     parse_ctx_t *ctx = user;
-    if (ctx->failed)
-        return 0;
-    if (set_key(ctx->cfg, section, name, value) < 0) {
-        ctx->failed = 1;
-        snprintf(ctx->message, sizeof ctx->message, "%s", error_message());
+    if (!key) { /* a section header: refuse an unknown one even if empty */
+        if (!section_known(section))
+            return error_set("%s:%d: unknown section [%s] (known: data, net, train, output)",
+                             ctx->origin, line, section);
         return 0;
     }
-    return 1;
-}
-
-/* inih (as Debian builds it) splits lines over 200 characters silently;
- * refuse them instead of misreading them. */
-static int check_line_lengths(const char *text, const char *origin)
-{
-    int line = 1;
-    size_t len = 0;
-    for (const char *p = text; *p; p++) {
-        if (*p == '\n') {
-            line++;
-            len = 0;
-        } else if (++len >= 200) {
-            return error_set("%s:%d: line longer than 199 characters", origin, line);
-        }
-    }
+    const key_t_ *k = *section ? find_key(section, key) : NULL;
+    if (k && ctx->line_set[k - keys])
+        return error_set("%s:%d: [%s] %s is set twice (first on line %d)", ctx->origin, line,
+                         section, key, ctx->line_set[k - keys]);
+    if (set_key(ctx->cfg, section, key, value) < 0)
+        return error_prefix("%s:%d", ctx->origin, line);
+    ctx->line_set[k - keys] = line;
     return 0;
 }
 
 static int parse_text(config_t *cfg, const char *text, const char *origin)
 {
-    if (check_line_lengths(text, origin) < 0)
-        return -1;
-    parse_ctx_t ctx = {cfg, 0, ""};
-    int line = ini_parse_string(text, on_ini_entry, &ctx);
-    if (line == 0)
-        return 0;
-    if (ctx.failed)
-        return error_set("%s:%d: %s", origin, line, ctx.message);
-    return error_set("%s:%d: syntax error (expected '[section]' or 'key = value')", origin, line);
+    parse_ctx_t ctx = {.cfg = cfg, .origin = origin};
+    return inifile_parse(text, origin, on_entry, &ctx) ? -1 : 0;
 }
 
 int config_load_file(config_t *cfg, const char *path)

@@ -48,6 +48,23 @@ int metrics_write_csv(const char *path, const metrics_t *m)
         return error_set("out of memory for %s", path);
     size_t used = (size_t)snprintf(text, cap, "%s\n", metrics_csv_header);
     for (int i = 0; i < m->count; i++) {
+        /* a row is usually ~80 characters, but %.6f of a huge value (a
+         * damaged checkpoint's metrics) runs to hundreds: grow to fit */
+        int n = metrics_format_row(&m->rows[i], NULL, 0);
+        if (n < 0) {
+            free(text);
+            return error_set("%s: cannot format metrics row %d", path, i + 1);
+        }
+        if (used + (size_t)n + 2 > cap) {
+            size_t need = used + (size_t)n + 2 + (size_t)(m->count - i) * 160;
+            char *t = realloc(text, need);
+            if (!t) {
+                free(text);
+                return error_set("out of memory for %s", path);
+            }
+            text = t;
+            cap = need;
+        }
         used += (size_t)metrics_format_row(&m->rows[i], text + used, (int)(cap - used - 1));
         text[used++] = '\n';
         text[used] = '\0';

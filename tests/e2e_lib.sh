@@ -32,10 +32,17 @@ run_np() {
   timeout -k 10 1200 mpirun --oversubscribe -np "$np" "$NNMPI" "$@"
 }
 
+# h5values FILE DATASET: the values of a dataset, one per line
+h5values() {
+  h5dump -y -w 0 -d "$2" "$1" | sed -n '/DATA {/,/^ *}/p' | sed '1d;$d' | tr -s ', ' '\n' | grep -v '^$'
+}
+
 # expect_fail STATUS PATTERN CMD...: CMD must exit with STATUS (within 120 s)
 # and print one error line matching PATTERN on stderr, without crashing.
+# CMD may be run_np P ARGS...
 expect_fail() {
   local want=$1 pattern=$2; shift 2
+  if [ "$1" = run_np ]; then set -- mpirun --oversubscribe -np "$2" "$NNMPI" "${@:3}"; fi
   local out=$WORK/expect.out err=$WORK/expect.err status=0
   timeout -k 5 120 "$@" >"$out" 2>"$err" || status=$?
   [ "$status" -ne 124 ] || fail "hung (killed after 120 s): $*"

@@ -24,12 +24,13 @@ h5dump -a augmentation "$WORK/a.h5" | grep -q '"rotations=-10,10"' || fail "augm
 ok "layout"
 
 # every original appears once per angle, and the stored order is shuffled
-h5dump -y -w 0 -d /train/angle "$WORK/a.h5" | tr -s ', ' '\n' | grep -E '^-?[0-9]' >"$WORK/angles"
+h5values "$WORK/a.h5" /train/angle >"$WORK/angles"
 for a in 0 10 -10; do
   n=$(grep -cx -- "$a" "$WORK/angles" || true)
   [ "$n" -eq 300 ] || fail "$n rows with angle $a, expected 300"
 done
-h5dump -y -w 0 -d /train/origin "$WORK/a.h5" | tr -s ', ' '\n' | grep -E '^[0-9]' >"$WORK/origin"
+h5values "$WORK/a.h5" /train/origin >"$WORK/origin"
+[ "$(wc -l <"$WORK/origin")" -eq 900 ] || fail "900 origins expected"
 [ "$(sort -n "$WORK/origin" | uniq -c | awk '$1 != 3' | wc -l)" -eq 0 ] || fail "an origin not used 3 times"
 [ "$(head -20 "$WORK/origin" | tr '\n' ' ')" != "$(seq 0 19 | tr '\n' ' ')" ] || fail "not shuffled"
 ok "angles, origins, shuffled order"

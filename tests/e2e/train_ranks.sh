@@ -11,9 +11,9 @@ for np in 1 2 4; do
   [ -f "$dir/config.ini" ] || fail "no config.ini after $np ranks"
   head -1 "$dir/metrics.csv" | grep -q "^epoch,train_loss,train_accuracy,test_accuracy,lr,samples_per_s,wall_s" \
     || fail "metrics.csv header"
-  [ "$(wc -l <"$dir/metrics.csv")" -eq 3 ] || fail "metrics.csv should have 2 epoch rows"
-  [ "$(grep -c '^epoch [12]/2 ' "$WORK/log$np")" -eq 2 ] || fail "not one progress line per epoch"
-  grep -q "^lr = 1$" "$WORK/log$np" || fail "resolved configuration not printed"
+  [ "$(wc -l <"$dir/metrics.csv")" -eq 4 ] || fail "metrics.csv should have 3 epoch rows"
+  [ "$(grep -c '^epoch [123]/3 ' "$WORK/log$np")" -eq 3 ] || fail "not one progress line per epoch"
+  grep -q "^lr = 2$" "$WORK/log$np" || fail "resolved configuration not printed"
   [ "$(metric "$dir/metrics.csv" ranks)" -eq "$np" ] || fail "ranks column"
   at_least "$(metric "$dir/metrics.csv" test_accuracy)" 0.90 "test accuracy on $np ranks"
   "$NNMPI" eval -m "$dir/model.h5" -d "$TESTDATA/quick.h5" >"$WORK/eval"

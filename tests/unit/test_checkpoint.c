@@ -1,0 +1,321 @@
+/* Tests of the checkpoint module: a bit-exact round trip of weights, meta
+ * data, metrics and config text; the atomic write leaves no temporary file;
+ * a flipped byte inside the stored weights trips the checksum; truncated,
+ * missing and foreign files are refused naming the file (and the foreign
+ * format). */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnmpi/checkpoint.h"
+#include "nnmpi/config.h"
+#include "nnmpi/dataset.h"
+#include "nnmpi/error.h"
+#include "nnmpi/h5util.h"
+#include "nnmpi/rng.h"
+#include "testutil.h"
+
+static char *dir;
+
+static void random_net(net_t *net, int I, int H, int O, uint64_t seed)
+{
+    CU_ASSERT_FATAL(net_init(net, I, H, O) == 0);
+    rng_t rng;
+    rng_seed(&rng, seed, 0);
+    net_init_weights(net, &rng);
+}
+
+static void make_meta(ckpt_meta_t *meta)
+{
+    memset(meta, 0, sizeof *meta);
+    meta->epoch = 3;
+    meta->step = 17;
+    meta->seed = 0xFEDCBA9876543210ULL; /* above INT64_MAX: stored as int64 */
+    meta->world_size = 4;
+    meta->rule = NET_RULE_GRADIENT;
+    config_t cfg;
+    config_defaults(&cfg);
+    snprintf(cfg.data_file, sizeof cfg.data_file, "data/mnist-rot.h5");
+    cfg.hidden = 50;
+    cfg.lr = 0.1 + 0.2;
+    meta->config_text = config_to_text(&cfg);
+    for (int e = 1; e <= 3; e++) {
+        metrics_row_t row = {
+            .epoch = e, .train_loss = 0.5 / e, .train_accuracy = 0.8 + 0.01 * e,
+            .test_accuracy = e == 2 ? -1.0 : 0.9 + 0.001 * e, .lr = 0.1 / e,
+            .samples_per_s = 12345.678 * e, .wall_s = 1.5 * e, .ranks = e + 1,
+        };
+        CU_ASSERT_FATAL(metrics_append(&meta->metrics, &row) == 0);
+    }
+}
+
+/* sha256 of the raw parameter bytes by coreutils' sha256sum, as an
+ * independent check of the stored checksum; "" if it could not run. */
+static void system_sha256(const net_t *net, char hex[65])
+{
+    hex[0] = '\0';
+    const char *raw = testutil_path(dir, "params.raw");
+    if (testutil_write_file(raw, net->params, net->n_params * sizeof(float)) != 0)
+        return;
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "sha256sum '%s' 2>/dev/null", raw);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return;
+    if (fscanf(p, "%64s", hex) != 1)
+        hex[0] = '\0';
+    pclose(p);
+    remove(raw);
+}
+
+static void test_round_trip(void)
+{
+    net_t net, back;
+    ckpt_meta_t meta, got;
+    random_net(&net, 784, 50, 10, 1);
+    make_meta(&meta);
+    strcpy(meta.weights_sha256, "ignored");
+    const char *path = testutil_path(dir, "model.h5");
+    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &net, &meta), 0);
+    CU_ASSERT_EQUAL_FATAL(ckpt_read(path, &back, &got), 0);
+
+    CU_ASSERT_EQUAL(back.n_in, 784);
+    CU_ASSERT_EQUAL(back.n_hidden, 50);
+    CU_ASSERT_EQUAL(back.n_out, 10);
+    CU_ASSERT_EQUAL_FATAL(back.n_params, net.n_params);
+    CU_ASSERT_PTR_EQUAL(back.w_ho, back.params + 50 * 784);
+    CU_ASSERT_EQUAL(memcmp(back.params, net.params, net.n_params * sizeof(float)), 0);
+
+    CU_ASSERT_EQUAL(got.epoch, 3);
+    CU_ASSERT_EQUAL(got.step, 17);
+    CU_ASSERT_EQUAL(got.seed, 0xFEDCBA9876543210ULL);
+    CU_ASSERT_EQUAL(got.world_size, 4);
+    CU_ASSERT_EQUAL(got.rule, NET_RULE_GRADIENT);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got.config_text);
+    CU_ASSERT_STRING_EQUAL(got.config_text, meta.config_text);
+    CU_ASSERT_EQUAL_FATAL(got.metrics.count, 3);
+    for (int i = 0; i < 3; i++) {
+        const metrics_row_t *a = &meta.metrics.rows[i], *b = &got.metrics.rows[i];
+        CU_ASSERT_EQUAL(a->epoch, b->epoch);
+        CU_ASSERT_EQUAL(a->train_loss, b->train_loss);
+        CU_ASSERT_EQUAL(a->train_accuracy, b->train_accuracy);
+        CU_ASSERT_EQUAL(a->test_accuracy, b->test_accuracy);
+        CU_ASSERT_EQUAL(a->lr, b->lr);
+        CU_ASSERT_EQUAL(a->samples_per_s, b->samples_per_s);
+        CU_ASSERT_EQUAL(a->wall_s, b->wall_s);
+        CU_ASSERT_EQUAL(a->ranks, b->ranks);
+    }
+    /* the stored checksum is the SHA-256 of the parameter bytes */
+    CU_ASSERT_EQUAL(strlen(got.weights_sha256), 64);
+    char hex[65];
+    system_sha256(&net, hex);
+    CU_ASSERT_EQUAL(strlen(hex), 64); /* coreutils' sha256sum ran */
+    CU_ASSERT_STRING_EQUAL(got.weights_sha256, hex);
+
+    /* the config text loads back into the same config */
+    config_t a, b;
+    config_defaults(&a);
+    config_defaults(&b);
+    CU_ASSERT_EQUAL(config_load_text(&a, meta.config_text, "a"), 0);
+    CU_ASSERT_EQUAL(config_load_text(&b, got.config_text, "b"), 0);
+    CU_ASSERT_EQUAL(b.hidden, 50);
+    CU_ASSERT_EQUAL(memcmp(&a.lr, &b.lr, sizeof a.lr), 0);
+
+    /* no temporary file left in the directory: only model.h5 */
+    DIR *d = opendir(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    int files = 0, model = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        files++;
+        model += !strcmp(e->d_name, "model.h5");
+        CU_ASSERT_PTR_NULL(strstr(e->d_name, ".tmp"));
+    }
+    closedir(d);
+    CU_ASSERT_EQUAL(files, 1);
+    CU_ASSERT_EQUAL(model, 1);
+
+    /* overwriting replaces the file: a second write with other weights and
+     * the book rule and no metrics reads back as such */
+    net_t other, back2;
+    ckpt_meta_t meta2 = {0}, got2;
+    random_net(&other, 784, 50, 10, 2);
+    meta2.rule = NET_RULE_BOOK;
+    meta2.world_size = 1;
+    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &other, &meta2), 0);
+    CU_ASSERT_EQUAL_FATAL(ckpt_read(path, &back2, &got2), 0);
+    CU_ASSERT_EQUAL(memcmp(back2.params, other.params, other.n_params * sizeof(float)), 0);
+    CU_ASSERT_EQUAL(got2.rule, NET_RULE_BOOK);
+    CU_ASSERT_EQUAL(got2.metrics.count, 0);
+    CU_ASSERT_EQUAL(got2.epoch, 0);
+    CU_ASSERT_PTR_NOT_NULL(got2.config_text); /* written as "" */
+    CU_ASSERT_STRING_NOT_EQUAL(got2.weights_sha256, got.weights_sha256);
+
+    net_free(&other);
+    net_free(&back2);
+    ckpt_meta_free(&got2);
+    ckpt_meta_free(&got);
+    ckpt_meta_free(&meta);
+    ckpt_meta_free(&meta); /* safe twice */
+    net_free(&back);
+    net_free(&net);
+    remove(path);
+}
+
+static long read_whole(const char *path, unsigned char **out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    rewind(f);
+    *out = malloc((size_t)size);
+    if (fread(*out, 1, (size_t)size, f) != (size_t)size)
+        size = -1;
+    fclose(f);
+    return size;
+}
+
+static void test_flipped_weight_byte(void)
+{
+    net_t net, back;
+    ckpt_meta_t meta = {0}, got;
+    random_net(&net, 784, 50, 10, 3);
+    meta.world_size = 1;
+    const char *path = testutil_path(dir, "flip.h5");
+    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &net, &meta), 0);
+    CU_ASSERT_EQUAL_FATAL(ckpt_read(path, &back, &got), 0); /* intact, it reads */
+    net_free(&back);
+    ckpt_meta_free(&got);
+
+    unsigned char *bytes;
+    long size = read_whole(path, &bytes);
+    CU_ASSERT_FATAL(size > 0);
+    /* find w_ih[1000..1003] (little-endian floats, as stored) in the file */
+    const unsigned char *pattern = (const unsigned char *)(net.w_ih + 1000);
+    const size_t plen = 4 * sizeof(float);
+    long at = -1;
+    int matches = 0;
+    for (long i = 0; i + (long)plen <= size; i++)
+        if (!memcmp(bytes + i, pattern, plen)) {
+            at = i;
+            matches++;
+        }
+    CU_ASSERT_EQUAL_FATAL(matches, 1);
+    /* flip the low mantissa byte of w_ih[1001]: still a valid float */
+    bytes[at + 4] ^= 0x01;
+    const char *bad = testutil_path(dir, "flipped.h5");
+    CU_ASSERT_FATAL(testutil_write_file(bad, bytes, (size_t)size) == 0);
+    free(bytes);
+    error_clear();
+    CU_ASSERT_EQUAL(ckpt_read(bad, &back, &got), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "checksum"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), bad));
+    CU_ASSERT_PTR_NULL(back.params); /* nothing half-filled is handed back */
+    CU_ASSERT_PTR_NULL(got.config_text);
+
+    /* truncated copies: half, and all but the last bytes */
+    size = read_whole(path, &bytes);
+    const long cuts[] = {size / 2, size - 64, 512};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        const char *cut = testutil_path(dir, "truncated.h5");
+        CU_ASSERT_FATAL(testutil_write_file(cut, bytes, (size_t)cuts[i]) == 0);
+        error_clear();
+        CU_ASSERT_EQUAL(ckpt_read(cut, &back, &got), -1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), cut));
+        CU_ASSERT_PTR_NULL(back.params);
+    }
+    free(bytes);
+    net_free(&net);
+}
+
+static void test_foreign_files(void)
+{
+    net_t back;
+    ckpt_meta_t got;
+    /* a dataset file given as a checkpoint */
+    imageset_t tr, te;
+    CU_ASSERT_FATAL(imageset_alloc(&tr, 12, 28, 28) == 0);
+    CU_ASSERT_FATAL(imageset_alloc(&te, 3, 28, 28) == 0);
+    testutil_synthetic_digits(tr.pixels, tr.labels, 12, 1);
+    testutil_synthetic_digits(te.pixels, te.labels, 3, 2);
+    dataset_contents_t c = {.train = &tr, .test = &te, .source = "synthetic"};
+    const char *ds = testutil_path(dir, "data.h5");
+    CU_ASSERT_EQUAL_FATAL(dataset_write(ds, &c), 0);
+    imageset_free(&tr);
+    imageset_free(&te);
+    error_clear();
+    CU_ASSERT_EQUAL(ckpt_read(ds, &back, &got), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), ds));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "nnmpi-dataset"));
+
+    /* and the other way round: a checkpoint given as a dataset */
+    net_t net;
+    ckpt_meta_t meta = {0};
+    random_net(&net, 784, 8, 10, 4);
+    meta.world_size = 1;
+    const char *ck = testutil_path(dir, "ck.h5");
+    CU_ASSERT_EQUAL_FATAL(ckpt_write(ck, &net, &meta), 0);
+    dataset_info_t info;
+    error_clear();
+    CU_ASSERT_EQUAL(dataset_info(ck, &info), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "nnmpi-checkpoint"));
+    net_free(&net);
+
+    /* missing, and not HDF5 */
+    const char *missing = testutil_path(dir, "missing.h5");
+    error_clear();
+    CU_ASSERT_EQUAL(ckpt_read(missing, &back, &got), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), missing));
+    const char *text = testutil_path(dir, "text.h5");
+    CU_ASSERT_FATAL(testutil_write_file(text, "hello\n", 6) == 0);
+    error_clear();
+    CU_ASSERT_EQUAL(ckpt_read(text, &back, &got), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), text));
+
+    /* a future version is refused naming the version */
+    hid_t f = H5Fcreate(testutil_path(dir, "future.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    CU_ASSERT_FATAL(f >= 0);
+    h5_attr_write_str(f, "format", CKPT_FORMAT);
+    h5_attr_write_i64(f, "format_version", CKPT_VERSION + 1);
+    H5Fclose(f);
+    error_clear();
+    CU_ASSERT_EQUAL(ckpt_read(testutil_path(dir, "future.h5"), &back, &got), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "version"));
+}
+
+/* A write into a directory that does not exist fails cleanly. */
+static void test_write_failure(void)
+{
+    net_t net;
+    ckpt_meta_t meta = {0};
+    random_net(&net, 784, 8, 10, 5);
+    meta.world_size = 1;
+    const char *path = testutil_path(dir, "no/such/dir/model.h5");
+    error_clear();
+    CU_ASSERT_EQUAL(ckpt_write(path, &net, &meta), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), path));
+    net_free(&net);
+}
+
+int main(void)
+{
+    h5_quiet();
+    dir = testutil_tmpdir();
+    if (!dir)
+        return 2;
+    static const testutil_case_t cases[] = {
+        {"round trip: weights bit-identical, meta, metrics, config", test_round_trip},
+        {"flipped weight byte and truncation refused", test_flipped_weight_byte},
+        {"foreign, missing and future files refused", test_foreign_files},
+        {"write into a missing directory", test_write_failure},
+        {NULL, NULL},
+    };
+    int rc = testutil_run("checkpoint", cases);
+    testutil_rmtree(dir);
+    free(dir);
+    return rc;
+}
