@@ -3,7 +3,9 @@
 #   install missing packages -> build -> fetch MNIST -> prepare the HDF5 file
 #   (originals + rotations of +-10 degrees) -> train on 2 ranks -> evaluate.
 # A second run reuses the packages, the build, the download and the prepared
-# file, and trains again.
+# file, and continues the training from its newest checkpoint (--resume auto):
+# a finished run is not trained again, an interrupted one goes on. To train
+# from scratch: remove the run directory, or pass --fresh to nnmpi train.
 #
 #   jobs/quickstart.sh [CONFIG]      default configs/fast.ini
 #   NP=4 jobs/quickstart.sh          another number of ranks
@@ -33,7 +35,7 @@ step "train: mpirun -np $np nnmpi train -c $config"
 flags=()
 [ "$(id -u)" -eq 0 ] && flags+=(--allow-run-as-root)
 [ "$np" -gt "$(nproc)" ] && flags+=(--oversubscribe)
-mpirun "${flags[@]}" -np "$np" build/nnmpi train -c "$config"
+mpirun "${flags[@]}" -np "$np" build/nnmpi train -c "$config" --resume auto
 
 dir=$(build/nnmpi train -c "$config" --print-config | sed -n 's/^dir = //p')
 step "evaluate"

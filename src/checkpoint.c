@@ -76,6 +76,13 @@ static int write_contents(hid_t f, const net_t *net, const ckpt_meta_t *meta)
     rc = rc ? rc : h5_attr_write_i64(g, "seed", (int64_t)meta->seed);
     rc = rc ? rc : h5_attr_write_i64(g, "world_size", meta->world_size);
     rc = rc ? rc : h5_attr_write_str(g, "config", meta->config_text ? meta->config_text : "");
+    rc = rc ? rc : h5_attr_write_f64(g, "epoch_loss_sum", meta->epoch_loss_sum);
+    rc = rc ? rc : h5_attr_write_i64(g, "epoch_correct", meta->epoch_correct);
+    rc = rc ? rc : h5_attr_write_i64(g, "epoch_count", meta->epoch_count);
+    rc = rc ? rc : h5_attr_write_f64(g, "epoch_train_s", meta->epoch_train_s);
+    rc = rc ? rc : h5_attr_write_f64(g, "elapsed_s", meta->elapsed_s);
+    rc = rc ? rc : h5_attr_write_i64(g, "data_rows", meta->data_rows);
+    rc = rc ? rc : h5_attr_write_str(g, "data_id", meta->data_id ? meta->data_id : "");
     H5Gclose(g);
     if (rc)
         return rc;
@@ -162,7 +169,9 @@ static int read_i64_in(hid_t g, const char *path, const char *group, const char 
     return 0;
 }
 
-static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *meta)
+/* checksum_ok NULL: a mismatch is an error; otherwise it is reported there. */
+static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *meta,
+                         int *checksum_ok)
 {
     if (h5_check_format(f, path, CKPT_FORMAT, CKPT_VERSION, NULL) < 0)
         return -1;
@@ -199,8 +208,10 @@ static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *met
     weights_sha256(net, hex);
     int same = strcmp(hex, stored) == 0;
     free(stored);
-    if (!same)
+    if (!same && !checksum_ok)
         return error_set("%s: the weights do not match their checksum (damaged file)", path);
+    if (checksum_ok)
+        *checksum_ok = same;
     memcpy(meta->weights_sha256, hex, sizeof hex);
 
     g = H5Gopen2(f, "train", H5P_DEFAULT);
@@ -211,9 +222,18 @@ static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *met
     rc = rc ? rc : read_i64_in(g, path, "train", "step", 0, INT64_MAX, &step);
     rc = rc ? rc : read_i64_in(g, path, "train", "seed", INT64_MIN, INT64_MAX, &seed);
     rc = rc ? rc : read_i64_in(g, path, "train", "world_size", 1, 1 << 24, &world);
-    if (!rc && h5_attr_read_str(g, "config", &meta->config_text) < 0)
+    int64_t rows = 0;
+    if (!rc && (h5_attr_read_str(g, "config", &meta->config_text) < 0 ||
+                h5_attr_read_f64(g, "epoch_loss_sum", &meta->epoch_loss_sum) < 0 ||
+                h5_attr_read_i64(g, "epoch_correct", &meta->epoch_correct) < 0 ||
+                h5_attr_read_i64(g, "epoch_count", &meta->epoch_count) < 0 ||
+                h5_attr_read_f64(g, "epoch_train_s", &meta->epoch_train_s) < 0 ||
+                h5_attr_read_f64(g, "elapsed_s", &meta->elapsed_s) < 0 ||
+                h5_attr_read_i64(g, "data_rows", &rows) < 0 ||
+                h5_attr_read_str(g, "data_id", &meta->data_id) < 0))
         rc = error_prefix("%s: /train", path);
     H5Gclose(g);
+    meta->data_rows = rows;
     if (rc)
         return rc;
     meta->epoch = (int)epoch;
@@ -223,14 +243,14 @@ static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *met
     return read_metrics(f, path, &meta->metrics);
 }
 
-int ckpt_read(const char *path, net_t *net, ckpt_meta_t *meta)
+static int read_file(const char *path, net_t *net, ckpt_meta_t *meta, int *checksum_ok)
 {
     memset(net, 0, sizeof *net);
     memset(meta, 0, sizeof *meta);
     hid_t f = h5_open_read(path);
     if (f < 0)
         return -1;
-    int rc = read_contents(f, path, net, meta);
+    int rc = read_contents(f, path, net, meta, checksum_ok);
     H5Fclose(f);
     if (rc) {
         net_free(net);
@@ -239,9 +259,20 @@ int ckpt_read(const char *path, net_t *net, ckpt_meta_t *meta)
     return rc;
 }
 
+int ckpt_read(const char *path, net_t *net, ckpt_meta_t *meta)
+{
+    return read_file(path, net, meta, NULL);
+}
+
+int ckpt_inspect(const char *path, net_t *net, ckpt_meta_t *meta, int *checksum_ok)
+{
+    return read_file(path, net, meta, checksum_ok);
+}
+
 void ckpt_meta_free(ckpt_meta_t *meta)
 {
     free(meta->config_text);
+    free(meta->data_id);
     metrics_free(&meta->metrics);
     memset(meta, 0, sizeof *meta);
 }

@@ -60,15 +60,19 @@ static int info_checkpoint(const char *path)
 {
     net_t net;
     ckpt_meta_t meta;
-    if (ckpt_read(path, &net, &meta) < 0)
+    int verified = 0;
+    if (ckpt_inspect(path, &net, &meta, &verified) < 0)
         return -1;
     printf("%s: nnmpi model/checkpoint\n", path);
     printf("  network:    %d-%d-%d sigmoid, rule %s, %zu parameters\n", net.n_in, net.n_hidden,
            net.n_out, config_rule_name(meta.rule), net.n_params);
-    printf("  weights:    sha256 %s (verified)\n", meta.weights_sha256);
+    printf("  weights:    sha256 %s (%s)\n", meta.weights_sha256,
+           verified ? "checksum verified" : "CHECKSUM MISMATCH: the file is damaged");
     printf("  training:   %d epoch%s done, step %lld of the next, seed %llu, written by %d rank%s\n",
            meta.epoch, meta.epoch == 1 ? "" : "s", (long long)meta.step,
            (unsigned long long)meta.seed, meta.world_size, meta.world_size == 1 ? "" : "s");
+    printf("  elapsed:    %.1f s of training run time; dataset: %s\n", meta.elapsed_s,
+           meta.data_id ? meta.data_id : "?");
     if (meta.metrics.count) {
         printf("  metrics:\n    %5s %10s %9s %9s %10s %12s %9s\n", "epoch", "train_loss",
                "train_acc", "test_acc", "lr", "samples/s", "wall_s");
@@ -89,7 +93,8 @@ static int info_checkpoint(const char *path)
     }
     net_free(&net);
     ckpt_meta_free(&meta);
-    return 0;
+    return verified ? 0 : error_set("%s: the weights do not match their checksum (damaged file)",
+                                    path);
 }
 
 static int info_one(const char *path)

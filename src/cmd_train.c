@@ -10,7 +10,10 @@
 #include "commands.h"
 #include "nnmpi/config.h"
 #include "nnmpi/error.h"
+#include "nnmpi/ckptdir.h"
 #include "nnmpi/log.h"
+#include "nnmpi/preempt.h"
+#include "nnmpi/resume.h"
 #include "nnmpi/train.h"
 
 static void usage(FILE *out)
@@ -26,11 +29,21 @@ static void usage(FILE *out)
             "  metrics.csv  one row per epoch: epoch,train_loss,train_accuracy,\n"
             "               test_accuracy,lr,samples_per_s,wall_s,ranks\n"
             "  config.ini   the resolved configuration of the run\n"
+            "  ckpt-eEEEEEE-sSSSSSSSSSS.h5  checkpoints: E epochs done, S steps into the\n"
+            "               next ([checkpoint] every_epochs/every_steps/every_minutes;\n"
+            "               the newest `keep` are kept, and the best)\n"
+            "  latest.h5, best.h5  links to the newest and the best checkpoint\n"
             "\n"
             "options:\n"
             "  -c, --config FILE     INI file (sections and keys below)\n"
             "  -s, --set S.K=V       override one key, e.g. --set train.lr=0.05 (repeatable,\n"
             "                        applied after the file)\n"
+            "  -r, --resume PATH     continue the run saved in checkpoint PATH; without -c\n"
+            "                        the checkpoint's own configuration is used\n"
+            "  -r, --resume auto     continue from the newest valid checkpoint of the run\n"
+            "                        directory (damaged ones are skipped with a warning),\n"
+            "                        or start afresh if there is none\n"
+            "      --fresh           delete the run directory's checkpoints and start over\n"
             "      --print-config    print the resolved configuration and exit\n"
             "  -h, --help            this text\n"
             "\n"
@@ -43,8 +56,23 @@ static void usage(FILE *out)
             "ranks. local runs the book's per-sample SGD on every rank and averages the\n"
             "weights every sync_every samples; on one rank it is exactly the book's loop.\n"
             "\n"
+            "resuming: the same number of ranks continues exactly the run that would have\n"
+            "happened (bit-identical weights, also from a mid-epoch checkpoint). Another\n"
+            "number of ranks continues too: sync mode keeps the same global batches (same\n"
+            "mathematics, float rounding aside); local mode deals the rows anew and goes on\n"
+            "at the same fraction of the epoch. Keys that define the run (net.hidden,\n"
+            "net.rule, train.mode, batch, sync_every, seed, shuffle) must not change; the\n"
+            "others (epochs, lr, schedule, checkpoint and output settings) may, and the\n"
+            "changes are logged.\n"
+            "\n"
+            "stopping: SIGTERM (scancel, mpirun on Ctrl-C), SIGUSR1 (sbatch\n"
+            "--signal=B:USR1@120) or SIGINT on any rank: all ranks stop at the next step,\n"
+            "rank 0 writes a checkpoint, and the exit status is 75 (requeue and run again\n"
+            "with --resume auto).\n"
+            "\n"
             "exit status: 0 done, 1 failed while training (the message names the rank and\n"
-            "cause), 2 bad command line or configuration.\n");
+            "cause), 2 bad command line or configuration, 75 stopped by a signal after\n"
+            "writing a checkpoint.\n");
 }
 
 /* runs/<config file name without .ini>, or runs/default */
@@ -64,49 +92,71 @@ static void default_dir(config_t *cfg, const char *config_path)
     snprintf(cfg->dir, sizeof cfg->dir, "runs/%s", name);
 }
 
+typedef struct {
+    const char *config_path;
+    char **sets;
+    int n_sets;
+    const char *resume;   /* NULL, a checkpoint path, or "auto" */
+    int fresh, print_only;
+} train_args_t;
+
 /* Every rank parses the same arguments and reaches the same verdict, so a
  * bad option stops all of them without any communication. */
-static int parse(int argc, char **argv, config_t *cfg, int *print_only)
+static int parse_args(int argc, char **argv, train_args_t *a)
 {
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"set", required_argument, NULL, 's'},
+        {"resume", required_argument, NULL, 'r'},
+        {"fresh", no_argument, NULL, 'f'},
         {"print-config", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *config_path = NULL;
-    char **sets = calloc((size_t)argc, sizeof *sets);
-    int n_sets = 0, opt;
-    if (!sets)
+    memset(a, 0, sizeof *a);
+    a->sets = calloc((size_t)argc, sizeof *a->sets);
+    if (!a->sets)
         return error_set("out of memory");
-    config_defaults(cfg);
+    int opt;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "c:s:h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:s:r:h", options, NULL)) != -1) {
         switch (opt) {
-        case 'c': config_path = optarg; break;
-        case 's': sets[n_sets++] = optarg; break;
-        case 'p': *print_only = 1; break;
-        case 'h': free(sets); return 1;
+        case 'c': a->config_path = optarg; break;
+        case 's': a->sets[a->n_sets++] = optarg; break;
+        case 'r': a->resume = optarg; break;
+        case 'f': a->fresh = 1; break;
+        case 'p': a->print_only = 1; break;
+        case 'h': return 1;
         default:
-            free(sets);
             return error_set("train: unknown or incomplete option '%s' (see nnmpi train --help)",
                              argv[optind - 1]);
         }
     }
-    if (optind < argc) {
-        free(sets);
+    if (optind < argc)
         return error_set("train: unexpected argument '%s' (see nnmpi train --help)", argv[optind]);
+    if (a->fresh && a->resume)
+        return error_set("train: --fresh and --resume contradict each other");
+    return 0;
+}
+
+/* The configuration: the file (or, resuming without one, the checkpoint's
+ * own), then the --set overrides. */
+static int build_config(const train_args_t *a, const char *base_text, config_t *cfg)
+{
+    config_defaults(cfg);
+    int rc = 0;
+    if (a->config_path) {
+        rc = config_load_file(cfg, a->config_path);
+    } else if (base_text) {
+        rc = config_load_text(cfg, base_text, a->resume);
+        snprintf(cfg->source, sizeof cfg->source, "%s (the checkpoint's own)", a->resume);
     }
-    int rc = config_path ? config_load_file(cfg, config_path) : 0;
-    for (int i = 0; i < n_sets && !rc; i++)
-        rc = config_set(cfg, sets[i], "--set");
-    free(sets);
-    if (rc)
-        return rc;
-    default_dir(cfg, config_path);
-    return config_validate(cfg);
+    for (int i = 0; i < a->n_sets && !rc; i++)
+        rc = config_set(cfg, a->sets[i], "--set");
+    if (!rc)
+        default_dir(cfg, a->config_path);
+    return rc;
 }
 
 int cmd_train(int argc, char **argv)
@@ -120,10 +170,28 @@ int cmd_train(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     log_set_rank(rank, size);
+    preempt_install(); /* before anything slow, so an early stop is not a kill */
 
+    train_args_t args = {0};
+    resume_t resume = {0};
     config_t *cfg = malloc(sizeof *cfg);
-    int print_only = 0, status = EXIT_OK;
-    int rc = cfg ? parse(argc, argv, cfg, &print_only) : error_set("out of memory");
+    int status = EXIT_OK;
+    int rc = cfg ? parse_args(argc, argv, &args) : error_set("out of memory");
+    if (rc == 0)
+        rc = build_config(&args, NULL, cfg);
+    if (rc == 0 && args.resume) {
+        int r = resume_open(args.resume, cfg->dir, &resume);
+        if (r) {
+            if (r == TRAIN_FAILED)
+                log_error("%s", error_message());
+            status = EXIT_FAILURE_RUN;
+            goto out;
+        }
+        if (resume.found && !args.config_path)
+            rc = build_config(&args, resume.config_text, cfg);
+    }
+    if (rc == 0 && !args.print_only)
+        rc = config_validate(cfg);
     if (rc == 1) {
         if (rank == 0)
             usage(stdout);
@@ -132,18 +200,23 @@ int cmd_train(int argc, char **argv)
         if (rank == 0)
             fprintf(stderr, "nnmpi: error: %s\n", error_message());
         status = EXIT_USAGE;
-    } else if (print_only) {
+    } else if (args.print_only) {
         char *text = config_to_text(cfg);
         if (rank == 0 && text)
             fputs(text, stdout);
         free(text);
     } else {
+        if (args.fresh && rank == 0 && ckptdir_clear(cfg->dir) < 0)
+            log_warn("%s", error_message());
         train_result_t result;
-        rc = train_run(cfg, &result);
+        rc = train_run(cfg, &resume, &result);
         if (rc == TRAIN_FAILED)
             log_error("%s", error_message());
-        status = rc ? EXIT_FAILURE_RUN : EXIT_OK;
+        status = rc == TRAIN_PREEMPTED ? PREEMPT_EXIT_STATUS : rc ? EXIT_FAILURE_RUN : EXIT_OK;
     }
+out:
+    resume_free(&resume);
+    free(args.sets);
     free(cfg);
     MPI_Finalize();
     return status;

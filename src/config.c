@@ -20,7 +20,11 @@ typedef struct {
     double min, max;        /* for numbers */
     const char *const *names; /* for enums: index = value, NULL-terminated */
     const char *help;
+    int fixed;              /* must stay the same when a run is resumed */
 } key_t_;
+
+#define FIXED 1
+#define FREE 0
 
 static const char *const rule_names[] = {"book", "gradient", NULL};
 static const char *const mode_names[] = {"sync", "local", NULL};
@@ -29,34 +33,42 @@ static const char *const schedule_names[] = {"constant", "linear", "cosine", NUL
 #define F(field) offsetof(config_t, field)
 static const key_t_ keys[] = {
     {"data", "file", T_STRING, F(data_file), "", 0, 0, NULL,
-     "HDF5 file made by `nnmpi prepare` (required)"},
-    {"net", "hidden", T_INT, F(hidden), "200", 1, 100000, NULL, "hidden nodes"},
+     "HDF5 file made by `nnmpi prepare` (required)", FREE},
+    {"net", "hidden", T_INT, F(hidden), "200", 1, 100000, NULL, "hidden nodes", FIXED},
     {"net", "rule", T_ENUM, F(rule), "book", 0, 0, rule_names,
-     "book: the book's update (hidden error w_ho^T e_o); gradient: exact gradient"},
+     "book: the book's update (hidden error w_ho^T e_o); gradient: exact gradient", FIXED},
     {"train", "mode", T_ENUM, F(mode), "sync", 0, 0, mode_names,
      "sync: one averaged update per global batch; local: per-sample SGD per rank, "
-     "weights averaged every sync_every samples"},
+     "weights averaged every sync_every samples", FIXED},
     {"train", "lr", T_DOUBLE, F(lr), "0.1", 1e-9, 1e6, NULL,
-     "learning rate, as in the book (updates are lr times the batch mean)"},
+     "learning rate, as in the book (updates are lr times the batch mean)", FREE},
     {"train", "lr_schedule", T_ENUM, F(lr_schedule), "constant", 0, 0, schedule_names,
-     "how lr moves to lr_end over the run"},
+     "how lr moves to lr_end over the run", FREE},
     {"train", "lr_end", T_DOUBLE, F(lr_end), "0", 0, 1e6, NULL,
-     "final learning rate of the linear and cosine schedules"},
-    {"train", "epochs", T_INT, F(epochs), "1", 1, 1000000, NULL, "passes over the training set"},
+     "final learning rate of the linear and cosine schedules", FREE},
+    {"train", "epochs", T_INT, F(epochs), "1", 1, 1000000, NULL, "passes over the training set", FREE},
     {"train", "batch", T_INT, F(batch), "32", 1, 1 << 20, NULL,
-     "global batch of sync mode, shared by all ranks (at least the number of ranks)"},
+     "global batch of sync mode, shared by all ranks (at least the number of ranks)", FIXED},
     {"train", "sync_every", T_INT, F(sync_every), "1000", 1, 1 << 30, NULL,
-     "local mode: samples each rank trains between weight averages"},
+     "local mode: samples each rank trains between weight averages", FIXED},
     {"train", "seed", T_U64, F(seed), "1", 0, 0, NULL,
-     "seed of the initial weights and the data order"},
+     "seed of the initial weights and the data order", FIXED},
     {"train", "shuffle", T_BOOL, F(shuffle), "true", 0, 0, NULL,
-     "visit the rows in a new random order every epoch"},
+     "visit the rows in a new random order every epoch", FIXED},
     {"train", "threads", T_INT, F(threads), "1", 1, 256, NULL,
-     "BLAS threads per rank (1 when each core runs a rank)"},
+     "BLAS threads per rank (1 when each core runs a rank)", FREE},
     {"output", "dir", T_STRING, F(dir), "", 0, 0, NULL,
-     "run directory for model.h5 and metrics.csv (default: runs/<config name>)"},
+     "run directory for model.h5 and metrics.csv (default: runs/<config name>)", FREE},
     {"output", "log_every", T_INT, F(log_every), "0", 0, 1 << 30, NULL,
-     "also print a progress line every N steps (0: once per epoch)"},
+     "also print a progress line every N steps (0: once per epoch)", FREE},
+    {"checkpoint", "every_epochs", T_INT, F(ckpt_every_epochs), "1", 0, 1000000, NULL,
+     "write a checkpoint every N epochs (0: never by epoch)", FREE},
+    {"checkpoint", "every_steps", T_INT, F(ckpt_every_steps), "0", 0, 1 << 30, NULL,
+     "also every N steps (sync: batches; local: averaging rounds); 0: never", FREE},
+    {"checkpoint", "every_minutes", T_DOUBLE, F(ckpt_every_minutes), "0", 0, 1e6, NULL,
+     "also every N minutes of wall time (0: never)", FREE},
+    {"checkpoint", "keep", T_INT, F(ckpt_keep), "3", 1, 1000000, NULL,
+     "checkpoints kept (the newest N, plus the best by test accuracy)", FREE},
 };
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -162,7 +174,7 @@ static int set_key(config_t *cfg, const char *section, const char *key, const ch
     if (!*section)
         return error_set("'%s' is outside any [section]", key);
     if (!section_known(section))
-        return error_set("unknown section [%s] (known: data, net, train, output)", section);
+        return error_set("unknown section [%s] (known: data, net, train, checkpoint, output)", section);
     const key_t_ *k = find_key(section, key);
     if (!k) {
         char known[512];
@@ -191,7 +203,7 @@ static int on_entry(void *user, int line, const char *section, const char *key,
     parse_ctx_t *ctx = user;
     if (!key) { /* a section header: refuse an unknown one even if empty */
         if (!section_known(section))
-            return error_set("%s:%d: unknown section [%s] (known: data, net, train, output)",
+            return error_set("%s:%d: unknown section [%s] (known: data, net, train, checkpoint, output)",
                              ctx->origin, line, section);
         return 0;
     }
@@ -368,6 +380,27 @@ void config_print_help(FILE *out)
         fprintf(out, "    %-12s %-22s default %-9s %s\n", k->key, type,
                 k->fallback[0] ? k->fallback : "-", k->help);
     }
+}
+
+int config_resume_check(const config_t *saved, const config_t *now, char *changes,
+                        size_t size)
+{
+    changes[0] = '\0';
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char a[CONFIG_PATH_MAX + 32], b[CONFIG_PATH_MAX + 32];
+        format_value(saved, &keys[i], a, sizeof a);
+        format_value(now, &keys[i], b, sizeof b);
+        if (!strcmp(a, b))
+            continue;
+        if (keys[i].fixed)
+            return error_set("cannot resume: [%s] %s is %s in the checkpoint but %s now (resuming "
+                             "continues the same run; start a new run directory instead)",
+                             keys[i].section, keys[i].key, a, b);
+        size_t used = strlen(changes);
+        snprintf(changes + used, size - used, "%s%s.%s %s -> %s", used ? ", " : "",
+                 keys[i].section, keys[i].key, a, b);
+    }
+    return 0;
 }
 
 const char *config_rule_name(net_rule_t rule)

@@ -4,24 +4,28 @@
 #include <limits.h>
 #include <math.h>
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
 #include "nnmpi/checkpoint.h"
+#include "nnmpi/ckptdir.h"
 #include "nnmpi/dataset.h"
 #include "nnmpi/error.h"
 #include "nnmpi/eval.h"
 #include "nnmpi/fsutil.h"
 #include "nnmpi/log.h"
 #include "nnmpi/metrics.h"
+#include "nnmpi/preempt.h"
+#include "nnmpi/sha256.h"
 #include "nnmpi/shard.h"
 
 /* Figures that ride along at the end of every reduction buffer, so a step
- * needs one MPI_Allreduce for the update, the statistics and the news that
- * some rank has failed. */
-enum { STAT_LOSS, STAT_CORRECT, STAT_COUNT, STAT_FAILED, N_STATS };
+ * needs one MPI_Allreduce for the update, the statistics, and the news that
+ * some rank was asked to stop or that rank 0's checkpoint timer ran out. */
+enum { STAT_LOSS, STAT_CORRECT, STAT_COUNT, STAT_STOP, STAT_TIMER, N_STATS };
 
 typedef struct {
     const config_t *cfg;
@@ -34,11 +38,26 @@ typedef struct {
     uint8_t *labels;     /* [batch capacity] labels of the current batch */
     float *reduce;       /* [n_params + N_STATS] update sums (or weights), then stats */
     uint32_t *order;     /* [lane_count * steps] this epoch's visiting order */
-    metrics_t metrics;
-    double t_start;
+    char *data_id;       /* the dataset's identity, checked on resume */
+    metrics_t metrics;   /* rank 0 */
+    double t_start;      /* MPI_Wtime of the run's start, over all sessions */
     double read_s;       /* seconds to read the shard */
-    int64_t total_steps; /* over the whole run, for the lr schedule */
-    int64_t steps_done;
+
+    /* where the run is */
+    int epoch;               /* the epoch in progress, 1-based */
+    int64_t step;            /* steps done in it */
+    int64_t steps_per_epoch; /* sync: batches; local: averaging rounds */
+    int64_t total_steps;     /* over the whole run, for the lr schedule */
+    net_stats_t epoch_stats; /* the epoch's figures so far */
+    double epoch_train_s;    /* training seconds of this epoch so far */
+    double epoch_t0;         /* when this session's part of the epoch began */
+    int stop;                /* agreed: some rank was asked to stop */
+    int timer;               /* agreed: rank 0's checkpoint timer ran out */
+
+    /* checkpoints (rank 0) */
+    double best_accuracy;    /* best test accuracy among the epochs, or -1 */
+    double last_ckpt_t;      /* MPI_Wtime of the last checkpoint */
+    char ckpt_path[4096];    /* the last one written */
     char model_path[CONFIG_PATH_MAX + 32];
     char metrics_path[CONFIG_PATH_MAX + 32];
 } trainer_t;
@@ -67,6 +86,7 @@ static void trainer_free(trainer_t *t)
     free(t->labels);
     free(t->reduce);
     free(t->order);
+    free(t->data_id);
     metrics_free(&t->metrics);
 }
 
@@ -77,6 +97,13 @@ static double peak_rss_mib(void)
     return ru.ru_maxrss / 1024.0;
 }
 
+static double now(void)
+{
+    return MPI_Wtime();
+}
+
+/* ------------------------------------------------------------------ setup */
+
 static int setup_local(trainer_t *t)
 {
     const config_t *cfg = t->cfg;
@@ -84,15 +111,20 @@ static int setup_local(trainer_t *t)
     if (dataset_info(cfg->data_file, &info) < 0)
         return -1;
     int64_t n_rows = info.n_train;
+    char id[4096];
+    snprintf(id, sizeof id, "%lld rows; %s; order seed %lld; %s", (long long)info.n_train,
+             info.augmentation ? info.augmentation : "?", (long long)info.shuffle_seed,
+             info.source_sha256 ? info.source_sha256 : "?");
+    t->data_id = strdup(id);
     dataset_info_free(&info);
 
     int lanes = cfg->mode == TRAIN_MODE_SYNC ? cfg->batch : t->size;
     if (shard_init(&t->shard, n_rows, lanes, t->rank, t->size) < 0)
         return error_prefix("%s", cfg->data_file);
-    double t0 = MPI_Wtime();
+    double t0 = now();
     if (dataset_read_shard(cfg->data_file, &t->shard, &t->data) < 0)
         return -1;
-    t->read_s = MPI_Wtime() - t0;
+    t->read_s = now() - t0;
     if (t->rank == 0 && dataset_read_split(cfg->data_file, "test", &t->test) < 0)
         return -1;
 
@@ -103,12 +135,16 @@ static int setup_local(trainer_t *t)
     t->labels = malloc((size_t)capacity);
     t->reduce = malloc((t->net.n_params + N_STATS) * sizeof(float));
     t->order = malloc((size_t)t->shard.lane_count * (size_t)t->shard.steps * sizeof(uint32_t));
-    if (!t->labels || !t->reduce || !t->order)
+    if (!t->labels || !t->reduce || !t->order || !t->data_id)
         return error_set("out of memory for the training buffers");
+    t->steps_per_epoch = cfg->mode == TRAIN_MODE_SYNC
+                             ? t->shard.steps
+                             : (t->shard.steps + cfg->sync_every - 1) / cfg->sync_every;
+    t->total_steps = t->steps_per_epoch * cfg->epochs;
     return 0;
 }
 
-static int setup_output(trainer_t *t)
+static int setup_output(trainer_t *t, int resuming)
 {
     const config_t *cfg = t->cfg;
     snprintf(t->model_path, sizeof t->model_path, "%s/model.h5", cfg->dir);
@@ -117,6 +153,10 @@ static int setup_output(trainer_t *t)
         return 0;
     if (fs_mkdir_p(cfg->dir) < 0)
         return error_prefix("[output] dir");
+    ckptdir_clean_temporaries(cfg->dir); /* left by a run killed while writing */
+    if (!resuming && ckptdir_count(cfg->dir) > 0)
+        return error_set("%s holds checkpoints of an earlier run: continue it with --resume auto, "
+                         "start over with --fresh, or choose another [output] dir", cfg->dir);
     char text_path[CONFIG_PATH_MAX + 32];
     snprintf(text_path, sizeof text_path, "%s/config.ini", cfg->dir);
     char *text = config_to_text(cfg);
@@ -138,6 +178,88 @@ static int init_weights(trainer_t *t)
     return rc == MPI_SUCCESS ? 0 : error_set("MPI_Bcast of the initial weights failed");
 }
 
+/* Rank 0: may the checkpoint continue under this configuration and data? */
+static int check_resume(trainer_t *t, const resume_t *r, char *changes, size_t size)
+{
+    config_t saved;
+    config_defaults(&saved);
+    if (config_load_text(&saved, r->meta.config_text, r->path) < 0)
+        return error_prefix("cannot resume");
+    if (config_resume_check(&saved, t->cfg, changes, size) < 0)
+        return error_prefix("%s", r->path);
+    if (r->net.n_in != t->net.n_in || r->net.n_hidden != t->net.n_hidden ||
+        r->net.n_out != t->net.n_out)
+        return error_set("%s: cannot resume: the checkpoint holds a %d-%d-%d network, the "
+                         "configuration asks for %d-%d-%d", r->path, r->net.n_in, r->net.n_hidden,
+                         r->net.n_out, t->net.n_in, t->net.n_hidden, t->net.n_out);
+    if (strcmp(r->meta.data_id, t->data_id) != 0)
+        return error_set("%s: cannot resume: it was trained on another dataset (%s) than %s (%s)",
+                         r->path, r->meta.data_id, t->cfg->data_file, t->data_id);
+    return 0;
+}
+
+/* Every rank takes the checkpoint's weights and position from rank 0. */
+static int apply_resume(trainer_t *t, resume_t *r)
+{
+    char changes[4096] = "";
+    int rc = agree(t, t->rank == 0 ? check_resume(t, r, changes, sizeof changes) : 0);
+    if (rc)
+        return rc;
+    if (t->rank == 0)
+        memcpy(t->net.params, r->net.params, t->net.n_params * sizeof(float));
+    MPI_Bcast(t->net.params, (int)t->net.n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
+
+    /* epoch, step, world size, figures of the epoch in progress, time */
+    double pos[8] = {0};
+    if (t->rank == 0) {
+        const ckpt_meta_t *m = &r->meta;
+        double v[8] = {m->epoch, (double)m->step, m->world_size, m->epoch_loss_sum,
+                       (double)m->epoch_correct, (double)m->epoch_count, m->epoch_train_s,
+                       m->elapsed_s};
+        memcpy(pos, v, sizeof pos);
+    }
+    MPI_Bcast(pos, 8, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    int done = (int)pos[0], world = (int)pos[2];
+    int64_t step = (int64_t)pos[1];
+    t->epoch = done + 1;
+    t->epoch_stats.loss_sum = pos[3];
+    t->epoch_stats.correct = (int64_t)pos[4];
+    t->epoch_stats.count = (int64_t)pos[5];
+    t->epoch_train_s = pos[6];
+    t->t_start = now() - pos[7];
+
+    if (t->cfg->mode == TRAIN_MODE_LOCAL && world != t->size && step > 0) {
+        /* local mode deals one lane per rank: with another rank count the
+         * epoch's rows are dealt differently, so continue at the same
+         * fraction of the epoch (some rows may be seen twice or not at all
+         * in it) */
+        int64_t old_rows = (t->shard.n_rows + world - 1) / world;
+        int64_t old_rounds = (old_rows + t->cfg->sync_every - 1) / t->cfg->sync_every;
+        int64_t mapped = step * t->steps_per_epoch / old_rounds;
+        log_info("resuming local mode on %d ranks from a checkpoint of %d ranks: round %lld of "
+                 "%lld becomes round %lld of %lld", t->size, world, (long long)step,
+                 (long long)old_rounds, (long long)mapped, (long long)t->steps_per_epoch);
+        step = mapped;
+    }
+    t->step = step;
+    if (t->rank == 0) {
+        for (int i = 0; i < r->meta.metrics.count; i++) {
+            const metrics_row_t *row = &r->meta.metrics.rows[i];
+            if (metrics_append(&t->metrics, row) < 0)
+                return agree(t, -1);
+            if (row->test_accuracy > t->best_accuracy)
+                t->best_accuracy = row->test_accuracy;
+        }
+        log_info("resuming from %s: %d epoch%s done, step %lld of epoch %d (written by %d "
+                 "rank%s)%s%s", r->path, done, done == 1 ? "" : "s", (long long)step, t->epoch,
+                 world, world == 1 ? "" : "s", changes[0] ? "; changed: " : "", changes);
+        if (world != t->size && t->cfg->mode == TRAIN_MODE_SYNC)
+            log_info("sync mode on %d ranks instead of %d: the same global batches, re-shared",
+                     t->size, world);
+    }
+    return agree(t, 0);
+}
+
 static void log_config(const trainer_t *t)
 {
     const config_t *cfg = t->cfg;
@@ -155,22 +277,91 @@ static void log_config(const trainer_t *t)
              cfg->hidden, t->net.n_params);
 }
 
-/* Sums the reduction buffer over all ranks and checks the shared verdict. */
-static int reduce_step(trainer_t *t, size_t n, int epoch, int64_t step)
+/* ------------------------------------------------------------ checkpoints */
+
+static double current_lr(const trainer_t *t)
 {
-    int rc = MPI_Allreduce(MPI_IN_PLACE, t->reduce, (int)(n + N_STATS), MPI_FLOAT, MPI_SUM,
-                           MPI_COMM_WORLD);
-    if (rc != MPI_SUCCESS)
-        return error_set("MPI_Allreduce failed at epoch %d step %lld", epoch, (long long)step);
-    const float *stats = t->reduce + n;
-    if (stats[STAT_FAILED] != 0.0f)
-        return error_set("a rank reported a failure at epoch %d step %lld", epoch, (long long)step);
-    if (!isfinite(stats[STAT_LOSS]))
-        return error_set("training diverged at epoch %d step %lld: the loss is %g (learning "
-                         "rate %g too high?)",
-                         epoch, (long long)step, (double)stats[STAT_LOSS], t->cfg->lr);
-    return 0;
+    int64_t done = (int64_t)(t->epoch - 1) * t->steps_per_epoch + t->step;
+    return config_lr_at(t->cfg, (double)done / (double)t->total_steps);
 }
+
+/* The state at the current position, for ckpt_write (rank 0). */
+static ckpt_meta_t state_meta(const trainer_t *t, int epochs_done, int64_t step)
+{
+    ckpt_meta_t m = {
+        .epoch = epochs_done,
+        .step = step,
+        .seed = t->cfg->seed,
+        .world_size = t->size,
+        .rule = t->cfg->rule,
+        .config_text = config_to_text(t->cfg),
+        .metrics = t->metrics,
+        .elapsed_s = now() - t->t_start,
+        .data_rows = t->shard.n_rows,
+        .data_id = t->data_id,
+    };
+    if (step > 0) {
+        m.epoch_loss_sum = t->epoch_stats.loss_sum;
+        m.epoch_correct = t->epoch_stats.correct;
+        m.epoch_count = t->epoch_stats.count;
+        m.epoch_train_s = t->epoch_train_s + (now() - t->epoch_t0);
+    }
+    return m;
+}
+
+/* Rank 0 writes a checkpoint of the current position. A failure to write is
+ * reported and training goes on: the previous checkpoint is still whole. */
+static void write_checkpoint(trainer_t *t, int at_epoch_end)
+{
+    if (t->rank != 0)
+        return;
+    double t0 = now();
+    int epochs_done = at_epoch_end ? t->epoch : t->epoch - 1;
+    int64_t step = at_epoch_end ? 0 : t->step;
+    ckpt_meta_t meta = state_meta(t, epochs_done, step);
+    int is_best = 0;
+    if (at_epoch_end && t->metrics.count) {
+        double acc = t->metrics.rows[t->metrics.count - 1].test_accuracy;
+        is_best = acc > t->best_accuracy;
+        if (is_best)
+            t->best_accuracy = acc;
+    }
+    int rc = meta.config_text ? ckptdir_save(t->cfg->dir, &t->net, &meta, t->cfg->ckpt_keep,
+                                             is_best, t->ckpt_path, sizeof t->ckpt_path)
+                              : -1;
+    free(meta.config_text);
+    t->last_ckpt_t = now();
+    if (rc < 0)
+        log_warn("checkpoint not written, training goes on (the previous one is intact): %s",
+                 error_message());
+    else
+        log_info("  checkpoint %s (%.0f ms)", t->ckpt_path, (t->last_ckpt_t - t0) * 1e3);
+}
+
+/* After each step: count it, and write a checkpoint mid-epoch when one is
+ * due (by steps, by time, or because the job must stop). One at the very
+ * end of an epoch waits for the epoch's evaluation. */
+static void after_step(trainer_t *t)
+{
+    const config_t *cfg = t->cfg;
+    t->step++;
+    if (t->step == t->steps_per_epoch)
+        return;
+    int64_t done = (int64_t)(t->epoch - 1) * t->steps_per_epoch + t->step;
+    if (t->stop || t->timer || (cfg->ckpt_every_steps && done % cfg->ckpt_every_steps == 0))
+        write_checkpoint(t, 0);
+}
+
+/* Rank 0's checkpoint timer, as the flag it contributes to the reduction. */
+static float timer_flag(const trainer_t *t)
+{
+    return t->rank == 0 && t->cfg->ckpt_every_minutes > 0 &&
+                   now() - t->last_ckpt_t >= t->cfg->ckpt_every_minutes * 60.0
+               ? 1.0f
+               : 0.0f;
+}
+
+/* ------------------------------------------------------------- the steps */
 
 static void put_stats(trainer_t *t, size_t n, const net_stats_t *st)
 {
@@ -178,38 +369,52 @@ static void put_stats(trainer_t *t, size_t n, const net_stats_t *st)
     stats[STAT_LOSS] = (float)st->loss_sum;
     stats[STAT_CORRECT] = (float)st->correct;
     stats[STAT_COUNT] = (float)st->count;
-    stats[STAT_FAILED] = 0.0f;
+    stats[STAT_STOP] = preempt_signal() ? 1.0f : 0.0f;
+    stats[STAT_TIMER] = timer_flag(t);
 }
 
-static void add_stats(net_stats_t *total, const float *stats)
+/* Sums the reduction buffer over all ranks; every rank then holds the same
+ * figures and flags, so all take the same decisions without more messages. */
+static int reduce_step(trainer_t *t, size_t n)
 {
-    total->loss_sum += stats[STAT_LOSS];
-    total->correct += (int64_t)stats[STAT_CORRECT];
-    total->count += (int64_t)stats[STAT_COUNT];
+    int rc = MPI_Allreduce(MPI_IN_PLACE, t->reduce, (int)(n + N_STATS), MPI_FLOAT, MPI_SUM,
+                           MPI_COMM_WORLD);
+    if (rc != MPI_SUCCESS)
+        return error_set("MPI_Allreduce failed at epoch %d step %lld", t->epoch,
+                         (long long)t->step);
+    const float *stats = t->reduce + n;
+    if (!isfinite(stats[STAT_LOSS]))
+        return error_set("training diverged at epoch %d step %lld: the loss is %g (learning "
+                         "rate %g too high?)", t->epoch, (long long)t->step,
+                         (double)stats[STAT_LOSS], current_lr(t));
+    t->epoch_stats.loss_sum += stats[STAT_LOSS];
+    t->epoch_stats.correct += (int64_t)stats[STAT_CORRECT];
+    t->epoch_stats.count += (int64_t)stats[STAT_COUNT];
+    t->stop = stats[STAT_STOP] > 0;
+    t->timer = stats[STAT_TIMER] > 0;
+    return 0;
 }
 
-static double current_lr(const trainer_t *t)
+static void log_progress(const trainer_t *t)
 {
-    return config_lr_at(t->cfg, (double)t->steps_done / (double)t->total_steps);
-}
-
-static void log_progress(const trainer_t *t, int epoch, int64_t step, int64_t steps,
-                         const net_stats_t *st, double t_epoch)
-{
-    double now = MPI_Wtime();
+    const net_stats_t *st = &t->epoch_stats;
+    double s = t->epoch_train_s + (now() - t->epoch_t0);
     log_info("  epoch %d step %lld/%lld | loss %.4f | train acc %.2f%% | lr %.4g | %.0f samples/s",
-             epoch, (long long)step, (long long)steps, st->count ? st->loss_sum / st->count : 0.0,
+             t->epoch, (long long)t->step, (long long)t->steps_per_epoch,
+             st->count ? st->loss_sum / st->count : 0.0,
              st->count ? 100.0 * st->correct / st->count : 0.0, current_lr(t),
-             st->count / (now - t_epoch));
+             s > 0 ? st->count / s : 0.0);
 }
 
-/* One epoch of sync mode: every step one global batch, one reduction. */
-static int epoch_sync(trainer_t *t, int epoch, net_stats_t *total, double t_epoch)
+/* The rest of an epoch in sync mode: every step one global batch, one
+ * reduction, the same mean update on every rank. */
+static int epoch_sync(trainer_t *t)
 {
     const shard_t *s = &t->shard;
     const size_t n = t->net.n_params;
-    shard_epoch_order(s, t->cfg->seed, epoch, t->cfg->shuffle, t->order);
-    for (int64_t step = 0; step < s->steps; step++) {
+    shard_epoch_order(s, t->cfg->seed, t->epoch, t->cfg->shuffle, t->order);
+    while (t->step < t->steps_per_epoch && !t->stop) {
+        int64_t step = t->step;
         int b = 0;
         for (int j = 0; j < s->lane_count; j++) {
             int lane = s->lane_first + j;
@@ -225,26 +430,25 @@ static int epoch_sync(trainer_t *t, int epoch, net_stats_t *total, double t_epoc
         else
             memset(t->reduce, 0, n * sizeof(float));
         put_stats(t, n, &st);
-        if (reduce_step(t, n, epoch, step) < 0)
+        if (reduce_step(t, n) < 0)
             return -1;
-        add_stats(total, t->reduce + n);
-        int count = shard_step_count(s, step);
-        net_apply_delta(&t->net, t->reduce, (float)(current_lr(t) / count));
-        t->steps_done++;
-        if (t->cfg->log_every && (step + 1) % t->cfg->log_every == 0)
-            log_progress(t, epoch, step + 1, s->steps, total, t_epoch);
+        float lr = (float)current_lr(t);
+        net_apply_delta(&t->net, t->reduce, lr / (float)shard_step_count(s, step));
+        after_step(t);
+        if (t->cfg->log_every && t->step % t->cfg->log_every == 0)
+            log_progress(t);
     }
     return 0;
 }
 
-/* Averages the weights of all ranks (local mode), with the stats riding
- * along. */
-static int average_weights(trainer_t *t, int epoch, int64_t step, const net_stats_t *st)
+/* Averages the weights of all ranks (local mode), the figures and flags
+ * riding along. */
+static int average_weights(trainer_t *t, const net_stats_t *st)
 {
     const size_t n = t->net.n_params;
     memcpy(t->reduce, t->net.params, n * sizeof(float));
     put_stats(t, n, st);
-    if (reduce_step(t, n, epoch, step) < 0)
+    if (reduce_step(t, n) < 0)
         return -1;
     float inv = 1.0f / (float)t->size;
     for (size_t i = 0; i < n; i++)
@@ -252,43 +456,45 @@ static int average_weights(trainer_t *t, int epoch, int64_t step, const net_stat
     return 0;
 }
 
-/* One epoch of local mode: each rank walks its lane sample by sample (the
- * book's loop) and the ranks average their weights every sync_every
- * samples. */
-static int epoch_local(trainer_t *t, int epoch, net_stats_t *total, double t_epoch)
+/* The rest of an epoch in local mode: each rank walks its lane sample by
+ * sample (the book's loop) and the ranks average their weights every
+ * sync_every samples (one "step") and at the end of the epoch. */
+static int epoch_local(trainer_t *t)
 {
     const shard_t *s = &t->shard;
     const int64_t k = t->cfg->sync_every;
     const int64_t mine = shard_lane_rows(s, s->lane_first);
-    const int64_t rounds = (s->steps + k - 1) / k; /* the same on every rank */
-    shard_epoch_order(s, t->cfg->seed, epoch, t->cfg->shuffle, t->order);
-    for (int64_t r = 0; r < rounds; r++) {
+    shard_epoch_order(s, t->cfg->seed, t->epoch, t->cfg->shuffle, t->order);
+    while (t->step < t->steps_per_epoch && !t->stop) {
         net_stats_t st = {0};
-        int64_t end = (r + 1) * k < mine ? (r + 1) * k : mine;
+        int64_t first = t->step * k, end = first + k < mine ? first + k : mine;
         float lr = (float)current_lr(t);
-        for (int64_t i = r * k; i < end; i++) {
+        for (int64_t i = first; i < end; i++) {
             int64_t row = shard_local_index(s, s->lane_first, t->order[i]);
             net_scale_input(imageset_image(&t->data, row), t->work.x, 784);
             net_train_sample(&t->net, &t->work, t->data.labels[row], lr, t->cfg->rule, &st);
         }
         if (t->size > 1) {
-            if (average_weights(t, epoch, r, &st) < 0)
+            if (average_weights(t, &st) < 0)
                 return -1;
-            add_stats(total, t->reduce + t->net.n_params);
         } else {
             if (!isfinite(st.loss_sum))
                 return error_set("training diverged at epoch %d: the loss is %g (learning "
-                                 "rate %g too high?)", epoch, st.loss_sum, t->cfg->lr);
-            total->loss_sum += st.loss_sum;
-            total->correct += st.correct;
-            total->count += st.count;
+                                 "rate %g too high?)", t->epoch, st.loss_sum, lr);
+            t->epoch_stats.loss_sum += st.loss_sum;
+            t->epoch_stats.correct += st.correct;
+            t->epoch_stats.count += st.count;
+            t->stop = preempt_signal() != 0;
+            t->timer = timer_flag(t) > 0;
         }
-        t->steps_done++;
-        if (t->cfg->log_every && (r + 1) % t->cfg->log_every == 0)
-            log_progress(t, epoch, (r + 1) * k, s->steps, total, t_epoch);
+        after_step(t);
+        if (t->cfg->log_every && t->step % t->cfg->log_every == 0)
+            log_progress(t);
     }
     return 0;
 }
+
+/* ------------------------------------------------------------- epochs */
 
 static void format_duration(double s, char *buf, size_t size)
 {
@@ -301,107 +507,159 @@ static void format_duration(double s, char *buf, size_t size)
 }
 
 /* Rank 0's duties after an epoch: evaluate, log, write metrics.csv. */
-static int finish_epoch(trainer_t *t, int epoch, const net_stats_t *st, double train_s)
+static int finish_epoch(trainer_t *t, double train_s)
 {
     if (t->rank != 0)
         return 0;
+    const net_stats_t *st = &t->epoch_stats;
     eval_result_t ev;
     if (eval_run(&t->net, &t->test, &ev) < 0)
         return -1;
     metrics_row_t row = {
-        .epoch = epoch,
+        .epoch = t->epoch,
         .train_loss = st->count ? st->loss_sum / st->count : 0.0,
         .train_accuracy = st->count ? (double)st->correct / st->count : 0.0,
         .test_accuracy = eval_accuracy(&ev),
         .lr = current_lr(t),
         .samples_per_s = train_s > 0 ? st->count / train_s : 0.0,
-        .wall_s = MPI_Wtime() - t->t_start,
+        .wall_s = now() - t->t_start,
         .ranks = t->size,
     };
     if (metrics_append(&t->metrics, &row) < 0)
         return -1;
     char elapsed[32], eta[32];
     format_duration(row.wall_s, elapsed, sizeof elapsed);
-    format_duration(row.wall_s / epoch * (t->cfg->epochs - epoch), eta, sizeof eta);
+    format_duration(row.wall_s / t->epoch * (t->cfg->epochs - t->epoch), eta, sizeof eta);
     log_info("epoch %d/%d | loss %.4f | train %.2f%% | test %.2f%% | lr %.4g | %.0f samples/s | "
              "elapsed %s | ETA %s",
-             epoch, t->cfg->epochs, row.train_loss, 100 * row.train_accuracy,
+             t->epoch, t->cfg->epochs, row.train_loss, 100 * row.train_accuracy,
              100 * row.test_accuracy, row.lr, row.samples_per_s, elapsed, eta);
     return metrics_write_csv(t->metrics_path, &t->metrics);
 }
 
-static int write_model(trainer_t *t, int epochs_done)
+/* The ranks' weights must be bit-identical (they apply the same reduced
+ * update); MPI does not promise a reduction gives every rank the same bits,
+ * so this checks it once an epoch and, should they differ, takes rank 0's. */
+static void check_weights_agree(trainer_t *t)
+{
+    if (t->size == 1)
+        return;
+    uint8_t digest[32];
+    sha256_t h;
+    sha256_init(&h);
+    sha256_update(&h, t->net.params, t->net.n_params * sizeof(float));
+    sha256_final(&h, digest);
+    unsigned long long mine, lo, hi;
+    memcpy(&mine, digest, sizeof mine);
+    MPI_Allreduce(&mine, &lo, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(&mine, &hi, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
+    if (lo != hi) {
+        log_info("note: the ranks' weights differed in the last bits after epoch %d; all take "
+                 "rank 0's", t->epoch);
+        MPI_Bcast(t->net.params, (int)t->net.n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
+    }
+}
+
+static int write_model(trainer_t *t)
 {
     if (t->rank != 0)
         return 0;
-    ckpt_meta_t meta = {
-        .epoch = epochs_done,
-        .step = 0,
-        .seed = t->cfg->seed,
-        .world_size = t->size,
-        .rule = t->cfg->rule,
-        .config_text = config_to_text(t->cfg),
-        .metrics = t->metrics,
-    };
+    ckpt_meta_t meta = state_meta(t, t->cfg->epochs, 0);
     int rc = meta.config_text ? ckpt_write(t->model_path, &t->net, &meta) : -1;
     free(meta.config_text);
     return rc;
 }
 
-int train_run(const config_t *cfg, train_result_t *result)
+/* Runs epochs from the current position to the end, or until a rank is
+ * asked to stop. Returns 0, TRAIN_PREEMPTED, or a failure status. */
+static int run_epochs(trainer_t *t)
 {
-    trainer_t t = {.cfg = cfg};
+    const config_t *cfg = t->cfg;
+    for (; t->epoch <= cfg->epochs; t->epoch++) {
+        t->epoch_t0 = now();
+        int status = cfg->mode == TRAIN_MODE_SYNC ? epoch_sync(t) : epoch_local(t);
+        if (status == 0 && t->step == t->steps_per_epoch && cfg->mode == TRAIN_MODE_LOCAL &&
+            t->size > 1)
+            status = average_weights(t, &(net_stats_t){0});
+        /* the reductions gave every rank the same verdict and message: rank 0
+         * reports it, the others stay quiet */
+        if (status < 0)
+            return t->rank == 0 ? TRAIN_FAILED : TRAIN_FAILED_ELSEWHERE;
+        if (t->step < t->steps_per_epoch)
+            break; /* stopped mid-epoch; after_step wrote the checkpoint */
+        double train_s = t->epoch_train_s + (now() - t->epoch_t0);
+        int rc = agree(t, finish_epoch(t, train_s));
+        if (rc)
+            return rc;
+        check_weights_agree(t);
+        int last = t->epoch == cfg->epochs;
+        if (last || t->stop || t->timer ||
+            (cfg->ckpt_every_epochs && t->epoch % cfg->ckpt_every_epochs == 0) ||
+            (cfg->ckpt_every_steps && (int64_t)t->epoch * t->steps_per_epoch %
+                                              cfg->ckpt_every_steps == 0))
+            write_checkpoint(t, 1);
+        memset(&t->epoch_stats, 0, sizeof t->epoch_stats);
+        t->epoch_train_s = 0;
+        t->step = 0;
+        if (t->stop && !last) {
+            t->epoch++; /* stopped at the start of the next epoch */
+            break;
+        }
+    }
+    if (t->stop && t->epoch <= cfg->epochs) {
+        int sig = preempt_signal();
+        char why[64];
+        snprintf(why, sizeof why, sig ? "signal %d (%s)" : "a signal to another rank", sig,
+                 sig == SIGTERM ? "SIGTERM" : sig == SIGUSR1 ? "SIGUSR1" : "SIGINT");
+        log_info("stopped by %s at epoch %d step %lld/%lld: checkpoint %s; continue with "
+                 "--resume auto (exit status %d)", why, t->epoch, (long long)t->step,
+                 (long long)t->steps_per_epoch, t->ckpt_path, PREEMPT_EXIT_STATUS);
+        return TRAIN_PREEMPTED;
+    }
+    return 0;
+}
+
+int train_run(const config_t *cfg, resume_t *resume, train_result_t *result)
+{
+    trainer_t t = {.cfg = cfg, .epoch = 1, .best_accuracy = -1.0};
     memset(result, 0, sizeof *result);
     MPI_Comm_rank(MPI_COMM_WORLD, &t.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &t.size);
-    t.t_start = MPI_Wtime();
+    t.t_start = now();
+    t.last_ckpt_t = t.t_start;
     openblas_set_num_threads(cfg->threads);
 
-    int rc = agree(&t, setup_output(&t));
+    int resuming = resume && resume->found;
+    int rc = agree(&t, setup_output(&t, resuming));
     rc = rc ? rc : agree(&t, setup_local(&t));
     rc = rc ? rc : agree(&t, init_weights(&t));
+    if (!rc)
+        log_config(&t);
+    if (!rc && resuming)
+        rc = apply_resume(&t, resume);
     if (rc) {
         trainer_free(&t);
         return rc;
     }
-    log_config(&t);
-    int64_t per_epoch = cfg->mode == TRAIN_MODE_SYNC
-                            ? t.shard.steps
-                            : (t.shard.steps + cfg->sync_every - 1) / cfg->sync_every;
-    t.total_steps = per_epoch * cfg->epochs;
+    if (t.epoch > cfg->epochs)
+        log_info("the checkpoint has all %d epochs done: nothing to train", cfg->epochs);
 
-    double train_time = 0;
-    int64_t trained = 0;
-    for (int epoch = 1; epoch <= cfg->epochs && !rc; epoch++) {
-        net_stats_t st = {0};
-        double t0 = MPI_Wtime();
-        int status = cfg->mode == TRAIN_MODE_SYNC ? epoch_sync(&t, epoch, &st, t0)
-                                                   : epoch_local(&t, epoch, &st, t0);
-        if (status == 0 && cfg->mode == TRAIN_MODE_LOCAL && t.size > 1)
-            status = average_weights(&t, epoch, -1, &(net_stats_t){0});
-        /* the reductions gave every rank the same verdict and message: rank 0
-         * reports it, the others stay quiet */
-        if (status < 0) {
-            rc = t.rank == 0 ? TRAIN_FAILED : TRAIN_FAILED_ELSEWHERE;
-            break;
-        }
-        double dt = MPI_Wtime() - t0;
-        train_time += dt;
-        trained += st.count;
-        rc = agree(&t, finish_epoch(&t, epoch, &st, dt));
-    }
-    rc = rc ? rc : agree(&t, write_model(&t, cfg->epochs));
+    double t_train = now();
+    rc = run_epochs(&t);
+    double train_s = now() - t_train;
+    if (rc == 0)
+        rc = agree(&t, write_model(&t));
 
     double rss = peak_rss_mib(), rss_max = 0;
     MPI_Reduce(&rss, &rss_max, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
-    if (!rc) {
-        result->test_accuracy = t.metrics.count ? t.metrics.rows[t.metrics.count - 1].test_accuracy
-                                                : 0.0;
-        result->samples_per_s = train_time > 0 ? trained / train_time : 0.0;
-        result->wall_s = MPI_Wtime() - t.t_start;
-        log_info("done: test accuracy %.2f%% | %.0f samples/s | %.1f s | peak memory per rank "
-                 "%.0f MiB (shard %.1f MiB)\nmodel:   %s\nmetrics: %s",
-                 100 * result->test_accuracy, result->samples_per_s, result->wall_s, rss_max,
+    if (rc == 0) {
+        const metrics_t *m = &t.metrics;
+        result->test_accuracy = m->count ? m->rows[m->count - 1].test_accuracy : 0.0;
+        result->samples_per_s = m->count ? m->rows[m->count - 1].samples_per_s : 0.0;
+        result->wall_s = now() - t.t_start;
+        log_info("done: test accuracy %.2f%% | %.1f s this session, %.1f s in all | peak memory "
+                 "per rank %.0f MiB (shard %.1f MiB)\nmodel:   %s\nmetrics: %s",
+                 100 * result->test_accuracy, train_s, result->wall_s, rss_max,
                  t.shard.n_local * 785.0 / (1 << 20), t.model_path, t.metrics_path);
     }
     trainer_free(&t);

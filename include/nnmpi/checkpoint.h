@@ -5,7 +5,10 @@
  *   /net/w_ih float32 [H, 784]   /net/w_ho float32 [10, H]
  *   /net attributes: n_in, n_hidden, n_out, activation ("sigmoid"), rule
  *   /train attributes: epoch (completed), step (within the next epoch),
- *     seed, world_size, config (resolved INI text)
+ *     seed, world_size, config (resolved INI text), the figures of the epoch
+ *     in progress (epoch_loss_sum, epoch_correct, epoch_count,
+ *     epoch_train_s), elapsed_s, and the dataset it was trained on
+ *     (data_rows, data_id)
  *   /metrics compound table of metrics_row_t
  *   root attributes: format, format_version, weights_sha256, created_by
  * Written to a temporary name in the same directory, fsync'ed and renamed,
@@ -30,6 +33,15 @@ typedef struct {
     char *config_text;    /* resolved config, malloc'd */
     metrics_t metrics;
     char weights_sha256[65];
+    /* the epoch in progress (step > 0), so that a resumed run reports the
+     * figures of the whole epoch */
+    double epoch_loss_sum;
+    int64_t epoch_correct, epoch_count;
+    double epoch_train_s;
+    double elapsed_s;     /* wall seconds of the run so far, over all sessions */
+    int64_t data_rows;    /* training rows of the dataset */
+    char *data_id;        /* the dataset's identity (augmentation, order seed,
+                             source checksums), malloc'd */
 } ckpt_meta_t;
 
 /* Writes net and meta to path atomically. meta->weights_sha256 is computed
@@ -39,6 +51,10 @@ int ckpt_write(const char *path, const net_t *net, const ckpt_meta_t *meta);
 /* Reads a checkpoint: allocates net with the file's sizes, fills meta, and
  * verifies the format, the shapes and the weights' checksum. */
 int ckpt_read(const char *path, net_t *net, ckpt_meta_t *meta);
+
+/* As ckpt_read, but a checksum mismatch is not an error: *checksum_ok says
+ * whether the weights verify (for nnmpi info, which shows a damaged file). */
+int ckpt_inspect(const char *path, net_t *net, ckpt_meta_t *meta, int *checksum_ok);
 
 void ckpt_meta_free(ckpt_meta_t *meta);
 

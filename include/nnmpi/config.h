@@ -37,6 +37,11 @@ typedef struct {
     /* [output] */
     char dir[CONFIG_PATH_MAX];
     int log_every;           /* progress line every N steps (0: per epoch only) */
+    /* [checkpoint] */
+    int ckpt_every_epochs;
+    int ckpt_every_steps;
+    double ckpt_every_minutes;
+    int ckpt_keep;
     /* where it came from, for messages */
     char source[CONFIG_PATH_MAX];
 } config_t;
@@ -61,6 +66,14 @@ char *config_to_text(const config_t *cfg);
 
 /* Writes every section and key with type, default and help, for --help. */
 void config_print_help(FILE *out);
+
+/* Whether a run saved with `saved` may continue under `now`: keys that
+ * define the run (network, rule, mode, batch, seed, order) must be equal,
+ * otherwise -1 names the first difference; the others (epochs, lr, paths,
+ * checkpoint settings...) may change, and are listed in changes as
+ * "section.key old -> new, ..." for the log. */
+int config_resume_check(const config_t *saved, const config_t *now, char *changes,
+                        size_t size);
 
 const char *config_rule_name(net_rule_t rule);
 const char *config_mode_name(train_mode_t mode);

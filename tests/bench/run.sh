@@ -30,10 +30,11 @@ done | median >"$work/prep"
 train() {
   local np=$1; shift
   for i in $(seq "$RUNS"); do
-    mpirun --oversubscribe -np "$np" "$NNMPI" train --set data.file="$data" \
+    mpirun --oversubscribe -np "$np" "$NNMPI" train --set data.file="$data" --fresh \
       --set train.epochs=1 --set output.dir="$work/run" "$@" >"$work/log" 2>&1 \
       || { cat "$work/log" >&2; exit 1; }
-    sed -n 's/^done: .*| \([0-9.]*\) samples\/s | .* peak memory per rank \([0-9]*\) MiB.*/\1 \2/p' "$work/log"
+    echo "$(tail -1 "$work/run/metrics.csv" | cut -d, -f6)" \
+      "$(sed -n 's/.* peak memory per rank \([0-9]*\) MiB.*/\1/p' "$work/log")"
   done >"$work/t"
   echo "$(cut -d' ' -f1 "$work/t" | median) $(cut -d' ' -f2 "$work/t" | sort -n | tail -1)"
 }
