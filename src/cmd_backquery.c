@@ -12,8 +12,9 @@
 #include "nnmpi/image.h"
 #include "nnmpi/log.h"
 #include "nnmpi/net.h"
+#include "nnmpi/query.h"
 
-#define MAX_TARGETS 64
+#define MAX_TARGETS QUERY_MAX_OUTPUTS
 #define DEFAULT_SCALE 10
 #define MAX_SCALE (IMAGE_MAX_SIDE / IMAGE_SIDE)
 
@@ -70,32 +71,6 @@ static int parse_target(const char *text, float *values, int max)
             return n;
         p = end + 1;
     }
-}
-
-/* Back-queries one target and writes DIR/backquery_NAME.png (+ the enlarged
- * copy); px receives the picture [28*28] (0..255, high = strong signal). */
-static int backquery_one(const net_t *net, const float *target, const char *dir,
-                         const char *name, int scale, uint8_t *px)
-{
-    float image[IMAGE_PIXELS];   /* [784] in 0.01..0.99, the book's input scale */
-    if (net_backquery(net, target, image) < 0)
-        return -1;
-    image_from_floats(image, IMAGE_PIXELS, NET_TARGET_LOW, NET_TARGET_HIGH, px);
-    image_t img = {IMAGE_SIDE, IMAGE_SIDE, px};
-    char path[4096];
-    snprintf(path, sizeof path, "%s/backquery_%s.png", dir, name);
-    if (image_write_png(path, &img, 1, IMAGE_HIGH_DARK) < 0)
-        return -1;
-    if (scale == 1) {
-        printf("wrote %s\n", path);
-        return 0;
-    }
-    char big[4096];
-    snprintf(big, sizeof big, "%s/backquery_%s_x%d.png", dir, name, scale);
-    if (image_write_png(big, &img, scale, IMAGE_HIGH_DARK) < 0)
-        return -1;
-    printf("wrote %s and %s\n", path, big);
-    return 0;
 }
 
 int cmd_backquery(int argc, char **argv)
@@ -173,48 +148,22 @@ int cmd_backquery(int argc, char **argv)
 
     if (target_text) {
         uint8_t px[IMAGE_PIXELS];
-        if (backquery_one(&net, target, dir, "target", scale, px) < 0) {
+        if (query_backquery_png(&net, target, dir, "target", scale, px) < 0) {
             log_error("%s", error_message());
             goto done;
         }
+        printf("wrote %s/backquery_target.png%s\n", dir, scale > 1 ? " and its enlarged copy" : "");
         rc = EXIT_OK;
         goto done;
     }
 
-    /* one picture per output neuron; the montage labels them */
-    if (net.n_out > MAX_TARGETS) {
-        log_error("%s: %d outputs are more than back-query draws (%d)", model, net.n_out,
-                  MAX_TARGETS);
+    if (query_backquery_all(&net, dir, scale) < 0) {
+        log_error("%s: %s", model, error_message());
         goto done;
     }
-    uint8_t pixels[MAX_TARGETS][IMAGE_PIXELS];   /* [outputs, 28*28] */
-    image_t tiles[MAX_TARGETS];
-    char text[MAX_TARGETS][12];
-    const char *labels[MAX_TARGETS];
-    for (int d = 0; d < net.n_out; d++) {
-        for (int k = 0; k < net.n_out; k++)
-            target[k] = k == d ? NET_TARGET_HIGH : NET_TARGET_LOW;
-        snprintf(text[d], sizeof text[d], "%d", d);
-        if (backquery_one(&net, target, dir, text[d], scale, pixels[d]) < 0) {
-            log_error("%s", error_message());
-            goto done;
-        }
-        tiles[d] = (image_t){IMAGE_SIDE, IMAGE_SIDE, pixels[d]};
-        labels[d] = text[d];
-    }
-    image_montage_opts_t opts = {.columns = (net.n_out + 1) / 2, .scale = 4,
-                                 .tone = IMAGE_HIGH_DARK};
-    image_t m;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/backquery_all.png", dir);
-    if (image_montage(tiles, labels, net.n_out, &opts, &m) < 0 ||
-        image_write_png(path, &m, 1, IMAGE_HIGH_LIGHT) < 0) {
-        log_error("%s", error_message());
-        image_free(&m);
-        goto done;
-    }
-    image_free(&m);
-    printf("wrote %s (the %d pictures side by side)\n", path, net.n_out);
+    printf("wrote %s/backquery_0.png ... backquery_%d.png%s and backquery_all.png (the %d "
+           "pictures side by side)\n", dir, net.n_out - 1,
+           scale > 1 ? ", their enlarged copies" : "", net.n_out);
     rc = EXIT_OK;
 done:
     net_free(&net);

@@ -18,6 +18,7 @@
 #include "nnmpi/image.h"
 #include "nnmpi/log.h"
 #include "nnmpi/net.h"
+#include "nnmpi/query.h"
 
 #define MONTAGE_NAME "montage.png"
 
@@ -61,133 +62,11 @@ static void usage(FILE *out)
             IMAGE_MAX_SIDE, IMAGE_MAX_SIDE);
 }
 
-/* ------------------------------------------------------------- paths */
-
-typedef struct {
-    char **items;   /* [count] malloc'd strings */
-    size_t count, cap;
-} strlist_t;
-
-static int strlist_push(strlist_t *l, const char *s)
-{
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        char **items = realloc(l->items, cap * sizeof *items);
-        if (!items)
-            return error_set("out of memory");
-        l->items = items;
-        l->cap = cap;
-    }
-    if (!(l->items[l->count] = strdup(s)))
-        return error_set("out of memory");
-    l->count++;
-    return 0;
-}
-
-static int strlist_contains(const strlist_t *l, const char *s)
-{
-    for (size_t i = 0; i < l->count; i++)
-        if (!strcmp(l->items[i], s))
-            return 1;
-    return 0;
-}
-
-static void strlist_free(strlist_t *l)
-{
-    for (size_t i = 0; i < l->count; i++)
-        free(l->items[i]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
-}
-
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int is_png_name(const char *name)
-{
-    size_t n = strlen(name);
-    return name[0] != '.' && n > 4 && !strcasecmp(name + n - 4, ".png");
-}
-
-/* Appends the PNG files of folder dir (sorted by name) to files; -1 naming
- * the folder if it cannot be listed or holds no PNG. */
-static int add_folder(const char *dir, strlist_t *files)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return error_set("%s: cannot list the folder", dir);
-    strlist_t found = {0};
-    int rc = 0;
-    const char *sep = dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/";
-    for (struct dirent *e; rc == 0 && (e = readdir(d));) {
-        if (!is_png_name(e->d_name))
-            continue;
-        size_t len = strlen(dir) + strlen(sep) + strlen(e->d_name) + 1;
-        char *path = malloc(len);
-        if (!path) {
-            rc = error_set("out of memory");
-            break;
-        }
-        snprintf(path, len, "%s%s%s", dir, sep, e->d_name);
-        struct stat st;
-        /* a sub-folder called x.png is not a picture */
-        if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
-            rc = strlist_push(&found, path);
-        free(path);
-    }
-    closedir(d);
-    if (rc == 0 && found.count == 0)
-        rc = error_set("%s: the folder holds no PNG files (*.png)", dir);
-    if (rc == 0) {
-        qsort(found.items, found.count, sizeof *found.items, compare_names);
-        for (size_t i = 0; rc == 0 && i < found.count; i++)
-            rc = strlist_push(files, found.items[i]);
-    }
-    strlist_free(&found);
-    return rc;
-}
-
-/* ----------------------------------------------------------- answers */
-
-typedef struct {
-    int digit, runner_up;
-    float confidence, runner_up_confidence;
-} answer_t;
-
-static answer_t answer_from(const float *o, int n)
-{
-    answer_t a = {.digit = net_argmax(o, n), .runner_up = -1};
-    for (int k = 0; k < n; k++)
-        if (k != a.digit && (a.runner_up < 0 || o[k] > o[a.runner_up]))
-            a.runner_up = k;
-    a.confidence = o[a.digit];
-    a.runner_up_confidence = a.runner_up >= 0 ? o[a.runner_up] : 0.0f;
-    return a;
-}
-
-/* A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline. */
-static void csv_field(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 /* -------------------------------------------------- saving what was seen */
 
 /* DIR/NAME.png for picture `path`, NAME its base name without ".png", made
  * unique among the names already used (two folders may both have 3.png). */
-static int saved_name(const char *dir, const char *path, strlist_t *used, char *out, size_t size)
+static int saved_name(const char *dir, const char *path, query_list_t *used, char *out, size_t size)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
@@ -201,48 +80,12 @@ static int saved_name(const char *dir, const char *path, strlist_t *used, char *
     stem[n] = '\0';
     char name[300];
     snprintf(name, sizeof name, "%s.png", stem);
-    for (int k = 2; strlist_contains(used, name); k++)
+    for (int k = 2; query_list_contains(used, name); k++)
         snprintf(name, sizeof name, "%s-%d.png", stem, k);
-    if (strlist_push(used, name) < 0)
+    if (query_list_add(used, name) < 0)
         return -1;
     int len = snprintf(out, size, "%s/%s", dir, name);
     return len < 0 || (size_t)len >= size ? error_set("%s/%s: path too long", dir, name) : 0;
-}
-
-/* The normalised pictures side by side, labelled "7 (0.98)". A montage
- * too large for one PNG is skipped with a warning, not an error. */
-static int write_montage(const char *dir, const uint8_t *seen, const answer_t *answers, size_t n)
-{
-    image_t *tiles = calloc(n, sizeof *tiles);
-    char (*text)[32] = calloc(n, sizeof *text);
-    const char **labels = calloc(n, sizeof *labels);
-    int rc = -1;
-    if (!tiles || !text || !labels) {
-        error_set("out of memory for the montage");
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        tiles[i] = (image_t){IMAGE_SIDE, IMAGE_SIDE, (uint8_t *)seen + i * IMAGE_PIXELS};
-        snprintf(text[i], sizeof text[i], "%d (%.2f)", answers[i].digit,
-                 (double)answers[i].confidence);
-        labels[i] = text[i];
-    }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, MONTAGE_NAME);
-    image_montage_opts_t opts = {.columns = 0, .scale = 2, .tone = IMAGE_HIGH_DARK};
-    image_t m;
-    if (n > INT_MAX || image_montage(tiles, labels, (int)n, &opts, &m) < 0) {
-        log_warn("no %s: %s", path, error_message());
-        rc = 0;
-        goto done;
-    }
-    rc = image_write_png(path, &m, 1, IMAGE_HIGH_LIGHT);
-    image_free(&m);
-done:
-    free(tiles);
-    free(text);
-    free(labels);
-    return rc;
 }
 
 /* --------------------------------------------------------------- main */
@@ -302,26 +145,23 @@ int cmd_query(int argc, char **argv)
     }
 
     int failures = 0;
-    strlist_t files = {0}, used_names = {0};
+    query_list_t files = {0}, used_names = {0};
     net_work_t work = {0};
     uint8_t *seen = NULL;         /* [files, 28*28] what the network saw, for the montage */
-    answer_t *answers = NULL;     /* [files] */
+    query_answer_t *answers = NULL; /* [files] */
     size_t answered = 0;
     int rc = EXIT_FAILURE_RUN;
 
     /* the picture list: a folder without PNGs counts as a failure, the
      * other paths are still answered */
     for (int i = optind; i < argc; i++) {
-        struct stat st;
-        int r = stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode) ? add_folder(argv[i], &files)
-                                                                : strlist_push(&files, argv[i]);
-        if (r < 0) {
+        if (query_list_add(&files, argv[i]) < 0) {
             log_error("%s", error_message());
             failures++;
         }
     }
     if (save_dir) {
-        if (fs_mkdir_p(save_dir) < 0 || strlist_push(&used_names, MONTAGE_NAME) < 0) {
+        if (fs_mkdir_p(save_dir) < 0 || query_list_add(&used_names, MONTAGE_NAME) < 0) {
             log_error("%s", error_message());
             goto done;
         }
@@ -348,10 +188,10 @@ int cmd_query(int argc, char **argv)
         }
         net_scale_input(px, work.x, IMAGE_PIXELS);
         net_forward(&net, &work, 1);
-        answer_t a = answer_from(work.o, net.n_out);
+        query_answer_t a = query_answer(work.o, net.n_out);
         answers[answered++] = a;
         if (csv) {
-            csv_field(stdout, path);
+            query_csv_field(stdout, path);
             printf(",%d,%.4f\n", a.digit, (double)a.confidence);
         } else {
             printf("%s: %d (confidence %.3f; runner-up %d, %.3f)\n", path, a.digit,
@@ -368,9 +208,11 @@ int cmd_query(int argc, char **argv)
             }
         }
     }
-    if (save_dir && answered && write_montage(save_dir, seen, answers, answered) < 0) {
-        log_error("%s", error_message());
-        goto done;
+    if (save_dir && answered) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", save_dir, MONTAGE_NAME);
+        if (query_write_montage(path, seen, answers, answered) < 0)
+            log_warn("no montage: %s", error_message()); /* too many pictures for one PNG */
     }
     if (failures)
         log_error("query: %d failure%s (named above); every other picture was answered",
@@ -380,8 +222,8 @@ done:
     free(seen);
     free(answers);
     net_work_free(&work);
-    strlist_free(&files);
-    strlist_free(&used_names);
+    query_list_free(&files);
+    query_list_free(&used_names);
     net_free(&net);
     return rc;
 }

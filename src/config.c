@@ -29,6 +29,7 @@ typedef struct {
 static const char *const rule_names[] = {"book", "gradient", NULL};
 static const char *const mode_names[] = {"sync", "local", NULL};
 static const char *const schedule_names[] = {"constant", "linear", "cosine", NULL};
+static const char *const frame_names[] = {"mnist", "book", NULL}; /* image_frame_t order */
 
 #define F(field) offsetof(config_t, field)
 static const key_t_ keys[] = {
@@ -61,6 +62,15 @@ static const key_t_ keys[] = {
      "run directory for model.h5 and metrics.csv (default: runs/<config name>)", FREE},
     {"output", "log_every", T_INT, F(log_every), "0", 0, 1 << 30, NULL,
      "also print a progress line every N steps (0: once per epoch)", FREE},
+    {"output", "backquery", T_BOOL, F(backquery), "true", 0, 0, NULL,
+     "write the back-query pictures of the trained net into DIR/backquery/", FREE},
+    {"query", "images", T_STRING, F(query_images), "", 0, 0, NULL,
+     "a PNG or folder of PNGs (your own digits) rank 0 answers at the end: "
+     "DIR/own_images.csv and DIR/own_images.png", FREE},
+    {"query", "frame", T_ENUM, F(query_frame), "mnist", 0, 0, frame_names,
+     "mnist: normalise like MNIST (any picture); book: 28x28 pictures, inverted only", FREE},
+    {"query", "every_epoch", T_BOOL, F(query_every_epoch), "false", 0, 0, NULL,
+     "answer the pictures after every epoch, not only at the end", FREE},
     {"checkpoint", "every_epochs", T_INT, F(ckpt_every_epochs), "1", 0, 1000000, NULL,
      "write a checkpoint every N epochs (0: never by epoch)", FREE},
     {"checkpoint", "every_steps", T_INT, F(ckpt_every_steps), "0", 0, 1 << 30, NULL,
@@ -174,7 +184,7 @@ static int set_key(config_t *cfg, const char *section, const char *key, const ch
     if (!*section)
         return error_set("'%s' is outside any [section]", key);
     if (!section_known(section))
-        return error_set("unknown section [%s] (known: data, net, train, checkpoint, output)", section);
+        return error_set("unknown section [%s] (known: data, net, train, checkpoint, output, query)", section);
     const key_t_ *k = find_key(section, key);
     if (!k) {
         char known[512];
@@ -203,7 +213,7 @@ static int on_entry(void *user, int line, const char *section, const char *key,
     parse_ctx_t *ctx = user;
     if (!key) { /* a section header: refuse an unknown one even if empty */
         if (!section_known(section))
-            return error_set("%s:%d: unknown section [%s] (known: data, net, train, checkpoint, output)",
+            return error_set("%s:%d: unknown section [%s] (known: data, net, train, checkpoint, output, query)",
                              ctx->origin, line, section);
         return 0;
     }

@@ -19,6 +19,7 @@
 #include "nnmpi/log.h"
 #include "nnmpi/metrics.h"
 #include "nnmpi/preempt.h"
+#include "nnmpi/query.h"
 #include "nnmpi/sha256.h"
 #include "nnmpi/shard.h"
 
@@ -560,6 +561,45 @@ static void check_weights_agree(trainer_t *t)
     }
 }
 
+static void warn_picture(const char *message)
+{
+    log_warn("%s", message);
+}
+
+/* Rank 0: answer the user's own pictures ([query] images) with the current
+ * net into DIR/own_images.csv and DIR/own_images.png. Problems are warnings:
+ * they must not cost the training. */
+static void answer_own_images(trainer_t *t)
+{
+    const config_t *cfg = t->cfg;
+    if (t->rank != 0 || !cfg->query_images[0])
+        return;
+    query_list_t list = {0};
+    char csv[CONFIG_PATH_MAX + 32], png[CONFIG_PATH_MAX + 32];
+    snprintf(csv, sizeof csv, "%s/own_images.csv", cfg->dir);
+    snprintf(png, sizeof png, "%s/own_images.png", cfg->dir);
+    size_t answered = 0, failed = 0;
+    if (query_list_add(&list, cfg->query_images) < 0 ||
+        query_run(&t->net, &list, cfg->query_frame, csv, png, warn_picture, &answered, &failed) < 0)
+        log_warn("[query] images: %s", error_message());
+    else
+        log_info("  own pictures: %zu answered%s%s -> %s, %s", answered,
+                 failed ? ", could not read " : "", failed ? "some (see warnings)" : "", csv, png);
+    query_list_free(&list);
+}
+
+static void write_backquery(trainer_t *t)
+{
+    if (t->rank != 0 || !t->cfg->backquery)
+        return;
+    char dir[CONFIG_PATH_MAX + 32];
+    snprintf(dir, sizeof dir, "%s/backquery", t->cfg->dir);
+    if (query_backquery_all(&t->net, dir, 10) < 0)
+        log_warn("back-query pictures not written: %s", error_message());
+    else
+        log_info("back-query: %s/backquery_all.png", dir);
+}
+
 static int write_model(trainer_t *t)
 {
     if (t->rank != 0)
@@ -591,6 +631,8 @@ static int run_epochs(trainer_t *t)
         int rc = agree(t, finish_epoch(t, train_s));
         if (rc)
             return rc;
+        if (cfg->query_every_epoch && t->epoch < cfg->epochs)
+            answer_own_images(t);
         check_weights_agree(t);
         int last = t->epoch == cfg->epochs;
         if (last || t->stop || t->timer ||
@@ -649,6 +691,10 @@ int train_run(const config_t *cfg, resume_t *resume, train_result_t *result)
     double train_s = now() - t_train;
     if (rc == 0)
         rc = agree(&t, write_model(&t));
+    if (rc == 0) {
+        answer_own_images(&t);
+        write_backquery(&t);
+    }
 
     double rss = peak_rss_mib(), rss_max = 0;
     MPI_Reduce(&rss, &rss_max, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);

@@ -37,6 +37,11 @@ typedef struct {
     /* [output] */
     char dir[CONFIG_PATH_MAX];
     int log_every;           /* progress line every N steps (0: per epoch only) */
+    int backquery;           /* write back-query pictures at the end */
+    /* [query] */
+    char query_images[CONFIG_PATH_MAX];
+    int query_frame;         /* image_frame_t */
+    int query_every_epoch;
     /* [checkpoint] */
     int ckpt_every_epochs;
     int ckpt_every_steps;

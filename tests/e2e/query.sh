@@ -178,3 +178,18 @@ expect_fail 1 "nowhere.h5" "$NNMPI" backquery -m "$WORK/nowhere.h5" -o "$WORK/bq
 
 [ "$real" = 1 ] || skip "the PNG-path vs eval accuracy comparison needs MNIST in $MNIST"
 ok "query and backquery"
+
+# ---- rank 0 of train answers [query] images and draws the back-query at the end
+run_np 2 train -c "$NNMPI_SRC/configs/quick.ini" --set data.file="$TESTDATA/quick.h5" \
+  --set query.images="$NNMPI_SRC/docs/own-digits" --set query.every_epoch=true \
+  --set train.epochs=2 --set output.dir="$WORK/trained" >"$WORK/train.log" 2>&1 \
+  || { cat "$WORK/train.log"; fail "train with [query] images"; }
+[ "$(grep -c "own pictures: 20 answered" "$WORK/train.log")" -eq 2 ] || fail "not answered after each epoch"
+[ "$(wc -l <"$WORK/trained/own_images.csv")" -eq 21 ] || fail "own_images.csv should have 20 rows"
+head -1 "$WORK/trained/own_images.csv" | grep -q "^file,digit,confidence" || fail "own_images.csv header"
+right=$(awk -F, 'NR>1 { f = $1; sub(/.*digit/, "", f); if (substr(f, 1, 1) == $2) n++ } END { print n+0 }' "$WORK/trained/own_images.csv")
+[ "$right" -ge 14 ] || fail "only $right of the 20 drawn digits recognised after 2 quick epochs"
+[ -s "$WORK/trained/own_images.png" ] || fail "no own_images.png"
+expect_size "$WORK/trained/backquery/backquery_3.png" 28x28
+[ -s "$WORK/trained/backquery/backquery_all.png" ] || fail "no backquery_all.png after training"
+ok "train: [query] images answered each epoch ($right/20 right), back-query written"

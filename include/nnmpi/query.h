@@ -1,0 +1,67 @@
+/* query: the trained network seen from outside: answering a person's own
+ * pictures, and drawing back-queries (the network run backwards). Shared
+ * by `nnmpi query`, `nnmpi backquery` and rank 0 of `nnmpi train`. */
+#ifndef NNMPI_QUERY_H
+#define NNMPI_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nnmpi/net.h"
+
+#define QUERY_MAX_OUTPUTS 64
+
+/* A list of picture paths. */
+typedef struct {
+    char **items;   /* [count] malloc'd strings */
+    size_t count, cap;
+} query_list_t;
+
+/* Adds path: a PNG file as it is, or a folder's *.png files (any case, no
+ * hidden files) in name order. A folder that cannot be listed or holds no
+ * PNG is an error naming it. */
+int query_list_add(query_list_t *list, const char *path);
+void query_list_free(query_list_t *list);
+
+/* 1 if the list holds exactly s. */
+int query_list_contains(const query_list_t *list, const char *s);
+
+/* Writes s as one CSV field, quoted (RFC 4180) when it holds a comma, a
+ * quote or a line break. */
+void query_csv_field(FILE *out, const char *s);
+
+/* What the network answered for one picture. */
+typedef struct {
+    int digit, runner_up;
+    float confidence, runner_up_confidence;   /* the output neurons' values */
+} query_answer_t;
+
+/* The answer read off the outputs o[n]. */
+query_answer_t query_answer(const float *o, int n);
+
+/* Loads and normalises each picture of list (frame: image.h), answers it
+ * with net, and writes, if the paths are given: csv_path as
+ * `file,digit,confidence` rows, montage_path as a labelled montage of what
+ * the network saw. Pictures that cannot be read are counted in *failed and
+ * named through warn(message) (may be NULL); the others are answered. */
+int query_run(const net_t *net, const query_list_t *list, int frame, const char *csv_path,
+              const char *montage_path, void (*warn)(const char *message), size_t *answered,
+              size_t *failed);
+
+/* A labelled montage ("7 (0.98)") of n normalised 28x28 pictures [n, 784]. */
+int query_write_montage(const char *path, const uint8_t *seen, const query_answer_t *answers,
+                        size_t n);
+
+/* Back-queries target [net->n_out] and writes DIR/backquery_NAME.png and,
+ * for scale > 1, DIR/backquery_NAME_xSCALE.png; px receives the picture
+ * [784] (0..255, high = strong signal). */
+int query_backquery_png(const net_t *net, const float *target, const char *dir, const char *name,
+                        int scale, uint8_t *px);
+
+/* The back-query of every digit (0.99 for it, 0.01 for the others):
+ * DIR/backquery_D.png (+ enlarged copies) and DIR/backquery_all.png, the
+ * labelled montage. DIR is made if missing. */
+int query_backquery_all(const net_t *net, const char *dir, int scale);
+
+#endif
