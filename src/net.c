@@ -14,6 +14,11 @@ size_t net_param_count(int n_in, int n_hidden, int n_out)
 
 int net_init(net_t *net, int n_in, int n_hidden, int n_out)
 {
+    return net_init_room(net, n_in, n_hidden, n_out, 0);
+}
+
+int net_init_room(net_t *net, int n_in, int n_hidden, int n_out, size_t room)
+{
     memset(net, 0, sizeof *net);
     if (n_in <= 0 || n_hidden <= 0 || n_out <= 0 || n_in > 1 << 20 || n_hidden > 1 << 20 ||
         n_out > 1 << 10)
@@ -22,7 +27,8 @@ int net_init(net_t *net, int n_in, int n_hidden, int n_out)
     net->n_hidden = n_hidden;
     net->n_out = n_out;
     net->n_params = net_param_count(n_in, n_hidden, n_out);
-    net->params = calloc(net->n_params, sizeof(float));
+    net->n_room = room;
+    net->params = calloc(net->n_params + room, sizeof(float));
     if (!net->params)
         return error_set("out of memory for a %d-%d-%d network", n_in, n_hidden, n_out);
     net->w_ih = net->params;
@@ -149,11 +155,11 @@ static void times_sigmoid_slope(float *v, const float *y, size_t n)
         v[i] *= y[i] * (1.0f - y[i]);
 }
 
-void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
-                     net_rule_t rule, float *delta, net_stats_t *stats)
+void net_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
+                      net_rule_t rule, float alpha, float beta, float *out, net_stats_t *stats)
 {
     const int ni = net->n_in, nh = net->n_hidden, no = net->n_out;
-    float *delta_ih = delta, *delta_ho = delta + (size_t)nh * ni;
+    float *out_ih = out, *out_ho = out + (size_t)nh * ni;
 
     net_forward(net, work, B);
     output_errors(net, work, labels, B, stats);
@@ -165,11 +171,19 @@ void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels, 
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nh, no, 1.0f, work->d_o, no,
                     net->w_ho, nh, 0.0f, work->e_h, nh);
     times_sigmoid_slope(work->e_h, work->h, (size_t)B * nh);
-    /* delta_ho[no,nh] = d_o[B,no]^T . h[B,nh];  delta_ih[nh,ni] = d_h[B,nh]^T . x[B,ni] */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, no, nh, B, 1.0f, work->d_o, no, work->h,
-                nh, 0.0f, delta_ho, nh);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nh, ni, B, 1.0f, work->e_h, nh, work->x,
-                ni, 0.0f, delta_ih, ni);
+    /* w_ho has been read for the last time: out may be the weights now.
+     * out_ho[no,nh] = alpha d_o[B,no]^T . h[B,nh] + beta out_ho;
+     * out_ih[nh,ni] = alpha d_h[B,nh]^T . x[B,ni] + beta out_ih */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, no, nh, B, alpha, work->d_o, no, work->h,
+                nh, beta, out_ho, nh);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nh, ni, B, alpha, work->e_h, nh, work->x,
+                ni, beta, out_ih, ni);
+}
+
+void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
+                     net_rule_t rule, float *delta, net_stats_t *stats)
+{
+    net_batch_update(net, work, labels, B, rule, 1.0f, 0.0f, delta, stats);
 }
 
 void net_apply_delta(net_t *net, const float *delta, float scale)

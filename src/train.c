@@ -37,7 +37,6 @@ typedef struct {
     net_t net;
     net_work_t work;
     uint8_t *labels;     /* [batch capacity] labels of the current batch */
-    float *reduce;       /* [n_params + N_STATS] update sums (or weights), then stats */
     uint32_t *order;     /* [lane_count * steps] this epoch's visiting order */
     char *data_id;       /* the dataset's identity, checked on resume */
     metrics_t metrics;   /* rank 0 */
@@ -85,7 +84,6 @@ static void trainer_free(trainer_t *t)
     net_free(&t->net);
     net_work_free(&t->work);
     free(t->labels);
-    free(t->reduce);
     free(t->order);
     free(t->data_id);
     metrics_free(&t->metrics);
@@ -130,13 +128,12 @@ static int setup_local(trainer_t *t)
         return -1;
 
     int capacity = cfg->mode == TRAIN_MODE_SYNC ? t->shard.lane_count : 1;
-    if (net_init(&t->net, 784, cfg->hidden, 10) < 0 ||
+    if (net_init_room(&t->net, 784, cfg->hidden, 10, N_STATS) < 0 ||
         net_work_init(&t->work, &t->net, capacity) < 0)
         return -1;
     t->labels = malloc((size_t)capacity);
-    t->reduce = malloc((t->net.n_params + N_STATS) * sizeof(float));
     t->order = malloc((size_t)t->shard.lane_count * (size_t)t->shard.steps * sizeof(uint32_t));
-    if (!t->labels || !t->reduce || !t->order || !t->data_id)
+    if (!t->labels || !t->order || !t->data_id)
         return error_set("out of memory for the training buffers");
     t->steps_per_epoch = cfg->mode == TRAIN_MODE_SYNC
                              ? t->shard.steps
@@ -271,6 +268,8 @@ static void log_config(const trainer_t *t)
         log_info("--- resolved configuration ---\n%s------------------------------", text);
         free(text);
     }
+    log_info("BLAS: OpenBLAS %s, %d thread%s per rank", openblas_get_corename(), cfg->threads,
+             cfg->threads == 1 ? "" : "s");
     log_info("data: %lld training rows (rank 0 holds %lld, %.1f MiB, read in %.2f s), %lld test "
              "rows; network 784-%d-10, %zu parameters",
              (long long)t->shard.n_rows, (long long)t->shard.n_local,
@@ -364,9 +363,11 @@ static float timer_flag(const trainer_t *t)
 
 /* ------------------------------------------------------------- the steps */
 
-static void put_stats(trainer_t *t, size_t n, const net_stats_t *st)
+/* The statistics and flags a rank contributes, after the parameters in the
+ * same buffer. */
+static void put_stats(trainer_t *t, const net_stats_t *st)
 {
-    float *stats = t->reduce + n;
+    float *stats = t->net.params + t->net.n_params;
     stats[STAT_LOSS] = (float)st->loss_sum;
     stats[STAT_CORRECT] = (float)st->correct;
     stats[STAT_COUNT] = (float)st->count;
@@ -374,16 +375,18 @@ static void put_stats(trainer_t *t, size_t n, const net_stats_t *st)
     stats[STAT_TIMER] = timer_flag(t);
 }
 
-/* Sums the reduction buffer over all ranks; every rank then holds the same
- * figures and flags, so all take the same decisions without more messages. */
-static int reduce_step(trainer_t *t, size_t n)
+/* Sums the parameter buffer (with the statistics after it) over all ranks,
+ * in place; every rank then holds the same figures and flags, so all take
+ * the same decisions without more messages. */
+static int reduce_step(trainer_t *t)
 {
-    int rc = MPI_Allreduce(MPI_IN_PLACE, t->reduce, (int)(n + N_STATS), MPI_FLOAT, MPI_SUM,
+    const size_t n = t->net.n_params;
+    int rc = MPI_Allreduce(MPI_IN_PLACE, t->net.params, (int)(n + N_STATS), MPI_FLOAT, MPI_SUM,
                            MPI_COMM_WORLD);
     if (rc != MPI_SUCCESS)
         return error_set("MPI_Allreduce failed at epoch %d step %lld", t->epoch,
                          (long long)t->step);
-    const float *stats = t->reduce + n;
+    const float *stats = t->net.params + n;
     if (!isfinite(stats[STAT_LOSS]))
         return error_set("training diverged at epoch %d step %lld: the loss is %g (learning "
                          "rate %g too high?)", t->epoch, (long long)t->step,
@@ -408,11 +411,13 @@ static void log_progress(const trainer_t *t)
 }
 
 /* The rest of an epoch in sync mode: every step one global batch, one
- * reduction, the same mean update on every rank. */
+ * reduction, the same mean update on every rank. Rank 0 adds its part of
+ * the update to the weights themselves and the other ranks put their part
+ * alone in their (no longer needed) weight buffers, so the in-place sum over
+ * the ranks IS the next weights: no separate update buffer, no apply pass. */
 static int epoch_sync(trainer_t *t)
 {
     const shard_t *s = &t->shard;
-    const size_t n = t->net.n_params;
     shard_epoch_order(s, t->cfg->seed, t->epoch, t->cfg->shuffle, t->order);
     while (t->step < t->steps_per_epoch && !t->stop) {
         int64_t step = t->step;
@@ -425,16 +430,17 @@ static int epoch_sync(trainer_t *t)
             net_scale_input(imageset_image(&t->data, row), t->work.x + (size_t)b * 784, 784);
             t->labels[b++] = t->data.labels[row];
         }
+        float alpha = (float)current_lr(t) / (float)shard_step_count(s, step);
+        float beta = t->rank == 0 ? 1.0f : 0.0f;
         net_stats_t st = {0};
         if (b > 0)
-            net_batch_delta(&t->net, &t->work, t->labels, b, t->cfg->rule, t->reduce, &st);
-        else
-            memset(t->reduce, 0, n * sizeof(float));
-        put_stats(t, n, &st);
-        if (reduce_step(t, n) < 0)
+            net_batch_update(&t->net, &t->work, t->labels, b, t->cfg->rule, alpha, beta,
+                             t->net.params, &st);
+        else if (t->rank != 0)
+            memset(t->net.params, 0, t->net.n_params * sizeof(float));
+        put_stats(t, &st);
+        if (reduce_step(t) < 0)
             return -1;
-        float lr = (float)current_lr(t);
-        net_apply_delta(&t->net, t->reduce, lr / (float)shard_step_count(s, step));
         after_step(t);
         if (t->cfg->log_every && t->step % t->cfg->log_every == 0)
             log_progress(t);
@@ -446,14 +452,12 @@ static int epoch_sync(trainer_t *t)
  * riding along. */
 static int average_weights(trainer_t *t, const net_stats_t *st)
 {
-    const size_t n = t->net.n_params;
-    memcpy(t->reduce, t->net.params, n * sizeof(float));
-    put_stats(t, n, st);
-    if (reduce_step(t, n) < 0)
+    put_stats(t, st);
+    if (reduce_step(t) < 0)
         return -1;
     float inv = 1.0f / (float)t->size;
-    for (size_t i = 0; i < n; i++)
-        t->net.params[i] = t->reduce[i] * inv;
+    for (size_t i = 0; i < t->net.n_params; i++)
+        t->net.params[i] *= inv;
     return 0;
 }
 

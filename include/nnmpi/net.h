@@ -28,7 +28,8 @@ typedef enum { NET_RULE_BOOK = 0, NET_RULE_GRADIENT = 1 } net_rule_t;
 typedef struct {
     int n_in, n_hidden, n_out;
     size_t n_params;   /* n_hidden*n_in + n_out*n_hidden */
-    float *params;     /* [n_params], owned */
+    size_t n_room;     /* floats of spare room after the parameters */
+    float *params;     /* [n_params + n_room], owned */
     float *w_ih;       /* view: [n_hidden, n_in] */
     float *w_ho;       /* view: [n_out, n_hidden] */
 } net_t;
@@ -56,6 +57,10 @@ size_t net_param_count(int n_in, int n_hidden, int n_out);
 /* Allocates a net of the given sizes with zero weights; 0 or -1. */
 int net_init(net_t *net, int n_in, int n_hidden, int n_out);
 
+/* As net_init, with `room` spare floats after the parameters in the same
+ * buffer: the trainer's statistics ride there in the same reduction. */
+int net_init_room(net_t *net, int n_in, int n_hidden, int n_out, size_t room);
+
 /* Frees the buffer; safe on a zeroed struct. */
 void net_free(net_t *net);
 
@@ -78,6 +83,13 @@ void net_forward(const net_t *net, net_work_t *work, int B);
  * (may be NULL) accumulate loss and accuracy measured before the update. */
 void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels,
                      int B, net_rule_t rule, float *delta, net_stats_t *stats);
+
+/* The same update U, combined in place: out = alpha*U + beta*out (layout of
+ * params). out may be net->params itself (alpha = lr/B, beta = 1 is a plain
+ * SGD step, with no separate buffer): every weight is read before it is
+ * written. */
+void net_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
+                      net_rule_t rule, float alpha, float beta, float *out, net_stats_t *stats);
 
 /* params += scale * delta (the caller passes scale = lr / batch). */
 void net_apply_delta(net_t *net, const float *delta, float scale);
