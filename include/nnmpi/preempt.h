@@ -10,6 +10,10 @@
  * run continues with --resume auto. */
 #define PREEMPT_EXIT_STATUS 75
 
+/* Seconds after the first stop signal from which another one ends the
+ * process at once (for a rank stuck waiting on a peer that died). */
+#define PREEMPT_GRACE_S 10
+
 /* Installs the handlers (they only record the signal). */
 void preempt_install(void);
 
