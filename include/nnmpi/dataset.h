@@ -5,6 +5,8 @@
  *   /train/images  uint8 [N, 28, 28] chunked    /train/labels uint8 [N]
  *   /train/origin  int32 [N] index of the source image in the original set
  *   /train/angle   float32 [N] rotation applied, degrees (0 = original)
+ *   /train/augment uint8 [N] kind of copy: 0 original, 1 rotation, 2 shift,
+ *                  3 elastic (augment_kind_t; absent in older files)
  *   /test/images   uint8 [M, 28, 28]            /test/labels  uint8 [M]
  *   root attributes: format, format_version, source, source_sha256,
  *   augmentation, shuffle_seed, created_by.
@@ -26,10 +28,11 @@ typedef struct {
     const imageset_t *train;   /* N training images with labels */
     const int32_t *origin;     /* [N] */
     const float *angle;        /* [N] */
+    const uint8_t *augment;    /* [N] augment_kind_t, or NULL for none */
     const imageset_t *test;    /* M test images with labels */
     const char *source;        /* e.g. "mnist-idx:data/mnist" */
     const char *source_sha256; /* "name=hex;name=hex..." */
-    const char *augmentation;  /* e.g. "rotations=-10,10" */
+    const char *augmentation;  /* e.g. "rotations=-10,10;shifts=1;elastic=2,alpha=34,sigma=4" */
     uint64_t shuffle_seed;
 } dataset_contents_t;
 

@@ -1,0 +1,84 @@
+/* report: many training runs side by side, for `nnmpi report`.
+ *
+ * A run directory (what `nnmpi train` writes) holds metrics.csv (one row per
+ * epoch, metrics.h) and config.ini (the resolved configuration). From them,
+ * and from the `augmentation` attribute of the data file the configuration
+ * names, a run becomes one row of a table (CSV and Markdown) and one curve
+ * of the plots.
+ *
+ * Files:  src/report.c       reading runs, the CSV and Markdown tables
+ *         src/report_plot.c  the two charts (accuracy per epoch; final
+ *                            accuracy against rotation angle)
+ *
+ * Fallible functions return 0 or -1 with a message in error_message();
+ * nothing here prints or exits. */
+#ifndef NNMPI_REPORT_H
+#define NNMPI_REPORT_H
+
+#include <stddef.h>
+
+#include "nnmpi/metrics.h"
+
+#define REPORT_TEXT_MAX 1024
+
+typedef struct {
+    char name[256];          /* the directory's last component */
+    char dir[REPORT_TEXT_MAX];
+    metrics_t metrics;       /* every row of metrics.csv */
+
+    /* from config.ini ("?" / negative when it is missing or lacks a key) */
+    int have_config;
+    char data_file[REPORT_TEXT_MAX];
+    char rule[16], mode[16], lr_schedule[16];
+    int hidden, epochs_planned, batch;
+    double lr, lr_end;
+
+    /* from the data file's attributes */
+    char augmentation[REPORT_TEXT_MAX];  /* "?" if the file cannot be read */
+    double max_angle;                    /* largest |rotation|; negative if unknown */
+
+    /* summary of the metrics */
+    int epochs_done, ranks, best_epoch;
+    double best_accuracy, final_accuracy;  /* fractions; negative if never evaluated */
+    double samples_per_s;                  /* mean over the epochs */
+    double wall_s;                         /* of the last epoch row */
+
+    char warning[REPORT_TEXT_MAX];   /* what could not be found, for the user; "" if all */
+} report_run_t;
+
+/* Reads a metrics.csv: a header naming at least `epoch` and `test_accuracy`
+ * (the columns of metrics_csv_header, in any order; unknown columns are
+ * ignored), then one row per epoch. An empty test_accuracy means "not
+ * evaluated" (stored negative). Any malformed line is an error naming
+ * FILE:LINE and what is wrong. m is filled (metrics_free it, also on error). */
+int report_read_metrics(const char *path, metrics_t *m);
+
+/* Loads one run directory. Without a readable metrics.csv it fails, naming
+ * the directory; a missing config.ini or data file is not an error: the
+ * values become "?" and run->warning says what was missing. */
+int report_load_run(const char *dir, report_run_t *run);
+
+void report_run_free(report_run_t *run);
+
+/* The header and rows written to report.csv. */
+extern const char report_csv_header[];
+
+/* Writes report.csv (atomically): one row per run, plain numbers
+ * (accuracies as fractions, as in metrics.csv), text fields quoted when they
+ * hold a comma or quote. */
+int report_write_csv(const char *path, const report_run_t *runs, int n);
+
+/* The Markdown table (malloc'd; free it), accuracies in percent; NULL with
+ * a message if out of memory. */
+char *report_markdown(const report_run_t *runs, int n);
+
+/* Test accuracy (%) per epoch, one line per run. */
+int report_plot_accuracy(const char *path, const report_run_t *runs, int n);
+
+/* Final test accuracy (%) against the largest rotation angle of each run's
+ * data (0 for none), like the book's figure of accuracy against a setting:
+ * a marker per run, and a line through the best run at each angle. Runs
+ * whose augmentation is unknown are left out (the note says how many). */
+int report_plot_angle(const char *path, const report_run_t *runs, int n);
+
+#endif

@@ -1,0 +1,258 @@
+/* plot: nice tick values, tick labels, lines and dashes, text, markers,
+ * the RGB PNG writer (read back), and whole charts. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnmpi/error.h"
+#include "nnmpi/image.h"
+#include "nnmpi/plot.h"
+#include "testutil.h"
+
+static const plot_rgb_t WHITE = {255, 255, 255}, RED = {200, 0, 0};
+
+static int is_nice(double step)
+{
+    double e = floor(log10(step) + 1e-9), m = step / pow(10.0, e);
+    return fabs(m - 1) < 1e-9 || fabs(m - 2) < 1e-9 || fabs(m - 5) < 1e-9;
+}
+
+static void check_ticks(double lo, double hi, int max, double want_first, double want_step,
+                        int want_count)
+{
+    double first, step;
+    int n = plot_nice_ticks(lo, hi, max, &first, &step);
+    if (n != want_count || fabs(first - want_first) > 1e-9 || fabs(step - want_step) > 1e-12)
+        fprintf(stderr, "\n  ticks(%g, %g, %d) = %d from %g by %g\n", lo, hi, max, n, first, step);
+    CU_ASSERT_EQUAL(n, want_count);
+    CU_ASSERT_DOUBLE_EQUAL(first, want_first, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(step, want_step, 1e-12);
+}
+
+static void test_nice_ticks(void)
+{
+    check_ticks(0, 1, 11, 0, 0.1, 11);
+    check_ticks(97.4, 98.87, 9, 97.4, 0.2, 9);   /* 97.4 .. 99.0 */
+    check_ticks(1, 20, 11, 0, 2, 11);            /* epochs 1..20: 0, 2, .. 20 */
+    check_ticks(1, 15, 11, 0, 2, 9);             /* 0 .. 16 */
+    check_ticks(-3, 7, 6, -5, 5, 4);             /* 2 would need 7 ticks */
+    check_ticks(0, 10, 11, 0, 1, 11);
+    check_ticks(0.001, 0.0042, 5, 0.001, 0.001, 5);
+    check_ticks(5, 5, 5, 4.6, 0.2, 5);           /* one value: widened by 5% */
+    check_ticks(0, 0, 5, -1, 0.5, 5);            /* zero: widened by 1 */
+    check_ticks(-211.14, 583.19, 2, -1000, 1000, 3); /* two ticks are not enough */
+    double first, step;
+    CU_ASSERT_EQUAL(plot_nice_ticks(2, 1, 5, &first, &step), -1);
+    CU_ASSERT_EQUAL(plot_nice_ticks(NAN, 1, 5, &first, &step), -1);
+    CU_ASSERT_EQUAL(plot_nice_ticks(0, INFINITY, 5, &first, &step), -1);
+    /* properties over many ranges: cover the data, few enough, nice steps */
+    unsigned seed = 12345;
+    for (int k = 0; k < 2000; k++) {
+        seed = seed * 1103515245u + 12345u;
+        double a = ((seed >> 8) % 100000) / 100.0 - 300.0;
+        seed = seed * 1103515245u + 12345u;
+        double b = a + pow(10.0, ((seed >> 8) % 1000) / 200.0 - 2.0);
+        int max = 2 + k % 10;
+        int n = plot_nice_ticks(a, b, max, &first, &step);
+        double last = first + (n - 1) * step;
+        int good = n >= 2 && n <= (max < 3 ? 3 : max) && first <= a + 1e-9 * fabs(a) + 1e-12 &&
+                   last >= b - 1e-9 * fabs(b) - 1e-12 && is_nice(step) &&
+                   fabs(first / step - round(first / step)) < 1e-6;
+        if (!good)
+            fprintf(stderr, "\n  ticks(%.10g, %.10g, %d) = %d from %g by %g\n", a, b, max, n,
+                    first, step);
+        CU_ASSERT(good);
+    }
+}
+
+static void test_format_tick(void)
+{
+    static const struct {
+        double v, step;
+        const char *want;
+    } cases[] = {
+        {0.5, 0.1, "0.5"},   {98.2, 0.2, "98.2"}, {10, 2, "10"},       {-1e-17, 0.1, "0.0"},
+        {1500, 500, "1500"}, {0.25, 0.05, "0.25"}, {97.4, 0.2, "97.4"}, {-5, 5, "-5"},
+        {0.001, 0.001, "0.001"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[32];
+        const char *want = cases[i].want;
+        plot_format_tick(cases[i].v, cases[i].step, buf, sizeof buf);
+        if (strcmp(buf, want)) {
+            fprintf(stderr, "\n  %g by %g: \"%s\", expected ", cases[i].v, cases[i].step, buf);
+            fputs(want, stderr);
+        }
+        CU_ASSERT_STRING_EQUAL(buf, want);
+    }
+}
+
+static int is_colour(const plot_canvas_t *c, int x, int y, plot_rgb_t col)
+{
+    const uint8_t *p = c->pixels + 3 * ((size_t)y * c->width + x);
+    return p[0] == col.r && p[1] == col.g && p[2] == col.b;
+}
+
+static int count_colour(const plot_canvas_t *c, plot_rgb_t col)
+{
+    int n = 0;
+    for (int y = 0; y < c->height; y++)
+        for (int x = 0; x < c->width; x++)
+            n += is_colour(c, x, y, col);
+    return n;
+}
+
+static void test_lines_and_clipping(void)
+{
+    plot_canvas_t c;
+    CU_ASSERT_EQUAL_FATAL(plot_canvas_init(&c, 40, 20, WHITE), 0);
+    double phase = 0;
+    plot_line(&c, 2, 5, 31, 5, RED, 1, (plot_dash_t){1, 0}, &phase);
+    for (int x = 2; x <= 31; x++)
+        CU_ASSERT(is_colour(&c, x, 5, RED));
+    CU_ASSERT_EQUAL(count_colour(&c, RED), 30);
+    CU_ASSERT_DOUBLE_EQUAL(phase, 29, 1e-9);
+    /* dashed 4 on, 4 off: about half the pixels */
+    plot_line(&c, 0, 10, 39, 10, RED, 1, (plot_dash_t){4, 4}, NULL);
+    int on = 0;
+    for (int x = 0; x < 40; x++)
+        on += is_colour(&c, x, 10, RED);
+    CU_ASSERT(on >= 16 && on <= 26);
+    CU_ASSERT(is_colour(&c, 1, 10, RED) && !is_colour(&c, 6, 10, RED));
+    /* thick lines are thick; everything is clipped to the canvas and clip */
+    plot_line(&c, -100, 15, 100, 15, RED, 3, (plot_dash_t){1, 0}, NULL);
+    CU_ASSERT(is_colour(&c, 20, 14, RED) && is_colour(&c, 20, 16, RED));
+    plot_clip(&c, 0, 0, 10, 20);
+    plot_fill_rect(&c, 0, 0, 40, 3, RED);
+    CU_ASSERT(is_colour(&c, 9, 0, RED) && !is_colour(&c, 10, 0, RED));
+    plot_clip(&c, 0, 0, 0, 0);
+    plot_pixel(&c, 39, 19, RED);
+    plot_pixel(&c, 40, 19, RED); /* outside: ignored */
+    CU_ASSERT(is_colour(&c, 39, 19, RED));
+    plot_canvas_free(&c);
+    plot_canvas_free(&c);
+    CU_ASSERT_EQUAL(plot_canvas_init(&c, 0, 10, WHITE), -1);
+}
+
+static void test_text_and_markers(void)
+{
+    plot_canvas_t c;
+    CU_ASSERT_EQUAL_FATAL(plot_canvas_init(&c, 200, 200, WHITE), 0);
+    CU_ASSERT_EQUAL(plot_text_width("ab", 2), (2 * 6 - 1) * 2);
+    CU_ASSERT_EQUAL(plot_text_height(2), 14);
+    plot_text(&c, 10, 10, "98.5%", 2, RED);
+    int horizontal = count_colour(&c, RED);
+    CU_ASSERT(horizontal > 50);
+    /* the text stays in its box */
+    for (int y = 0; y < 200; y++)
+        for (int x = 0; x < 200; x++)
+            if (is_colour(&c, x, y, RED))
+                CU_ASSERT(x >= 10 && x < 10 + plot_text_width("98.5%", 2) && y >= 10 && y < 24);
+    plot_canvas_free(&c);
+    CU_ASSERT_EQUAL_FATAL(plot_canvas_init(&c, 200, 200, WHITE), 0);
+    plot_text_vertical(&c, 10, 10, "98.5%", 2, RED);
+    CU_ASSERT_EQUAL(count_colour(&c, RED), horizontal); /* the same glyphs, turned */
+    for (int y = 0; y < 200; y++)
+        for (int x = 0; x < 200; x++)
+            if (is_colour(&c, x, y, RED))
+                CU_ASSERT(x >= 10 && x < 24 && y >= 10 && y < 10 + plot_text_width("98.5%", 2));
+    plot_canvas_free(&c);
+    for (int m = 0; m < PLOT_MARKER_COUNT; m++) {
+        CU_ASSERT_EQUAL_FATAL(plot_canvas_init(&c, 30, 30, WHITE), 0);
+        plot_marker(&c, 15, 15, 5, (plot_marker_t)m, RED);
+        int n = count_colour(&c, RED);
+        CU_ASSERT(n > 25 && n < 130);
+        CU_ASSERT(is_colour(&c, 15, 15, RED));
+        plot_canvas_free(&c);
+    }
+}
+
+static void test_png_round_trip(void)
+{
+    char *dir = testutil_tmpdir();
+    plot_canvas_t c;
+    CU_ASSERT_EQUAL_FATAL(plot_canvas_init(&c, 37, 23, WHITE), 0);
+    plot_fill_rect(&c, 0, 0, 10, 10, (plot_rgb_t){0, 0, 0});
+    plot_pixel(&c, 20, 20, (plot_rgb_t){255, 0, 0});
+    const char *path = testutil_path(dir, "c.png");
+    CU_ASSERT_EQUAL_FATAL(plot_write_png(path, &c), 0);
+    /* IHDR: width, height, bit depth 8, colour type 2 (RGB) */
+    FILE *f = fopen(path, "rb");
+    CU_ASSERT_FATAL(f != NULL);
+    uint8_t head[26];
+    CU_ASSERT_EQUAL(fread(head, 1, 26, f), 26);
+    fclose(f);
+    CU_ASSERT_EQUAL(memcmp(head + 12, "IHDR", 4), 0);
+    CU_ASSERT_EQUAL((head[16] << 24) | (head[17] << 16) | (head[18] << 8) | head[19], 37);
+    CU_ASSERT_EQUAL((head[20] << 24) | (head[21] << 16) | (head[22] << 8) | head[23], 23);
+    CU_ASSERT_EQUAL(head[24], 8);
+    CU_ASSERT_EQUAL(head[25], 2);
+    image_t img;
+    CU_ASSERT_EQUAL_FATAL(image_read_png(path, &img), 0);
+    CU_ASSERT_EQUAL(img.width, 37);
+    CU_ASSERT_EQUAL(img.height, 23);
+    CU_ASSERT_EQUAL(img.pixels[0], 0);
+    CU_ASSERT_EQUAL(img.pixels[22 * 37 + 36], 255);
+    CU_ASSERT_EQUAL(img.pixels[20 * 37 + 20], 76); /* luma of pure red: 0.299 * 255 */
+    image_free(&img);
+    /* an unwritable place: an error naming it, nothing left behind */
+    CU_ASSERT_EQUAL(plot_write_png(testutil_path(dir, "no/such/dir/c.png"), &c), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "no/such/dir"));
+    plot_canvas_free(&c);
+    testutil_rmtree(dir);
+    free(dir);
+}
+
+static void test_chart(void)
+{
+    const double x1[] = {1, 2, 3, 4}, y1[] = {95.0, 97.0, 97.5, 98.1};
+    const double x2[] = {1, 2, 3}, y2[] = {94.0, 96.5, NAN};
+    plot_series_t s[2] = {
+        {.label = "run a", .x = x1, .y = y1, .n = 4, .line = 1, .style = 0},
+        {.label = "run b", .x = x2, .y = y2, .n = 3, .line = 1, .style = 1},
+    };
+    plot_chart_t chart = {.title = "t", .x_label = "epoch", .y_label = "acc", .integer_x = 1};
+    plot_canvas_t c;
+    CU_ASSERT_EQUAL_FATAL(plot_chart_draw(&chart, s, 2, &c), 0);
+    CU_ASSERT_EQUAL(c.width, 1000);
+    CU_ASSERT_EQUAL(c.height, 600);
+    CU_ASSERT(count_colour(&c, plot_series_colour(0)) > 500);
+    CU_ASSERT(count_colour(&c, plot_series_colour(1)) > 300);
+    plot_canvas_free(&c);
+    /* a zoomed y range cuts what lies below it at the plot's edge */
+    const double range[2] = {97.0, 98.2};
+    chart.y_range = range;
+    CU_ASSERT_EQUAL_FATAL(plot_chart_draw(&chart, s, 2, &c), 0);
+    CU_ASSERT(count_colour(&c, plot_series_colour(1)) < 250); /* legend and a stub */
+    plot_canvas_free(&c);
+    /* no points at all: a chart that says so */
+    chart.y_range = NULL;
+    CU_ASSERT_EQUAL(plot_chart_draw(&chart, s, 0, &c), 0);
+    plot_canvas_free(&c);
+    chart.width = 120;
+    chart.height = 80;
+    CU_ASSERT_EQUAL(plot_chart_draw(&chart, s, 2, &c), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "too small"));
+    /* colours and markers tell the first ten series apart */
+    for (int i = 0; i < 10; i++)
+        for (int j = 0; j < i; j++) {
+            plot_rgb_t a = plot_series_colour(i), b = plot_series_colour(j);
+            CU_ASSERT(a.r != b.r || a.g != b.g || a.b != b.b);
+        }
+    CU_ASSERT(plot_series_dash(0).off == 0 && plot_series_dash(10).off > 0);
+}
+
+int main(void)
+{
+    static const testutil_case_t cases[] = {
+        {"nice tick values", test_nice_ticks},
+        {"tick labels", test_format_tick},
+        {"lines, dashes and clipping", test_lines_and_clipping},
+        {"text (also vertical) and markers", test_text_and_markers},
+        {"RGB PNG written and read back", test_png_round_trip},
+        {"charts", test_chart},
+        {NULL, NULL},
+    };
+    return testutil_run("plot", cases);
+}

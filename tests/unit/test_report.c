@@ -1,0 +1,221 @@
+/* report: reading metrics.csv (good files, and bad lines named by
+ * FILE:LINE), loading run directories (with and without config.ini and data
+ * file), the summary figures, and the CSV and Markdown tables. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "nnmpi/dataset.h"
+#include "nnmpi/error.h"
+#include "nnmpi/report.h"
+#include "testutil.h"
+
+static const char METRICS[] =
+    "epoch,train_loss,train_accuracy,test_accuracy,lr,samples_per_s,wall_s,ranks\n"
+    "1,0.124883,0.8124,0.9579,2,89842,2.36,2\n"
+    "2,0.036653,0.9577,0.9717,2,81544,4.63,2\n"
+    "3,0.030000,0.9600,0.9700,1.5,80000,7.00,2\n";
+
+static int write_text(const char *path, const char *text)
+{
+    return testutil_write_file(path, text, strlen(text));
+}
+
+static void test_read_metrics(void)
+{
+    char *dir = testutil_tmpdir();
+    const char *path = testutil_path(dir, "metrics.csv");
+    CU_ASSERT_EQUAL_FATAL(write_text(path, METRICS), 0);
+    metrics_t m;
+    CU_ASSERT_EQUAL_FATAL(report_read_metrics(path, &m), 0);
+    CU_ASSERT_EQUAL(m.count, 3);
+    CU_ASSERT_EQUAL(m.rows[1].epoch, 2);
+    CU_ASSERT_DOUBLE_EQUAL(m.rows[1].test_accuracy, 0.9717, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(m.rows[2].lr, 1.5, 1e-12);
+    CU_ASSERT_EQUAL(m.rows[2].ranks, 2);
+    metrics_free(&m);
+
+    /* columns in another order, an extra one, CRLF, a missing test figure */
+    CU_ASSERT_EQUAL_FATAL(write_text(path, "test_accuracy,epoch,extra\r\n0.5,1,x\r\n,2,y\r\n"), 0);
+    CU_ASSERT_EQUAL_FATAL(report_read_metrics(path, &m), 0);
+    CU_ASSERT_EQUAL(m.count, 2);
+    CU_ASSERT_DOUBLE_EQUAL(m.rows[0].test_accuracy, 0.5, 1e-12);
+    CU_ASSERT(m.rows[1].test_accuracy < 0);
+    metrics_free(&m);
+
+    static const struct {
+        const char *text, *fragment;
+    } bad[] = {
+        {"epoch,test_accuracy\n1,0.9\n2,zero\n", "metrics.csv:3: test_accuracy \"zero\" is not a number"},
+        {"epoch,test_accuracy\n1,0.9,7\n", "metrics.csv:2: 3 fields, but the header has 2"},
+        {"epoch,test_accuracy\n1\n", "metrics.csv:2: 1 field, but the header has 2"},
+        {"epoch,test_accuracy\n1.5,0.9\n", "metrics.csv:2: epoch \"1.5\" is not a whole number"},
+        {"epoch,test_accuracy\n0,0.9\n", "metrics.csv:2: epoch \"0\""},
+        {"epoch,test_accuracy\n1,97.5\n", "metrics.csv:2: test_accuracy 97.5 is above 1"},
+        {"epoch,test_accuracy\n1,nan\n", "metrics.csv:2: test_accuracy \"nan\" is not a number"},
+        {"epoch,loss\n1,0.9\n", "metrics.csv:1: not a metrics.csv header"},
+        {"", "metrics.csv: empty (no header)"},
+        {"epoch,test_accuracy\n", "metrics.csv: no epoch finished yet"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CU_ASSERT_EQUAL_FATAL(write_text(path, bad[i].text), 0);
+        int rc = report_read_metrics(path, &m);
+        const char *msg = error_message();
+        if (rc != -1 || !strstr(msg, bad[i].fragment) || !strstr(msg, dir))
+            fprintf(stderr, "\n  case %zu: %d, \"%s\"\n", i, rc, msg);
+        CU_ASSERT_EQUAL(rc, -1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(msg, bad[i].fragment));
+        CU_ASSERT_PTR_NOT_NULL(strstr(msg, dir)); /* the whole path */
+        CU_ASSERT_EQUAL(m.count, 0);
+    }
+    CU_ASSERT_EQUAL(report_read_metrics(testutil_path(dir, "none.csv"), &m), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "none.csv: cannot open"));
+    testutil_rmtree(dir);
+    free(dir);
+}
+
+/* A tiny dataset file with the given augmentation attribute. */
+static int write_dataset(const char *path, const char *augmentation)
+{
+    imageset_t train, test;
+    if (imageset_alloc(&train, 4, 28, 28) < 0 || imageset_alloc(&test, 2, 28, 28) < 0)
+        return -1;
+    int32_t origin[4] = {0, 1, 2, 3};
+    float angle[4] = {0};
+    dataset_contents_t c = {
+        .train = &train, .origin = origin, .angle = angle, .test = &test,
+        .source = "test", .source_sha256 = "", .augmentation = augmentation,
+    };
+    int rc = dataset_write(path, &c);
+    imageset_free(&train);
+    imageset_free(&test);
+    return rc;
+}
+
+static void test_load_runs(void)
+{
+    char *dir = testutil_tmpdir();
+    char run[4096], data[4096], cfg[8192];
+    snprintf(run, sizeof run, "%s/sweep/r15", dir);
+    snprintf(data, sizeof data, "%s/d.h5", dir);
+    CU_ASSERT_EQUAL_FATAL(mkdir(testutil_path(dir, "sweep"), 0777), 0);
+    CU_ASSERT_EQUAL_FATAL(mkdir(run, 0777), 0);
+    CU_ASSERT_EQUAL_FATAL(write_dataset(data, "rotations=-15,5;elastic=1,alpha=34,sigma=4"), 0);
+    CU_ASSERT_EQUAL_FATAL(write_text(testutil_path(run, "metrics.csv"), METRICS), 0);
+    snprintf(cfg, sizeof cfg,
+             "[data]\nfile = %s\n\n[net]\nhidden = 300\nrule = gradient\n\n[train]\n"
+             "mode = sync\nlr = 2\nlr_schedule = linear\nlr_end = 0.1\nepochs = 5\nbatch = 32\n"
+             "future_key = 1\n\n[future_section]\nx = y\n",
+             data);
+    CU_ASSERT_EQUAL_FATAL(write_text(testutil_path(run, "config.ini"), cfg), 0);
+
+    report_run_t r;
+    char with_slash[4200];
+    snprintf(with_slash, sizeof with_slash, "%s/", run);
+    CU_ASSERT_EQUAL_FATAL(report_load_run(with_slash, &r), 0);
+    CU_ASSERT_STRING_EQUAL(r.name, "r15");
+    CU_ASSERT_STRING_EQUAL(r.dir, run);
+    CU_ASSERT_STRING_EQUAL(r.augmentation, "rotations=-15,5;elastic=1,alpha=34,sigma=4");
+    CU_ASSERT_DOUBLE_EQUAL(r.max_angle, 15.0, 1e-12);
+    CU_ASSERT_EQUAL(r.hidden, 300);
+    CU_ASSERT_DOUBLE_EQUAL(r.lr, 2.0, 1e-12);
+    CU_ASSERT_STRING_EQUAL(r.lr_schedule, "linear");
+    CU_ASSERT_EQUAL(r.epochs_planned, 5);
+    CU_ASSERT_EQUAL(r.epochs_done, 3);
+    CU_ASSERT_EQUAL(r.ranks, 2);
+    CU_ASSERT_DOUBLE_EQUAL(r.best_accuracy, 0.9717, 1e-12);
+    CU_ASSERT_EQUAL(r.best_epoch, 2);
+    CU_ASSERT_DOUBLE_EQUAL(r.final_accuracy, 0.97, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(r.samples_per_s, (89842 + 81544 + 80000) / 3.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(r.wall_s, 7.0, 1e-12);
+    CU_ASSERT_STRING_EQUAL(r.warning, "");
+
+    /* a second run: no config.ini -> "?" and a warning, but reported */
+    char run2[4096];
+    snprintf(run2, sizeof run2, "%s/sweep/bare", dir);
+    CU_ASSERT_EQUAL_FATAL(mkdir(run2, 0777), 0);
+    CU_ASSERT_EQUAL_FATAL(write_text(testutil_path(run2, "metrics.csv"), METRICS), 0);
+    report_run_t r2;
+    CU_ASSERT_EQUAL_FATAL(report_load_run(run2, &r2), 0);
+    CU_ASSERT_STRING_EQUAL(r2.augmentation, "?");
+    CU_ASSERT(r2.max_angle < 0 && r2.hidden < 0 && r2.lr < 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r2.warning, "no config.ini"));
+
+    /* a config naming a data file that is not there */
+    char run3[4096];
+    snprintf(run3, sizeof run3, "%s/sweep/lost", dir);
+    CU_ASSERT_EQUAL_FATAL(mkdir(run3, 0777), 0);
+    CU_ASSERT_EQUAL_FATAL(write_text(testutil_path(run3, "metrics.csv"), METRICS), 0);
+    CU_ASSERT_EQUAL_FATAL(write_text(testutil_path(run3, "config.ini"),
+                                     "[data]\nfile = /nowhere/x.h5\n[net]\nhidden = 200\n"), 0);
+    report_run_t r3;
+    CU_ASSERT_EQUAL_FATAL(report_load_run(run3, &r3), 0);
+    CU_ASSERT_STRING_EQUAL(r3.augmentation, "?");
+    CU_ASSERT_EQUAL(r3.hidden, 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r3.warning, "/nowhere/x.h5"));
+
+    /* no metrics.csv: an error naming the directory */
+    report_run_t r4;
+    CU_ASSERT_EQUAL(report_load_run(testutil_path(dir, "sweep"), &r4), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "sweep: no metrics.csv"));
+    report_run_free(&r4);
+
+    /* the tables */
+    report_run_t all[3] = {r, r2, r3};
+    const char *csv = testutil_path(dir, "report.csv");
+    CU_ASSERT_EQUAL_FATAL(report_write_csv(csv, all, 3), 0);
+    FILE *f = fopen(csv, "r");
+    CU_ASSERT_FATAL(f != NULL);
+    char line[8192];
+    CU_ASSERT_PTR_NOT_NULL(fgets(line, sizeof line, f));
+    CU_ASSERT_EQUAL(strncmp(line, report_csv_header, strlen(report_csv_header)), 0);
+    CU_ASSERT_PTR_NOT_NULL(fgets(line, sizeof line, f));
+    char want[16384];
+    snprintf(want, sizeof want,
+             "r15,%s,%s,\"rotations=-15,5;elastic=1,alpha=34,sigma=4\",15,300,gradient,sync,32,"
+             "2,linear,0.1,3,5,2,0.9717,2,0.9700,83795,7.00\n",
+             run, data);
+    if (strcmp(line, want))
+        fprintf(stderr, "\n  got  %s  want %s", line, want);
+    CU_ASSERT_STRING_EQUAL(line, want);
+    CU_ASSERT_PTR_NOT_NULL(fgets(line, sizeof line, f));
+    CU_ASSERT_EQUAL(strncmp(line, "bare,", 5), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, ",?,,,?,?,,,?,,3,,2,0.9717,2,0.9700,"));
+    fclose(f);
+
+    char *md = report_markdown(all, 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| run | augmentation | hidden | lr | epochs | ranks | "
+                                      "best test | final test | samples/s | wall time |"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| r15 | rotations=-15,5;elastic=1,alpha=34,sigma=4 | 300 "
+                                      "| 2 -> 0.1 linear | 3 of 5 | 2 | 97.17% (epoch 2) | "
+                                      "97.00% | 83795 | 7.0 s |"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| bare | ? | ? | ? | 3 | 2 |"));
+    free(md);
+
+    /* the plots are written and have the promised size */
+    const char *p1 = testutil_path(dir, "a.png");
+    CU_ASSERT_EQUAL(report_plot_accuracy(p1, all, 3), 0);
+    const char *p2 = testutil_path(dir, "b.png");
+    CU_ASSERT_EQUAL(report_plot_angle(p2, all, 3), 0);
+    struct stat st;
+    CU_ASSERT(stat(p1, &st) == 0 && st.st_size > 1000);
+    CU_ASSERT(stat(p2, &st) == 0 && st.st_size > 1000);
+
+    report_run_free(&r);
+    report_run_free(&r2);
+    report_run_free(&r3);
+    testutil_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    static const testutil_case_t cases[] = {
+        {"metrics.csv: read, and bad lines named by file:line", test_read_metrics},
+        {"run directories, tables and plots", test_load_runs},
+        {NULL, NULL},
+    };
+    return testutil_run("report", cases);
+}
