@@ -1,5 +1,6 @@
 #include "nnmpi/checkpoint.h"
 
+#include <float.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ static int write_matrix(hid_t g, const char *name, const float *data, hsize_t ro
     if (ds >= 0)
         H5Dclose(ds);
     H5Sclose(space);
-    return rc ? 0 : error_set("cannot write /net/%s (disk full?)", name);
+    return rc ? 0 : error_set("cannot write /net/%s", name);
 }
 
 static int write_contents(hid_t f, const net_t *net, const ckpt_meta_t *meta)
@@ -105,13 +106,16 @@ int ckpt_write(const char *path, const net_t *net, const ckpt_meta_t *meta)
     char tmp[4096];
     if (fs_tmp_name(path, tmp, sizeof tmp) < 0)
         return -1;
-    hid_t f = h5_create(tmp);
+    /* made in memory and written with plain writes (h5_save_image): a full
+     * disk or a file size limit is then an ordinary write error */
+    hid_t f = h5_create_in_memory(tmp, net->n_params * sizeof(float) + ((size_t)1 << 20));
     if (f < 0)
         return error_prefix("checkpoint %s", path);
-    int rc = write_contents(f, net, meta);
-    if (H5Fclose(f) < 0 && !rc)
-        rc = error_set("cannot close the file (disk full?)");
-    if (rc) {
+    if (write_contents(f, net, meta) < 0) {
+        H5Fclose(f);
+        return error_prefix("checkpoint %s", path);
+    }
+    if (h5_save_image(f, tmp) < 0) {
         unlink(tmp);
         return error_prefix("checkpoint %s", path);
     }
@@ -134,6 +138,35 @@ static int read_matrix(hid_t f, const char *path, const char *name, float *data,
     if (ds >= 0)
         H5Dclose(ds);
     return ok ? 0 : error_set("%s: cannot read %s (damaged or truncated file?)", path, name);
+}
+
+/* Most weights a file may ask for: 1 GiB of floats, far above the largest
+ * network the configuration allows (784-100000-10, 79 M), so a hostile
+ * header cannot choose the size of an allocation. */
+#define CKPT_MAX_PARAMS ((uint64_t)1 << 28)
+
+/* The sizes the attributes claim, checked against the cap and against the
+ * matrices' real shapes before anything is allocated for them. */
+static int check_sizes(hid_t f, const char *path, int64_t n_in, int64_t n_hidden,
+                       int64_t n_out)
+{
+    uint64_t weights = (uint64_t)n_hidden * (uint64_t)n_in + (uint64_t)n_out * (uint64_t)n_hidden;
+    if (weights > CKPT_MAX_PARAMS)
+        return error_set("%s: a %lld-%lld-%lld network (%llu weights) is more than nnmpi reads "
+                         "(%llu)", path, (long long)n_in, (long long)n_hidden, (long long)n_out,
+                         (unsigned long long)weights, (unsigned long long)CKPT_MAX_PARAMS);
+    const struct {
+        const char *name;
+        int64_t rows, cols;
+    } m[2] = {{"/net/w_ih", n_hidden, n_in}, {"/net/w_ho", n_out, n_hidden}};
+    for (int i = 0; i < 2; i++) {
+        hsize_t dims[2];
+        if (h5_dataset_shape(f, m[i].name, dims, 2) != 2 || dims[0] != (hsize_t)m[i].rows ||
+            dims[1] != (hsize_t)m[i].cols)
+            return error_set("%s: %s should be a [%lld, %lld] matrix", path, m[i].name,
+                             (long long)m[i].rows, (long long)m[i].cols);
+    }
+    return 0;
 }
 
 static int read_metrics(hid_t f, const char *path, metrics_t *m)
@@ -169,6 +202,18 @@ static int read_i64_in(hid_t g, const char *path, const char *group, const char 
     return 0;
 }
 
+/* A number of the training state: NaN or out of [lo, hi] is damage (it
+ * would flow into the resumed run's clocks and figures). */
+static int read_f64_in(hid_t g, const char *path, const char *group, const char *name,
+                       double lo, double hi, double *value)
+{
+    if (h5_attr_read_f64(g, name, value) < 0)
+        return error_prefix("%s: /%s", path, group);
+    if (!(*value >= lo && *value <= hi))
+        return error_set("%s: /%s attribute %s = %g is out of range", path, group, name, *value);
+    return 0;
+}
+
 /* checksum_ok NULL: a mismatch is an error; otherwise it is reported there. */
 static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *meta,
                          int *checksum_ok)
@@ -194,6 +239,8 @@ static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *met
     free(rule);
     if (rc)
         return rc;
+    if (check_sizes(f, path, n_in, n_hidden, n_out) < 0)
+        return -1;
     if (net_init(net, (int)n_in, (int)n_hidden, (int)n_out) < 0)
         return error_prefix("%s", path);
     rc = read_matrix(f, path, "/net/w_ih", net->w_ih, (hsize_t)n_hidden, (hsize_t)n_in);
@@ -224,14 +271,17 @@ static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *met
     rc = rc ? rc : read_i64_in(g, path, "train", "world_size", 1, 1 << 24, &world);
     int64_t rows = 0;
     if (!rc && (h5_attr_read_str(g, "config", &meta->config_text) < 0 ||
-                h5_attr_read_f64(g, "epoch_loss_sum", &meta->epoch_loss_sum) < 0 ||
-                h5_attr_read_i64(g, "epoch_correct", &meta->epoch_correct) < 0 ||
-                h5_attr_read_i64(g, "epoch_count", &meta->epoch_count) < 0 ||
-                h5_attr_read_f64(g, "epoch_train_s", &meta->epoch_train_s) < 0 ||
-                h5_attr_read_f64(g, "elapsed_s", &meta->elapsed_s) < 0 ||
-                h5_attr_read_i64(g, "data_rows", &rows) < 0 ||
                 h5_attr_read_str(g, "data_id", &meta->data_id) < 0))
         rc = error_prefix("%s: /train", path);
+    rc = rc ? rc : read_f64_in(g, path, "train", "epoch_loss_sum", 0, DBL_MAX,
+                               &meta->epoch_loss_sum);
+    rc = rc ? rc : read_i64_in(g, path, "train", "epoch_count", 0, INT64_MAX, &meta->epoch_count);
+    rc = rc ? rc : read_i64_in(g, path, "train", "epoch_correct", 0, meta->epoch_count,
+                               &meta->epoch_correct);
+    rc = rc ? rc : read_f64_in(g, path, "train", "epoch_train_s", 0, DBL_MAX,
+                               &meta->epoch_train_s);
+    rc = rc ? rc : read_f64_in(g, path, "train", "elapsed_s", 0, DBL_MAX, &meta->elapsed_s);
+    rc = rc ? rc : read_i64_in(g, path, "train", "data_rows", 0, INT64_MAX, &rows);
     H5Gclose(g);
     meta->data_rows = rows;
     if (rc)

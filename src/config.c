@@ -1,5 +1,6 @@
 #include "nnmpi/config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -119,6 +120,27 @@ static void enum_list(const char *const *names, char *buf, size_t size)
     }
 }
 
+/* Why a string value could not be written into the resolved INI text
+ * (config_to_text, which checkpoints store and a resume parses back) and be
+ * read back the same, or NULL: the INI reader trims blanks at the ends, takes
+ * ';' or '#' at the start or after a blank for a comment, and ends a value
+ * at a line break. */
+static const char *ini_unsafe(const char *v)
+{
+    size_t n = strlen(v);
+    if (n && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1])))
+        return "it starts or ends with a blank";
+    if (v[0] == ';' || v[0] == '#')
+        return "it starts with ';' or '#', which begins a comment";
+    for (size_t i = 1; i < n; i++) {
+        if ((v[i] == ';' || v[i] == '#') && isspace((unsigned char)v[i - 1]))
+            return "';' or '#' after a blank begins a comment";
+        if (v[i] == '\n' || v[i] == '\r')
+            return "it holds a line break";
+    }
+    return NULL;
+}
+
 /* Parses value into the field of k; the message says what was expected. */
 static int set_value(config_t *cfg, const key_t_ *k, const char *value)
 {
@@ -160,12 +182,17 @@ static int set_value(config_t *cfg, const key_t_ *k, const char *value)
         else
             return error_set("[%s] %s = '%s': expected true or false", k->section, k->key, value);
         return 0;
-    case T_STRING:
+    case T_STRING: {
         if (strlen(value) >= CONFIG_PATH_MAX)
             return error_set("[%s] %s: value longer than %d characters", k->section, k->key,
                              CONFIG_PATH_MAX - 1);
+        const char *why = ini_unsafe(value);
+        if (why)
+            return error_set("[%s] %s = '%s': not allowed, %s (the configuration stored in "
+                             "checkpoints could not keep it)", k->section, k->key, value, why);
         strcpy(field, value);
         return 0;
+    }
     case T_ENUM:
         for (int i = 0; k->names[i]; i++)
             if (!strcmp(value, k->names[i])) {

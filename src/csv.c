@@ -125,8 +125,11 @@ int csv_read(const char *path, imageset_t *set)
             goto done;
         count++;
     }
-    if (ferror(f)) {
-        error_set("%s:%lld: read error: %s", path, lineno + 1, strerror(errno));
+    /* getline also returns -1 when it cannot grow its buffer (ENOMEM):
+     * that is not the end of the file, and must not cut the set short */
+    if (ferror(f) || !feof(f)) {
+        error_set("%s:%lld: read error: %s", path, lineno + 1,
+                  errno ? strerror(errno) : "cannot read the line");
         goto done;
     }
     if (count == 0) {

@@ -5,6 +5,7 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,4 +88,14 @@ int fs_write_text(const char *path, const char *text)
         return error_set("%s: cannot write: %s", path, strerror(e));
     }
     return fs_commit(tmp, path);
+}
+
+int fs_check_size_limit(const char *path, unsigned long long bytes)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        bytes <= (unsigned long long)rl.rlim_cur)
+        return 0;
+    return error_set("%s: the file will be about %llu bytes, more than the file size limit "
+                     "(ulimit -f) of %llu bytes", path, bytes, (unsigned long long)rl.rlim_cur);
 }

@@ -1,6 +1,7 @@
 #include "nnmpi/h5util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,67 @@ hid_t h5_create(const char *path)
     if (f < 0)
         return error_set("%s: cannot create: %s", path, errno ? strerror(errno) : "HDF5 refused");
     return f;
+}
+
+hid_t h5_create_in_memory(const char *name, size_t size_hint)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    /* grow the image in one step for the expected size (at least 1 MiB) */
+    size_t increment = size_hint < ((size_t)1 << 20) ? (size_t)1 << 20 : size_hint;
+    if (fapl < 0 || H5Pset_fapl_core(fapl, increment, 0) < 0) {
+        if (fapl >= 0)
+            H5Pclose(fapl);
+        return error_set("%s: cannot set up an HDF5 file in memory", name);
+    }
+    hid_t f = H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (f < 0)
+        return error_set("%s: HDF5 cannot create the file in memory", name);
+    return f;
+}
+
+/* Writes data[0, n) to a new file path; the message names path and errno. */
+static int write_bytes(const char *path, const void *data, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0)
+        return error_set("%s: cannot create: %s", path, strerror(errno));
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : ENOSPC;
+            close(fd);
+            return error_set("%s: cannot write: %s", path, strerror(e));
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    if (close(fd) != 0)
+        return error_set("%s: cannot write: %s", path, strerror(errno));
+    return 0;
+}
+
+int h5_save_image(hid_t f, const char *path)
+{
+    void *image = NULL;
+    ssize_t size = H5Fflush(f, H5F_SCOPE_LOCAL) < 0 ? -1 : H5Fget_file_image(f, NULL, 0);
+    int rc = -1;
+    if (size <= 0)
+        error_set("%s: HDF5 cannot produce the file's contents", path);
+    else if (!(image = malloc((size_t)size)))
+        error_set("%s: out of memory for %zd bytes", path, size);
+    else if (H5Fget_file_image(f, image, (size_t)size) != size)
+        error_set("%s: HDF5 cannot produce the file's contents", path);
+    else
+        rc = 0;
+    H5Fclose(f); /* in memory: nothing can fail here, and it frees the copy */
+    if (rc == 0)
+        rc = write_bytes(path, image, (size_t)size);
+    free(image);
+    return rc;
 }
 
 static int attr_write(hid_t loc, const char *name, hid_t type, const void *value)
@@ -100,8 +162,14 @@ int h5_attr_read_str(hid_t loc, const char *name, char **out)
     if (attr < 0)
         return error_set("attribute '%s' cannot be read", name);
     hid_t ftype = H5Aget_type(attr);
+    /* one string: H5Aread writes every element of the attribute, and an
+     * array of strings would overrun the one-string buffers below */
+    hid_t space = H5Aget_space(attr);
+    int single = space >= 0 && H5Sget_simple_extent_npoints(space) == 1;
+    if (space >= 0)
+        H5Sclose(space);
     int rc = -1;
-    if (ftype >= 0 && H5Tget_class(ftype) == H5T_STRING) {
+    if (single && ftype >= 0 && H5Tget_class(ftype) == H5T_STRING) {
         if (H5Tis_variable_str(ftype) > 0) {
             char *s = NULL;
             hid_t mtype = H5Tcopy(ftype); /* same character set: HDF5 converts none */

@@ -134,6 +134,14 @@ static int decode(png_reader_t *r)
 
     png_set_read_fn(png, r, read_data);
     png_set_sig_bytes(png, 8);   /* image_read_png checked the signature */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    /* libFuzzer builds only (tests/fuzz): let mutated bytes past the chunk
+     * CRCs and zlib's Adler-32 into the decoder instead of stopping there */
+    png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
+#ifdef PNG_IGNORE_ADLER32
+    png_set_option(png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
+#endif
+#endif
     /* libpng's own limit (1e6) would refuse some sizes with a vaguer message
      * than ours; allow what the PNG spec allows and check below. */
     png_set_user_limits(png, 0x7fffffffU, 0x7fffffffU);

@@ -1,6 +1,7 @@
 /* nnmpi: one executable, one subcommand per job. Only `train` starts MPI;
  * the others are ordinary programs. */
 #include <cblas.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "train"))
         prefer_avx512_kernels(argv);
+    /* a file size limit (ulimit -f) must make a write fail with EFBIG, which
+     * every writer reports, rather than kill the process with SIGXFSZ */
+    signal(SIGXFSZ, SIG_IGN);
     h5_quiet();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))

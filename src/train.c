@@ -26,7 +26,15 @@
 /* Figures that ride along at the end of every reduction buffer, so a step
  * needs one MPI_Allreduce for the update, the statistics, and the news that
  * some rank was asked to stop or that rank 0's checkpoint timer ran out. */
-enum { STAT_LOSS, STAT_CORRECT, STAT_COUNT, STAT_STOP, STAT_TIMER, N_STATS };
+enum { STAT_LOSS, STAT_CORRECT, STAT_COUNT, STAT_STOP, STAT_TIMER, STAT_CKPT_FAILED, N_STATS };
+
+/* Checkpoint writes that may fail in a row before training stops (exit 1):
+ * one failure (a full disk freed a moment later, a network file system's
+ * hiccup) is a warning and training goes on, the previous checkpoint being
+ * whole; a run that keeps failing would train on unprotected, to lose it all
+ * at the next preemption or at the end, where model.h5 cannot be written
+ * either. */
+#define CKPT_MAX_FAILURES 3
 
 typedef struct {
     const config_t *cfg;
@@ -53,11 +61,15 @@ typedef struct {
     double epoch_t0;         /* when this session's part of the epoch began */
     int stop;                /* agreed: some rank was asked to stop */
     int timer;               /* agreed: rank 0's checkpoint timer ran out */
+    int64_t fault_step;      /* test hook NNMPI_FAULT (see fault_parse); 0: none */
+    int fault_rank;
 
     /* checkpoints (rank 0) */
     double best_accuracy;    /* best test accuracy among the epochs, or -1 */
     double last_ckpt_t;      /* MPI_Wtime of the last checkpoint */
     char ckpt_path[4096];    /* the last one written */
+    int ckpt_failures;       /* checkpoint writes failed in a row */
+    char ckpt_error[1024];   /* why the last one failed */
     char model_path[CONFIG_PATH_MAX + 32];
     char metrics_path[CONFIG_PATH_MAX + 32];
 } trainer_t;
@@ -99,6 +111,34 @@ static double peak_rss_mib(void)
 static double now(void)
 {
     return MPI_Wtime();
+}
+
+/* Fault injection for the tests only (tests/e2e/faults.sh), never set in a
+ * real run: NNMPI_FAULT=nan:RANK:STEP makes rank RANK's share of step STEP
+ * of the run (1-based, counted over all epochs) NaN, its loss and its
+ * update, as a rank whose arithmetic went wrong would deliver it. (The
+ * book's sigmoid net saturates rather than overflow, even at lr 1e6, so no
+ * configuration makes a real NaN to test with.) Read once, at start. */
+static int fault_parse(trainer_t *t)
+{
+    const char *spec = getenv("NNMPI_FAULT");
+    if (!spec || !*spec)
+        return 0;
+    long long step;
+    int rank, used = 0;
+    if (sscanf(spec, "nan:%d:%lld%n", &rank, &step, &used) != 2 || spec[used] || step < 1 ||
+        rank < 0)
+        return error_set("NNMPI_FAULT='%s': expected nan:RANK:STEP (a test hook)", spec);
+    t->fault_rank = rank;
+    t->fault_step = step;
+    return 0;
+}
+
+/* Whether this rank is to poison the step in progress. */
+static int fault_due(const trainer_t *t)
+{
+    return t->fault_step && t->rank == t->fault_rank &&
+           (int64_t)(t->epoch - 1) * t->steps_per_epoch + t->step + 1 == t->fault_step;
 }
 
 /* ------------------------------------------------------------------ setup */
@@ -193,6 +233,15 @@ static int check_resume(trainer_t *t, const resume_t *r, char *changes, size_t s
     if (strcmp(r->meta.data_id, t->data_id) != 0)
         return error_set("%s: cannot resume: it was trained on another dataset (%s) than %s (%s)",
                          r->path, r->meta.data_id, t->cfg->data_file, t->data_id);
+    /* the position must lie inside an epoch of the run it claims to be */
+    int64_t steps = t->steps_per_epoch;
+    if (t->cfg->mode == TRAIN_MODE_LOCAL && r->meta.world_size != t->size) {
+        int64_t old_rows = (t->shard.n_rows + r->meta.world_size - 1) / r->meta.world_size;
+        steps = (old_rows + t->cfg->sync_every - 1) / t->cfg->sync_every;
+    }
+    if (r->meta.step > steps)
+        return error_set("%s: cannot resume: step %lld is beyond the %lld steps of an epoch "
+                         "(damaged file?)", r->path, (long long)r->meta.step, (long long)steps);
     return 0;
 }
 
@@ -241,6 +290,8 @@ static int apply_resume(trainer_t *t, resume_t *r)
     }
     t->step = step;
     if (t->rank == 0) {
+        /* the last good checkpoint, until this session writes one */
+        snprintf(t->ckpt_path, sizeof t->ckpt_path, "%s", r->path);
         for (int i = 0; i < r->meta.metrics.count; i++) {
             const metrics_row_t *row = &r->meta.metrics.rows[i];
             if (metrics_append(&t->metrics, row) < 0)
@@ -310,7 +361,9 @@ static ckpt_meta_t state_meta(const trainer_t *t, int epochs_done, int64_t step)
 }
 
 /* Rank 0 writes a checkpoint of the current position. A failure to write is
- * reported and training goes on: the previous checkpoint is still whole. */
+ * reported and training goes on: the previous checkpoint is still whole.
+ * After CKPT_MAX_FAILURES failures in a row rank 0 raises STAT_CKPT_FAILED
+ * in the next reduction and every rank stops (exit 1). */
 static void write_checkpoint(trainer_t *t, int at_epoch_end)
 {
     if (t->rank != 0)
@@ -331,11 +384,28 @@ static void write_checkpoint(trainer_t *t, int at_epoch_end)
                               : -1;
     free(meta.config_text);
     t->last_ckpt_t = now();
-    if (rc < 0)
-        log_warn("checkpoint not written, training goes on (the previous one is intact): %s",
-                 error_message());
-    else
+    if (rc < 0) {
+        t->ckpt_failures++;
+        snprintf(t->ckpt_error, sizeof t->ckpt_error, "%s", error_message());
+        if (t->ckpt_failures < CKPT_MAX_FAILURES)
+            log_warn("checkpoint not written (%d in a row; training stops at %d), training goes "
+                     "on (the previous one is intact): %s", t->ckpt_failures, CKPT_MAX_FAILURES,
+                     t->ckpt_error);
+    } else {
+        t->ckpt_failures = 0;
         log_info("  checkpoint %s (%.0f ms)", t->ckpt_path, (t->last_ckpt_t - t0) * 1e3);
+    }
+}
+
+/* The verdict once checkpoints kept failing: rank 0's message names the
+ * cause and the checkpoint a resume will take. */
+static int ckpt_give_up(const trainer_t *t)
+{
+    if (t->rank != 0)
+        return error_set("rank 0 could not write checkpoints");
+    return error_set("%d checkpoints in a row could not be written, stopping (resume from the "
+                     "last good one%s%s): %s", CKPT_MAX_FAILURES, t->ckpt_path[0] ? ", " : "",
+                     t->ckpt_path, t->ckpt_error);
 }
 
 /* After each step: count it, and write a checkpoint mid-epoch when one is
@@ -373,6 +443,7 @@ static void put_stats(trainer_t *t, const net_stats_t *st)
     stats[STAT_COUNT] = (float)st->count;
     stats[STAT_STOP] = preempt_signal() ? 1.0f : 0.0f;
     stats[STAT_TIMER] = timer_flag(t);
+    stats[STAT_CKPT_FAILED] = t->ckpt_failures >= CKPT_MAX_FAILURES ? 1.0f : 0.0f;
 }
 
 /* Sums the parameter buffer (with the statistics after it) over all ranks,
@@ -381,16 +452,29 @@ static void put_stats(trainer_t *t, const net_stats_t *st)
 static int reduce_step(trainer_t *t)
 {
     const size_t n = t->net.n_params;
+    const int finite_here = isfinite(t->net.params[n + STAT_LOSS]);
     int rc = MPI_Allreduce(MPI_IN_PLACE, t->net.params, (int)(n + N_STATS), MPI_FLOAT, MPI_SUM,
                            MPI_COMM_WORLD);
     if (rc != MPI_SUCCESS)
         return error_set("MPI_Allreduce failed at epoch %d step %lld", t->epoch,
                          (long long)t->step);
     const float *stats = t->net.params + n;
-    if (!isfinite(stats[STAT_LOSS]))
-        return error_set("training diverged at epoch %d step %lld: the loss is %g (learning "
+    if (!isfinite(stats[STAT_LOSS])) {
+        /* every rank sees the sum and comes here: one more reduction, on
+         * this failure path only, names the first rank whose own loss was
+         * not finite (none: the sum itself overflowed). No checkpoint is
+         * written after this step, so the last one holds good weights. */
+        int mine = finite_here ? INT_MAX : t->rank, first = INT_MAX;
+        MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+        char where[32] = "";
+        if (first != INT_MAX)
+            snprintf(where, sizeof where, " on rank %d", first);
+        return error_set("training diverged at epoch %d step %lld: the loss is %g%s (learning "
                          "rate %g too high?)", t->epoch, (long long)t->step,
-                         (double)stats[STAT_LOSS], current_lr(t));
+                         (double)stats[STAT_LOSS], where, current_lr(t));
+    }
+    if (stats[STAT_CKPT_FAILED] > 0)
+        return ckpt_give_up(t);
     t->epoch_stats.loss_sum += stats[STAT_LOSS];
     t->epoch_stats.correct += (int64_t)stats[STAT_CORRECT];
     t->epoch_stats.count += (int64_t)stats[STAT_COUNT];
@@ -438,6 +522,10 @@ static int epoch_sync(trainer_t *t)
                              t->net.params, &st);
         else if (t->rank != 0)
             memset(t->net.params, 0, t->net.n_params * sizeof(float));
+        if (fault_due(t)) {
+            st.loss_sum = NAN;
+            t->net.params[0] = NAN;
+        }
         put_stats(t, &st);
         if (reduce_step(t) < 0)
             return -1;
@@ -479,13 +567,20 @@ static int epoch_local(trainer_t *t)
             net_scale_input(imageset_image(&t->data, row), t->work.x, 784);
             net_train_sample(&t->net, &t->work, t->data.labels[row], lr, t->cfg->rule, &st);
         }
+        if (fault_due(t)) {
+            st.loss_sum = NAN;
+            t->net.params[0] = NAN;
+        }
         if (t->size > 1) {
             if (average_weights(t, &st) < 0)
                 return -1;
         } else {
             if (!isfinite(st.loss_sum))
-                return error_set("training diverged at epoch %d: the loss is %g (learning "
-                                 "rate %g too high?)", t->epoch, st.loss_sum, lr);
+                return error_set("training diverged at epoch %d step %lld: the loss is %g "
+                                 "(learning rate %g too high?)", t->epoch, (long long)t->step,
+                                 st.loss_sum, lr);
+            if (t->ckpt_failures >= CKPT_MAX_FAILURES)
+                return ckpt_give_up(t);
             t->epoch_stats.loss_sum += st.loss_sum;
             t->epoch_stats.correct += st.correct;
             t->epoch_stats.count += st.count;
@@ -503,12 +598,14 @@ static int epoch_local(trainer_t *t)
 
 static void format_duration(double s, char *buf, size_t size)
 {
-    if (s < 60)
+    if (!isfinite(s))
+        snprintf(buf, size, "?");
+    else if (s < 60)
         snprintf(buf, size, "%.1fs", s);
     else if (s < 3600)
         snprintf(buf, size, "%dm%02ds", (int)s / 60, (int)s % 60);
-    else
-        snprintf(buf, size, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
+    else /* in doubles: the ETA of a million slow epochs overflows an int */
+        snprintf(buf, size, "%.0fh%02dm", floor(s / 3600), (int)fmod(s, 3600) / 60);
 }
 
 /* Rank 0's duties after an epoch: evaluate, log, write metrics.csv. */
@@ -676,7 +773,8 @@ int train_run(const config_t *cfg, resume_t *resume, train_result_t *result)
     openblas_set_num_threads(cfg->threads);
 
     int resuming = resume && resume->found;
-    int rc = agree(&t, setup_output(&t, resuming));
+    int rc = agree(&t, fault_parse(&t));
+    rc = rc ? rc : agree(&t, setup_output(&t, resuming));
     rc = rc ? rc : agree(&t, setup_local(&t));
     rc = rc ? rc : agree(&t, init_weights(&t));
     if (!rc)

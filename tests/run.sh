@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite in one command: installs what is missing, builds,
-# fetches MNIST, and runs every test through ctest. Exits non-zero if any
+# fetches MNIST, and runs every test through ctest; then the same suite again
+# under AddressSanitizer/UBSan/LeakSanitizer (tests/sanitize.sh, its own
+# build in build-asan; NNMPI_SANITIZE_CI=0 skips it). Exits non-zero if any
 # test fails (a test that cannot run counts as a failure here).
 #   tests/run.sh [ctest options...]      e.g. tests/run.sh -R unit_
 set -euo pipefail
@@ -15,5 +17,8 @@ export NNMPI_MNIST_DIR=$PWD/data/mnist
 if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
-cd build
-ctest --output-on-failure --timeout 1800 "$@"
+(cd build && ctest --output-on-failure --timeout 1800 "$@")
+
+if [ "${NNMPI_SANITIZE_CI:-1}" != 0 ]; then
+  tests/sanitize.sh "$@"
+fi

@@ -22,4 +22,10 @@ int fs_mkdir_p(const char *dir);
 /* Writes a whole text file atomically. */
 int fs_write_text(const char *path, const char *text);
 
+/* Refuses (-1, a message naming path) a file of `bytes` that the process's
+ * file size limit (ulimit -f) would cut short. For writers that cannot
+ * survive a failed write themselves: HDF5 1.10, unable to extend a file at
+ * close, leaves a dangling file ID that crashes the process at exit. */
+int fs_check_size_limit(const char *path, unsigned long long bytes);
+
 #endif

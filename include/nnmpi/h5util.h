@@ -19,6 +19,19 @@ hid_t h5_open_read(const char *path);
 /* Creates (truncates) a file for writing; -1 on error. */
 hid_t h5_create(const char *path);
 
+/* A new file that lives in memory (HDF5's core driver) until h5_save_image;
+ * name only identifies it (use the path it will be written to); size_hint
+ * is its expected size in bytes. -1 on error. */
+hid_t h5_create_in_memory(const char *name, size_t size_hint);
+
+/* Closes an h5_create_in_memory file and writes its bytes to path with
+ * plain write(2) calls, so that every failure (ENOSPC, EFBIG, EROFS...) is
+ * ours to report, naming path and errno. Why: HDF5 1.10 leaves a dangling
+ * file ID when closing a file fails (e.g. it cannot extend it past
+ * `ulimit -f`), and crashes on it at exit. f is closed in every case; on
+ * failure path may hold a partial file (the caller removes it). */
+int h5_save_image(hid_t f, const char *path);
+
 int h5_attr_write_str(hid_t loc, const char *name, const char *value);
 int h5_attr_write_i64(hid_t loc, const char *name, int64_t value);
 int h5_attr_write_f64(hid_t loc, const char *name, double value);

@@ -46,7 +46,9 @@ done
 # kill -9 of the whole job at random moments, then --resume auto, until done
 d=$WORK/killed
 for i in 1 2 3 4 5; do
-  start_job "$d" "$d.log$i" "^epoch\|^resuming from\|checkpoint"
+  # the first run is killed only once it has written a checkpoint (so that
+  # every later one has something to resume), the others once they resumed
+  start_job "$d" "$d.log$i" "^  checkpoint \|^resuming from"
   sleep "0.$((RANDOM % 9 + 1))"
   kill -9 -- -"$job" 2>/dev/null || true
   wait "$job" 2>/dev/null || true
