@@ -1,62 +1,144 @@
 #!/usr/bin/env bash
-# Training throughput benchmark: samples/s of one epoch over the 180,000
-# rotated MNIST rows (median of RUNS runs), for sync mode at global batch
-# 32/128/512 on 1 and 2 ranks, local mode (the book's per-sample loop), and
-# the time of `nnmpi prepare`. Prints a Markdown table.
-#   tests/bench/run.sh            (RUNS=3 by default; NNMPI=path to binary)
+# Training throughput benchmark, side by side with PyTorch on the same
+# network (784-200-10 sigmoid, no biases), the same data (the 180,000 rows
+# of MNIST with +-10 degree rotations) and the same batch, in one run.
+#
+# For each configuration: nnmpi's samples/s over one epoch (median of RUNS
+# runs), the share of this machine's nominal fp32 peak, the speed-up of 2
+# ranks over 1, the peak resident memory per rank, and -- when PyTorch is
+# installed (--torch installs Debian's python3-torch) -- the best samples/s
+# of the PyTorch reference (../shared/bench/torch_mlp.py, or TORCH_MLP=...)
+# over its fast "manual" implementation on 1 and 2 threads, and the ratio.
+# Also the time of `nnmpi prepare` and of evaluating the 10,000 test images.
+#
+#   tests/bench/run.sh [--torch] [--quick]
+#     RUNS=3  NNMPI=build/nnmpi  PEAK_GFLOPS=157 (2 cores x AVX2 FMA x 2.45 GHz)
+#
 # Timings on a shared machine are noisy: compare rows of one run, not runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 NNMPI=${NNMPI:-build/nnmpi}
 RUNS=${RUNS:-3}
-data=${DATA:-data/mnist-rot10.h5}
+PEAK_GFLOPS=${PEAK_GFLOPS:-157}
+TORCH_MLP=${TORCH_MLP:-../shared/bench/torch_mlp.py}
+FLOP=639200   # per training sample: forward + both weight gradients + hidden error
+torch=0 quick=0
+for a in "$@"; do
+  case $a in
+    --torch) torch=1 ;;
+    --quick) quick=1 RUNS=1 ;;
+    *) echo "usage: tests/bench/run.sh [--torch] [--quick]" >&2; exit 2 ;;
+  esac
+done
 [ -x "$NNMPI" ] || jobs/build.sh build
-[ -f data/mnist/train-images-idx3-ubyte ] || jobs/fetch-mnist.sh data/mnist
+jobs/fetch-mnist.sh data/mnist >/dev/null
 [ "$(id -u)" -ne 0 ] || export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+if [ $torch = 1 ] && ! /usr/bin/python3 -c "import torch, scipy" 2>/dev/null; then
+  jobs/install-deps.sh python3-torch python3-scipy python3-numpy >&2
+fi
+have_torch=0
+[ -f "$TORCH_MLP" ] && /usr/bin/python3 -c "import torch, scipy" 2>/dev/null && have_torch=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-median() { sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+median() { sort -g | awk '{v[NR]=$1} END{if (NR==0) print 0; else print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+seconds() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN{print a - b}'; }
 
-# prepare: seconds (median)
+# prepare: seconds (median); the file is the benchmark's data
 for i in $(seq "$RUNS"); do
   s=$(date +%s.%N)
-  "$NNMPI" prepare --mnist data/mnist -o "$work/prep.h5" -q
-  awk -v a="$(date +%s.%N)" -v b="$s" 'BEGIN{print a - b}'
-done | median >"$work/prep"
-[ -f "$data" ] || cp "$work/prep.h5" "$data"
+  "$NNMPI" prepare --mnist data/mnist -o "$work/data.h5" -q
+  seconds "$s"
+done | median >"$work/prepare"
+data=$work/data.h5
 
-# train NP ARGS...: median samples/s and peak MiB per rank of one epoch
-train() {
+# nnmpi NP ARGS...: "samples/s peakMiB" (medians over RUNS one-epoch runs)
+nnmpi() {
   local np=$1; shift
   for i in $(seq "$RUNS"); do
     mpirun --oversubscribe -np "$np" "$NNMPI" train --set data.file="$data" --fresh \
-      --set train.epochs=1 --set output.dir="$work/run" "$@" >"$work/log" 2>&1 \
-      || { cat "$work/log" >&2; exit 1; }
+      --set train.epochs=1 --set output.dir="$work/run" --set output.backquery=false \
+      --set checkpoint.every_epochs=0 "$@" >"$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
     echo "$(tail -1 "$work/run/metrics.csv" | cut -d, -f6)" \
       "$(sed -n 's/.* peak memory per rank \([0-9]*\) MiB.*/\1/p' "$work/log")"
   done >"$work/t"
-  echo "$(cut -d' ' -f1 "$work/t" | median) $(cut -d' ' -f2 "$work/t" | sort -n | tail -1)"
+  echo "$(cut -d' ' -f1 "$work/t" | median) $(cut -d' ' -f2 "$work/t" | median)"
 }
 
-echo "| configuration | ranks | samples/s (median of $RUNS) | GFLOP/s | speed-up vs 1 rank | peak RSS per rank |"
-echo "|---|---|---|---|---|---|"
-flop=639200   # FLOP per training sample of 784-200-10 (forward + both weight gradients)
-row() {  # row LABEL NP BASE ARGS...
-  local label=$1 np=$2 base=$3; shift 3
-  read -r sps rss < <(train "$np" "$@")
-  local speedup="-"
-  [ -z "$base" ] || speedup=$(awk -v a="$sps" -v b="$base" 'BEGIN{printf "%.2fx", a/b}')
-  printf "| %s | %d | %.0f | %.1f | %s | %s MiB |\n" "$label" "$np" "$sps" \
-    "$(awk -v s="$sps" -v f=$flop 'BEGIN{print s*f/1e9}')" "$speedup" "$rss"
-  last=$sps
+# torch BATCH RULE: the best samples/s of the reference over 1 and 2 threads
+torch_best() {
+  local best=0 how=-
+  for threads in 1 2; do
+    local out
+    out=$(OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$TORCH_MLP" --data data/mnist --rotations \
+      --batch "$1" --lr 0.1 --rule "$2" --impl manual --threads "$threads" --epochs 1 --no-test \
+      $( [ $quick = 1 ] && echo --limit 40000 ) 2>/dev/null | sed -n 's/.*  \([0-9]*\) samples\/s.*/\1/p')
+    if [ -n "$out" ] && [ "$out" -gt "$best" ]; then best=$out how="manual, $threads thread$([ "$threads" = 1 ] || echo s)"; fi
+  done
+  echo "$best|$how"
 }
-for b in 32 128 512; do
-  row "sync, batch $b, gradient" 1 "" --set train.mode=sync --set train.batch=$b --set net.rule=gradient
-  row "sync, batch $b, gradient" 2 "$last" --set train.mode=sync --set train.batch=$b --set net.rule=gradient
+
+pct() { awk -v s="$1" -v f=$FLOP -v p="$PEAK_GFLOPS" 'BEGIN{printf "%.0f%%", 100*s*f/(p*1e9)}'; }
+
+echo "| configuration | ranks | nnmpi samples/s | % of fp32 peak | 2 ranks / 1 rank | peak RSS per rank | PyTorch best (how) | nnmpi / PyTorch |"
+echo "|---|---|---|---|---|---|---|---|"
+row() {  # row LABEL BATCH TORCH_RULE ARGS...
+  local label=$1 batch=$2 trule=$3; shift 3
+  read -r one rss1 < <(nnmpi 1 "$@")
+  read -r two rss2 < <(nnmpi 2 "$@")
+  local t="-" ratio="-"
+  if [ $have_torch = 1 ]; then
+    IFS='|' read -r tb how < <(torch_best "$batch" "$trule")
+    t="$tb ($how)"
+    ratio=$(awk -v a="$two" -v b="$tb" 'BEGIN{if (b > 0) printf "%.2fx", a/b; else print "-"}')
+  fi
+  local speedup
+  speedup=$(awk -v a="$two" -v b="$one" 'BEGIN{printf "%.2fx", a/b}')
+  printf "| %s | 1 | %.0f | %s | | %s MiB | | |\n" "$label" "$one" "$(pct "$one")" "$rss1"
+  printf "| %s | 2 | %.0f | %s | %s | %s MiB | %s | %s |\n" "$label" "$two" "$(pct "$two")" \
+    "$speedup" "$rss2" "$t" "$ratio"
+}
+for b in 32 128; do
+  row "sync, batch $b, exact gradient" "$b" grad --set train.mode=sync --set train.batch=$b \
+    --set net.rule=gradient --set train.lr=1
 done
-row "local, batch 1 (book loop)" 1 "" --set train.mode=local --set net.rule=book --set train.lr=0.01
-row "local, batch 1 (book loop)" 2 "$last" --set train.mode=local --set net.rule=book --set train.lr=0.01
+[ $quick = 1 ] || row "sync, batch 512, exact gradient" 512 grad --set train.mode=sync \
+  --set train.batch=512 --set net.rule=gradient --set train.lr=1
+row "local, batch 1 (the book's loop)" 1 book --set train.mode=local --set net.rule=book \
+  --set train.lr=0.01
+
+# evaluation of the 10,000 test images (nnmpi eval, whole process)
+mpirun -np 1 "$NNMPI" train --set data.file="$data" --fresh --set train.epochs=1 \
+  --set output.dir="$work/run" --set output.backquery=false >/dev/null 2>&1
+for i in $(seq "$RUNS"); do
+  s=$(date +%s.%N)
+  "$NNMPI" eval -m "$work/run/model.h5" -d "$data" >/dev/null
+  seconds "$s"
+done | median >"$work/eval"
+
+# time to the book's best accuracy (97.87%) with configs/fast.ini on 2 ranks:
+# the whole mpirun, and the run's own clock at the first epoch that reaches it
+for i in $(seq "$RUNS"); do
+  s=$(date +%s.%N)
+  mpirun --oversubscribe -np 2 "$NNMPI" train -c configs/fast.ini --set data.file="$data" --fresh \
+    --set output.dir="$work/tta" --set output.backquery=false --set checkpoint.every_epochs=0 \
+    >"$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
+  total=$(seconds "$s")
+  awk -F, -v total="$total" 'NR > 1 && $4 >= 0.9787 {print $7, $1, total; found = 1; exit}
+    END {if (!found) print "nan - " total}' "$work/tta/metrics.csv"
+done >"$work/tta.txt"
+tta_at=$(cut -d' ' -f1 "$work/tta.txt" | median)
+tta_epoch=$(cut -d' ' -f2 "$work/tta.txt" | sort -n | tail -1)
+tta_total=$(cut -d' ' -f3 "$work/tta.txt" | median)
+final=$(tail -1 "$work/tta/metrics.csv" | cut -d, -f4)
+
 echo
-printf "nnmpi prepare (60,000 + 2x60,000 rotated, HDF5 write): %.2f s (median of %d)\n" "$(cat "$work/prep")" "$RUNS"
+printf "time to 97.87%% test accuracy, configs/fast.ini on 2 ranks: %.1f s of training (epoch %s);" "$tta_at" "$tta_epoch"
+printf " the whole 10-epoch run %.1f s, final accuracy %s\n" "$tta_total" "$final"
+printf "nnmpi prepare (60,000 + 2 x 60,000 rotated, written as HDF5): %.2f s\n" "$(cat "$work/prepare")"
+printf "nnmpi eval (10,000 test images, whole process): %.2f s\n" "$(cat "$work/eval")"
+echo "peak: $PEAK_GFLOPS GFLOP/s = $(awk -v p="$PEAK_GFLOPS" -v f=$FLOP 'BEGIN{printf "%.0f", p*1e9/f}') samples/s;" \
+  "BLAS kernels: $(OPENBLAS_VERBOSE=2 "$NNMPI" train --set data.file="$data" --print-config 2>&1 | sed -n 's/^Core: //p' || true)" \
+  "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%Y-%m-%d)"
+[ $have_torch = 1 ] || echo "(PyTorch not installed or $TORCH_MLP missing: run with --torch)"
