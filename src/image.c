@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "nnmpi/error.h"
+#include "nnmpi/png_write.h"
 
 int image_alloc(image_t *img, int height, int width)
 {
@@ -238,67 +239,22 @@ int image_read_png(const char *path, image_t *out)
 /* ----------------------------------------------------------------- write */
 
 typedef struct {
-    const char *path;
-    FILE *file;
-    png_structp png;
-    png_infop info;
-    uint8_t *row;   /* [width * scale] one output row */
-} png_writer_t;
+    const image_t *img;
+    int scale;
+    image_tone_t tone;
+} enlarged_t;
 
-static void on_write_error(png_structp png, png_const_charp msg)
+/* Row y of the picture enlarged scale times by repeating pixels. */
+static void enlarged_row(void *ctx, int y, uint8_t *row)
 {
-    png_writer_t *w = png_get_error_ptr(png);
-    error_set("%s: cannot write PNG: %s", w->path, msg);
-    png_longjmp(png, 1);
-}
-
-static void on_write_warning(png_structp png, png_const_charp msg)
-{
-    (void)png;
-    (void)msg;   /* nothing we write can draw a warning worth a user's time */
-}
-
-static void write_data(png_structp png, png_bytep data, size_t n)
-{
-    png_writer_t *w = png_get_io_ptr(png);
-    if (fwrite(data, 1, n, w->file) != n) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "write error: %s", strerror(errno));
-        png_error(png, msg);
+    const enlarged_t *e = ctx;
+    const size_t scale = (size_t)e->scale;
+    const size_t out_w = (size_t)e->img->width * scale;
+    const uint8_t *src = e->img->pixels + ((size_t)y / scale) * (size_t)e->img->width;
+    for (size_t x = 0; x < out_w; x++) {
+        uint8_t v = src[x / scale];
+        row[x] = e->tone == IMAGE_HIGH_DARK ? (uint8_t)(255 - v) : v;
     }
-}
-
-static void flush_data(png_structp png)
-{
-    png_writer_t *w = png_get_io_ptr(png);
-    if (fflush(w->file) != 0) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "write error: %s", strerror(errno));
-        png_error(png, msg);
-    }
-}
-
-static int encode(png_writer_t *w, const image_t *img, int scale, image_tone_t tone)
-{
-    png_structp png = w->png;
-    if (setjmp(png_jmpbuf(png)))
-        return -1;
-    const size_t out_w = (size_t)img->width * (size_t)scale;
-    const size_t out_h = (size_t)img->height * (size_t)scale;
-    png_set_write_fn(png, w, write_data, flush_data);
-    png_set_IHDR(png, w->info, (png_uint_32)out_w, (png_uint_32)out_h, 8, PNG_COLOR_TYPE_GRAY,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, w->info);
-    for (size_t y = 0; y < out_h; y++) {
-        const uint8_t *src = img->pixels + (y / (size_t)scale) * (size_t)img->width;
-        for (size_t x = 0; x < out_w; x++) {
-            uint8_t v = src[x / (size_t)scale];
-            w->row[x] = tone == IMAGE_HIGH_DARK ? (uint8_t)(255 - v) : v;
-        }
-        png_write_row(png, w->row);
-    }
-    png_write_end(png, NULL);
-    return 0;
 }
 
 int image_write_png(const char *path, const image_t *img, int scale, image_tone_t tone)
@@ -309,31 +265,6 @@ int image_write_png(const char *path, const image_t *img, int scale, image_tone_
     if (scale < 1 || img->width > IMAGE_MAX_SIDE / scale || img->height > IMAGE_MAX_SIDE / scale)
         return error_set("%s: a %d x %d image enlarged %d times exceeds %d pixels on a side",
                          path, img->width, img->height, scale, IMAGE_MAX_SIDE);
-
-    png_writer_t w = {.path = path};
-    w.row = malloc((size_t)img->width * (size_t)scale);
-    if (!w.row)
-        return error_set("%s: out of memory", path);
-    w.file = fopen(path, "wb");
-    if (!w.file) {
-        free(w.row);
-        return error_set("%s: cannot create: %s", path, strerror(errno));
-    }
-
-    int rc = -1;
-    if (!(w.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w,
-                                          on_write_error, on_write_warning)) ||
-        !(w.info = png_create_info_struct(w.png)))
-        error_set("%s: out of memory starting libpng", path);
-    else
-        rc = encode(&w, img, scale, tone);
-
-    if (w.png)
-        png_destroy_write_struct(&w.png, w.info ? &w.info : NULL);
-    free(w.row);
-    if (fclose(w.file) != 0 && rc == 0)
-        rc = error_set("%s: cannot write: %s", path, strerror(errno));
-    if (rc < 0)
-        remove(path);
-    return rc;
+    enlarged_t e = {img, scale, tone};
+    return png_write_file(path, img->width * scale, img->height * scale, 1, enlarged_row, &e);
 }

@@ -5,18 +5,14 @@
  * the canvas in colour. */
 #include "nnmpi/plot.h"
 
-#include <errno.h>
 #include <math.h>
-#include <png.h>
-#include <setjmp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "nnmpi/error.h"
 #include "nnmpi/fsutil.h"
 #include "nnmpi/image.h"
+#include "nnmpi/png_write.h"
 
 #define MAX_SIDE 8192
 #define MAX_TEXT_SCALE 8
@@ -193,65 +189,21 @@ void plot_text_vertical(plot_canvas_t *c, int x, int y, const char *text, int sc
 
 /* ------------------------------------------------------------------ PNG */
 
-typedef struct {
-    const char *path;
-    FILE *file;
-    png_structp png;
-    png_infop info;
-} writer_t;
-
-static void on_error(png_structp png, png_const_charp msg)
+static void canvas_row(void *ctx, int y, uint8_t *row)
 {
-    writer_t *w = png_get_error_ptr(png);
-    error_set("%s: cannot write PNG: %s", w->path, msg);
-    png_longjmp(png, 1);
-}
-
-static void on_warning(png_structp png, png_const_charp msg)
-{
-    (void)png;
-    (void)msg;
-}
-
-static int encode(writer_t *w, const plot_canvas_t *c)
-{
-    if (setjmp(png_jmpbuf(w->png)))
-        return -1;
-    png_init_io(w->png, w->file);
-    png_set_IHDR(w->png, w->info, (png_uint_32)c->width, (png_uint_32)c->height, 8,
-                 PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-                 PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(w->png, w->info);
-    for (int y = 0; y < c->height; y++)
-        png_write_row(w->png, c->pixels + 3 * (size_t)y * (size_t)c->width);
-    png_write_end(w->png, NULL);
-    return 0;
+    const plot_canvas_t *c = ctx;
+    memcpy(row, c->pixels + 3 * (size_t)y * (size_t)c->width, 3 * (size_t)c->width);
 }
 
 int plot_write_png(const char *path, const plot_canvas_t *c)
 {
     if (!c->pixels)
         return error_set("%s: nothing to write (empty picture)", path);
+    /* charts replace the ones of an earlier report whole, or not at all */
     char tmp[4096];
     if (fs_tmp_name(path, tmp, sizeof tmp) < 0)
         return -1;
-    writer_t w = {.path = path};
-    w.file = fopen(tmp, "wb");
-    if (!w.file)
-        return error_set("%s: cannot create: %s", tmp, strerror(errno));
-    int rc = -1;
-    if (!(w.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, on_error, on_warning)) ||
-        !(w.info = png_create_info_struct(w.png)))
-        error_set("%s: out of memory starting libpng", path);
-    else
-        rc = encode(&w, c);
-    if (w.png)
-        png_destroy_write_struct(&w.png, w.info ? &w.info : NULL);
-    if (fclose(w.file) != 0 && rc == 0)
-        rc = error_set("%s: cannot write: %s", path, strerror(errno));
-    if (rc < 0) {
-        unlink(tmp);
+    if (png_write_file(tmp, c->width, c->height, 3, canvas_row, (void *)c) < 0)
         return -1;
-    }
     return fs_commit(tmp, path);
 }
