@@ -225,13 +225,18 @@ kills=${NNMPI_FAULT_KILLS:-50} lanes=${NNMPI_FAULT_LANES:-5}
 # "FAIL why" to $WORK/lane-L.result
 kill_lane() {
   local d=$WORK/kill-writes-$1 log=$WORK/kill-writes-$1.log newest= mid=0 k job f p st
+  local ompi_tmp=$WORK/ompi-lane-$1
+  mkdir -p "$ompi_tmp"
   local args=(--set data.file="$tiny" --set train.batch=16 --set train.epochs=1000000
               --set checkpoint.every_steps=1 --set checkpoint.every_epochs=1 --set output.dir="$d")
   for ((k = 1; k <= $2; k++)); do
     # the job truncates its log only once it runs: the previous round's
     # lines must not be taken for this one's
     rm -f "$log"
-    setsid mpirun --oversubscribe -np 1 "$NNMPI" train "${args[@]}" --resume auto >"$log" 2>&1 &
+    # a session directory base of the lane's own: mpiruns starting at the
+    # same moment race to create a shared one ("orte_session_dir failed")
+    OMPI_MCA_orte_tmpdir_base=$ompi_tmp \
+      setsid mpirun --oversubscribe -np 1 "$NNMPI" train "${args[@]}" --resume auto >"$log" 2>&1 &
     job=$!
     # no time limit: under a sanitizer and load, starting takes a while;
     # a job that ends without a checkpoint is caught below

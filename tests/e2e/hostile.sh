@@ -48,7 +48,9 @@ run_case() {
   fi
   echo "${cmd[*]}" >"$out/command"
   local t0=$SECONDS
-  timeout -k 5 120 "${cmd[@]}" >"$out/stdout" 2>"$out/stderr" </dev/null || status=$?
+  # a session directory base of the case's own: jobs starting and ending
+  # side by side race over a shared one (open-mpi/ompi#8510)
+  OMPI_MCA_orte_tmpdir_base=$out timeout -k 5 120 "${cmd[@]}" >"$out/stdout" 2>"$out/stderr" </dev/null || status=$?
   echo "$status" >"$out/status"
   echo "$((SECONDS - t0))" >"$out/seconds"
 }
