@@ -4,11 +4,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "nnmpi/config.h"
 #include "nnmpi/error.h"
-#include "nnmpi/fsutil.h"
 #include "nnmpi/h5util.h"
 #include "nnmpi/sha256.h"
 
@@ -103,23 +101,19 @@ static int write_contents(hid_t f, const net_t *net, const ckpt_meta_t *meta)
 
 int ckpt_write(const char *path, const net_t *net, const ckpt_meta_t *meta)
 {
-    char tmp[4096];
-    if (fs_tmp_name(path, tmp, sizeof tmp) < 0)
-        return -1;
-    /* made in memory and written with plain writes (h5_save_image): a full
-     * disk or a file size limit is then an ordinary write error */
-    hid_t f = h5_create_in_memory(tmp, net->n_params * sizeof(float) + ((size_t)1 << 20));
+    /* made in memory and written atomically with plain writes
+     * (h5_save_image): a full disk or a file size limit is then an ordinary
+     * write error, and the previous file stays whole */
+    hid_t f = h5_create_in_memory(path, net->n_params * sizeof(float) + ((size_t)1 << 20));
     if (f < 0)
         return error_prefix("checkpoint %s", path);
     if (write_contents(f, net, meta) < 0) {
         H5Fclose(f);
         return error_prefix("checkpoint %s", path);
     }
-    if (h5_save_image(f, tmp) < 0) {
-        unlink(tmp);
+    if (h5_save_image(f, path) < 0)
         return error_prefix("checkpoint %s", path);
-    }
-    return fs_commit(tmp, path);
+    return 0;
 }
 
 static int read_matrix(hid_t f, const char *path, const char *name, float *data, hsize_t rows,

@@ -71,23 +71,46 @@ int fs_mkdir_p(const char *dir)
     return 0;
 }
 
-int fs_write_text(const char *path, const char *text)
+/* Writes data[0, n) to a new file tmp; the message names path and errno
+ * (a short write with no errno is a full disk). */
+static int write_all(const char *tmp, const char *path, const void *data, size_t n)
+{
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0)
+        return error_set("%s: cannot write: %s", path, strerror(errno));
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : ENOSPC;
+            close(fd);
+            return error_set("%s: cannot write: %s", path, strerror(e));
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    if (close(fd) != 0)
+        return error_set("%s: cannot write: %s", path, strerror(errno));
+    return 0;
+}
+
+int fs_write_bytes(const char *path, const void *data, size_t n)
 {
     char tmp[4096];
     if (fs_tmp_name(path, tmp, sizeof tmp) < 0)
         return -1;
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return error_set("%s: cannot write: %s", path, strerror(errno));
-    size_t n = strlen(text);
-    int ok = fwrite(text, 1, n, f) == n;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok) {
-        int e = errno;
+    if (write_all(tmp, path, data, n) < 0) {
         unlink(tmp);
-        return error_set("%s: cannot write: %s", path, strerror(e));
+        return -1;
     }
     return fs_commit(tmp, path);
+}
+
+int fs_write_text(const char *path, const char *text)
+{
+    return fs_write_bytes(path, text, strlen(text));
 }
 
 int fs_check_size_limit(const char *path, unsigned long long bytes)

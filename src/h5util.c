@@ -1,13 +1,13 @@
 #include "nnmpi/h5util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "nnmpi/error.h"
+#include "nnmpi/fsutil.h"
 
 void h5_quiet(void)
 {
@@ -62,30 +62,6 @@ hid_t h5_create_in_memory(const char *name, size_t size_hint)
     return f;
 }
 
-/* Writes data[0, n) to a new file path; the message names path and errno. */
-static int write_bytes(const char *path, const void *data, size_t n)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0)
-        return error_set("%s: cannot create: %s", path, strerror(errno));
-    const char *p = data;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int e = w < 0 ? errno : ENOSPC;
-            close(fd);
-            return error_set("%s: cannot write: %s", path, strerror(e));
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    if (close(fd) != 0)
-        return error_set("%s: cannot write: %s", path, strerror(errno));
-    return 0;
-}
-
 int h5_save_image(hid_t f, const char *path)
 {
     void *image = NULL;
@@ -101,7 +77,7 @@ int h5_save_image(hid_t f, const char *path)
         rc = 0;
     H5Fclose(f); /* in memory: nothing can fail here, and it frees the copy */
     if (rc == 0)
-        rc = write_bytes(path, image, (size_t)size);
+        rc = fs_write_bytes(path, image, (size_t)size);
     free(image);
     return rc;
 }

@@ -19,7 +19,12 @@ int fs_commit(const char *tmp, const char *path);
 /* mkdir -p; 0 or -1 with a message naming the directory. */
 int fs_mkdir_p(const char *dir);
 
-/* Writes a whole text file atomically. */
+/* Writes a whole file atomically with plain write(2) calls: every failure
+ * (ENOSPC, EFBIG, EROFS...) is a message naming path and errno, and leaves
+ * the old path as it was. */
+int fs_write_bytes(const char *path, const void *data, size_t n);
+
+/* fs_write_bytes of a text. */
 int fs_write_text(const char *path, const char *text);
 
 /* Refuses (-1, a message naming path) a file of `bytes` that the process's

@@ -24,12 +24,12 @@ hid_t h5_create(const char *path);
  * is its expected size in bytes. -1 on error. */
 hid_t h5_create_in_memory(const char *name, size_t size_hint);
 
-/* Closes an h5_create_in_memory file and writes its bytes to path with
- * plain write(2) calls, so that every failure (ENOSPC, EFBIG, EROFS...) is
- * ours to report, naming path and errno. Why: HDF5 1.10 leaves a dangling
- * file ID when closing a file fails (e.g. it cannot extend it past
- * `ulimit -f`), and crashes on it at exit. f is closed in every case; on
- * failure path may hold a partial file (the caller removes it). */
+/* Closes an h5_create_in_memory file and writes its bytes to path
+ * atomically with fs_write_bytes, so that every failure (ENOSPC, EFBIG,
+ * EROFS...) is ours to report, naming path and errno. Why: HDF5 1.10 leaves
+ * a dangling file ID when closing a file fails (e.g. it cannot extend it
+ * past `ulimit -f`), and crashes on it at exit. f is closed in every case;
+ * on failure the old path is left as it was. */
 int h5_save_image(hid_t f, const char *path);
 
 int h5_attr_write_str(hid_t loc, const char *name, const char *value);
