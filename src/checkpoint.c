@@ -25,9 +25,10 @@ static hid_t metrics_type(void)
     return t;
 }
 
-static void weights_sha256(const net_t *net, char hex[65])
+/* Over the weights in the book's order, as the file stores them. */
+static void weights_sha256(const float *book, size_t n_params, char hex[65])
 {
-    sha256_buffer_hex(net->params, net->n_params * sizeof(float), hex);
+    sha256_buffer_hex(book, n_params * sizeof(float), hex);
 }
 
 static int write_matrix(hid_t g, const char *name, const float *data, hsize_t rows, hsize_t cols)
@@ -42,10 +43,11 @@ static int write_matrix(hid_t g, const char *name, const float *data, hsize_t ro
     return rc ? 0 : error_set("cannot write /net/%s", name);
 }
 
-static int write_contents(hid_t f, const net_t *net, const ckpt_meta_t *meta)
+/* The file's attributes and /net, from the weights in the book's order. */
+static int write_net(hid_t f, const net_t *net, const float *book, const ckpt_meta_t *meta)
 {
     char hex[65];
-    weights_sha256(net, hex);
+    weights_sha256(book, net->n_params, hex);
     int rc = h5_attr_write_str(f, "format", CKPT_FORMAT);
     rc = rc ? rc : h5_attr_write_i64(f, "format_version", CKPT_VERSION);
     rc = rc ? rc : h5_attr_write_str(f, "weights_sha256", hex);
@@ -56,21 +58,25 @@ static int write_contents(hid_t f, const net_t *net, const ckpt_meta_t *meta)
     hid_t g = H5Gcreate2(f, "net", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         return error_set("cannot create group /net");
-    rc = write_matrix(g, "w_ih", net->w_ih, (hsize_t)net->n_hidden, (hsize_t)net->n_in);
-    rc = rc ? rc : write_matrix(g, "w_ho", net->w_ho, (hsize_t)net->n_out, (hsize_t)net->n_hidden);
+    rc = write_matrix(g, "w_ih", book, (hsize_t)net->n_hidden, (hsize_t)net->n_in);
+    rc = rc ? rc : write_matrix(g, "w_ho", book + (size_t)net->n_hidden * net->n_in,
+                                (hsize_t)net->n_out, (hsize_t)net->n_hidden);
     rc = rc ? rc : h5_attr_write_i64(g, "n_in", net->n_in);
     rc = rc ? rc : h5_attr_write_i64(g, "n_hidden", net->n_hidden);
     rc = rc ? rc : h5_attr_write_i64(g, "n_out", net->n_out);
     rc = rc ? rc : h5_attr_write_str(g, "activation", "sigmoid");
     rc = rc ? rc : h5_attr_write_str(g, "rule", config_rule_name(meta->rule));
     H5Gclose(g);
-    if (rc)
-        return rc;
+    return rc;
+}
 
-    g = H5Gcreate2(f, "train", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+/* /train (the state to resume from) and /metrics. */
+static int write_train(hid_t f, const ckpt_meta_t *meta)
+{
+    hid_t g = H5Gcreate2(f, "train", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         return error_set("cannot create group /train");
-    rc = h5_attr_write_i64(g, "epoch", meta->epoch);
+    int rc = h5_attr_write_i64(g, "epoch", meta->epoch);
     rc = rc ? rc : h5_attr_write_i64(g, "step", meta->step);
     rc = rc ? rc : h5_attr_write_i64(g, "seed", (int64_t)meta->seed);
     rc = rc ? rc : h5_attr_write_i64(g, "world_size", meta->world_size);
@@ -97,6 +103,17 @@ static int write_contents(hid_t f, const net_t *net, const ckpt_meta_t *meta)
     H5Tclose(type);
     H5Sclose(space);
     return rc ? error_set("cannot write /metrics") : 0;
+}
+
+static int write_contents(hid_t f, const net_t *net, const ckpt_meta_t *meta)
+{
+    float *book = malloc(net->n_params * sizeof *book);
+    if (!book)
+        return error_set("out of memory for a checkpoint of %zu weights", net->n_params);
+    net_to_book_order(net, book);
+    int rc = write_net(f, net, book, meta);
+    free(book);
+    return rc ? rc : write_train(f, meta);
 }
 
 int ckpt_write(const char *path, const net_t *net, const ckpt_meta_t *meta)
@@ -237,16 +254,25 @@ static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *met
         return -1;
     if (net_init(net, (int)n_in, (int)n_hidden, (int)n_out) < 0)
         return error_prefix("%s", path);
-    rc = read_matrix(f, path, "/net/w_ih", net->w_ih, (hsize_t)n_hidden, (hsize_t)n_in);
-    rc = rc ? rc : read_matrix(f, path, "/net/w_ho", net->w_ho, (hsize_t)n_out, (hsize_t)n_hidden);
+    /* read in the file's (the book's) order, checked, then laid out */
+    float *book = malloc(net->n_params * sizeof *book);
+    if (!book)
+        return error_set("%s: out of memory for %zu weights", path, net->n_params);
+    rc = read_matrix(f, path, "/net/w_ih", book, (hsize_t)n_hidden, (hsize_t)n_in);
+    rc = rc ? rc : read_matrix(f, path, "/net/w_ho", book + (size_t)n_hidden * n_in,
+                               (hsize_t)n_out, (hsize_t)n_hidden);
+    char hex[65];
+    if (!rc) {
+        weights_sha256(book, net->n_params, hex);
+        net_from_book_order(net, book);
+    }
+    free(book);
     if (rc)
         return rc;
 
     char *stored = NULL;
     if (h5_attr_read_str(f, "weights_sha256", &stored) < 0)
         return error_set("%s: no weights_sha256 attribute", path);
-    char hex[65];
-    weights_sha256(net, hex);
     int same = strcmp(hex, stored) == 0;
     free(stored);
     if (!same && !checksum_ok)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nnmpi/error.h"
+#include "nnmpi/sparse_rows.h"
 
 size_t net_param_count(int n_in, int n_hidden, int n_out)
 {
@@ -31,7 +32,7 @@ int net_init_room(net_t *net, int n_in, int n_hidden, int n_out, size_t room)
     net->params = calloc(net->n_params + room, sizeof(float));
     if (!net->params)
         return error_set("out of memory for a %d-%d-%d network", n_in, n_hidden, n_out);
-    net->w_ih = net->params;
+    net->w_ih_t = net->params;
     net->w_ho = net->params + (size_t)n_hidden * n_in;
     return 0;
 }
@@ -45,9 +46,11 @@ void net_free(net_t *net)
 void net_init_weights(net_t *net, rng_t *rng)
 {
     double s_ih = pow(net->n_in, -0.5), s_ho = pow(net->n_hidden, -0.5);
-    size_t n_ih = (size_t)net->n_hidden * net->n_in;
-    for (size_t i = 0; i < n_ih; i++)
-        net->w_ih[i] = (float)(rng_normal(rng) * s_ih);
+    /* drawn in the book's order (hidden-major), so a seed gives the same
+     * network whatever the layout in memory */
+    for (int j = 0; j < net->n_hidden; j++)
+        for (int i = 0; i < net->n_in; i++)
+            net->w_ih_t[(size_t)i * net->n_hidden + j] = (float)(rng_normal(rng) * s_ih);
     for (size_t i = 0; i < (size_t)net->n_out * net->n_hidden; i++)
         net->w_ho[i] = (float)(rng_normal(rng) * s_ho);
 }
@@ -71,6 +74,24 @@ int net_work_init(net_work_t *work, const net_t *net, int capacity)
     return 0;
 }
 
+int net_work_init_pixels(net_work_t *work, const net_t *net, int capacity)
+{
+    if (net_work_init(work, net, capacity) < 0)
+        return -1;
+    size_t n_ones = (size_t)(capacity > net->n_in ? capacity : net->n_in);
+    work->ones = malloc(n_ones * sizeof(float));
+    work->col_sum = malloc((size_t)net->n_hidden * sizeof(float));
+    work->e_sum = malloc((size_t)net->n_hidden * sizeof(float));
+    if (!work->ones || !work->col_sum || !work->e_sum ||
+        sparse_batch_init(&work->lit, net->n_in, capacity) < 0) {
+        net_work_free(work);
+        return error_set("out of memory for a batch of %d samples", capacity);
+    }
+    for (size_t i = 0; i < n_ones; i++)
+        work->ones[i] = 1.0f;
+    return 0;
+}
+
 void net_work_free(net_work_t *work)
 {
     free(work->x);
@@ -78,10 +99,32 @@ void net_work_free(net_work_t *work)
     free(work->o);
     free(work->d_o);
     free(work->e_h);
+    free(work->ones);
+    free(work->col_sum);
+    free(work->e_sum);
+    sparse_batch_free(&work->lit);
     memset(work, 0, sizeof *work);
 }
 
-void net_scale_input(const uint8_t *pixels, float *x, size_t n)
+void net_to_book_order(const net_t *net, float *book)
+{
+    const int ni = net->n_in, nh = net->n_hidden;
+    for (int j = 0; j < nh; j++)
+        for (int i = 0; i < ni; i++)
+            book[(size_t)j * ni + i] = net->w_ih_t[(size_t)i * nh + j];
+    memcpy(book + (size_t)nh * ni, net->w_ho, (size_t)net->n_out * nh * sizeof(float));
+}
+
+void net_from_book_order(net_t *net, const float *book)
+{
+    const int ni = net->n_in, nh = net->n_hidden;
+    for (int i = 0; i < ni; i++)
+        for (int j = 0; j < nh; j++)
+            net->w_ih_t[(size_t)i * nh + j] = book[(size_t)j * ni + i];
+    memcpy(net->w_ho, book + (size_t)nh * ni, (size_t)net->n_out * nh * sizeof(float));
+}
+
+const float *net_input_table(void)
 {
     /* A table gives exactly the same float for a pixel value everywhere
      * (training, evaluation, queries), and is faster than dividing. */
@@ -92,6 +135,12 @@ void net_scale_input(const uint8_t *pixels, float *x, size_t n)
             table[v] = (float)((double)v / 255.0 * 0.99 + 0.01);
         ready = 1;
     }
+    return table;
+}
+
+void net_scale_input(const uint8_t *pixels, float *x, size_t n)
+{
+    const float *table = net_input_table();
     for (size_t i = 0; i < n; i++)
         x[i] = table[pixels[i]];
 }
@@ -102,17 +151,41 @@ static void sigmoid_inplace(float *v, size_t n)
         v[i] = 1.0f / (1.0f + expf(-v[i]));
 }
 
-void net_forward(const net_t *net, net_work_t *work, int B)
+/* o[B,no] = sigmoid(h[B,nh] . w_ho[no,nh]^T), once work->h is there */
+static void forward_output(const net_t *net, net_work_t *work, int B)
 {
-    const int ni = net->n_in, nh = net->n_hidden, no = net->n_out;
-    /* h[B,nh] = sigmoid(x[B,ni] . w_ih[nh,ni]^T) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, nh, ni, 1.0f, work->x, ni,
-                net->w_ih, ni, 0.0f, work->h, nh);
-    sigmoid_inplace(work->h, (size_t)B * nh);
-    /* o[B,no] = sigmoid(h[B,nh] . w_ho[no,nh]^T) */
+    const int nh = net->n_hidden, no = net->n_out;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, no, nh, 1.0f, work->h, nh,
                 net->w_ho, nh, 0.0f, work->o, no);
     sigmoid_inplace(work->o, (size_t)B * no);
+}
+
+void net_forward(const net_t *net, net_work_t *work, int B)
+{
+    const int ni = net->n_in, nh = net->n_hidden;
+    /* h[B,nh] = sigmoid(x[B,ni] . w_ih_t[ni,nh]) */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nh, ni, 1.0f, work->x, ni,
+                net->w_ih_t, nh, 0.0f, work->h, nh);
+    sigmoid_inplace(work->h, (size_t)B * nh);
+    forward_output(net, work, B);
+}
+
+/* The same from work->lit: h_b = sigmoid(0.01*col_sum + sum over b's lit
+ * pixels i of v_bi * w_ih_t[i,:]) */
+static void forward_lit(const net_t *net, net_work_t *work)
+{
+    const int ni = net->n_in, nh = net->n_hidden;
+    const sparse_batch_t *lit = &work->lit;
+    cblas_sgemv(CblasRowMajor, CblasTrans, ni, nh, 1.0f, net->w_ih_t, nh, work->ones, 1, 0.0f,
+                work->col_sum, 1);
+    for (int b = 0; b < lit->count; b++) {
+        int32_t first = lit->row_start[b];
+        sparse_rows_combine(nh, work->h + (size_t)b * nh, lit->background, work->col_sum, 0.0f,
+                            NULL, 1.0f, lit->row_start[b + 1] - first, lit->row_pixel + first,
+                            lit->row_value + first, net->w_ih_t, (size_t)nh);
+    }
+    sigmoid_inplace(work->h, (size_t)lit->count * nh);
+    forward_output(net, work, lit->count);
 }
 
 int net_argmax(const float *o, int n)
@@ -155,13 +228,15 @@ static void times_sigmoid_slope(float *v, const float *y, size_t n)
         v[i] *= y[i] * (1.0f - y[i]);
 }
 
-void net_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
-                      net_rule_t rule, float alpha, float beta, float *out, net_stats_t *stats)
+/* After the forward pass: output deltas into d_o, hidden deltas into e_h,
+ * and out_ho = alpha d_o^T . h + beta out_ho. */
+static void backward_to_hidden(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
+                               net_rule_t rule, float alpha, float beta, float *out,
+                               net_stats_t *stats)
 {
     const int ni = net->n_in, nh = net->n_hidden, no = net->n_out;
-    float *out_ih = out, *out_ho = out + (size_t)nh * ni;
+    float *out_ho = out + (size_t)nh * ni;
 
-    net_forward(net, work, B);
     output_errors(net, work, labels, B, stats);
     if (rule == NET_RULE_BOOK) /* e_h[B,nh] = e_o[B,no] . w_ho[no,nh] (before the slope) */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nh, no, 1.0f, work->d_o, no,
@@ -172,12 +247,50 @@ void net_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels,
                     net->w_ho, nh, 0.0f, work->e_h, nh);
     times_sigmoid_slope(work->e_h, work->h, (size_t)B * nh);
     /* w_ho has been read for the last time: out may be the weights now.
-     * out_ho[no,nh] = alpha d_o[B,no]^T . h[B,nh] + beta out_ho;
-     * out_ih[nh,ni] = alpha d_h[B,nh]^T . x[B,ni] + beta out_ih */
+     * out_ho[no,nh] = alpha d_o[B,no]^T . h[B,nh] + beta out_ho */
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, no, nh, B, alpha, work->d_o, no, work->h,
                 nh, beta, out_ho, nh);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nh, ni, B, alpha, work->e_h, nh, work->x,
-                ni, beta, out_ih, ni);
+}
+
+void net_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
+                      net_rule_t rule, float alpha, float beta, float *out, net_stats_t *stats)
+{
+    const int ni = net->n_in, nh = net->n_hidden;
+    net_forward(net, work, B);
+    backward_to_hidden(net, work, labels, B, rule, alpha, beta, out, stats);
+    /* out_ih_t[ni,nh] = alpha x[B,ni]^T . e_h[B,nh] + beta out_ih_t */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ni, nh, B, alpha, work->x, ni, work->e_h,
+                nh, beta, out, nh);
+}
+
+void net_batch_update_pixels(const net_t *net, net_work_t *work, const uint8_t *const *pixels,
+                             const uint8_t *labels, int B, net_rule_t rule, float alpha,
+                             float beta, float *out, net_stats_t *stats)
+{
+    const int ni = net->n_in, nh = net->n_hidden;
+    sparse_batch_t *lit = &work->lit;
+    sparse_batch_build(lit, pixels, B, net_input_table());
+    if (sparse_batch_density(lit) > NET_DENSE_ABOVE) {
+        for (int b = 0; b < B; b++)
+            net_scale_input(pixels[b], work->x + (size_t)b * ni, (size_t)ni);
+        net_batch_update(net, work, labels, B, rule, alpha, beta, out, stats);
+        return;
+    }
+    forward_lit(net, work);
+    backward_to_hidden(net, work, labels, B, rule, alpha, beta, out, stats);
+    /* out_ih_t[i,:] = beta out_ih_t[i,:] + alpha sum_b x_bi e_h[b,:], where
+     * x_bi = 0.01 + v_bi: the background's share is the same for every
+     * pixel, alpha*0.01*e_sum; the rest comes from the samples where i is lit */
+    cblas_sgemv(CblasRowMajor, CblasTrans, B, nh, 1.0f, work->e_h, nh, work->ones, 1, 0.0f,
+                work->e_sum, 1);
+    for (int i = 0; i < ni; i++) {
+        int32_t first = lit->col_start[i];
+        float *row = out + (size_t)i * nh;
+        sparse_rows_combine(nh, row, beta, beta != 0.0f ? row : NULL, alpha * lit->background,
+                            work->e_sum, alpha, lit->col_start[i + 1] - first,
+                            lit->col_sample + first, lit->col_value + first, work->e_h,
+                            (size_t)nh);
+    }
 }
 
 void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
@@ -199,7 +312,7 @@ void net_train_sample(net_t *net, net_work_t *work, int label, float lr, net_rul
     uint8_t lab = (uint8_t)label;
 
     /* BLAS-2 (gemv/ger) rather than 1-row gemm: the book's per-sample loop. */
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, nh, ni, 1.0f, net->w_ih, ni, x, 1, 0.0f, h, 1);
+    cblas_sgemv(CblasRowMajor, CblasTrans, ni, nh, 1.0f, net->w_ih_t, nh, x, 1, 0.0f, h, 1);
     sigmoid_inplace(h, (size_t)nh);
     cblas_sgemv(CblasRowMajor, CblasNoTrans, no, nh, 1.0f, net->w_ho, nh, h, 1, 0.0f, o, 1);
     sigmoid_inplace(o, (size_t)no);
@@ -212,7 +325,7 @@ void net_train_sample(net_t *net, net_work_t *work, int label, float lr, net_rul
         cblas_sgemv(CblasRowMajor, CblasTrans, no, nh, 1.0f, net->w_ho, nh, d_o, 1, 0.0f, e_h, 1);
     times_sigmoid_slope(e_h, h, (size_t)nh);
     cblas_sger(CblasRowMajor, no, nh, lr, d_o, 1, h, 1, net->w_ho, nh);
-    cblas_sger(CblasRowMajor, nh, ni, lr, e_h, 1, x, 1, net->w_ih, ni);
+    cblas_sger(CblasRowMajor, ni, nh, lr, x, 1, e_h, 1, net->w_ih_t, nh);
 }
 
 /* The book rescales each back-propagated layer to 0.01..0.99 so that the
@@ -255,12 +368,13 @@ int net_backquery(const net_t *net, const float *target, float *image)
             hidden[j] += row[j] * z;
     }
     rescale_01_99(hidden, nh);
-    /* input = w_ih^T . logit(hidden), rescaled */
-    for (int j = 0; j < nh; j++) {
-        double z = logit(hidden[j]);
-        const float *row = net->w_ih + (size_t)j * ni;
-        for (int i = 0; i < ni; i++)
-            input[i] += row[i] * z;
+    /* input = wih^T . logit(hidden) (w_ih_t . logit(hidden)), rescaled */
+    for (int j = 0; j < nh; j++)
+        hidden[j] = logit(hidden[j]);
+    for (int i = 0; i < ni; i++) {
+        const float *row = net->w_ih_t + (size_t)i * nh;
+        for (int j = 0; j < nh; j++)
+            input[i] += row[j] * hidden[j];
     }
     rescale_01_99(input, ni);
     for (int i = 0; i < ni; i++)

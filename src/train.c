@@ -45,6 +45,7 @@ typedef struct {
     net_t net;
     net_work_t work;
     uint8_t *labels;     /* [batch capacity] labels of the current batch */
+    const uint8_t **pixels; /* [batch capacity] its images (views into data) */
     uint32_t *order;     /* [lane_count * steps] this epoch's visiting order */
     char *data_id;       /* the dataset's identity, checked on resume */
     metrics_t metrics;   /* rank 0 */
@@ -96,6 +97,7 @@ static void trainer_free(trainer_t *t)
     net_free(&t->net);
     net_work_free(&t->work);
     free(t->labels);
+    free(t->pixels);
     free(t->order);
     free(t->data_id);
     metrics_free(&t->metrics);
@@ -169,11 +171,12 @@ static int setup_local(trainer_t *t)
 
     int capacity = cfg->mode == TRAIN_MODE_SYNC ? t->shard.lane_count : 1;
     if (net_init_room(&t->net, 784, cfg->hidden, 10, N_STATS) < 0 ||
-        net_work_init(&t->work, &t->net, capacity) < 0)
+        net_work_init_pixels(&t->work, &t->net, capacity) < 0)
         return -1;
     t->labels = malloc((size_t)capacity);
+    t->pixels = malloc((size_t)capacity * sizeof *t->pixels);
     t->order = malloc((size_t)t->shard.lane_count * (size_t)t->shard.steps * sizeof(uint32_t));
-    if (!t->labels || !t->order || !t->data_id)
+    if (!t->labels || !t->pixels || !t->order || !t->data_id)
         return error_set("out of memory for the training buffers");
     t->steps_per_epoch = cfg->mode == TRAIN_MODE_SYNC
                              ? t->shard.steps
@@ -511,15 +514,15 @@ static int epoch_sync(trainer_t *t)
             if (step >= shard_lane_rows(s, lane))
                 continue;
             int64_t row = shard_local_index(s, lane, t->order[(size_t)j * s->steps + step]);
-            net_scale_input(imageset_image(&t->data, row), t->work.x + (size_t)b * 784, 784);
+            t->pixels[b] = imageset_image(&t->data, row);
             t->labels[b++] = t->data.labels[row];
         }
         float alpha = (float)current_lr(t) / (float)shard_step_count(s, step);
         float beta = t->rank == 0 ? 1.0f : 0.0f;
         net_stats_t st = {0};
         if (b > 0)
-            net_batch_update(&t->net, &t->work, t->labels, b, t->cfg->rule, alpha, beta,
-                             t->net.params, &st);
+            net_batch_update_pixels(&t->net, &t->work, t->pixels, t->labels, b, t->cfg->rule,
+                                    alpha, beta, t->net.params, &st);
         else if (t->rank != 0)
             memset(t->net.params, 0, t->net.n_params * sizeof(float));
         if (fault_due(t)) {

@@ -1,10 +1,13 @@
 /* net: the book's three-layer sigmoid network (inputs, one hidden layer,
  * outputs, no biases) with ONE contiguous parameter buffer.
  *
- * params = [ w_ih | w_ho ]: w_ih is [hidden, inputs] and w_ho [outputs,
- * hidden], both row-major, as the book's numpy arrays. Any buffer with this
+ * params = [ w_ih_t | w_ho ]: w_ih_t is [inputs, hidden], the transpose of
+ * the book's wih, so that the weights leaving one pixel are one contiguous
+ * row (a sparse input then reads only the rows of its lit pixels); w_ho is
+ * [outputs, hidden] as in the book. Both row-major. Any buffer with this
  * layout (an update, a sum over ranks) can be viewed the same way, so one
- * MPI_Allreduce covers the whole model.
+ * MPI_Allreduce covers the whole model. Checkpoints store the book's
+ * orientation (net_to_book_order).
  *
  * Conventions (kept so the book's numbers compare): inputs are
  * pixel/255*0.99+0.01, targets 0.01 with 0.99 at the label, output error
@@ -19,6 +22,7 @@
 #include <stdint.h>
 
 #include "nnmpi/rng.h"
+#include "nnmpi/sparse_batch.h"
 
 #define NET_TARGET_LOW 0.01f
 #define NET_TARGET_HIGH 0.99f
@@ -30,7 +34,7 @@ typedef struct {
     size_t n_params;   /* n_hidden*n_in + n_out*n_hidden */
     size_t n_room;     /* floats of spare room after the parameters */
     float *params;     /* [n_params + n_room], owned */
-    float *w_ih;       /* view: [n_hidden, n_in] */
+    float *w_ih_t;     /* view: [n_in, n_hidden], w_ih_t[i*n_hidden + j] = wih[j][i] */
     float *w_ho;       /* view: [n_out, n_hidden] */
 } net_t;
 
@@ -43,6 +47,11 @@ typedef struct {
     float *o;     /* [capacity, n_out] final outputs */
     float *d_o;   /* [capacity, n_out] output deltas e_o*o*(1-o) */
     float *e_h;   /* [capacity, n_hidden] hidden errors, then deltas */
+    /* for net_batch_update_pixels only (net_work_init_pixels): */
+    sparse_batch_t lit;  /* the batch's lit pixels */
+    float *ones;         /* [max(capacity, n_in)] all 1, for sums by sgemv */
+    float *col_sum;      /* [n_hidden] sum over the inputs of w_ih_t's rows */
+    float *e_sum;        /* [n_hidden] sum over the batch of the hidden deltas */
 } net_work_t;
 
 /* Per-batch figures returned by the training functions. */
@@ -68,10 +77,19 @@ void net_free(net_t *net);
 void net_init_weights(net_t *net, rng_t *rng);
 
 int net_work_init(net_work_t *work, const net_t *net, int capacity);
+/* As net_work_init, with room for net_batch_update_pixels. */
+int net_work_init_pixels(net_work_t *work, const net_t *net, int capacity);
 void net_work_free(net_work_t *work);
+
+/* The book's layout <-> this one: book = [wih [H,I] | who], I*H + O*H
+ * floats, as checkpoints store them. */
+void net_to_book_order(const net_t *net, float *book);
+void net_from_book_order(net_t *net, const float *book);
 
 /* x[i] = pixels[i]/255*0.99 + 0.01 for n values. */
 void net_scale_input(const uint8_t *pixels, float *x, size_t n);
+/* The 256 input values of the pixel values 0..255 (table[0] = 0.01). */
+const float *net_input_table(void);
 
 /* Forward pass of B <= capacity samples from work->x into work->h, work->o. */
 void net_forward(const net_t *net, net_work_t *work, int B);
@@ -90,6 +108,16 @@ void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels,
  * written. */
 void net_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
                       net_rule_t rule, float alpha, float beta, float *out, net_stats_t *stats);
+
+/* net_batch_update from the B images' 8-bit pixels (pixels[b], n_in each)
+ * rather than work->x, on a work made by net_work_init_pixels: products over
+ * the lit pixels only (sparse_batch.h), or the dense products when more
+ * than NET_DENSE_ABOVE of the batch's pixels are lit. Same results up to
+ * float rounding. */
+#define NET_DENSE_ABOVE 0.4
+void net_batch_update_pixels(const net_t *net, net_work_t *work, const uint8_t *const *pixels,
+                             const uint8_t *labels, int B, net_rule_t rule, float alpha,
+                             float beta, float *out, net_stats_t *stats);
 
 /* params += scale * delta (the caller passes scale = lr / batch). */
 void net_apply_delta(net_t *net, const float *delta, float scale);

@@ -52,11 +52,17 @@ static void make_meta(ckpt_meta_t *meta)
 
 /* sha256 of the raw parameter bytes by coreutils' sha256sum, as an
  * independent check of the stored checksum; "" if it could not run. */
+/* sha256sum of the weights in the book's order (wih [H,I], who), as the
+ * file stores them */
 static void system_sha256(const net_t *net, char hex[65])
 {
     hex[0] = '\0';
     const char *raw = testutil_path(dir, "params.raw");
-    if (testutil_write_file(raw, net->params, net->n_params * sizeof(float)) != 0)
+    float *book = malloc(net->n_params * sizeof *book);
+    net_to_book_order(net, book);
+    int rc = testutil_write_file(raw, book, net->n_params * sizeof(float));
+    free(book);
+    if (rc != 0)
         return;
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "sha256sum '%s' 2>/dev/null", raw);
@@ -106,7 +112,7 @@ static void test_round_trip(void)
         CU_ASSERT_EQUAL(a->wall_s, b->wall_s);
         CU_ASSERT_EQUAL(a->ranks, b->ranks);
     }
-    /* the stored checksum is the SHA-256 of the parameter bytes */
+    /* the stored checksum is the SHA-256 of the weight bytes as stored */
     CU_ASSERT_EQUAL(strlen(got.weights_sha256), 64);
     char hex[65];
     system_sha256(&net, hex);
@@ -194,8 +200,11 @@ static void test_flipped_weight_byte(void)
     unsigned char *bytes;
     long size = read_whole(path, &bytes);
     CU_ASSERT_FATAL(size > 0);
-    /* find w_ih[1000..1003] (little-endian floats, as stored) in the file */
-    const unsigned char *pattern = (const unsigned char *)(net.w_ih + 1000);
+    /* find wih[1000..1003] (the book's order, little-endian floats, as
+     * stored) in the file */
+    float *book = malloc(net.n_params * sizeof *book);
+    net_to_book_order(&net, book);
+    const unsigned char *pattern = (const unsigned char *)(book + 1000);
     const size_t plen = 4 * sizeof(float);
     long at = -1;
     int matches = 0;
@@ -204,6 +213,7 @@ static void test_flipped_weight_byte(void)
             at = i;
             matches++;
         }
+    free(book);
     CU_ASSERT_EQUAL_FATAL(matches, 1);
     /* flip the low mantissa byte of w_ih[1001]: still a valid float */
     bytes[at + 4] ^= 0x01;

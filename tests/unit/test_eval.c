@@ -184,7 +184,7 @@ static void make_band_net(net_t *net)
     CU_ASSERT_FATAL(net_init(net, 784, 10, 10) == 0);
     for (int j = 0; j < 10; j++)
         for (int i = 0; i < 784; i++)
-            net->w_ih[j * 784 + i] = in_band(i, j) ? 1.0f : -1.0f;
+            net->w_ih_t[i * 10 + j] = in_band(i, j) ? 1.0f : -1.0f;
     for (int k = 0; k < 10; k++)
         net->w_ho[k * 10 + k] = 10.0f;
 }
@@ -196,7 +196,7 @@ static int ref_predict(const net_t *net, const uint8_t *px, int label, double *l
     for (int j = 0; j < 10; j++) {
         double z = 0.0;
         for (int i = 0; i < 784; i++)
-            z += net->w_ih[j * 784 + i] * (px[i] / 255.0 * 0.99 + 0.01);
+            z += net->w_ih_t[i * 10 + j] * (px[i] / 255.0 * 0.99 + 0.01);
         h[j] = 1.0 / (1.0 + exp(-z));
     }
     int best = 0;

@@ -26,16 +26,17 @@ static double target(int k, int label)
     return k == label ? (double)NET_TARGET_HIGH : (double)NET_TARGET_LOW;
 }
 
-/* params (layout of net_t, in double): w_ih [H,I] then w_ho [O,H].
+/* params (layout of net_t, in double): w_ih_t [I,H] (the book's wih
+ * transposed) then w_ho [O,H].
  * hidden_outputs = sigmoid(wih . inputs), final = sigmoid(who . hidden) */
 static void ref_forward(int I, int H, int O, const double *p, const double *x, double *h,
                         double *o)
 {
-    const double *wih = p, *who = p + (size_t)H * I;
+    const double *wih_t = p, *who = p + (size_t)H * I;
     for (int j = 0; j < H; j++) {
         double z = 0.0;
         for (int i = 0; i < I; i++)
-            z += wih[j * I + i] * x[i];
+            z += wih_t[i * H + j] * x[i];
         h[j] = sig(z);
     }
     for (int k = 0; k < O; k++) {
@@ -90,7 +91,7 @@ static void ref_delta(int I, int H, int O, const double *p, int B, const double 
                 d_who[k * H + j] += eo[k] * o[k] * (1.0 - o[k]) * h[j];
         for (int j = 0; j < H; j++)
             for (int i = 0; i < I; i++)
-                d_wih[j * I + i] += eh[j] * h[j] * (1.0 - h[j]) * in[i];
+                d_wih[i * H + j] += eh[j] * h[j] * (1.0 - h[j]) * in[i];
     }
 }
 
@@ -118,7 +119,7 @@ static void ref_rescale(double *v, int n)
 
 static void ref_backquery(int I, int H, int O, const double *p, const double *t, double *img)
 {
-    const double *wih = p, *who = p + (size_t)H * I;
+    const double *wih_t = p, *who = p + (size_t)H * I;
     double hid[64];
     for (int j = 0; j < H; j++) {
         hid[j] = 0.0;
@@ -129,7 +130,7 @@ static void ref_backquery(int I, int H, int O, const double *p, const double *t,
     for (int i = 0; i < I; i++) {
         img[i] = 0.0;
         for (int j = 0; j < H; j++)
-            img[i] += wih[j * I + i] * log(hid[j] / (1.0 - hid[j]));
+            img[i] += wih_t[i * H + j] * log(hid[j] / (1.0 - hid[j]));
     }
     ref_rescale(img, I);
 }
@@ -244,9 +245,9 @@ static void test_book_rule_by_hand(void)
     net_work_t work;
     CU_ASSERT_FATAL(net_init(&net, 2, 2, 2) == 0);
     CU_ASSERT_FATAL(net_work_init(&work, &net, 1) == 0);
-    const float wih[4] = {0.9f, 0.3f, 0.2f, 0.8f}, who[4] = {0.3f, 0.7f, 0.6f, 0.5f};
-    memcpy(net.w_ih, wih, sizeof wih);
-    memcpy(net.w_ho, who, sizeof who);
+    /* the book's wih then who */
+    const float book[8] = {0.9f, 0.3f, 0.2f, 0.8f, 0.3f, 0.7f, 0.6f, 0.5f};
+    net_from_book_order(&net, book);
     work.x[0] = 0.9f;
     work.x[1] = 0.1f;
     const uint8_t label = 1;
@@ -264,8 +265,9 @@ static void test_book_rule_by_hand(void)
     const double book_ih[4] = {0.000355676897424, 3.95196552693e-05, -0.0630476145107,
                                -0.00700529050118};
     const double ho[4] = {-0.101609046876, -0.0821403186977, 0.0497640532451, 0.0402290476972};
+    /* the hand values are in the book's order wih[j][i]: d holds w_ih_t[i][j] */
     for (int i = 0; i < 4; i++) {
-        CU_ASSERT_DOUBLE_EQUAL(d[i], book_ih[i], 1e-6 * fabs(book_ih[i]) + 1e-8);
+        CU_ASSERT_DOUBLE_EQUAL(d[(i % 2) * 2 + i / 2], book_ih[i], 1e-6 * fabs(book_ih[i]) + 1e-8);
         CU_ASSERT_DOUBLE_EQUAL(d[4 + i], ho[i], 1e-6);
     }
     CU_ASSERT_DOUBLE_EQUAL(st.loss_sum, 0.254407382299, 1e-6);
@@ -276,7 +278,7 @@ static void test_book_rule_by_hand(void)
                                -0.00162755059272};
     net_batch_delta(&net, &work, &label, 1, NET_RULE_GRADIENT, d, NULL);
     for (int i = 0; i < 4; i++) {
-        CU_ASSERT_DOUBLE_EQUAL(d[i], grad_ih[i], 1e-6 * fabs(grad_ih[i]) + 1e-8);
+        CU_ASSERT_DOUBLE_EQUAL(d[(i % 2) * 2 + i / 2], grad_ih[i], 1e-6 * fabs(grad_ih[i]) + 1e-8);
         CU_ASSERT_DOUBLE_EQUAL(d[4 + i], ho[i], 1e-6);
     }
     net_work_free(&work);
@@ -438,14 +440,14 @@ static void test_init_weights(void)
     CU_ASSERT_NOT_EQUAL(memcmp(a.params, c.params, a.n_params * sizeof(float)), 0);
 
     double mean, sd;
-    moments(a.w_ih, 784 * 200, &mean, &sd);
+    moments(a.w_ih_t, 784 * 200, &mean, &sd);
     CU_ASSERT_DOUBLE_EQUAL(sd, 1.0 / sqrt(784.0), 0.02 / sqrt(784.0));
     CU_ASSERT(fabs(mean) < 0.02 / sqrt(784.0));
     moments(a.w_ho, 200 * 10, &mean, &sd);
     CU_ASSERT_DOUBLE_EQUAL(sd, 1.0 / sqrt(200.0), 0.05 / sqrt(200.0));
     CU_ASSERT(fabs(mean) < 0.1 / sqrt(200.0));
     /* w_ho is drawn, not left at zero or copied from w_ih */
-    CU_ASSERT_NOT_EQUAL(memcmp(a.w_ho, a.w_ih, 2000 * sizeof(float)), 0);
+    CU_ASSERT_NOT_EQUAL(memcmp(a.w_ho, a.w_ih_t, 2000 * sizeof(float)), 0);
     net_free(&a);
     net_free(&b);
     net_free(&c);
@@ -498,15 +500,15 @@ static void test_layout(void)
     CU_ASSERT_EQUAL(net.n_hidden, 5);
     CU_ASSERT_EQUAL(net.n_out, 3);
     CU_ASSERT_EQUAL(net.n_params, (size_t)(7 * 5 + 5 * 3));
-    CU_ASSERT_PTR_EQUAL(net.w_ih, net.params);
+    CU_ASSERT_PTR_EQUAL(net.w_ih_t, net.params);
     CU_ASSERT_PTR_EQUAL(net.w_ho, net.params + 5 * 7);
-    /* the views are used as row-major [H,I] and [O,H]: output k of a net
-     * whose only nonzero weights are w_ih[j][i] and w_ho[k][j] */
+    /* the views are used as row-major [I,H] and [O,H]: output k of a net
+     * whose only nonzero weights are w_ih_t[i][j] and w_ho[k][j] */
     net_work_t work;
     CU_ASSERT_FATAL(net_work_init(&work, &net, 1) == 0);
     for (int i = 0; i < 7; i++)
         work.x[i] = i == 2 ? 1.0f : 0.0f;
-    net.w_ih[3 * 7 + 2] = 5.0f;  /* hidden 3 <- input 2 */
+    net.w_ih_t[2 * 5 + 3] = 5.0f; /* hidden 3 <- input 2 */
     net.w_ho[1 * 5 + 3] = 10.0f; /* output 1 <- hidden 3 */
     net_forward(&net, &work, 1);
     for (int j = 0; j < 5; j++)

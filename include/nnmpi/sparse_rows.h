@@ -1,0 +1,30 @@
+/* sparse_rows: the one kernel of the sparse training step, a weighted sum of
+ * selected rows of a row-major matrix into a vector:
+ *
+ *   out[0..n) = a*A + c*C + scale * sum_p val[p] * M[idx[p]*ld .. +n)
+ *
+ * Forward, it is a sample's hidden inputs: the weight rows of its lit pixels,
+ * weighted by their values (M = w_ih_t). Backward, a pixel's weight update:
+ * the hidden deltas of the samples in which it is lit (M = the deltas).
+ * A and C may be NULL (their terms dropped, so a NaN there cannot leak in);
+ * A may be out itself. Runs with AVX-512 or AVX2+FMA when the CPU has
+ * them, else a plain C loop; all give the same sums up to rounding. */
+#ifndef NNMPI_SPARSE_ROWS_H
+#define NNMPI_SPARSE_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void sparse_rows_combine(int n, float *out, float a, const float *A, float c, const float *C,
+                         float scale, int nnz, const int32_t *idx, const float *val,
+                         const float *M, size_t ld);
+
+/* Which implementation sparse_rows_combine uses: "avx512", "avx2" or "c",
+ * the widest the CPU has unless the environment's NNMPI_SIMD names a
+ * narrower one (to compare them, or to match an older cluster's nodes). */
+const char *sparse_rows_isa(void);
+
+/* Uses the named implementation from now on; -1 if this CPU lacks it. */
+int sparse_rows_set_isa(const char *name);
+
+#endif

@@ -1,0 +1,248 @@
+/* Tests of the sparse training step: sparse_batch's lists against the
+ * images they come from, sparse_rows_combine (every implementation this CPU
+ * has) against a double-precision loop, and net_batch_update_pixels against
+ * the dense net_batch_update on the same images -- digits, noise, blank and
+ * fully lit images, odd layer sizes, both rules, both betas. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnmpi/net.h"
+#include "nnmpi/rng.h"
+#include "nnmpi/sparse_batch.h"
+#include "nnmpi/sparse_rows.h"
+#include "testutil.h"
+
+static const char *const isas[] = {"c", "avx2", "avx512"};
+
+/* n_in pixels per image, about `lit` of them nonzero, at random */
+static void random_images(uint8_t *px, int count, int n_in, double lit, uint64_t seed)
+{
+    rng_t r;
+    rng_seed(&r, seed, 0);
+    for (int i = 0; i < count * n_in; i++)
+        px[i] = rng_uniform(&r) < lit ? (uint8_t)(1 + rng_uniform(&r) * 254.999) : 0;
+}
+
+static void test_batch_lists(void)
+{
+    enum { B = 6, N = 13 }; /* 13: not a multiple of the 8-pixel words */
+    uint8_t px[B * N];
+    random_images(px, B, N, 0.3, 1);
+    memset(px, 0, N);          /* sample 0 blank */
+    memset(px + 5 * N, 255, N); /* sample 5 fully lit */
+    px[N] = 1;                  /* the darkest nonzero value is lit */
+    const uint8_t *rows[B];
+    for (int b = 0; b < B; b++)
+        rows[b] = px + b * N;
+    const float *table = net_input_table();
+    sparse_batch_t sb;
+    CU_ASSERT_FATAL(sparse_batch_init(&sb, N, B) == 0);
+    sparse_batch_build(&sb, rows, B, table);
+    CU_ASSERT_EQUAL(sb.count, B);
+    CU_ASSERT_EQUAL(sb.background, table[0]);
+    size_t lit = 0;
+    for (int b = 0; b < B; b++) {
+        int e = sb.row_start[b];
+        for (int j = 0; j < N; j++) {
+            if (!rows[b][j])
+                continue;
+            lit++;
+            CU_ASSERT_EQUAL_FATAL(sb.row_pixel[e], j); /* every lit pixel, in order */
+            CU_ASSERT_EQUAL(sb.row_value[e], table[rows[b][j]] - table[0]);
+            e++;
+        }
+        CU_ASSERT_EQUAL_FATAL(sb.row_start[b + 1], e); /* and nothing else */
+    }
+    CU_ASSERT_EQUAL(sb.row_start[1] - sb.row_start[0], 0);
+    CU_ASSERT_EQUAL(sb.row_start[6] - sb.row_start[5], N);
+    CU_ASSERT_EQUAL(sparse_batch_lit(&sb), lit);
+    CU_ASSERT_DOUBLE_EQUAL(sparse_batch_density(&sb), (double)lit / (B * N), 1e-12);
+    /* by pixel: the same entries, samples in increasing order */
+    CU_ASSERT_EQUAL(sb.col_start[0], 0);
+    CU_ASSERT_EQUAL((size_t)sb.col_start[N], lit);
+    for (int j = 0; j < N; j++) {
+        int e = sb.col_start[j];
+        for (int b = 0; b < B; b++) {
+            if (!rows[b][j])
+                continue;
+            CU_ASSERT_EQUAL_FATAL(sb.col_sample[e], b);
+            CU_ASSERT_EQUAL(sb.col_value[e], table[rows[b][j]] - table[0]);
+            e++;
+        }
+        CU_ASSERT_EQUAL_FATAL(sb.col_start[j + 1], e);
+    }
+    /* a smaller batch in the same lists */
+    sparse_batch_build(&sb, rows, 1, table);
+    CU_ASSERT_EQUAL(sparse_batch_lit(&sb), 0);
+    CU_ASSERT_EQUAL(sb.col_start[N], 0);
+    sparse_batch_free(&sb);
+    sparse_batch_free(&sb); /* safe on a zeroed struct */
+}
+
+static void test_combine_every_isa(void)
+{
+    enum { ROWS = 60, LD = 340 };
+    static const int widths[] = {1, 2, 7, 8, 9, 15, 16, 17, 31, 64, 79, 80, 81, 127, 128, 129,
+                                 160, 161, 200, 255, 256, 257, 333};
+    static const int counts[] = {0, 1, 3, 40};
+    float *M = malloc(sizeof(float) * ROWS * LD), A[LD], C[LD], out[LD], val[40];
+    int32_t idx[40];
+    rng_t r;
+    rng_seed(&r, 2, 0);
+    for (int i = 0; i < ROWS * LD; i++)
+        M[i] = (float)rng_normal(&r);
+    for (int i = 0; i < LD; i++) {
+        A[i] = (float)rng_normal(&r);
+        C[i] = (float)rng_normal(&r);
+    }
+    for (int p = 0; p < 40; p++) {
+        idx[p] = (int32_t)(rng_uniform(&r) * ROWS) % ROWS;
+        val[p] = (float)rng_uniform(&r);
+    }
+    int tried = 0;
+    for (size_t s = 0; s < sizeof isas / sizeof *isas; s++) {
+        if (sparse_rows_set_isa(isas[s]) < 0)
+            continue; /* this CPU has not got it */
+        tried++;
+        CU_ASSERT_STRING_EQUAL(sparse_rows_isa(), isas[s]);
+        for (size_t w = 0; w < sizeof widths / sizeof *widths; w++)
+            for (size_t c = 0; c < sizeof counts / sizeof *counts; c++)
+                for (int terms = 0; terms < 4; terms++) {
+                    int n = widths[w], nnz = counts[c];
+                    const float *a = terms & 1 ? A : NULL, *cc = terms & 2 ? C : NULL;
+                    for (int k = 0; k < LD; k++)
+                        out[k] = -99.0f; /* beyond n: must stay */
+                    sparse_rows_combine(n, out, 0.5f, a, -2.0f, cc, 0.25f, nnz, idx, val, M, LD);
+                    for (int k = 0; k < LD; k++) {
+                        if (k >= n) {
+                            CU_ASSERT_EQUAL_FATAL(out[k], -99.0f);
+                            continue;
+                        }
+                        double want = (a ? 0.5 * A[k] : 0.0) + (cc ? -2.0 * C[k] : 0.0);
+                        for (int p = 0; p < nnz; p++)
+                            want += 0.25 * val[p] * M[(size_t)idx[p] * LD + k];
+                        CU_ASSERT_DOUBLE_EQUAL_FATAL(out[k], want, 1e-5 * (1 + fabs(want)));
+                    }
+                }
+        /* in place: A is out itself */
+        memcpy(out, A, sizeof A);
+        sparse_rows_combine(200, out, 1.0f, out, 1.0f, C, 1.0f, 3, idx, val, M, LD);
+        for (int k = 0; k < 200; k++) {
+            double want = A[k] + C[k];
+            for (int p = 0; p < 3; p++)
+                want += val[p] * M[(size_t)idx[p] * LD + k];
+            CU_ASSERT_DOUBLE_EQUAL_FATAL(out[k], want, 1e-5 * (1 + fabs(want)));
+        }
+    }
+    CU_ASSERT(tried >= 1);
+    CU_ASSERT_EQUAL(sparse_rows_set_isa("sse9"), -1);
+    free(M);
+}
+
+/* The sparse step and the dense one on the same images and weights. */
+static void compare_steps(int H, int O, int B, const uint8_t *px, net_rule_t rule, float beta)
+{
+    net_t net;
+    net_work_t sparse, dense;
+    CU_ASSERT_FATAL(net_init(&net, 784, H, O) == 0);
+    rng_t r;
+    rng_seed(&r, 3, 0);
+    net_init_weights(&net, &r);
+    CU_ASSERT_FATAL(net_work_init_pixels(&sparse, &net, B) == 0);
+    CU_ASSERT_FATAL(net_work_init(&dense, &net, B) == 0);
+    const uint8_t *rows[64];
+    uint8_t labels[64];
+    for (int b = 0; b < B; b++) {
+        rows[b] = px + (size_t)b * 784;
+        labels[b] = (uint8_t)(b % O);
+        net_scale_input(rows[b], dense.x + (size_t)b * 784, 784);
+    }
+    float *a = malloc(net.n_params * sizeof *a), *d = malloc(net.n_params * sizeof *d);
+    for (size_t i = 0; i < net.n_params; i++)
+        a[i] = d[i] = net.params[i] * 0.5f; /* what beta scales */
+    net_stats_t sa = {0}, sd = {0};
+    net_batch_update_pixels(&net, &sparse, rows, labels, B, rule, 0.3f, beta, a, &sa);
+    net_batch_update(&net, &dense, labels, B, rule, 0.3f, beta, d, &sd);
+    double worst = 0.0;
+    for (size_t i = 0; i < net.n_params; i++) {
+        double err = fabs((double)a[i] - d[i]) / (1e-6 + 1e-4 * fabs(d[i]));
+        worst = err > worst ? err : worst;
+    }
+    CU_ASSERT(worst <= 1.0);
+    CU_ASSERT_DOUBLE_EQUAL(sa.loss_sum, sd.loss_sum, 1e-5 * (1 + sd.loss_sum));
+    CU_ASSERT_EQUAL(sa.correct, sd.correct);
+    CU_ASSERT_EQUAL(sa.count, B);
+    free(a);
+    free(d);
+    net_work_free(&sparse);
+    net_work_free(&dense);
+    net_free(&net);
+}
+
+static void test_sparse_step_equals_dense(void)
+{
+    enum { B = 40 };
+    uint8_t *digits = malloc((size_t)B * 784), *noise = malloc((size_t)B * 784);
+    uint8_t *blank = calloc((size_t)B * 784, 1), *full = malloc((size_t)B * 784), labels[B];
+    testutil_synthetic_digits(digits, labels, B, 4);
+    random_images(noise, B, 784, 0.2, 5);
+    memset(full, 200, (size_t)B * 784); /* denser than NET_DENSE_ABOVE: the dense path */
+    const uint8_t *sets[] = {digits, noise, blank, full};
+    static const int hidden[] = {200, 33, 7, 1};
+    static const int batches[] = {1, 5, B};
+    for (size_t s = 0; s < sizeof isas / sizeof *isas; s++) {
+        if (sparse_rows_set_isa(isas[s]) < 0)
+            continue;
+        for (int set = 0; set < 4; set++)
+            for (size_t h = 0; h < sizeof hidden / sizeof *hidden; h++)
+                for (size_t b = 0; b < sizeof batches / sizeof *batches; b++)
+                    for (int rule = 0; rule < 2; rule++) {
+                        compare_steps(hidden[h], 10, batches[b], sets[set], (net_rule_t)rule, 1.0f);
+                        compare_steps(hidden[h], 3, batches[b], sets[set], (net_rule_t)rule, 0.0f);
+                    }
+    }
+    free(digits);
+    free(noise);
+    free(blank);
+    free(full);
+}
+
+/* beta = 0 must not read out: NaN there (a rank's stale buffer) stays out */
+static void test_beta_zero_ignores_out(void)
+{
+    net_t net;
+    net_work_t work;
+    CU_ASSERT_FATAL(net_init(&net, 784, 20, 10) == 0);
+    rng_t r;
+    rng_seed(&r, 6, 0);
+    net_init_weights(&net, &r);
+    CU_ASSERT_FATAL(net_work_init_pixels(&work, &net, 4) == 0);
+    uint8_t px[4 * 784], labels[4];
+    testutil_synthetic_digits(px, labels, 4, 7);
+    const uint8_t *rows[4] = {px, px + 784, px + 2 * 784, px + 3 * 784};
+    float *out = malloc(net.n_params * sizeof *out);
+    for (size_t i = 0; i < net.n_params; i++)
+        out[i] = NAN;
+    net_batch_update_pixels(&net, &work, rows, labels, 4, NET_RULE_BOOK, 0.1f, 0.0f, out, NULL);
+    int finite = 1;
+    for (size_t i = 0; i < net.n_params; i++)
+        finite &= isfinite(out[i]) != 0;
+    CU_ASSERT(finite);
+    free(out);
+    net_work_free(&work);
+    net_free(&net);
+}
+
+int main(void)
+{
+    static const testutil_case_t cases[] = {
+        {"sparse batch lists, by sample and by pixel", test_batch_lists},
+        {"sparse_rows_combine, every implementation, against double", test_combine_every_isa},
+        {"sparse step = dense step (digits, noise, blank, lit; sizes, rules, betas)",
+         test_sparse_step_equals_dense},
+        {"beta 0 never reads the output buffer", test_beta_zero_ignores_out},
+        {NULL, NULL},
+    };
+    return testutil_run("sparse", cases);
+}
