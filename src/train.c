@@ -21,6 +21,7 @@
 #include "nnmpi/preempt.h"
 #include "nnmpi/query.h"
 #include "nnmpi/sha256.h"
+#include "nnmpi/sparse_rows.h"
 #include "nnmpi/shard.h"
 
 /* Figures that ride along at the end of every reduction buffer, so a step
@@ -322,8 +323,9 @@ static void log_config(const trainer_t *t)
         log_info("--- resolved configuration ---\n%s------------------------------", text);
         free(text);
     }
-    log_info("BLAS: OpenBLAS %s, %d thread%s per rank", openblas_get_corename(), cfg->threads,
-             cfg->threads == 1 ? "" : "s");
+    log_info("BLAS: OpenBLAS %s, %d thread%s per rank; sparse kernels: %s",
+             openblas_get_corename(), cfg->threads, cfg->threads == 1 ? "" : "s",
+             sparse_rows_isa());
     log_info("data: %lld training rows (rank 0 holds %lld, %.1f MiB, read in %.2f s), %lld test "
              "rows; network 784-%d-10, %zu parameters",
              (long long)t->shard.n_rows, (long long)t->shard.n_local,
