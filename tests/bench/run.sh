@@ -77,44 +77,57 @@ nnmpi() {
 coretypes=("${OPENBLAS_CORETYPE:-}")
 grep -qw avx512f /proc/cpuinfo && [ "${OPENBLAS_CORETYPE:-}" != SkylakeX ] && coretypes+=(SkylakeX)
 
-# torch BATCH RULE: the best samples/s of the reference over 1 and 2 threads
-# and the core types
+# torch CORE BATCH RULE: the best samples/s of the reference over 1 and 2
+# threads with that OpenBLAS core type ('' = the environment's choice)
 torch_best() {
-  local best=0 how=-
-  for core in "${coretypes[@]}"; do
-    for threads in 1 2; do
-      local out
-      out=$(OPENBLAS_CORETYPE=$core OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$TORCH_MLP" \
-        --data data/mnist --rotations --batch "$1" --lr 0.1 --rule "$2" --impl manual \
-        --threads "$threads" --epochs 1 --no-test $( [ $quick = 1 ] && echo --limit 40000 ) \
-        2>/dev/null | sed -n 's/.*  \([0-9]*\) samples\/s.*/\1/p')
-      if [ -n "$out" ] && [ "$out" -gt "$best" ]; then
-        best=$out how="manual, $threads thread$([ "$threads" = 1 ] || echo s), ${core:-default} kernels"
-      fi
-    done
+  local best=0 how=- core=$1; shift
+  for threads in 1 2; do
+    local out
+    out=$(env ${core:+OPENBLAS_CORETYPE=$core} OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$TORCH_MLP" \
+      --data data/mnist --rotations --batch "$1" --lr 0.1 --rule "$2" --impl manual \
+      --threads "$threads" --epochs 1 --no-test $( [ $quick = 1 ] && echo --limit 40000 ) \
+      2>/dev/null | sed -n 's/.*  \([0-9]*\) samples\/s.*/\1/p')
+    if [ -n "$out" ] && [ "$out" -gt "$best" ]; then
+      best=$out how="manual, $threads thread$([ "$threads" = 1 ] || echo s)"
+    fi
   done
   echo "$best|$how"
 }
 
 pct() { awk -v s="$1" -v f=$FLOP -v p="$PEAK_GFLOPS" 'BEGIN{printf "%.0f%%", 100*s*f/(p*1e9)}'; }
 
-echo "| configuration | ranks | nnmpi samples/s | % of fp32 peak | 2 ranks / 1 rank | peak RSS per rank | PyTorch best (how) | nnmpi / PyTorch |"
-echo "|---|---|---|---|---|---|---|---|"
+avx512_col=0
+[ "${#coretypes[@]}" -gt 1 ] && avx512_col=1
+header="| configuration | ranks | nnmpi samples/s | % of fp32 peak | 2 ranks / 1 rank | peak RSS per rank | PyTorch as configured | nnmpi / PyTorch |"
+rule="|---|---|---|---|---|---|---|---|"
+if [ $avx512_col = 1 ]; then
+  header="$header PyTorch, AVX-512 OpenBLAS | nnmpi / PyTorch |"
+  rule="$rule---|---|"
+fi
+echo "$header"
+echo "$rule"
 row() {  # row LABEL BATCH TORCH_RULE ARGS...
   local label=$1 batch=$2 trule=$3; shift 3
   read -r one rss1 < <(nnmpi 1 "$@")
   read -r two rss2 < <(nnmpi 2 "$@")
-  local t="-" ratio="-"
+  local t="-" ratio="-" t5="-" ratio5="-"
   if [ $have_torch = 1 ]; then
-    IFS='|' read -r tb how < <(torch_best "$batch" "$trule")
+    IFS='|' read -r tb how < <(torch_best "${coretypes[0]}" "$batch" "$trule")
     t="$tb ($how)"
     ratio=$(awk -v a="$two" -v b="$tb" 'BEGIN{if (b > 0) printf "%.2fx", a/b; else print "-"}')
+    if [ $avx512_col = 1 ]; then
+      IFS='|' read -r tb how < <(torch_best SkylakeX "$batch" "$trule")
+      t5="$tb ($how)"
+      ratio5=$(awk -v a="$two" -v b="$tb" 'BEGIN{if (b > 0) printf "%.2fx", a/b; else print "-"}')
+    fi
   fi
+  local extra1="" extra2=""
+  if [ $avx512_col = 1 ]; then extra1=" | |"; extra2=" $t5 | $ratio5 |"; fi
   local speedup
   speedup=$(awk -v a="$two" -v b="$one" 'BEGIN{printf "%.2fx", a/b}')
-  printf "| %s | 1 | %.0f | %s | | %s MiB | | |\n" "$label" "$one" "$(pct "$one")" "$rss1"
-  printf "| %s | 2 | %.0f | %s | %s | %s MiB | %s | %s |\n" "$label" "$two" "$(pct "$two")" \
-    "$speedup" "$rss2" "$t" "$ratio"
+  printf "| %s | 1 | %.0f | %s | | %s MiB | | |%s\n" "$label" "$one" "$(pct "$one")" "$rss1" "$extra1"
+  printf "| %s | 2 | %.0f | %s | %s | %s MiB | %s | %s |%s\n" "$label" "$two" "$(pct "$two")" \
+    "$speedup" "$rss2" "$t" "$ratio" "$extra2"
 }
 for b in 32 128; do
   row "sync, batch $b, exact gradient" "$b" grad --set train.mode=sync --set train.batch=$b \
