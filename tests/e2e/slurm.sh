@@ -113,7 +113,9 @@ ok "train.sbatch -n 2: done in $took s from sbatch, $(metric "$run/metrics.csv" 
 
 # --- 2. SIGUSR1 to the batch script: checkpoint and requeue (runs on while
 # the next parts go on; SLURM holds a requeued job about 2 minutes) -------
-requeued=$(submit -n 1 -J e2e-requeue jobs/train.sbatch "${quick[@]}" --set train.epochs=12)
+# epochs enough (about 0.1 s each here) that the signal, which takes SLURM a
+# second or two to deliver, comes before the end however fast training gets
+requeued=$(submit -n 1 -J e2e-requeue jobs/train.sbatch "${quick[@]}" --set train.epochs=150)
 wait_log "$requeued" "^epoch 2/"
 scancel --batch --signal=USR1 "$requeued"
 wait_log "$requeued" "requeueing job $requeued"
@@ -170,7 +172,7 @@ wait
 ok "three tasks preparing one file at once: prepared once, reused twice"
 
 # --- 5. scancel of a running job, then submitted again: it continues -------
-long=(-n 2 -J e2e-cancel jobs/train.sbatch "${quick[@]}" --set train.epochs=30)
+long=(-n 2 -J e2e-cancel jobs/train.sbatch "${quick[@]}" --set train.epochs=300)
 run=$WORK/runs/e2e-cancel
 id=$(submit "${long[@]}")
 wait_log "$id" "^epoch 2/"
@@ -183,14 +185,14 @@ grep -q "^stopped by signal 15 (SIGTERM) .*checkpoint $run/ckpt-" "$log" || { sh
 grep -q "train.sbatch: stopped by SIGTERM" "$log" || { show "$id"; fail "scancel: train.sbatch said nothing"; }
 ls "$run"/ckpt-*.h5 >/dev/null 2>&1 || fail "scancel: no checkpoint in $run"
 done_before=$(epochs_in "$run")
-[ "$done_before" -lt 30 ] || fail "scancel came too late to test anything"
+[ "$done_before" -lt 300 ] || fail "scancel came too late to test anything"
 ok "scancel: checkpointed after $done_before epochs, ended in $((SECONDS - t0)) s"
 id2=$(submit "${long[@]}")
 wait_end "$id2"
 expect_state "$id2" COMPLETED 0:0
 grep -q "^resuming from $run/ckpt-" "$(job_log "$id2")" || { show "$id2"; fail "resubmitted job did not resume"; }
-[ "$(epochs_in "$run")" -eq 30 ] || fail "resumed run: $(epochs_in "$run") epochs, expected 30"
-ok "submitted again: resumed and finished 30 epochs"
+[ "$(epochs_in "$run")" -eq 300 ] || fail "resumed run: $(epochs_in "$run") epochs, expected 300"
+ok "submitted again: resumed and finished 300 epochs"
 
 # --- 2, continued: the requeued job starts again and finishes --------------
 wait_end "$requeued" 1200
@@ -198,5 +200,5 @@ expect_state "$requeued" COMPLETED 0:0
 scontrol show job "$requeued" | grep -q "Restarts=1" || { show "$requeued"; fail "requeue: not restarted once"; }
 grep -q "^resuming from $WORK/runs/e2e-requeue/ckpt-" "$rlog" || { show "$requeued"; fail "requeued job did not resume"; }
 grep -q "train.sbatch: job $requeued '.*', start 2" "$rlog" || fail "no second start in the log"
-[ "$(epochs_in "$WORK/runs/e2e-requeue")" -eq 12 ] || fail "requeued run: not 12 epochs"
+[ "$(epochs_in "$WORK/runs/e2e-requeue")" -eq 150 ] || fail "requeued run: not 150 epochs"
 ok "requeued job started again, resumed and finished"
