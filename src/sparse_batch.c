@@ -60,6 +60,7 @@ void sparse_batch_build(sparse_batch_t *sb, const uint8_t *const *pixels, int co
     for (int b = 0; b < count; b++) {
         const uint8_t *px = pixels[b];
         int j = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ /* byte k of the word is pixel j + k */
         for (; j + 8 <= n_in; j += 8) {
             uint64_t w;
             memcpy(&w, px + j, sizeof w);
@@ -71,6 +72,7 @@ void sparse_batch_build(sparse_batch_t *sb, const uint8_t *const *pixels, int co
                 lit &= lit - 1;
             }
         }
+#endif
         for (; j < n_in; j++)
             if (px[j]) {
                 sb->row_pixel[e] = j;

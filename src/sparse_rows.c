@@ -43,17 +43,17 @@ static void combine_c(int n, float *out, float a, const float *A, float c, const
         const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(last),                         \
                                                 _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));      \
         __m256 acc[N];                                                                           \
-        UNROLL for (int q = 0; q < N; q++)                                                              \
+        UNROLL for (int q = 0; q < N; q++)                                                       \
             acc[q] = _mm256_setzero_ps();                                                        \
         if (A) {                                                                                 \
             const __m256 va = _mm256_set1_ps(a);                                                 \
-            UNROLL for (int q = 0; q < N - 1; q++)                                                      \
+            UNROLL for (int q = 0; q < N - 1; q++)                                               \
                 acc[q] = _mm256_mul_ps(va, _mm256_loadu_ps(A + 8 * q));                          \
             acc[N - 1] = _mm256_mul_ps(va, _mm256_maskload_ps(A + 8 * (N - 1), mask));           \
         }                                                                                        \
         if (C) {                                                                                 \
             const __m256 vc = _mm256_set1_ps(c);                                                 \
-            UNROLL for (int q = 0; q < N - 1; q++)                                                      \
+            UNROLL for (int q = 0; q < N - 1; q++)                                               \
                 acc[q] = _mm256_fmadd_ps(vc, _mm256_loadu_ps(C + 8 * q), acc[q]);                \
             acc[N - 1] =                                                                         \
                 _mm256_fmadd_ps(vc, _mm256_maskload_ps(C + 8 * (N - 1), mask), acc[N - 1]);      \
@@ -61,12 +61,12 @@ static void combine_c(int n, float *out, float a, const float *A, float c, const
         for (int p = 0; p < nnz; p++) {                                                          \
             const float *row = M + (size_t)idx[p] * ld;                                          \
             const __m256 v = _mm256_set1_ps(scale * val[p]);                                     \
-            UNROLL for (int q = 0; q < N - 1; q++)                                                      \
+            UNROLL for (int q = 0; q < N - 1; q++)                                               \
                 acc[q] = _mm256_fmadd_ps(v, _mm256_loadu_ps(row + 8 * q), acc[q]);               \
             acc[N - 1] =                                                                         \
                 _mm256_fmadd_ps(v, _mm256_maskload_ps(row + 8 * (N - 1), mask), acc[N - 1]);     \
         }                                                                                        \
-        UNROLL for (int q = 0; q < N - 1; q++)                                                          \
+        UNROLL for (int q = 0; q < N - 1; q++)                                                   \
             _mm256_storeu_ps(out + 8 * q, acc[q]);                                               \
         _mm256_maskstore_ps(out + 8 * (N - 1), mask, acc[N - 1]);                                \
     }
@@ -106,7 +106,7 @@ DEFINE_PASS(10)
             const __m512 vc = _mm512_set1_ps(c);                                                 \
             UNROLL for (int q = 0; q < N - 1; q++)                                               \
                 acc[q] = _mm512_fmadd_ps(vc, _mm512_loadu_ps(C + 16 * q), acc[q]);               \
-            acc[N - 1] = _mm512_fmadd_ps(vc, _mm512_maskz_loadu_ps(mask, C + 16 * (N - 1)),     \
+            acc[N - 1] = _mm512_fmadd_ps(vc, _mm512_maskz_loadu_ps(mask, C + 16 * (N - 1)),      \
                                          acc[N - 1]);                                            \
         }                                                                                        \
         for (int p = 0; p < nnz; p++) {                                                          \
@@ -114,7 +114,7 @@ DEFINE_PASS(10)
             const __m512 v = _mm512_set1_ps(scale * val[p]);                                     \
             UNROLL for (int q = 0; q < N - 1; q++)                                               \
                 acc[q] = _mm512_fmadd_ps(v, _mm512_loadu_ps(row + 16 * q), acc[q]);              \
-            acc[N - 1] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(mask, row + 16 * (N - 1)),    \
+            acc[N - 1] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(mask, row + 16 * (N - 1)),     \
                                          acc[N - 1]);                                            \
         }                                                                                        \
         UNROLL for (int q = 0; q < N - 1; q++)                                                   \
