@@ -1,8 +1,9 @@
 # Sync mode does the same mathematics on any number of ranks: the same
 # global batches give the same weights (to float rounding) on 1, 2, 3, 4
-# ranks; the same config on the same ranks gives bit-identical weights; and
-# batch 1 in sync mode (GEMM path) equals the book's per-sample loop (local
-# mode, GEMV path) on one rank.
+# ranks; the same config on the same ranks gives bit-identical weights; the
+# sparse step's kernels (AVX-512, AVX2, plain C: NNMPI_SIMD) agree; and batch
+# 1 in sync mode (the sparse step) equals the book's per-sample loop (local
+# mode, dense GEMV) on one rank.
 source "$NNMPI_SRC/tests/e2e_lib.sh"
 need_mnist
 common=(--set data.file="$TESTDATA/tiny.h5" --set net.hidden=30 --set train.epochs=2)
@@ -24,6 +25,20 @@ for w in /net/w_ih /net/w_ho; do
   h5diff "$WORK/s2/model.h5" "$WORK/again/model.h5" $w $w >/dev/null || fail "same run twice differs in $w"
 done
 ok "same config, same ranks: bit-identical"
+
+# every kernel this CPU has gives the same weights (plain C on any CPU)
+for isa in c avx2; do
+  NNMPI_SIMD=$isa run_np 2 train "${sync[@]}" --set output.dir="$WORK/isa-$isa" >"$WORK/log" 2>&1 \
+    || { cat "$WORK/log"; fail "NNMPI_SIMD=$isa"; }
+  grep -q "sparse kernels: $isa" "$WORK/log" || {
+    [ $isa = avx2 ] && ! grep -qw avx2 /proc/cpuinfo && continue
+    grep "sparse kernels" "$WORK/log"; fail "NNMPI_SIMD=$isa not taken"; }
+  for w in /net/w_ih /net/w_ho; do
+    h5diff -d 1e-5 "$WORK/s2/model.h5" "$WORK/isa-$isa/model.h5" $w $w >/dev/null \
+      || fail "NNMPI_SIMD=$isa: $w differs from the default kernels' by more than 1e-5"
+  done
+done
+ok "NNMPI_SIMD=avx2 and c: the same weights as the default kernels, within 1e-5"
 
 # a different seed must change the result (the comparison above can fail)
 run_np 2 train "${sync[@]}" --set train.seed=2 --set output.dir="$WORK/seed2" >/dev/null 2>&1
