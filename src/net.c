@@ -82,7 +82,8 @@ int net_work_init_pixels(net_work_t *work, const net_t *net, int capacity)
     work->ones = malloc(n_ones * sizeof(float));
     work->col_sum = malloc((size_t)net->n_hidden * sizeof(float));
     work->e_sum = malloc((size_t)net->n_hidden * sizeof(float));
-    if (!work->ones || !work->col_sum || !work->e_sum ||
+    work->offset = calloc((size_t)net->n_hidden, sizeof(float));
+    if (!work->ones || !work->col_sum || !work->e_sum || !work->offset ||
         sparse_batch_init(&work->lit, net->n_in, capacity) < 0) {
         net_work_free(work);
         return error_set("out of memory for a batch of %d samples", capacity);
@@ -102,6 +103,7 @@ void net_work_free(net_work_t *work)
     free(work->ones);
     free(work->col_sum);
     free(work->e_sum);
+    free(work->offset);
     sparse_batch_free(&work->lit);
     memset(work, 0, sizeof *work);
 }
@@ -390,4 +392,60 @@ int net_is_finite(const net_t *net)
         if (!isfinite(net->params[i]))
             return 0;
     return 1;
+}
+
+void net_loop_begin(const net_t *net, net_work_t *work)
+{
+    memset(work->offset, 0, (size_t)net->n_hidden * sizeof(float));
+    /* col_sum: the sum of w_ih_t's rows, kept up to date sample by sample */
+    cblas_sgemv(CblasRowMajor, CblasTrans, net->n_in, net->n_hidden, 1.0f, net->w_ih_t,
+                net->n_hidden, work->ones, 1, 0.0f, work->col_sum, 1);
+}
+
+void net_loop_sample(net_t *net, net_work_t *work, const uint8_t *pixels, int label, float lr,
+                     net_rule_t rule, net_stats_t *stats)
+{
+    const int ni = net->n_in, nh = net->n_hidden, no = net->n_out;
+    float *h = work->h, *o = work->o, *d_o = work->d_o, *e_h = work->e_h, *u = work->offset;
+    sparse_batch_t *lit = &work->lit;
+    uint8_t lab = (uint8_t)label;
+
+    sparse_batch_build(lit, &pixels, 1, net_input_table());
+    const int n_lit = lit->row_start[1];
+    const float bg = lit->background;
+    float v_sum = 0.0f;
+    for (int p = 0; p < n_lit; p++)
+        v_sum += lit->row_value[p];
+    /* x.(w_ih_t + 1.u^T) = bg.col_sum + sum over lit i of v_i.w_ih_t[i,:] + (sum of x).u */
+    sparse_rows_combine(nh, h, bg, work->col_sum, (float)ni * bg + v_sum, u, 1.0f, n_lit,
+                        lit->row_pixel, lit->row_value, net->w_ih_t, (size_t)nh);
+    sigmoid_inplace(h, (size_t)nh);
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, no, nh, 1.0f, net->w_ho, nh, h, 1, 0.0f, o, 1);
+    sigmoid_inplace(o, (size_t)no);
+    output_errors(net, work, &lab, 1, stats);
+    /* the hidden error uses w_ho before its update, as the book does */
+    if (rule == NET_RULE_BOOK)
+        cblas_sgemv(CblasRowMajor, CblasTrans, no, nh, 1.0f, net->w_ho, nh, d_o, 1, 0.0f, e_h, 1);
+    times_sigmoid_slope(d_o, o, (size_t)no);
+    if (rule == NET_RULE_GRADIENT)
+        cblas_sgemv(CblasRowMajor, CblasTrans, no, nh, 1.0f, net->w_ho, nh, d_o, 1, 0.0f, e_h, 1);
+    times_sigmoid_slope(e_h, h, (size_t)nh);
+    cblas_sger(CblasRowMajor, no, nh, lr, d_o, 1, h, 1, net->w_ho, nh);
+    /* w_ih_t += lr.x.e_h^T: the lit rows, the background's share into u,
+     * and the rows' sum follows */
+    for (int p = 0; p < n_lit; p++) {
+        float *row = net->w_ih_t + (size_t)lit->row_pixel[p] * nh;
+        sparse_rows_combine(nh, row, 1.0f, row, lr * lit->row_value[p], e_h, 0.0f, 0, NULL, NULL,
+                            e_h, 0); /* row += (lr.v_i).e_h; no list (M only not NULL) */
+    }
+    cblas_saxpy(nh, lr * bg, e_h, 1, u, 1);
+    cblas_saxpy(nh, lr * v_sum, e_h, 1, work->col_sum, 1);
+}
+
+void net_loop_end(net_t *net, net_work_t *work)
+{
+    const int nh = net->n_hidden;
+    for (int i = 0; i < net->n_in; i++)
+        cblas_saxpy(nh, 1.0f, work->offset, 1, net->w_ih_t + (size_t)i * nh, 1);
+    memset(work->offset, 0, (size_t)nh * sizeof(float));
 }

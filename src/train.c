@@ -567,11 +567,13 @@ static int epoch_local(trainer_t *t)
         net_stats_t st = {0};
         int64_t first = t->step * k, end = first + k < mine ? first + k : mine;
         float lr = (float)current_lr(t);
+        net_loop_begin(&t->net, &t->work);
         for (int64_t i = first; i < end; i++) {
             int64_t row = shard_local_index(s, s->lane_first, t->order[i]);
-            net_scale_input(imageset_image(&t->data, row), t->work.x, 784);
-            net_train_sample(&t->net, &t->work, t->data.labels[row], lr, t->cfg->rule, &st);
+            net_loop_sample(&t->net, &t->work, imageset_image(&t->data, row), t->data.labels[row],
+                            lr, t->cfg->rule, &st);
         }
+        net_loop_end(&t->net, &t->work);
         if (fault_due(t)) {
             st.loss_sum = NAN;
             t->net.params[0] = NAN;

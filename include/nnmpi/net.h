@@ -52,6 +52,7 @@ typedef struct {
     float *ones;         /* [max(capacity, n_in)] all 1, for sums by sgemv */
     float *col_sum;      /* [n_hidden] sum over the inputs of w_ih_t's rows */
     float *e_sum;        /* [n_hidden] sum over the batch of the hidden deltas */
+    float *offset;       /* [n_hidden] net_loop_*: u, added to every row of w_ih_t */
 } net_work_t;
 
 /* Per-batch figures returned by the training functions. */
@@ -126,6 +127,20 @@ void net_apply_delta(net_t *net, const float *delta, float scale);
  * place with learning rate lr. stats may be NULL. */
 void net_train_sample(net_t *net, net_work_t *work, int label, float lr,
                       net_rule_t rule, net_stats_t *stats);
+
+/* The book's per-sample loop over the lit pixels only (local mode), the
+ * same updates as net_train_sample up to float rounding. Between
+ * net_loop_begin and net_loop_end the input weights are held as
+ * w_ih_t + 1.u^T, u in work->offset: a sample's update lr.x.e_h^T with
+ * x = 0.01 + v adds lr.v_i.e_h to the rows of its lit pixels i only, and
+ * its background share lr.0.01.e_h, the same for every row, to u. So a
+ * sample costs its lit rows, not all 784; net_loop_end folds u into the
+ * weights, which nothing else may read or write in between. The work
+ * must come from net_work_init_pixels. */
+void net_loop_begin(const net_t *net, net_work_t *work);
+void net_loop_sample(net_t *net, net_work_t *work, const uint8_t *pixels, int label, float lr,
+                     net_rule_t rule, net_stats_t *stats);
+void net_loop_end(net_t *net, net_work_t *work);
 
 /* Index of the largest of n outputs (the first on ties). */
 int net_argmax(const float *o, int n);

@@ -1,8 +1,9 @@
 /* Tests of the sparse training step: sparse_batch's lists against the
  * images they come from, sparse_rows_combine (every implementation this CPU
- * has) against a double-precision loop, and net_batch_update_pixels against
+ * has) against a double-precision loop, net_batch_update_pixels against
  * the dense net_batch_update on the same images -- digits, noise, blank and
- * fully lit images, odd layer sizes, both rules, both betas. */
+ * fully lit images, odd layer sizes, both rules, both betas -- and the
+ * per-sample loop over lit pixels against net_train_sample. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,70 @@ static void test_beta_zero_ignores_out(void)
     net_free(&net);
 }
 
+/* The per-sample loop over lit pixels (w_ih_t + 1.u^T between begin and
+ * end) against net_train_sample on the dense input, sample by sample. */
+static void test_loop_equals_train_sample(void)
+{
+    enum { N = 60 };
+    static const int hidden[] = {200, 33, 7};
+    uint8_t *px = malloc((size_t)N * 784), labels[N];
+    testutil_synthetic_digits(px, labels, N / 2, 8);
+    random_images(px + (size_t)(N / 2) * 784, N / 2, 784, 0.25, 9);
+    memset(px + (size_t)7 * 784, 0, 784); /* a blank one */
+    for (size_t s = 0; s < sizeof isas / sizeof *isas; s++) {
+        if (sparse_rows_set_isa(isas[s]) < 0)
+            continue;
+        for (size_t hh = 0; hh < sizeof hidden / sizeof *hidden; hh++)
+            for (int rule = 0; rule < 2; rule++) {
+                net_t a, b;
+                net_work_t wa, wb;
+                rng_t r;
+                CU_ASSERT_FATAL(net_init(&a, 784, hidden[hh], 10) == 0);
+                CU_ASSERT_FATAL(net_init(&b, 784, hidden[hh], 10) == 0);
+                rng_seed(&r, 10, 0);
+                net_init_weights(&a, &r);
+                memcpy(b.params, a.params, a.n_params * sizeof(float));
+                CU_ASSERT_FATAL(net_work_init_pixels(&wa, &a, 1) == 0);
+                CU_ASSERT_FATAL(net_work_init(&wb, &b, 1) == 0);
+                net_stats_t sa = {0}, sb = {0};
+                /* two rounds, as local mode runs them between averages */
+                for (int round = 0; round < 2; round++) {
+                    net_loop_begin(&a, &wa);
+                    for (int i = round * N / 2; i < (round + 1) * N / 2; i++) {
+                        const uint8_t *img = px + (size_t)i * 784;
+                        net_loop_sample(&a, &wa, img, labels[i % (N / 2)], 0.3f, (net_rule_t)rule,
+                                        &sa);
+                        net_scale_input(img, wb.x, 784);
+                        net_train_sample(&b, &wb, labels[i % (N / 2)], 0.3f, (net_rule_t)rule, &sb);
+                    }
+                    net_loop_end(&a, &wa);
+                }
+                double worst = 0.0;
+                for (size_t i = 0; i < a.n_params; i++) {
+                    double err = fabs((double)a.params[i] - b.params[i]) /
+                                 (1e-6 + 1e-4 * fabs(b.params[i]));
+                    worst = err > worst ? err : worst;
+                }
+                CU_ASSERT(worst <= 1.0);
+                CU_ASSERT_DOUBLE_EQUAL(sa.loss_sum, sb.loss_sum, 1e-4 * (1 + sb.loss_sum));
+                CU_ASSERT_EQUAL(sa.correct, sb.correct);
+                CU_ASSERT_EQUAL(sa.count, N);
+                /* and the weights did move (the comparison can fail) */
+                net_t c;
+                CU_ASSERT_FATAL(net_init(&c, 784, hidden[hh], 10) == 0);
+                rng_seed(&r, 10, 0);
+                net_init_weights(&c, &r);
+                CU_ASSERT(memcmp(c.params, a.params, a.n_params * sizeof(float)) != 0);
+                net_free(&c);
+                net_work_free(&wa);
+                net_work_free(&wb);
+                net_free(&a);
+                net_free(&b);
+            }
+    }
+    free(px);
+}
+
 int main(void)
 {
     static const testutil_case_t cases[] = {
@@ -242,6 +307,7 @@ int main(void)
         {"sparse step = dense step (digits, noise, blank, lit; sizes, rules, betas)",
          test_sparse_step_equals_dense},
         {"beta 0 never reads the output buffer", test_beta_zero_ignores_out},
+        {"per-sample loop over lit pixels = net_train_sample", test_loop_equals_train_sample},
         {NULL, NULL},
     };
     return testutil_run("sparse", cases);
