@@ -124,7 +124,8 @@ void net_batch_update_pixels(const net_t *net, net_work_t *work, const uint8_t *
 void net_apply_delta(net_t *net, const float *delta, float scale);
 
 /* The book's train(): one sample (x = work->x row 0), weights updated in
- * place with learning rate lr. stats may be NULL. */
+ * place with learning rate lr. stats may be NULL. Dense and plain: the
+ * reference net_loop_sample (what local mode runs) is tested against. */
 void net_train_sample(net_t *net, net_work_t *work, int label, float lr,
                       net_rule_t rule, net_stats_t *stats);
 
