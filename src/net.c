@@ -306,15 +306,15 @@ void net_apply_delta(net_t *net, const float *delta, float scale)
     cblas_saxpy((int)net->n_params, scale, delta, 1, net->params, 1);
 }
 
-void net_train_sample(net_t *net, net_work_t *work, int label, float lr, net_rule_t rule,
-                      net_stats_t *stats)
+/* One sample, once its hidden inputs are in work->h: the sigmoid, the
+ * output layer, the errors and hidden deltas (into work->e_h), and the
+ * update of w_ho with learning rate lr. */
+static void sample_backward(net_t *net, net_work_t *work, int label, float lr, net_rule_t rule,
+                            net_stats_t *stats)
 {
-    const int ni = net->n_in, nh = net->n_hidden, no = net->n_out;
-    float *x = work->x, *h = work->h, *o = work->o, *d_o = work->d_o, *e_h = work->e_h;
+    const int nh = net->n_hidden, no = net->n_out;
+    float *h = work->h, *o = work->o, *d_o = work->d_o, *e_h = work->e_h;
     uint8_t lab = (uint8_t)label;
-
-    /* BLAS-2 (gemv/ger) rather than 1-row gemm: the book's per-sample loop. */
-    cblas_sgemv(CblasRowMajor, CblasTrans, ni, nh, 1.0f, net->w_ih_t, nh, x, 1, 0.0f, h, 1);
     sigmoid_inplace(h, (size_t)nh);
     cblas_sgemv(CblasRowMajor, CblasNoTrans, no, nh, 1.0f, net->w_ho, nh, h, 1, 0.0f, o, 1);
     sigmoid_inplace(o, (size_t)no);
@@ -327,6 +327,16 @@ void net_train_sample(net_t *net, net_work_t *work, int label, float lr, net_rul
         cblas_sgemv(CblasRowMajor, CblasTrans, no, nh, 1.0f, net->w_ho, nh, d_o, 1, 0.0f, e_h, 1);
     times_sigmoid_slope(e_h, h, (size_t)nh);
     cblas_sger(CblasRowMajor, no, nh, lr, d_o, 1, h, 1, net->w_ho, nh);
+}
+
+void net_train_sample(net_t *net, net_work_t *work, int label, float lr, net_rule_t rule,
+                      net_stats_t *stats)
+{
+    const int ni = net->n_in, nh = net->n_hidden;
+    float *x = work->x, *h = work->h, *e_h = work->e_h;
+    /* BLAS-2 (gemv/ger) rather than 1-row gemm: the book's per-sample loop. */
+    cblas_sgemv(CblasRowMajor, CblasTrans, ni, nh, 1.0f, net->w_ih_t, nh, x, 1, 0.0f, h, 1);
+    sample_backward(net, work, label, lr, rule, stats);
     cblas_sger(CblasRowMajor, ni, nh, lr, x, 1, e_h, 1, net->w_ih_t, nh);
 }
 
@@ -405,10 +415,9 @@ void net_loop_begin(const net_t *net, net_work_t *work)
 void net_loop_sample(net_t *net, net_work_t *work, const uint8_t *pixels, int label, float lr,
                      net_rule_t rule, net_stats_t *stats)
 {
-    const int ni = net->n_in, nh = net->n_hidden, no = net->n_out;
-    float *h = work->h, *o = work->o, *d_o = work->d_o, *e_h = work->e_h, *u = work->offset;
+    const int ni = net->n_in, nh = net->n_hidden;
+    float *h = work->h, *e_h = work->e_h, *u = work->offset;
     sparse_batch_t *lit = &work->lit;
-    uint8_t lab = (uint8_t)label;
 
     sparse_batch_build(lit, &pixels, 1, net_input_table());
     const int n_lit = lit->row_start[1];
@@ -419,18 +428,7 @@ void net_loop_sample(net_t *net, net_work_t *work, const uint8_t *pixels, int la
     /* x.(w_ih_t + 1.u^T) = bg.col_sum + sum over lit i of v_i.w_ih_t[i,:] + (sum of x).u */
     sparse_rows_combine(nh, h, bg, work->col_sum, (float)ni * bg + v_sum, u, 1.0f, n_lit,
                         lit->row_pixel, lit->row_value, net->w_ih_t, (size_t)nh);
-    sigmoid_inplace(h, (size_t)nh);
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, no, nh, 1.0f, net->w_ho, nh, h, 1, 0.0f, o, 1);
-    sigmoid_inplace(o, (size_t)no);
-    output_errors(net, work, &lab, 1, stats);
-    /* the hidden error uses w_ho before its update, as the book does */
-    if (rule == NET_RULE_BOOK)
-        cblas_sgemv(CblasRowMajor, CblasTrans, no, nh, 1.0f, net->w_ho, nh, d_o, 1, 0.0f, e_h, 1);
-    times_sigmoid_slope(d_o, o, (size_t)no);
-    if (rule == NET_RULE_GRADIENT)
-        cblas_sgemv(CblasRowMajor, CblasTrans, no, nh, 1.0f, net->w_ho, nh, d_o, 1, 0.0f, e_h, 1);
-    times_sigmoid_slope(e_h, h, (size_t)nh);
-    cblas_sger(CblasRowMajor, no, nh, lr, d_o, 1, h, 1, net->w_ho, nh);
+    sample_backward(net, work, label, lr, rule, stats);
     /* w_ih_t += lr.x.e_h^T: the lit rows, the background's share into u,
      * and the rows' sum follows */
     for (int p = 0; p < n_lit; p++) {
