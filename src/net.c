@@ -278,6 +278,7 @@ void net_batch_update_pixels(const net_t *net, net_work_t *work, const uint8_t *
         net_batch_update(net, work, labels, B, rule, alpha, beta, out, stats);
         return;
     }
+    sparse_batch_index_pixels(lit);
     forward_lit(net, work);
     backward_to_hidden(net, work, labels, B, rule, alpha, beta, out, stats);
     /* out_ih_t[i,:] = beta out_ih_t[i,:] + alpha sum_b x_bi e_h[b,:], where

@@ -43,10 +43,8 @@ void sparse_batch_build(sparse_batch_t *sb, const uint8_t *const *pixels, int co
                         const float *table)
 {
     const int n_in = sb->n_in;
-    int32_t *col_start = sb->col_start;
     sb->count = count;
     sb->background = table[0];
-    memset(col_start, 0, ((size_t)n_in + 1) * sizeof *col_start);
     /* by sample, eight pixels at a time: most words of a digit's image are
      * all background, and a lit word's pixels are found from a bit mask */
     const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL, high = 0x8080808080808080ULL;
@@ -80,7 +78,15 @@ void sparse_batch_build(sparse_batch_t *sb, const uint8_t *const *pixels, int co
             }
         sb->row_start[b + 1] = e;
     }
-    /* by pixel: count, prefix sums, then place (samples stay in order) */
+}
+
+void sparse_batch_index_pixels(sparse_batch_t *sb)
+{
+    const int n_in = sb->n_in, count = sb->count;
+    const int32_t e = sb->row_start[count];
+    int32_t *col_start = sb->col_start;
+    memset(col_start, 0, ((size_t)n_in + 1) * sizeof *col_start);
+    /* count, prefix sums, then place (samples stay in order) */
     for (int32_t i = 0; i < e; i++)
         col_start[sb->row_pixel[i] + 1]++;
     for (int j = 0; j < n_in; j++)

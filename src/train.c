@@ -21,8 +21,8 @@
 #include "nnmpi/preempt.h"
 #include "nnmpi/query.h"
 #include "nnmpi/sha256.h"
-#include "nnmpi/sparse_rows.h"
 #include "nnmpi/shard.h"
+#include "nnmpi/sparse_rows.h"
 
 /* Figures that ride along at the end of every reduction buffer, so a step
  * needs one MPI_Allreduce for the update, the statistics, and the news that

@@ -27,10 +27,15 @@ typedef struct {
 int sparse_batch_init(sparse_batch_t *sb, int n_in, int capacity);
 void sparse_batch_free(sparse_batch_t *sb);
 
-/* Loads count <= capacity images (n_in pixels each); table[v] is the input
- * value of pixel value v (net_input_table), table[0] the background. */
+/* Loads count <= capacity images (n_in pixels each) into the lists by
+ * sample; table[v] is the input value of pixel value v (net_input_table),
+ * table[0] the background. The lists by pixel are left stale. */
 void sparse_batch_build(sparse_batch_t *sb, const uint8_t *const *pixels, int count,
                         const float *table);
+
+/* The lists by pixel (col_*) of the loaded batch: what a weight update
+ * needs, and the per-sample loop (one sample) does not. */
+void sparse_batch_index_pixels(sparse_batch_t *sb);
 
 /* Lit entries over all samples, and as a fraction of count*n_in. */
 size_t sparse_batch_lit(const sparse_batch_t *sb);

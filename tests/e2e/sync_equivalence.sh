@@ -8,15 +8,22 @@ source "$NNMPI_SRC/tests/e2e_lib.sh"
 need_mnist
 common=(--set data.file="$TESTDATA/tiny.h5" --set net.hidden=30 --set train.epochs=2)
 sync=("${common[@]}" --set train.mode=sync --set train.batch=12 --set train.lr=0.5 --set net.rule=gradient)
+
+# same_weights A B WHAT: both weight matrices of models A and B within 1e-5,
+# or fail with the first differences and "WHAT differ in <matrix>"
+same_weights() {
+  local w
+  for w in /net/w_ih /net/w_ho; do
+    h5diff -d 1e-5 "$1" "$2" $w $w >/dev/null \
+      || { h5diff -d 1e-5 "$1" "$2" $w $w | head; fail "$3 differ in $w by more than 1e-5"; }
+  done
+}
 for np in 1 2 3 4; do
   run_np "$np" train "${sync[@]}" --set output.dir="$WORK/s$np" >"$WORK/log" 2>&1 \
     || { cat "$WORK/log"; fail "sync on $np ranks"; }
 done
 for np in 2 3 4; do
-  for w in /net/w_ih /net/w_ho; do
-    h5diff -d 1e-5 "$WORK/s1/model.h5" "$WORK/s$np/model.h5" $w $w >/dev/null \
-      || { h5diff -d 1e-5 "$WORK/s1/model.h5" "$WORK/s$np/model.h5" $w $w | head; fail "1 vs $np ranks differ in $w by more than 1e-5"; }
-  done
+  same_weights "$WORK/s1/model.h5" "$WORK/s$np/model.h5" "1 vs $np ranks"
 done
 ok "sync: 1, 2, 3, 4 ranks agree within 1e-5"
 
@@ -33,10 +40,7 @@ for isa in c avx2; do
   grep -q "sparse kernels: $isa" "$WORK/log" || {
     [ $isa = avx2 ] && ! grep -qw avx2 /proc/cpuinfo && continue
     grep "sparse kernels" "$WORK/log"; fail "NNMPI_SIMD=$isa not taken"; }
-  for w in /net/w_ih /net/w_ho; do
-    h5diff -d 1e-5 "$WORK/s2/model.h5" "$WORK/isa-$isa/model.h5" $w $w >/dev/null \
-      || fail "NNMPI_SIMD=$isa: $w differs from the default kernels' by more than 1e-5"
-  done
+  same_weights "$WORK/s2/model.h5" "$WORK/isa-$isa/model.h5" "NNMPI_SIMD=$isa and the default kernels"
 done
 ok "NNMPI_SIMD=avx2 and c: the same weights as the default kernels, within 1e-5"
 
@@ -50,9 +54,7 @@ for rule in book gradient; do
     --set train.lr=0.1 --set output.dir="$WORK/b1$rule" >/dev/null 2>&1 || fail "sync batch 1"
   run_np 1 train "${common[@]}" --set net.rule=$rule --set train.mode=local \
     --set train.lr=0.1 --set output.dir="$WORK/l1$rule" >/dev/null 2>&1 || fail "local 1 rank"
-  for w in /net/w_ih /net/w_ho; do
-    h5diff -d 1e-5 "$WORK/b1$rule/model.h5" "$WORK/l1$rule/model.h5" $w $w >/dev/null \
-      || fail "rule $rule: sync batch 1 and the per-sample loop differ in $w"
-  done
+  same_weights "$WORK/b1$rule/model.h5" "$WORK/l1$rule/model.h5" \
+    "rule $rule: sync batch 1 and the per-sample loop"
 done
 ok "sync batch 1 == per-sample loop, both rules"

@@ -40,6 +40,7 @@ static void test_batch_lists(void)
     sparse_batch_t sb;
     CU_ASSERT_FATAL(sparse_batch_init(&sb, N, B) == 0);
     sparse_batch_build(&sb, rows, B, table);
+    sparse_batch_index_pixels(&sb);
     CU_ASSERT_EQUAL(sb.count, B);
     CU_ASSERT_EQUAL(sb.background, table[0]);
     size_t lit = 0;
@@ -75,6 +76,7 @@ static void test_batch_lists(void)
     }
     /* a smaller batch in the same lists */
     sparse_batch_build(&sb, rows, 1, table);
+    sparse_batch_index_pixels(&sb);
     CU_ASSERT_EQUAL(sparse_batch_lit(&sb), 0);
     CU_ASSERT_EQUAL(sb.col_start[N], 0);
     sparse_batch_free(&sb);
