@@ -61,6 +61,9 @@ typedef struct {
     net_stats_t epoch_stats; /* the epoch's figures so far */
     double epoch_train_s;    /* training seconds of this epoch so far */
     double epoch_t0;         /* when this session's part of the epoch began */
+    double compute_s;        /* this session: seconds computing steps */
+    double reduce_s;         /* and in their reductions, waiting for the others included */
+    int64_t steps_timed;
     int stop;                /* agreed: some rank was asked to stop */
     int timer;               /* agreed: rank 0's checkpoint timer ran out */
     int64_t fault_step;      /* test hook NNMPI_FAULT (see fault_parse); 0: none */
@@ -488,6 +491,41 @@ static int reduce_step(trainer_t *t)
     return 0;
 }
 
+/* A step began at t0 and its reduction at t1; it has just ended. */
+static void time_step(trainer_t *t, double t0, double t1)
+{
+    double t2 = now();
+    t->compute_s += t1 - t0;
+    t->reduce_s += t2 - t1;
+    t->steps_timed++;
+}
+
+/* Where a step's time goes, for choosing the batch and the ranks (README,
+ * "Performance"): the compute, this rank's and the slowest rank's, and the
+ * reduction, whose wait for the slowest rank is part of it. Collective;
+ * rank 0 says it if `say`. */
+static void log_step_times(const trainer_t *t, int say)
+{
+    double mine = t->compute_s, slowest = 0;
+    MPI_Reduce(&mine, &slowest, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+    if (!say || t->rank != 0 || t->steps_timed == 0)
+        return;
+    const double us = 1e6 / (double)t->steps_timed;
+    const char *what = t->cfg->mode == TRAIN_MODE_SYNC ? "step" : "averaging round";
+    if (t->size == 1) {
+        log_info("time per %s: %.0f us (%lld of them)", what, (t->compute_s + t->reduce_s) * us,
+                 (long long)t->steps_timed);
+        return;
+    }
+    double share = t->reduce_s / (t->compute_s + t->reduce_s);
+    log_info("time per %s: compute %.0f us (the slowest rank %.0f us), reduction %.0f us with "
+             "the wait for the slowest rank: %.0f%% of the time%s", what, t->compute_s * us,
+             slowest * us, t->reduce_s * us, 100 * share,
+             share > 0.3 && t->cfg->mode == TRAIN_MODE_SYNC
+                 ? "; a larger train.batch spreads it over more samples"
+                 : "");
+}
+
 static void log_progress(const trainer_t *t)
 {
     const net_stats_t *st = &t->epoch_stats;
@@ -509,6 +547,7 @@ static int epoch_sync(trainer_t *t)
     const shard_t *s = &t->shard;
     shard_epoch_order(s, t->cfg->seed, t->epoch, t->cfg->shuffle, t->order);
     while (t->step < t->steps_per_epoch && !t->stop) {
+        double t0 = now();
         int64_t step = t->step;
         int b = 0;
         for (int j = 0; j < s->lane_count; j++) {
@@ -532,8 +571,10 @@ static int epoch_sync(trainer_t *t)
             t->net.params[0] = NAN;
         }
         put_stats(t, &st);
+        double t1 = now();
         if (reduce_step(t) < 0)
             return -1;
+        time_step(t, t0, t1);
         after_step(t);
         if (t->cfg->log_every && t->step % t->cfg->log_every == 0)
             log_progress(t);
@@ -564,6 +605,7 @@ static int epoch_local(trainer_t *t)
     const int64_t mine = shard_lane_rows(s, s->lane_first);
     shard_epoch_order(s, t->cfg->seed, t->epoch, t->cfg->shuffle, t->order);
     while (t->step < t->steps_per_epoch && !t->stop) {
+        double t0 = now();
         net_stats_t st = {0};
         int64_t first = t->step * k, end = first + k < mine ? first + k : mine;
         float lr = (float)current_lr(t);
@@ -578,6 +620,7 @@ static int epoch_local(trainer_t *t)
             st.loss_sum = NAN;
             t->net.params[0] = NAN;
         }
+        double t1 = now();
         if (t->size > 1) {
             if (average_weights(t, &st) < 0)
                 return -1;
@@ -594,6 +637,7 @@ static int epoch_local(trainer_t *t)
             t->stop = preempt_signal() != 0;
             t->timer = timer_flag(t) > 0;
         }
+        time_step(t, t0, t1);
         after_step(t);
         if (t->cfg->log_every && t->step % t->cfg->log_every == 0)
             log_progress(t);
@@ -805,6 +849,7 @@ int train_run(const config_t *cfg, resume_t *resume, train_result_t *result)
         write_backquery(&t);
     }
 
+    log_step_times(&t, rc == 0 || rc == TRAIN_PREEMPTED);
     double rss = peak_rss_mib(), rss_max = 0;
     MPI_Reduce(&rss, &rss_max, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
     if (rc == 0) {

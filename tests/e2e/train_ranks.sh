@@ -1,5 +1,6 @@
 # Training on 1, 2 and 4 ranks of real (quick) MNIST: the run directory's
-# files, the progress lines, and an accuracy that shows it learned.
+# files, the progress lines, where a step's time goes, and an accuracy that
+# shows it learned.
 source "$NNMPI_SRC/tests/e2e_lib.sh"
 need_mnist
 cfg=$NNMPI_SRC/configs/quick.ini
@@ -14,6 +15,13 @@ for np in 1 2 4; do
   [ "$(wc -l <"$dir/metrics.csv")" -eq 4 ] || fail "metrics.csv should have 3 epoch rows"
   [ "$(grep -c '^epoch [123]/3 ' "$WORK/log$np")" -eq 3 ] || fail "not one progress line per epoch"
   grep -q "^lr = 2$" "$WORK/log$np" || fail "resolved configuration not printed"
+  # where a step's time goes: on several ranks compute and reduction apart
+  if [ "$np" = 1 ]; then
+    grep -qE "^time per step: [0-9]+ us \([0-9]+ of them\)$" "$WORK/log$np" || fail "step time, 1 rank"
+  else
+    grep -qE "^time per step: compute [0-9]+ us \(the slowest rank [0-9]+ us\), reduction [0-9]+ us .*: [0-9]+% of the time" \
+      "$WORK/log$np" || fail "step time on $np ranks"
+  fi
   [ "$(metric "$dir/metrics.csv" ranks)" -eq "$np" ] || fail "ranks column"
   at_least "$(metric "$dir/metrics.csv" test_accuracy)" 0.90 "test accuracy on $np ranks"
   "$NNMPI" eval -m "$dir/model.h5" -d "$TESTDATA/quick.h5" >"$WORK/eval"
