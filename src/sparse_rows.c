@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnmpi/error.h"
+
 typedef enum { ISA_UNKNOWN = 0, ISA_C = 1, ISA_AVX2 = 2, ISA_AVX512 = 3 } isa_t;
 
 /* Why hand-vectorised: the sum runs over a list of rows chosen at run time,
@@ -198,6 +200,20 @@ int sparse_rows_set_isa(const char *name)
     if (want == ISA_UNKNOWN || want > cpu_isa())
         return -1;
     chosen = want;
+    return 0;
+}
+
+int sparse_rows_check_env(void)
+{
+    const char *ask = getenv("NNMPI_SIMD");
+    if (!ask || !*ask)
+        return 0;
+    isa_t want = isa_named(ask);
+    if (want == ISA_UNKNOWN)
+        return error_set("NNMPI_SIMD=%s: expected avx512, avx2 or c", ask);
+    if (want > cpu_isa())
+        return error_set("NNMPI_SIMD=%s: this CPU lacks it (the widest it has: %s)", ask,
+                         isa_names[cpu_isa()]);
     return 0;
 }
 

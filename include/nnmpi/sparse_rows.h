@@ -24,6 +24,10 @@ void sparse_rows_combine(int n, float *out, float a, const float *A, float c, co
  * narrower one (to compare them, or to match an older cluster's nodes). */
 const char *sparse_rows_isa(void);
 
+/* 0 if NNMPI_SIMD is unset or names an implementation this CPU has; else
+ * -1 with the error set (train refuses it rather than run other kernels
+ * than the user asked for). */
+int sparse_rows_check_env(void);
 /* Uses the named implementation from now on; -1 if this CPU lacks it. */
 int sparse_rows_set_isa(const char *name);
 

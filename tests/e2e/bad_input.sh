@@ -16,6 +16,7 @@ expect_fail 2 "badvalue.ini:2: \[train\] epochs = 'many': expected a whole numbe
 printf '[net]\nhidden = -5\n' >"$WORK/negative.ini"
 expect_fail 2 "negative.ini:2: \[net\] hidden = '-5'" run_np 1 train -c "$WORK/negative.ini"
 expect_fail 2 "cannot open config" run_np 2 train -c "$WORK/missing.ini"
+NNMPI_SIMD=sse9 expect_fail 2 "NNMPI_SIMD=sse9: expected avx512, avx2 or c" run_np 2 train --set data.file="$q"
 expect_fail 1 "nowhere.h5: cannot open" run_np 2 train --set data.file="$WORK/nowhere.h5"
 printf 'not hdf5 at all' >"$WORK/fake.h5"
 expect_fail 1 "fake.h5: not an HDF5 file" run_np 2 train --set data.file="$WORK/fake.h5"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnmpi/error.h"
 #include "nnmpi/net.h"
 #include "nnmpi/rng.h"
 #include "nnmpi/sparse_batch.h"
@@ -141,6 +142,22 @@ static void test_combine_every_isa(void)
     CU_ASSERT(tried >= 1);
     CU_ASSERT_EQUAL(sparse_rows_set_isa("sse9"), -1);
     free(M);
+}
+
+/* NNMPI_SIMD: unset, empty or an implementation the CPU has is fine; an
+ * unknown name is refused with a message naming the variable. */
+static void test_simd_env_checked(void)
+{
+    unsetenv("NNMPI_SIMD");
+    CU_ASSERT_EQUAL(sparse_rows_check_env(), 0);
+    setenv("NNMPI_SIMD", "", 1);
+    CU_ASSERT_EQUAL(sparse_rows_check_env(), 0);
+    setenv("NNMPI_SIMD", "c", 1);
+    CU_ASSERT_EQUAL(sparse_rows_check_env(), 0);
+    setenv("NNMPI_SIMD", "sse9", 1);
+    CU_ASSERT_EQUAL(sparse_rows_check_env(), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "NNMPI_SIMD=sse9: expected avx512, avx2 or c"));
+    unsetenv("NNMPI_SIMD");
 }
 
 /* The sparse step and the dense one on the same images and weights. */
@@ -309,6 +326,7 @@ int main(void)
         {"sparse step = dense step (digits, noise, blank, lit; sizes, rules, betas)",
          test_sparse_step_equals_dense},
         {"beta 0 never reads the output buffer", test_beta_zero_ignores_out},
+        {"NNMPI_SIMD: an unknown name is refused", test_simd_env_checked},
         {"per-sample loop over lit pixels = net_train_sample", test_loop_equals_train_sample},
         {NULL, NULL},
     };
