@@ -5,7 +5,9 @@
 #
 # For each configuration: nnmpi's samples/s over one epoch (median of RUNS
 # runs), the share of this machine's nominal fp32 peak, the speed-up of 2
-# ranks over 1, the peak resident memory per rank, and -- when PyTorch is
+# ranks over 1 (runs of 1 and 2 ranks alternate; the median of their
+# ratios) and what the two cores' own speeds allow (see pairs), the peak
+# resident memory per rank, and -- when PyTorch is
 # installed (--torch installs Debian's python3-torch) -- the best samples/s
 # of the PyTorch reference (../shared/bench/torch_mlp.py, or TORCH_MLP=...)
 # over its fast "manual" implementation on 1 and 2 threads, with OpenBLAS's
@@ -59,17 +61,37 @@ for i in $(seq "$RUNS"); do
 done | median >"$work/prepare"
 data=$work/data.h5
 
-# nnmpi NP ARGS...: "samples/s peakMiB" (medians over RUNS one-epoch runs)
+# nnmpi NP ARGS...: one one-epoch run, "samples/s peakMiB"; NP = 1@C: one
+# rank on core C
 nnmpi() {
-  local np=$1; shift
+  local np=$1 pin=(); shift
+  case $np in 1@*) pin=(--bind-to none -np 1 taskset -c "${np#1@}"); np=1 ;; esac
+  mpirun --oversubscribe -np "$np" "${pin[@]}" "$NNMPI" train --set data.file="$data" --fresh \
+    --set train.epochs=1 --set output.dir="$work/run" --set output.backquery=false \
+    --set checkpoint.every_epochs=0 "$@" >"$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
+  echo "$(tail -1 "$work/run/metrics.csv" | cut -d, -f6)" \
+    "$(sed -n 's/.* peak memory per rank \([0-9]*\) MiB.*/\1/p' "$work/log")"
+}
+
+# pairs ARGS...: RUNS rounds of runs -- 1 rank (Open MPI binds it to core
+# 0), 1 rank on core 1, 2 ranks -- so that all see the same minute of this
+# shared host. Prints the medians "one rss1 two rss2 speedup ceiling": the
+# speed-up is the median of the rounds' own ratios, and the ceiling what
+# the two cores allow: sync steps wait for the slower core, so 2 ranks gain
+# at most 2 x (the slower core's speed) / (core 0's speed). The cores of a
+# virtual machine need not be equally fast (here they have differed by up to
+# 45%, varying from one minute to the next).
+pairs() {
   for i in $(seq "$RUNS"); do
-    mpirun --oversubscribe -np "$np" "$NNMPI" train --set data.file="$data" --fresh \
-      --set train.epochs=1 --set output.dir="$work/run" --set output.backquery=false \
-      --set checkpoint.every_epochs=0 "$@" >"$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
-    echo "$(tail -1 "$work/run/metrics.csv" | cut -d, -f6)" \
-      "$(sed -n 's/.* peak memory per rank \([0-9]*\) MiB.*/\1/p' "$work/log")"
-  done >"$work/t"
-  echo "$(cut -d' ' -f1 "$work/t" | median) $(cut -d' ' -f2 "$work/t" | median)"
+    read -r one rss1 < <(nnmpi 1 "$@")
+    read -r core1 _ < <(nnmpi 1@1 "$@")
+    read -r two rss2 < <(nnmpi 2 "$@")
+    echo "$one $rss1 $two $rss2" \
+      "$(awk -v a="$two" -v b="$one" -v c="$core1" 'BEGIN{print a/b, 2*(c < b ? c : b)/b}')"
+  done >"$work/pairs"
+  local k out=""
+  for k in 1 2 3 4 5 6; do out="$out $(cut -d' ' -f$k "$work/pairs" | median)"; done
+  echo $out
 }
 
 # OpenBLAS core types to try for PyTorch: the environment's, and SkylakeX
@@ -108,8 +130,8 @@ echo "$header"
 echo "$rule"
 row() {  # row LABEL BATCH TORCH_RULE ARGS...
   local label=$1 batch=$2 trule=$3; shift 3
-  read -r one rss1 < <(nnmpi 1 "$@")
-  read -r two rss2 < <(nnmpi 2 "$@")
+  local one rss1 two rss2 speedup ceiling
+  read -r one rss1 two rss2 speedup ceiling < <(pairs "$@")
   local t="-" ratio="-" t5="-" ratio5="-"
   if [ $have_torch = 1 ]; then
     IFS='|' read -r tb how < <(torch_best "${coretypes[0]}" "$batch" "$trule")
@@ -123,8 +145,7 @@ row() {  # row LABEL BATCH TORCH_RULE ARGS...
   fi
   local extra1="" extra2=""
   if [ $avx512_col = 1 ]; then extra1=" | |"; extra2=" $t5 | $ratio5 |"; fi
-  local speedup
-  speedup=$(awk -v a="$two" -v b="$one" 'BEGIN{printf "%.2fx", a/b}')
+  speedup=$(awk -v r="$speedup" -v c="$ceiling" 'BEGIN{printf "%.2fx (cores allow %.2fx)", r, c}')
   printf "| %s | 1 | %.0f | %s | | %s MiB | | |%s\n" "$label" "$one" "$(pct "$one")" "$rss1" "$extra1"
   printf "| %s | 2 | %.0f | %s | %s | %s MiB | %s | %s |%s\n" "$label" "$two" "$(pct "$two")" \
     "$speedup" "$rss2" "$t" "$ratio" "$extra2"
