@@ -124,16 +124,28 @@ grep -q "stopped by signal 10 (SIGUSR1) .* checkpoint " "$rlog" || { show "$requ
 ok "SIGUSR1 to the batch script: checkpoint written, job requeued"
 
 # --- 3. a sweep: 3 array tasks of configs/sweeps/quick.sweep ---------------
-# the shipped sweep file, reading MNIST from where the tests have it
-sed "s|^mnist = .*|mnist = $MNIST|" configs/sweeps/quick.sweep >"$WORK/quick.sweep"
+# the shipped sweep file, reading MNIST from where the tests have it; it is
+# submitted from outside the repository (so its base config is named by its
+# absolute path), which the tasks must find from the job's own record
+sed -e "s|^mnist = .*|mnist = $MNIST|" -e "s|^base = |base = $NNMPI_SRC/|" \
+  configs/sweeps/quick.sweep >"$WORK/quick.sweep"
 grep -q "^mnist = $MNIST\$" "$WORK/quick.sweep" || fail "quick.sweep has no 'mnist =' line"
+grep -q "^base = $NNMPI_SRC/configs/" "$WORK/quick.sweep" || fail "quick.sweep has no 'base =' line"
 t0=$SECONDS
-sweep=$(submit --array=0-2 -n 1 jobs/sweep.sbatch "$WORK/quick.sweep")
+sweep=$(cd "$WORK" && submit --array=0-2 -n 1 "$NNMPI_SRC/jobs/sweep.sbatch" "$WORK/quick.sweep")
 wait_end "$sweep"
 took=$((SECONDS - t0))
+# every task, also the one whose job id is the array's own (scontrol lists
+# all the tasks for that id), completed and linked its log into its run
+names=(none rot10 rot15) master=0
 for task in 0 1 2; do
   expect_state "${sweep}_$task" COMPLETED 0:0
+  jid=$(scontrol show job "${sweep}_$task" | sed -n 's/^JobId=\([0-9]*\) .*/\1/p' | head -n 1)
+  [ "$jid" != "$sweep" ] || master=1
+  [ -L "$WORK/runs/quick/${names[$task]}/slurm-$jid.out" ] \
+    || { show "${sweep}_$task"; fail "sweep task $task (job $jid): its log is not linked into its run"; }
 done
+[ "$master" -eq 1 ] || fail "no task of array $sweep ran under the array's own job id"
 for name in none rot10 rot15; do
   run=$WORK/runs/quick/$name
   [ -f "$run/model.h5" ] || { show "$sweep"; fail "sweep: no model in $run"; }
