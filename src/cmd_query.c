@@ -30,7 +30,8 @@ static void usage(FILE *out)
             "\n"
             "Shows each picture to the model and prints the digit it sees, how sure it is\n"
             "and its second choice. PATH is a PNG file or a folder; from a folder every\n"
-            "*.png (any case, not hidden files) is read, in name order.\n"
+            "*.png (any case, not hidden files) is read, in name order; one that is not\n"
+            "a regular file (a FIFO, a sub-folder...) is skipped with a warning.\n"
             "\n"
             "Any PNG works: grey, grey+alpha, RGB, RGBA or palette, 1 to 16 bits,\n"
             "interlaced or not, any size up to %d x %d. Transparency is laid over white\n"
@@ -160,6 +161,8 @@ int cmd_query(int argc, char **argv)
             failures++;
         }
     }
+    for (size_t i = 0; files.skipped && i < files.skipped->count; i++)
+        log_warn("%s", files.skipped->items[i]);
     if (save_dir) {
         if (fs_mkdir_p(save_dir) < 0 || query_list_add(&used_names, MONTAGE_NAME) < 0) {
             log_error("%s", error_message());

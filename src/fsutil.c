@@ -113,6 +113,17 @@ int fs_write_text(const char *path, const char *text)
     return fs_write_bytes(path, text, strlen(text));
 }
 
+const char *fs_kind(mode_t mode)
+{
+    return S_ISDIR(mode)                    ? "a folder"
+           : S_ISFIFO(mode)                 ? "a FIFO"
+           : S_ISSOCK(mode)                 ? "a socket"
+           : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
+           : S_ISLNK(mode)                  ? "a symbolic link"
+           : S_ISREG(mode)                  ? "a regular file"
+                                            : "not a regular file";
+}
+
 int fs_check_size_limit(const char *path, unsigned long long bytes)
 {
     struct rlimit rl;

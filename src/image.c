@@ -8,13 +8,17 @@
 #include "nnmpi/image.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nnmpi/error.h"
+#include "nnmpi/fsutil.h"
 #include "nnmpi/png_write.h"
 
 int image_alloc(image_t *img, int height, int width)
@@ -203,13 +207,37 @@ static int decode(png_reader_t *r)
     return 0;
 }
 
+/* Opens path for reading if it is a regular file. Without O_NONBLOCK a
+ * FIFO would block the open until a writer came (forever, usually); the
+ * check is on the opened file, so a file swapped after a stat cannot slip
+ * through. */
+static FILE *open_regular(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        error_set("%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    FILE *f = NULL;
+    if (fstat(fd, &st) != 0)
+        error_set("%s: cannot open: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        error_set("%s: %s, not a picture file", path, fs_kind(st.st_mode));
+    else if (!(f = fdopen(fd, "rb")))
+        error_set("%s: cannot open: %s", path, strerror(errno));
+    if (!f)
+        close(fd);
+    return f;
+}
+
 int image_read_png(const char *path, image_t *out)
 {
     memset(out, 0, sizeof *out);
     png_reader_t r = {.path = path, .out = out};
-    r.file = fopen(path, "rb");
+    r.file = open_regular(path);
     if (!r.file)
-        return error_set("%s: cannot open: %s", path, strerror(errno));
+        return -1;
 
     int rc = -1;
     uint8_t sig[8];

@@ -2,6 +2,7 @@
 #include "nnmpi/query.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,10 @@ void query_list_free(query_list_t *l)
     for (size_t i = 0; i < l->count; i++)
         free(l->items[i]);
     free(l->items);
+    if (l->skipped) {
+        query_list_free(l->skipped);
+        free(l->skipped);
+    }
     memset(l, 0, sizeof *l);
 }
 
@@ -58,14 +63,43 @@ static int is_png_name(const char *name)
     return name[0] != '.' && n > 4 && !strcasecmp(name + n - 4, ".png");
 }
 
-/* Appends the PNG files of folder dir (sorted by name) to files; -1 naming
- * the folder if it cannot be listed or holds no PNG. */
+/* Sorts src by name and appends it to dst (which may be NULL if src is
+ * empty). */
+static int append_sorted(query_list_t *dst, query_list_t *src)
+{
+    qsort(src->items, src->count, sizeof *src->items, compare_names);
+    for (size_t i = 0; i < src->count; i++)
+        if (list_push(dst, src->items[i]) < 0)
+            return -1;
+    return 0;
+}
+
+/* Files path (a folder's *.png entry) into found if it is a regular file
+ * (or a link to one), else into skipped with the reason: nothing else holds
+ * a picture, and opening a FIFO or a device could block. */
+static int add_entry(const char *path, query_list_t *found, query_list_t *skipped)
+{
+    struct stat st;
+    char why[4400];
+    if (stat(path, &st) != 0)
+        snprintf(why, sizeof why, "%s: cannot read it (%s); skipped", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        snprintf(why, sizeof why, "%s: %s, not a picture file; skipped", path,
+                 fs_kind(st.st_mode));
+    else
+        return list_push(found, path);
+    return list_push(skipped, why);
+}
+
+/* Appends the PNG files of folder dir (sorted by name) to files, and its
+ * other *.png entries to files->skipped; -1 naming the folder if it cannot
+ * be listed or holds no PNG. */
 static int add_folder(const char *dir, query_list_t *files)
 {
     DIR *d = opendir(dir);
     if (!d)
         return error_set("%s: cannot list the folder", dir);
-    query_list_t found = {0};
+    query_list_t found = {0}, skipped = {0};
     int rc = 0;
     const char *sep = dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/";
     for (struct dirent *e; rc == 0 && (e = readdir(d));) {
@@ -78,21 +112,19 @@ static int add_folder(const char *dir, query_list_t *files)
             break;
         }
         snprintf(path, len, "%s%s%s", dir, sep, e->d_name);
-        struct stat st;
-        /* a sub-folder called x.png is not a picture */
-        if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
-            rc = list_push(&found, path);
+        rc = add_entry(path, &found, &skipped);
         free(path);
     }
     closedir(d);
     if (rc == 0 && found.count == 0)
         rc = error_set("%s: the folder holds no PNG files (*.png)", dir);
-    if (rc == 0) {
-        qsort(found.items, found.count, sizeof *found.items, compare_names);
-        for (size_t i = 0; rc == 0 && i < found.count; i++)
-            rc = list_push(files, found.items[i]);
-    }
+    if (rc == 0 && skipped.count && !files->skipped &&
+        !(files->skipped = calloc(1, sizeof *files->skipped)))
+        rc = error_set("out of memory");
+    if (rc == 0 && (rc = append_sorted(files, &found)) == 0)
+        rc = append_sorted(files->skipped, &skipped);
     query_list_free(&found);
+    query_list_free(&skipped);
     return rc;
 }
 
@@ -193,6 +225,8 @@ int query_run(const net_t *net, const query_list_t *list, int frame, const char 
         }
         fprintf(csv, "file,digit,confidence,runner_up,runner_up_confidence\n");
     }
+    for (size_t i = 0; warn && list->skipped && i < list->skipped->count; i++)
+        warn(list->skipped->items[i]);
     for (size_t i = 0; i < list->count; i++) {
         uint8_t *px = seen + *answered * IMAGE_PIXELS;
         if (image_load(list->items[i], (image_frame_t)frame, px) < 0) {

@@ -8,6 +8,7 @@
 #define NNMPI_FSUTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* The temporary name for path ("<path>.tmp.<pid>"); 0 or -1 if too long. */
 int fs_tmp_name(const char *path, char *tmp, size_t size);
@@ -26,6 +27,11 @@ int fs_write_bytes(const char *path, const void *data, size_t n);
 
 /* fs_write_bytes of a text. */
 int fs_write_text(const char *path, const char *text);
+
+/* What a file of this st_mode is, for messages about files that are not
+ * regular: "a folder", "a FIFO", "a socket", "a device", "a symbolic link"
+ * or "not a regular file". */
+const char *fs_kind(mode_t mode);
 
 /* Refuses (-1, a message naming path) a file of `bytes` that the process's
  * file size limit (ulimit -f) would cut short. For writers that cannot

@@ -13,14 +13,19 @@
 #define QUERY_MAX_OUTPUTS 64
 
 /* A list of picture paths. */
-typedef struct {
+typedef struct query_list {
     char **items;   /* [count] malloc'd strings */
     size_t count, cap;
+    /* NULL, or why entries of listed folders were passed over, one warning
+     * each ("DIR/x.png: a FIFO, not a picture file; skipped") */
+    struct query_list *skipped;
 } query_list_t;
 
 /* Adds path: a PNG file as it is, or a folder's *.png files (any case, no
- * hidden files) in name order. A folder that cannot be listed or holds no
- * PNG is an error naming it. */
+ * hidden files) in name order. Only regular files are pictures: the
+ * folder's other *.png entries (FIFOs, sockets, sub-folders...) go to
+ * list->skipped. A folder that cannot be listed or holds no PNG is an error
+ * naming it. */
 int query_list_add(query_list_t *list, const char *path);
 void query_list_free(query_list_t *list);
 
@@ -44,7 +49,8 @@ query_answer_t query_answer(const float *o, int n);
  * with net, and writes, if the paths are given: csv_path as
  * `file,digit,confidence` rows, montage_path as a labelled montage of what
  * the network saw. Pictures that cannot be read are counted in *failed and
- * named through warn(message) (may be NULL); the others are answered. */
+ * named through warn(message) (may be NULL), and so is each entry of
+ * list->skipped; the others are answered. */
 int query_run(const net_t *net, const query_list_t *list, int frame, const char *csv_path,
               const char *montage_path, void (*warn)(const char *message), size_t *answered,
               size_t *failed);

@@ -148,6 +148,39 @@ for pat in "truncated.png: .*truncated" "zero.png: .*empty" "text.png: not a PNG
 done
 ok "bad pictures named one per line, good ones answered, exit 1"
 
+# ---- a FIFO and a sub-folder named *.png beside a real picture: only
+# regular files are pictures, the others are skipped with a warning and
+# never opened blocking (a FIFO without a writer would hang the open)
+mkdir -p "$WORK/fifo/sub.png"
+cp "$WORK"/pics/00000-*.png "$WORK/fifo/"
+mkfifo "$WORK/fifo/a.png"
+status=0
+timeout -k 5 60 "$NNMPI" query -m "$model" --csv "$WORK/fifo" >"$WORK/out" 2>"$WORK/err" || status=$?
+[ "$status" -ne 124 ] || fail "query hung on the FIFO $WORK/fifo/a.png"
+[ "$status" -eq 0 ] || { cat "$WORK/err"; fail "exit $status with a FIFO beside a good picture, expected 0"; }
+[ "$(($(wc -l <"$WORK/out") - 1))" -eq 1 ] && grep -q "fifo/00000-.*\.png," "$WORK/out" \
+  || { cat "$WORK/out"; fail "the real picture beside the FIFO was not answered"; }
+grep -q "warning: .*fifo/a.png: a FIFO, not a picture file; skipped" "$WORK/err" \
+  || { cat "$WORK/err"; fail "no warning naming the FIFO"; }
+grep -q "warning: .*fifo/sub.png: a folder, not a picture file; skipped" "$WORK/err" \
+  || { cat "$WORK/err"; fail "no warning naming the sub-folder"; }
+expect_fail 1 "fifo/a.png: a FIFO, not a picture file" "$NNMPI" query -m "$model" "$WORK/fifo/a.png"
+ok "a FIFO and a folder named *.png: skipped with a warning, the real picture answered"
+
+# the same through [query] images of a training run (answered after its
+# last epoch, where a FIFO used to hang the job)
+status=0
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 timeout -k 10 300 \
+  mpirun --oversubscribe -np 1 "$NNMPI" train --set data.file="$data" --set net.hidden=20 \
+  --set train.epochs=1 --set query.images="$WORK/fifo" --set output.dir="$WORK/fifo-run" \
+  >"$WORK/fifo-train.log" 2>&1 || status=$?
+[ "$status" -ne 124 ] || fail "training hung answering [query] images with a FIFO"
+[ "$status" -eq 0 ] || { cat "$WORK/fifo-train.log"; fail "training with a FIFO in [query] images: exit $status"; }
+grep -q "warning: .*fifo/a.png: a FIFO, not a picture file; skipped" "$WORK/fifo-train.log" \
+  || { cat "$WORK/fifo-train.log"; fail "training: no warning naming the FIFO"; }
+grep -q "own pictures: 1 answered" "$WORK/fifo-train.log" || { cat "$WORK/fifo-train.log"; fail "training: the real picture not answered"; }
+ok "train with [query] images holding a FIFO: warned, answered the real picture, ended"
+
 expect_fail 1 "nowhere.h5" "$NNMPI" query -m "$WORK/nowhere.h5" "$WORK/mixed"
 expect_fail 2 "at least one PNG" "$NNMPI" query -m "$model"
 expect_fail 2 "unknown frame 'lecun'" "$NNMPI" query -m "$model" --frame lecun "$WORK/mixed"
