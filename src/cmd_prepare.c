@@ -12,6 +12,7 @@
 #include "nnmpi/csv.h"
 #include "nnmpi/dataset.h"
 #include "nnmpi/error.h"
+#include "nnmpi/fsutil.h"
 #include "nnmpi/idx.h"
 #include "nnmpi/sha256.h"
 
@@ -231,6 +232,44 @@ static void truncate_set(imageset_t *set, int64_t limit)
         set->count = limit;
 }
 
+/* Removes the temporaries that prepares of the same output, killed on this
+ * host, left (160-333 MB each for full MNIST); says so in one line. */
+static void remove_stale(const prepare_args_t *a)
+{
+    int n = fs_remove_stale_tmps(a->output);
+    if (n < 0)
+        fprintf(stderr, "nnmpi: warning: prepare: %s\n", error_message());
+    else if (n > 0 && !a->quiet)
+        printf("removed %d stale temporary file%s of %s (its writer on this host is gone)\n", n,
+               n == 1 ? "" : "s", a->output);
+}
+
+/* dataset_write, whose temporary (fs_tmp_name of path) is removed if
+ * SIGTERM, SIGINT or SIGHUP ends prepare meanwhile. */
+static int write_guarded(const char *path, const dataset_contents_t *c)
+{
+    char tmp[4096];
+    if (fs_tmp_name(path, tmp, sizeof tmp) < 0 || fs_remove_on_signal(tmp) < 0)
+        return -1;
+    int rc = dataset_write(path, c);
+    fs_remove_on_signal(NULL);
+    return rc;
+}
+
+static void print_summary(const prepare_args_t *a, const imageset_t *train, const imageset_t *test,
+                          const imageset_t *out, const char *augmentation, int official,
+                          double seconds)
+{
+    printf("read %lld training and %lld test images from %s%s\n", (long long)train->count,
+           (long long)test->count, a->mnist_dir ? a->mnist_dir : "the CSV files",
+           official ? " (checksums match the published MNIST files)" : "");
+    printf("augmentation: %s -> %d copies per original, %lld training rows, stored "
+           "shuffled (seed %llu)\n",
+           augmentation, augment_spec_copies(&a->spec), (long long)out->count,
+           (unsigned long long)a->seed);
+    printf("wrote %s in %.2f s\n", a->output, seconds);
+}
+
 int cmd_prepare(int argc, char **argv)
 {
     prepare_args_t a;
@@ -249,6 +288,7 @@ int cmd_prepare(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    remove_stale(&a);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     imageset_t train = {0}, test = {0}, out = {0};
@@ -272,20 +312,12 @@ int cmd_prepare(int argc, char **argv)
             .source = source, .source_sha256 = sums, .augmentation = augmentation,
             .shuffle_seed = a.seed,
         };
-        rc = dataset_write(a.output, &contents);
+        rc = write_guarded(a.output, &contents);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (!rc && !a.quiet) {
-        printf("read %lld training and %lld test images from %s%s\n", (long long)train.count,
-               (long long)test.count, a.mnist_dir ? a.mnist_dir : "the CSV files",
-               official ? " (checksums match the published MNIST files)" : "");
-        printf("augmentation: %s -> %d copies per original, %lld training rows, stored "
-               "shuffled (seed %llu)\n",
-               augmentation, augment_spec_copies(&a.spec), (long long)out.count,
-               (unsigned long long)a.seed);
-        printf("wrote %s in %.2f s\n", a.output,
-               (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
-    }
+    if (!rc && !a.quiet)
+        print_summary(&a, &train, &test, &out, augmentation, official,
+                      (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
     if (rc)
         fprintf(stderr, "nnmpi: error: %s\n", error_message());
     imageset_free(&train);

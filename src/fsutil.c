@@ -1,9 +1,12 @@
 #include "nnmpi/fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -11,10 +14,102 @@
 
 #include "nnmpi/error.h"
 
+/* This machine's name as temporaries carry it ('/' made '_'). */
+static void host_name(char *buf, size_t size)
+{
+    if (gethostname(buf, size) != 0 || !buf[0])
+        snprintf(buf, size, "unknown");
+    buf[size - 1] = '\0';
+    for (char *p = buf; *p; p++)
+        if (*p == '/')
+            *p = '_';
+}
+
 int fs_tmp_name(const char *path, char *tmp, size_t size)
 {
-    int n = snprintf(tmp, size, "%s.tmp.%ld", path, (long)getpid());
+    char host[256];
+    host_name(host, sizeof host);
+    int n = snprintf(tmp, size, "%s.tmp.%s.%ld", path, host, (long)getpid());
     return n < 0 || (size_t)n >= size ? error_set("%s: path too long", path) : 0;
+}
+
+/* The pid in name if name is prefix followed by digits only, else 0. */
+static long tmp_writer(const char *name, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(name, prefix, n) || !name[n] || strspn(name + n, "0123456789") != strlen(name + n))
+        return 0;
+    errno = 0;
+    long pid = strtol(name + n, NULL, 10);
+    return errno ? 0 : pid;
+}
+
+int fs_remove_stale_tmps(const char *path)
+{
+    char dir[4096], base[4096], host[256], prefix[4400];
+    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+        return error_set("%s: path too long", path);
+    snprintf(base, sizeof base, "%s", basename(dir));
+    snprintf(dir, sizeof dir, "%s", path);
+    host_name(host, sizeof host);
+    snprintf(prefix, sizeof prefix, "%s.tmp.%s.", base, host);
+    const char *folder = dirname(dir);
+    DIR *d = opendir(folder);
+    if (!d)
+        return 0;   /* no folder, no temporaries */
+    int removed = 0, rc = 0;
+    for (struct dirent *e; rc == 0 && (e = readdir(d));) {
+        long pid = tmp_writer(e->d_name, prefix);
+        /* kill(pid, 0) fails with ESRCH only when no such process exists */
+        if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char stale[8192];
+        snprintf(stale, sizeof stale, "%s/%s", folder, e->d_name);
+        if (unlink(stale) == 0)
+            removed++;
+        else if (errno != ENOENT)
+            rc = error_set("%s: cannot remove this stale temporary: %s", stale, strerror(errno));
+    }
+    closedir(d);
+    return rc ? rc : removed;
+}
+
+/* What the handler removes; written before `guarded` is set. */
+static char guarded_path[4096];
+static volatile sig_atomic_t guarded;
+
+/* Async-signal-safe: unlink and raise only. SA_RESETHAND has restored the
+ * default action, so the raised signal ends the process once this returns. */
+static void remove_and_reraise(int sig)
+{
+    if (guarded)
+        unlink(guarded_path);
+    raise(sig);
+}
+
+int fs_remove_on_signal(const char *tmp)
+{
+    guarded = 0;
+    if (!tmp)
+        return 0;
+    if (strlen(tmp) >= sizeof guarded_path)
+        return error_set("%s: path too long", tmp);
+    strcpy(guarded_path, tmp);
+    static const int signals[] = {SIGTERM, SIGINT, SIGHUP};
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        struct sigaction old, sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = remove_and_reraise;
+        sa.sa_flags = SA_RESETHAND;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        if (sigaction(signals[i], &sa, NULL) != 0)
+            return error_set("cannot set a handler for signal %d: %s", signals[i],
+                             strerror(errno));
+    }
+    guarded = 1;
+    return 0;
 }
 
 static int fsync_path(const char *path, int directory)

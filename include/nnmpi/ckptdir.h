@@ -30,7 +30,8 @@ int ckptdir_load_latest(const char *dir, net_t *net, ckpt_meta_t *meta, char *pa
 int ckptdir_count(const char *dir);
 
 /* Deletes the temporary files a run killed while writing left in dir
- * ("NAME.tmp.PID" of checkpoints, model.h5, metrics.csv, config.ini, links). */
+ * ("NAME.tmp.HOST.PID", ".LINK.tmp.PID" of checkpoints, model.h5, metrics.csv,
+ * config.ini, links). */
 void ckptdir_clean_temporaries(const char *dir);
 
 /* Deletes every checkpoint, link and temporary checkpoint file of dir. */

@@ -45,7 +45,8 @@ typedef struct {
     int64_t shuffle_seed;
 } dataset_info_t;
 
-/* Writes the file atomically (temporary name, then rename). */
+/* Writes the file atomically (the temporary fs_tmp_name(path), then
+ * rename). */
 int dataset_write(const char *path, const dataset_contents_t *contents);
 
 /* Reads and checks the header and shapes of a dataset file. */

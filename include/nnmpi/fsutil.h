@@ -1,17 +1,35 @@
 /* fsutil: files that are replaced atomically, and directories.
  *
- * Writers create "<path>.tmp.<pid>" next to the final name, write and close
- * it, then fs_commit() fsyncs it, renames it over the final name and fsyncs
- * the directory: a reader (or a crash at any moment) sees either the old
- * complete file or the new complete file, never a partial one. */
+ * Writers create "<path>.tmp.<host>.<pid>" next to the final name, write and
+ * close it, then fs_commit() fsyncs it, renames it over the final name and
+ * fsyncs the directory: a reader (or a crash at any moment) sees either the
+ * old complete file or the new complete file, never a partial one.
+ *
+ * A writer killed outright leaves its temporary behind. The name says who
+ * wrote it, so a later writer of the same path can tell a stale one: a
+ * temporary is stale when its host is this host and no process has its pid
+ * any more. Temporaries of other hosts (a shared file system) are never
+ * touched: their processes cannot be seen from here. */
 #ifndef NNMPI_FSUTIL_H
 #define NNMPI_FSUTIL_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
-/* The temporary name for path ("<path>.tmp.<pid>"); 0 or -1 if too long. */
+/* The temporary name for path ("<path>.tmp.<host>.<pid>", host the
+ * machine's name); 0 or -1 if too long. */
 int fs_tmp_name(const char *path, char *tmp, size_t size);
+
+/* Removes the stale temporaries of path (see above); returns how many, or
+ * -1 with a message naming one that could not be removed. */
+int fs_remove_stale_tmps(const char *path);
+
+/* For commands writing one big temporary: until called again with NULL,
+ * SIGTERM, SIGINT and SIGHUP remove tmp and then end the process by that
+ * signal as usual (a shell sees status 128 + signal). A signal that was
+ * ignored (nohup) stays ignored. Not for train, whose signals mean
+ * "checkpoint and stop". */
+int fs_remove_on_signal(const char *tmp);
 
 /* fsync tmp, rename it to path, fsync path's directory. On failure tmp is
  * removed and the old path is left as it was. */

@@ -60,3 +60,42 @@ expect_fail 1 "short.csv:1" "$NNMPI" prepare --csv-train "$WORK/csv/short.csv" \
 [ ! -e "$WORK/x.h5" ] || fail "a failed prepare left an output file"
 ls "$WORK" | grep -q "tmp" && fail "a failed prepare left a temporary file"
 ok "bad input refused, nothing left behind"
+
+# ---- SIGTERM while the file is written: the temporary goes with the prepare
+# (prepare takes about a second here, its temporary lives only the last
+# fraction of it: busy-wait for it, then TERM at once)
+mkdir -p "$WORK/big"
+"$TOOLS/make_testdata" idx "$WORK/big" 40000 100 7
+"$NNMPI" prepare --mnist "$WORK/big" --rotations -10,-5,5,10 --shifts 1 -o "$WORK/big.h5" -q &
+pid=$!
+t0=$SECONDS
+until compgen -G "$WORK/big.h5.tmp.*" >/dev/null || [ -e "$WORK/big.h5" ] ||
+      [ $((SECONDS - t0)) -gt 120 ]; do :; done
+compgen -G "$WORK/big.h5.tmp.*" >/dev/null || { wait "$pid" || true; fail "never saw the temporary of big.h5"; }
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+[ "$status" -eq 143 ] || fail "prepare sent SIGTERM while writing: exit $status, expected 143 (128 + 15)"
+! compgen -G "$WORK/big.h5*" >/dev/null || fail "left behind after SIGTERM: $(cd "$WORK" && echo big.h5*)"
+ok "SIGTERM while writing: exit 143, no temporary left"
+
+# ---- a temporary of a writer on this host that no longer runs is removed
+# by the next prepare of that name; another host's, or a running writer's,
+# is not
+(exit 0) &
+dead=$!
+wait "$dead" || true
+host=$(hostname)
+: >"$WORK/s.h5.tmp.$host.$dead"
+: >"$WORK/s.h5.tmp.elsewhere.$dead"
+: >"$WORK/s.h5.tmp.$host.$$"
+"$NNMPI" prepare --mnist "$WORK/idx" --rotations '' -o "$WORK/s.h5" >"$WORK/log"
+[ "$(grep -c "stale temporary" "$WORK/log")" -eq 1 ] &&
+  grep -q "^removed 1 stale temporary file of $WORK/s.h5 " "$WORK/log" \
+  || { cat "$WORK/log"; fail "no one line saying the stale temporary was removed"; }
+[ ! -e "$WORK/s.h5.tmp.$host.$dead" ] || fail "the stale temporary of dead pid $dead is still there"
+[ -e "$WORK/s.h5.tmp.elsewhere.$dead" ] || fail "another host's temporary was removed"
+[ -e "$WORK/s.h5.tmp.$host.$$" ] || fail "the temporary of a running writer (pid $$) was removed"
+"$NNMPI" info "$WORK/s.h5" >/dev/null || fail "s.h5 not written"
+rm -f "$WORK"/s.h5.tmp.*
+ok "a dead writer's temporary removed (and said so), others left alone"
