@@ -183,28 +183,47 @@ static int parse(int argc, char **argv, prepare_args_t *a)
     return 0;
 }
 
+/* The input files: train images, labels, test images, labels (IDX) or
+ * train, test (CSV); returns how many, or -1. */
+static int input_paths(const prepare_args_t *a, char p[4][4096])
+{
+    if (!a->mnist_dir) {
+        snprintf(p[0], sizeof p[0], "%s", a->csv_train);
+        snprintf(p[1], sizeof p[1], "%s", a->csv_test);
+        return 2;
+    }
+    if (idx_mnist_paths(a->mnist_dir, "train", p[0], p[1], sizeof p[0]) < 0 ||
+        idx_mnist_paths(a->mnist_dir, "test", p[2], p[3], sizeof p[0]) < 0)
+        return -1;
+    return 4;
+}
+
+/* Refuses an output that is one of the inputs: it would be replaced. */
+static int check_output(const prepare_args_t *a)
+{
+    char p[4][4096];
+    int n = input_paths(a, p);
+    for (int i = 0; i < n; i++)
+        if (fs_same_file(a->output, p[i]))
+            return error_set("prepare: -o %s is the input file %s: it would be replaced "
+                             "(choose another output name)", a->output, p[i]);
+    return n < 0 ? error_prefix("prepare") : 0;
+}
+
 /* Reads the sources; records "name=sha256;..." and whether they are the
  * published MNIST files. */
 static int read_sources(const prepare_args_t *a, imageset_t *train, imageset_t *test,
                         char *sums, size_t sums_size, int *official)
 {
-    const char *paths[4];
-    char p[4][4096];
-    int n = 0;
+    char paths[4][4096];
+    int n = input_paths(a, paths);
+    if (n < 0)
+        return -1;
     if (a->mnist_dir) {
-        if (idx_mnist_paths(a->mnist_dir, "train", p[0], p[1], sizeof p[0]) < 0 ||
-            idx_mnist_paths(a->mnist_dir, "test", p[2], p[3], sizeof p[0]) < 0)
-            return -1;
-        for (int i = 0; i < 4; i++)
-            paths[i] = p[i];
-        n = 4;
-        if (idx_read(p[0], p[1], train) < 0 || idx_read(p[2], p[3], test) < 0)
+        if (idx_read(paths[0], paths[1], train) < 0 || idx_read(paths[2], paths[3], test) < 0)
             return -1;
     } else {
-        paths[0] = a->csv_train;
-        paths[1] = a->csv_test;
-        n = 2;
-        if (csv_read(a->csv_train, train) < 0 || csv_read(a->csv_test, test) < 0)
+        if (csv_read(paths[0], train) < 0 || csv_read(paths[1], test) < 0)
             return -1;
     }
     sums[0] = '\0';
@@ -216,7 +235,9 @@ static int read_sources(const prepare_args_t *a, imageset_t *train, imageset_t *
         const char *slash = strrchr(paths[i], '/');
         const char *name = slash ? slash + 1 : paths[i];
         size_t used = strlen(sums);
-        snprintf(sums + used, sums_size - used, "%s%s=%s", i ? ";" : "", name, hex);
+        /* a long CSV name is cut short here: the record is informative */
+        if (snprintf(sums + used, sums_size - used, "%s%s=%s", i ? ";" : "", name, hex) < 0)
+            return error_set("cannot record the checksum of %s", paths[i]);
         if (a->mnist_dir && strcmp(hex, mnist_known[i].sha256))
             *official = 0;
     }
@@ -279,6 +300,10 @@ int cmd_prepare(int argc, char **argv)
         return EXIT_OK;
     }
     if (rc < 0) {
+        fprintf(stderr, "nnmpi: error: %s\n", error_message());
+        return EXIT_USAGE;
+    }
+    if (check_output(&a) < 0) {
         fprintf(stderr, "nnmpi: error: %s\n", error_message());
         return EXIT_USAGE;
     }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,16 +45,26 @@ static long tmp_writer(const char *name, const char *prefix)
     return errno ? 0 : pid;
 }
 
+/* path's folder (dirname) and last name (basename), each PATH_MAX bytes;
+ * 0, or -1 if path is too long. */
+static int split_path(const char *path, char *folder, char *name)
+{
+    char copy[PATH_MAX];
+    if (snprintf(copy, sizeof copy, "%s", path) >= (int)sizeof copy)
+        return -1;
+    snprintf(name, PATH_MAX, "%s", basename(copy));
+    snprintf(copy, sizeof copy, "%s", path);
+    snprintf(folder, PATH_MAX, "%s", dirname(copy));
+    return 0;
+}
+
 int fs_remove_stale_tmps(const char *path)
 {
-    char dir[4096], base[4096], host[256], prefix[4400];
-    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+    char folder[PATH_MAX], base[PATH_MAX], host[256], prefix[PATH_MAX + 300];
+    if (split_path(path, folder, base) < 0)
         return error_set("%s: path too long", path);
-    snprintf(base, sizeof base, "%s", basename(dir));
-    snprintf(dir, sizeof dir, "%s", path);
     host_name(host, sizeof host);
     snprintf(prefix, sizeof prefix, "%s.tmp.%s.", base, host);
-    const char *folder = dirname(dir);
     DIR *d = opendir(folder);
     if (!d)
         return 0;   /* no folder, no temporaries */
@@ -63,7 +74,7 @@ int fs_remove_stale_tmps(const char *path)
         /* kill(pid, 0) fails with ESRCH only when no such process exists */
         if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
-        char stale[8192];
+        char stale[2 * PATH_MAX];
         snprintf(stale, sizeof stale, "%s/%s", folder, e->d_name);
         if (unlink(stale) == 0)
             removed++;
@@ -141,6 +152,27 @@ int fs_commit(const char *tmp, const char *path)
     snprintf(dir, sizeof dir, "%s", path);
     fsync_path(dirname(dir), 1);
     return 0;
+}
+
+/* path with its folder resolved (realpath) and its last name kept as it
+ * is, for a file that may not exist yet; 0 or -1. */
+static int resolve_path(const char *path, char *out, size_t size)
+{
+    char dir[PATH_MAX], name[PATH_MAX], real[PATH_MAX];
+    if (split_path(path, dir, name) < 0 || !realpath(dir, real))
+        return -1;
+    int n = snprintf(out, size, "%s/%s", real, name);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int fs_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char ra[2 * PATH_MAX], rb[2 * PATH_MAX];
+    return resolve_path(a, ra, sizeof ra) == 0 && resolve_path(b, rb, sizeof rb) == 0 &&
+           !strcmp(ra, rb);
 }
 
 int fs_mkdir_p(const char *dir)

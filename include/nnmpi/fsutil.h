@@ -35,6 +35,11 @@ int fs_remove_on_signal(const char *tmp);
  * removed and the old path is left as it was. */
 int fs_commit(const char *tmp, const char *path);
 
+/* 1 if paths a and b name the same file: the same device and inode when
+ * both exist, else the same path once their folders' links are resolved;
+ * 0 otherwise. */
+int fs_same_file(const char *a, const char *b);
+
 /* mkdir -p; 0 or -1 with a message naming the directory. */
 int fs_mkdir_p(const char *dir);
 

@@ -57,6 +57,21 @@ expect_fail 1 "train-images-idx3-ubyte" "$NNMPI" prepare --mnist "$WORK/trunc" -
 printf '5,1,2,3\n' >"$WORK/csv/short.csv"
 expect_fail 1 "short.csv:1" "$NNMPI" prepare --csv-train "$WORK/csv/short.csv" \
   --csv-test "$WORK/csv/mnist_test.csv" -o "$WORK/x.h5"
+# an output that is one of the inputs (by any name) is refused before
+# anything is written: it would replace its own input
+cp "$WORK/csv/mnist_train.csv" "$WORK/in.csv"
+ln "$WORK/in.csv" "$WORK/hard.csv"
+ln -s in.csv "$WORK/soft.csv"
+before=$(sha256sum <"$WORK/in.csv")
+for out in "$WORK/in.csv" "$WORK/./in.csv" "$WORK/hard.csv" "$WORK/soft.csv"; do
+  expect_fail 2 "prepare: -o $out is the input file $WORK/in.csv: it would be replaced" \
+    "$NNMPI" prepare --csv-train "$WORK/in.csv" --csv-test "$WORK/csv/mnist_test.csv" -o "$out"
+done
+expect_fail 2 "t10k-labels-idx1-ubyte is the input file" \
+  "$NNMPI" prepare --mnist "$WORK/idx" -o "$WORK/idx/../idx/t10k-labels-idx1-ubyte"
+[ "$(sha256sum <"$WORK/in.csv")" = "$before" ] || fail "prepare changed its own input"
+"$NNMPI" prepare --mnist "$WORK/idx" -o "$WORK/y.h5" -q || fail "the refused prepare damaged its IDX input"
+rm -f "$WORK/in.csv" "$WORK/hard.csv" "$WORK/soft.csv" "$WORK/y.h5"
 [ ! -e "$WORK/x.h5" ] || fail "a failed prepare left an output file"
 ls "$WORK" | grep -q "tmp" && fail "a failed prepare left a temporary file"
 ok "bad input refused, nothing left behind"
