@@ -87,11 +87,29 @@ int dataset_write(const char *path, const dataset_contents_t *c)
  * (or turn negative as an int64). */
 #define DATASET_MAX_ROWS ((hsize_t)INT32_MAX)
 
+/* -1 naming what is missing if the file lacks /split or /split/what: a
+ * missing part is not a wrong shape, and the file likely not ours. */
+static int check_present(hid_t file, const char *path, const char *split, const char *what)
+{
+    char name[64];
+    snprintf(name, sizeof name, "/%s", split);
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
+        return error_set("%s: no /%s split (/%s/%s): not a file made by nnmpi prepare?", path,
+                         split, split, what);
+    snprintf(name, sizeof name, "/%s/%s", split, what);
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
+        return error_set("%s: no %s: not a file made by nnmpi prepare?", path, name);
+    return 0;
+}
+
 /* Checks /split/images [n,h,w] and /split/labels [n]; returns n or -1. */
 static int64_t split_shape(hid_t file, const char *path, const char *split, int *h, int *w)
 {
     char name[64];
     hsize_t dims[3], ldims[1];
+    if (check_present(file, path, split, "images") < 0 ||
+        check_present(file, path, split, "labels") < 0)
+        return -1;
     snprintf(name, sizeof name, "/%s/images", split);
     if (h5_dataset_shape(file, name, dims, 3) != 3)
         return error_set("%s: %s must be a 3-D dataset [n, 28, 28]", path, name);

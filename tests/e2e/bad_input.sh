@@ -22,6 +22,11 @@ printf 'not hdf5 at all' >"$WORK/fake.h5"
 expect_fail 1 "fake.h5: not an HDF5 file" run_np 2 train --set data.file="$WORK/fake.h5"
 head -c 300000 "$q" >"$WORK/truncated.h5"
 expect_fail 1 "truncated.h5" run_np 2 train --set data.file="$WORK/truncated.h5" --set output.dir="$WORK/r"
+"$TOOLS/make_testdata" no-test "$WORK/notest.h5"
+expect_fail 1 "notest.h5: no /test split (/test/images): not a file made by nnmpi prepare?" \
+  "$NNMPI" info "$WORK/notest.h5"
+expect_fail 1 "notest.h5: no /test split" run_np 2 train --set data.file="$WORK/notest.h5" \
+  --set output.dir="$WORK/r"
 "$TOOLS/make_testdata" bad-shape "$WORK/shape.h5"
 expect_fail 1 "shape.h5: /train/images holds 27x27 images; nnmpi needs 28x28" run_np 2 train --set data.file="$WORK/shape.h5"
 "$NNMPI" prepare --mnist "$MNIST" --train-limit 3 --test-limit 10 --rotations '' -o "$WORK/three.h5" -q

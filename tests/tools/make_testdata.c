@@ -5,7 +5,9 @@
  *   make_testdata bad-label OUT.h5 N            dataset whose last training
  *                                               label is 11 (only the last
  *                                               rank's shard is damaged)
- *   make_testdata bad-shape OUT.h5              dataset of 27x27 images */
+ *   make_testdata bad-shape OUT.h5              dataset of 27x27 images
+ *   make_testdata no-test OUT.h5                dataset without the /test
+ *                                               group */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +105,22 @@ static int write_bad_shape(const char *path)
     return rc;
 }
 
+static int write_no_test(const char *path)
+{
+    imageset_t tr, te;
+    if (make_set(&tr, 100, 5) < 0 || make_set(&te, 10, 6) < 0)
+        return -1;
+    int rc = write_dataset(path, &tr, &te);
+    imageset_free(&tr);
+    imageset_free(&te);
+    hid_t f = rc ? -1 : H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f >= 0 && H5Ldelete(f, "/test", H5P_DEFAULT) < 0)
+        rc = -1;
+    if (f < 0 || H5Fclose(f) < 0)
+        rc = -1;
+    return rc ? error_set("%s: cannot write a dataset without /test", path) : 0;
+}
+
 int main(int argc, char **argv)
 {
     h5_quiet();
@@ -115,9 +133,11 @@ int main(int argc, char **argv)
         rc = write_bad_label(argv[2], atoi(argv[3]));
     else if (argc == 3 && !strcmp(argv[1], "bad-shape"))
         rc = write_bad_shape(argv[2]);
+    else if (argc == 3 && !strcmp(argv[1], "no-test"))
+        rc = write_no_test(argv[2]);
     else
         error_set("usage: make_testdata idx|csv DIR N_TRAIN N_TEST SEED | bad-label OUT N | "
-                  "bad-shape OUT");
+                  "bad-shape OUT | no-test OUT");
     if (rc)
         fprintf(stderr, "make_testdata: %s\n", error_message());
     return rc ? 1 : 0;
