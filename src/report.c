@@ -60,6 +60,80 @@ static void trim(char *s)
 
 #define MAX_FIELDS 64
 
+/* What each column may hold: what nnmpi train writes, with room to spare.
+ * Outside it the file is damaged; the bounds also keep epoch and ranks
+ * within an int and wall_s within what a duration is printed as. */
+static const struct {
+    double min, max;
+    int whole;
+} col_range[N_COLS] = {
+    [COL_EPOCH] = {1, 1e7, 1},   [COL_LOSS] = {0, 1e6, 0}, [COL_TRAIN] = {0, 1, 0},
+    [COL_TEST] = {0, 1, 0},      [COL_LR] = {0, 1e6, 0},   [COL_SPS] = {0, 1e12, 0},
+    [COL_WALL] = {0, 1e9, 0},    [COL_RANKS] = {1, 1e7, 1},
+};
+
+/* Value x (written text) of column c: -1 naming FILE:LINE and the column
+ * unless it is in the column's range. */
+static int check_range(const char *path, int lineno, int c, const char *text, double x)
+{
+    double lo = col_range[c].min, hi = col_range[c].max;
+    if (col_range[c].whole && (x < lo || x > hi || x != floor(x)))
+        return error_set("%s:%d: %s \"%s\" is not a whole number from %.0f to %.0f", path,
+                         lineno, col_names[c], text, lo, hi);
+    if (hi == 1 && x > 1)
+        return error_set("%s:%d: %s %s is above 1 (a fraction is expected)", path, lineno,
+                         col_names[c], text);
+    if (x < lo || x > hi)
+        return error_set("%s:%d: %s \"%s\" is out of range (%g to %g)", path, lineno,
+                         col_names[c], text, lo, hi);
+    return 0;
+}
+
+/* The header line: where[c] is the field of column c, -1 if absent. */
+static int parse_header(char **fields, int n, int *where, const char *path, int lineno)
+{
+    for (int c = 0; c < N_COLS; c++)
+        where[c] = -1;
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < N_COLS; c++)
+            if (!strcmp(fields[i], col_names[c]))
+                where[c] = i;
+    if (where[COL_EPOCH] < 0 || where[COL_TEST] < 0)
+        return error_set("%s:%d: not a metrics.csv header (expected \"%s\")", path, lineno,
+                         metrics_csv_header);
+    return 0;
+}
+
+/* One data line's fields into row; -1 naming FILE:LINE and the column. */
+static int parse_row(char **fields, const int *where, const char *path, int lineno,
+                     metrics_row_t *row)
+{
+    double v[N_COLS];
+    for (int c = 0; c < N_COLS; c++) {
+        v[c] = c == COL_TEST ? -1.0 : 0.0;
+        if (where[c] < 0)
+            continue;
+        const char *text = fields[where[c]];
+        if (c == COL_TEST && !*text)
+            continue; /* not evaluated */
+        char *end;
+        errno = 0;
+        double x = strtod(text, &end);
+        if (!*text || *end || errno || !isfinite(x))
+            return error_set("%s:%d: %s \"%s\" is not a number", path, lineno, col_names[c],
+                             text);
+        if (check_range(path, lineno, c, text, x) < 0)
+            return -1;
+        v[c] = x;
+    }
+    *row = (metrics_row_t){
+        .epoch = (int)v[COL_EPOCH], .train_loss = v[COL_LOSS], .train_accuracy = v[COL_TRAIN],
+        .test_accuracy = v[COL_TEST], .lr = v[COL_LR], .samples_per_s = v[COL_SPS],
+        .wall_s = v[COL_WALL], .ranks = (int)v[COL_RANKS],
+    };
+    return 0;
+}
+
 int report_read_metrics(const char *path, metrics_t *m)
 {
     memset(m, 0, sizeof *m);
@@ -69,8 +143,6 @@ int report_read_metrics(const char *path, metrics_t *m)
     char line[4096];
     int lineno = 0, rc = 0, ncols = 0;
     int where[N_COLS];   /* field index of each known column, -1 if absent */
-    for (int c = 0; c < N_COLS; c++)
-        where[c] = -1;
     while (!rc && fgets(line, sizeof line, f)) {
         lineno++;
         if (!strchr(line, '\n') && !feof(f)) {
@@ -89,57 +161,16 @@ int report_read_metrics(const char *path, metrics_t *m)
         }
         for (int i = 0; i < n; i++)
             trim(fields[i]);
+        metrics_row_t row;
         if (!ncols) { /* the header */
             ncols = n;
-            for (int i = 0; i < n; i++)
-                for (int c = 0; c < N_COLS; c++)
-                    if (!strcmp(fields[i], col_names[c]))
-                        where[c] = i;
-            if (where[COL_EPOCH] < 0 || where[COL_TEST] < 0)
-                rc = error_set("%s:%d: not a metrics.csv header (expected \"%s\")", path, lineno,
-                               metrics_csv_header);
-            continue;
-        }
-        if (n != ncols) {
+            rc = parse_header(fields, n, where, path, lineno);
+        } else if (n != ncols)
             rc = error_set("%s:%d: %d field%s, but the header has %d", path, lineno, n,
                            n == 1 ? "" : "s", ncols);
-            break;
-        }
-        double v[N_COLS];
-        for (int c = 0; c < N_COLS && !rc; c++) {
-            v[c] = c == COL_TEST ? -1.0 : 0.0;
-            if (where[c] < 0)
-                continue;
-            const char *text = fields[where[c]];
-            if (c == COL_TEST && !*text)
-                continue; /* not evaluated */
-            char *end;
-            errno = 0;
-            double x = strtod(text, &end);
-            if (!*text || *end || errno || !isfinite(x))
-                rc = error_set("%s:%d: %s \"%s\" is not a number", path, lineno, col_names[c],
-                               text);
-            else
-                v[c] = x;
-        }
-        if (rc)
-            break;
-        if (v[COL_EPOCH] < 1 || v[COL_EPOCH] != floor(v[COL_EPOCH]) || v[COL_EPOCH] > 1e7) {
-            rc = error_set("%s:%d: epoch \"%s\" is not a whole number >= 1", path, lineno,
-                           fields[where[COL_EPOCH]]);
-            break;
-        }
-        if (v[COL_TEST] > 1.0) {
-            rc = error_set("%s:%d: test_accuracy %s is above 1 (a fraction is expected)", path,
-                           lineno, fields[where[COL_TEST]]);
-            break;
-        }
-        metrics_row_t row = {
-            .epoch = (int)v[COL_EPOCH], .train_loss = v[COL_LOSS], .train_accuracy = v[COL_TRAIN],
-            .test_accuracy = v[COL_TEST], .lr = v[COL_LR], .samples_per_s = v[COL_SPS],
-            .wall_s = v[COL_WALL], .ranks = (int)v[COL_RANKS],
-        };
-        if (metrics_append(m, &row) < 0)
+        else if (parse_row(fields, where, path, lineno, &row) < 0)
+            rc = -1;
+        else if (metrics_append(m, &row) < 0)
             rc = error_prefix("%s", path);
     }
     if (!rc && ferror(f))
@@ -415,14 +446,15 @@ int report_write_csv(const char *path, const report_run_t *runs, int n)
     return rc;
 }
 
+/* In doubles throughout: no cast to int can overflow, whatever s is. */
 static void format_wall(double s, char *buf, size_t size)
 {
     if (s < 60)
         snprintf(buf, size, "%.1f s", s);
     else if (s < 3600)
-        snprintf(buf, size, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+        snprintf(buf, size, "%.0fm%02.0fs", floor(s / 60), floor(fmod(s, 60)));
     else
-        snprintf(buf, size, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+        snprintf(buf, size, "%.0fh%02.0fm", floor(s / 3600), floor(fmod(s / 60, 60)));
 }
 
 /* Markdown cells must not hold '|' or line breaks. */

@@ -54,6 +54,20 @@ static void test_read_metrics(void)
         {"epoch,test_accuracy\n0,0.9\n", "metrics.csv:2: epoch \"0\""},
         {"epoch,test_accuracy\n1,97.5\n", "metrics.csv:2: test_accuracy 97.5 is above 1"},
         {"epoch,test_accuracy\n1,nan\n", "metrics.csv:2: test_accuracy \"nan\" is not a number"},
+        {"epoch,test_accuracy,ranks\n1,0.9,2147483648\n",
+         "metrics.csv:2: ranks \"2147483648\" is not a whole number from 1 to 10000000"},
+        {"epoch,test_accuracy,ranks\n1,0.9,-3\n", "metrics.csv:2: ranks \"-3\" is not a whole"},
+        {"epoch,test_accuracy,ranks\n1,0.9,0\n", "metrics.csv:2: ranks \"0\" is not a whole"},
+        {"epoch,test_accuracy\n99999999999,0.9\n", "metrics.csv:2: epoch \"99999999999\" is not"},
+        {"epoch,test_accuracy,wall_s\n1,0.9,1e308\n",
+         "metrics.csv:2: wall_s \"1e308\" is out of range (0 to 1e+09)"},
+        {"epoch,test_accuracy,wall_s\n1,0.9,-1\n", "metrics.csv:2: wall_s \"-1\" is out of range"},
+        {"epoch,test_accuracy,wall_s\n1,0.9,inf\n", "metrics.csv:2: wall_s \"inf\" is not a number"},
+        {"epoch,test_accuracy,wall_s\n1,0.9,1e999\n", "metrics.csv:2: wall_s \"1e999\" is not a"},
+        {"epoch,test_accuracy\n1,-0.5\n", "metrics.csv:2: test_accuracy \"-0.5\" is out of range"},
+        {"epoch,test_accuracy,train_accuracy\n1,0.9,1.5\n",
+         "metrics.csv:2: train_accuracy 1.5 is above 1"},
+        {"epoch,test_accuracy,samples_per_s\n1,0.9,-5\n", "samples_per_s \"-5\" is out of range"},
         {"epoch,loss\n1,0.9\n", "metrics.csv:1: not a metrics.csv header"},
         {"", "metrics.csv: empty (no header)"},
         {"epoch,test_accuracy\n", "metrics.csv: no epoch finished yet"},
@@ -210,11 +224,40 @@ static void test_load_runs(void)
     free(dir);
 }
 
+/* The wall time column of the Markdown table, for any duration: counted in
+ * doubles, never through an int that a long (or damaged) run overflows. */
+static void test_wall_time(void)
+{
+    static const struct {
+        double s;
+        const char *cell;
+    } cases[] = {
+        {0.5, "| 0.5 s |"},          {61, "| 1m01s |"},         {3700, "| 1h01m |"},
+        {1e9, "| 277777h46m |"},     {1e15, "| 277777777777h46m |"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        report_run_t r;
+        memset(&r, 0, sizeof r);
+        strcpy(r.name, "r");
+        strcpy(r.augmentation, "none");
+        strcpy(r.lr_schedule, "constant");
+        r.epochs_done = r.ranks = 1;
+        r.wall_s = cases[i].s;
+        char *md = report_markdown(&r, 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+        if (!strstr(md, cases[i].cell))
+            fprintf(stderr, "\n  %g s: want %s in\n%s", cases[i].s, cases[i].cell, md);
+        CU_ASSERT_PTR_NOT_NULL(strstr(md, cases[i].cell));
+        free(md);
+    }
+}
+
 int main(void)
 {
     static const testutil_case_t cases[] = {
         {"metrics.csv: read, and bad lines named by file:line", test_read_metrics},
         {"run directories, tables and plots", test_load_runs},
+        {"wall time of any length in the table", test_wall_time},
         {NULL, NULL},
     };
     return testutil_run("report", cases);
