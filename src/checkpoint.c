@@ -8,6 +8,7 @@
 #include "nnmpi/config.h"
 #include "nnmpi/error.h"
 #include "nnmpi/h5util.h"
+#include "nnmpi/version.h"
 #include "nnmpi/sha256.h"
 
 /* The compound type of the /metrics table, in memory layout. */
@@ -51,7 +52,7 @@ static int write_net(hid_t f, const net_t *net, const float *book, const ckpt_me
     int rc = h5_attr_write_str(f, "format", CKPT_FORMAT);
     rc = rc ? rc : h5_attr_write_i64(f, "format_version", CKPT_VERSION);
     rc = rc ? rc : h5_attr_write_str(f, "weights_sha256", hex);
-    rc = rc ? rc : h5_attr_write_str(f, "created_by", "nnmpi 0.1.0");
+    rc = rc ? rc : h5_attr_write_str(f, "created_by", "nnmpi " NNMPI_VERSION);
     if (rc)
         return rc;
 
@@ -88,6 +89,9 @@ static int write_train(hid_t f, const ckpt_meta_t *meta)
     rc = rc ? rc : h5_attr_write_f64(g, "elapsed_s", meta->elapsed_s);
     rc = rc ? rc : h5_attr_write_i64(g, "data_rows", meta->data_rows);
     rc = rc ? rc : h5_attr_write_str(g, "data_id", meta->data_id ? meta->data_id : "");
+    rc = rc ? rc : h5_attr_write_str(g, "run_id", meta->run_id);
+    rc = rc ? rc : h5_attr_write_str(g, "parent", meta->parent ? meta->parent : "");
+    rc = rc ? rc : h5_attr_write_str(g, "lineage", meta->lineage ? meta->lineage : "");
     H5Gclose(g);
     if (rc)
         return rc;
@@ -225,12 +229,75 @@ static int read_f64_in(hid_t g, const char *path, const char *group, const char 
     return 0;
 }
 
-/* checksum_ok NULL: a mismatch is an error; otherwise it is reported there. */
-static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *meta,
-                         int *checksum_ok)
+/* The lineage attributes, absent in files written before run ids. */
+static int read_lineage(hid_t g, const char *path, ckpt_meta_t *meta)
 {
-    if (h5_check_format(f, path, CKPT_FORMAT, CKPT_VERSION, NULL) < 0)
-        return -1;
+    char *id = NULL;
+    if (h5_has_attr(g, "run_id") && h5_attr_read_str(g, "run_id", &id) < 0)
+        return error_prefix("%s: /train", path);
+    size_t n = id ? strlen(id) : 0;
+    int hex = id && strspn(id, "0123456789abcdef") == n;
+    if (id && n && (n != CKPT_RUN_ID_LEN || !hex)) { /* "": a run older than run ids */
+        free(id);
+        return error_set("%s: /train attribute run_id is not %d hex digits", path,
+                         CKPT_RUN_ID_LEN);
+    }
+    if (id)
+        memcpy(meta->run_id, id, n + 1);
+    free(id);
+    const char *names[2] = {"parent", "lineage"};
+    char **fields[2] = {&meta->parent, &meta->lineage};
+    for (int i = 0; i < 2; i++) {
+        if (h5_has_attr(g, names[i]) && h5_attr_read_str(g, names[i], fields[i]) < 0)
+            return error_prefix("%s: /train", path);
+        if (!*fields[i] && !(*fields[i] = strdup("")))
+            return error_set("%s: out of memory", path);
+    }
+    return 0;
+}
+
+/* /train: the position, the state of the epoch in progress, the dataset
+ * and the lineage; then /metrics. */
+static int read_train(hid_t f, const char *path, ckpt_meta_t *meta)
+{
+    hid_t g = H5Gopen2(f, "train", H5P_DEFAULT);
+    if (g < 0)
+        return error_set("%s: no /train group", path);
+    int64_t epoch, step, seed, world;
+    int rc = read_i64_in(g, path, "train", "epoch", 0, 1 << 30, &epoch);
+    rc = rc ? rc : read_i64_in(g, path, "train", "step", 0, INT64_MAX, &step);
+    rc = rc ? rc : read_i64_in(g, path, "train", "seed", INT64_MIN, INT64_MAX, &seed);
+    rc = rc ? rc : read_i64_in(g, path, "train", "world_size", 1, 1 << 24, &world);
+    int64_t rows = 0;
+    if (!rc && (h5_attr_read_str(g, "config", &meta->config_text) < 0 ||
+                h5_attr_read_str(g, "data_id", &meta->data_id) < 0))
+        rc = error_prefix("%s: /train", path);
+    rc = rc ? rc : read_f64_in(g, path, "train", "epoch_loss_sum", 0, DBL_MAX,
+                               &meta->epoch_loss_sum);
+    rc = rc ? rc : read_i64_in(g, path, "train", "epoch_count", 0, INT64_MAX, &meta->epoch_count);
+    rc = rc ? rc : read_i64_in(g, path, "train", "epoch_correct", 0, meta->epoch_count,
+                               &meta->epoch_correct);
+    rc = rc ? rc : read_f64_in(g, path, "train", "epoch_train_s", 0, DBL_MAX,
+                               &meta->epoch_train_s);
+    rc = rc ? rc : read_f64_in(g, path, "train", "elapsed_s", 0, DBL_MAX, &meta->elapsed_s);
+    rc = rc ? rc : read_i64_in(g, path, "train", "data_rows", 0, INT64_MAX, &rows);
+    rc = rc ? rc : read_lineage(g, path, meta);
+    H5Gclose(g);
+    meta->data_rows = rows;
+    if (rc)
+        return rc;
+    meta->epoch = (int)epoch;
+    meta->step = step;
+    meta->seed = (uint64_t)seed;
+    meta->world_size = (int)world;
+    return read_metrics(f, path, &meta->metrics);
+}
+
+/* /net: the shapes, the rule and the weights, checked against their
+ * checksum (checksum_ok NULL: a mismatch is an error; otherwise it is
+ * reported there). */
+static int read_net(hid_t f, const char *path, net_t *net, ckpt_meta_t *meta, int *checksum_ok)
+{
     hid_t g = H5Gopen2(f, "net", H5P_DEFAULT);
     if (g < 0)
         return error_set("%s: no /net group", path);
@@ -280,42 +347,24 @@ static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *met
     if (checksum_ok)
         *checksum_ok = same;
     memcpy(meta->weights_sha256, hex, sizeof hex);
+    return 0;
+}
 
-    g = H5Gopen2(f, "train", H5P_DEFAULT);
-    if (g < 0)
-        return error_set("%s: no /train group", path);
-    int64_t epoch, step, seed, world;
-    rc = read_i64_in(g, path, "train", "epoch", 0, 1 << 30, &epoch);
-    rc = rc ? rc : read_i64_in(g, path, "train", "step", 0, INT64_MAX, &step);
-    rc = rc ? rc : read_i64_in(g, path, "train", "seed", INT64_MIN, INT64_MAX, &seed);
-    rc = rc ? rc : read_i64_in(g, path, "train", "world_size", 1, 1 << 24, &world);
-    int64_t rows = 0;
-    if (!rc && (h5_attr_read_str(g, "config", &meta->config_text) < 0 ||
-                h5_attr_read_str(g, "data_id", &meta->data_id) < 0))
-        rc = error_prefix("%s: /train", path);
-    rc = rc ? rc : read_f64_in(g, path, "train", "epoch_loss_sum", 0, DBL_MAX,
-                               &meta->epoch_loss_sum);
-    rc = rc ? rc : read_i64_in(g, path, "train", "epoch_count", 0, INT64_MAX, &meta->epoch_count);
-    rc = rc ? rc : read_i64_in(g, path, "train", "epoch_correct", 0, meta->epoch_count,
-                               &meta->epoch_correct);
-    rc = rc ? rc : read_f64_in(g, path, "train", "epoch_train_s", 0, DBL_MAX,
-                               &meta->epoch_train_s);
-    rc = rc ? rc : read_f64_in(g, path, "train", "elapsed_s", 0, DBL_MAX, &meta->elapsed_s);
-    rc = rc ? rc : read_i64_in(g, path, "train", "data_rows", 0, INT64_MAX, &rows);
-    H5Gclose(g);
-    meta->data_rows = rows;
-    if (rc)
-        return rc;
-    meta->epoch = (int)epoch;
-    meta->step = step;
-    meta->seed = (uint64_t)seed;
-    meta->world_size = (int)world;
-    return read_metrics(f, path, &meta->metrics);
+/* net NULL: the training state only (ckpt_peek). */
+static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *meta,
+                         int *checksum_ok)
+{
+    if (h5_check_format(f, path, CKPT_FORMAT, CKPT_VERSION, NULL) < 0)
+        return -1;
+    if (net && read_net(f, path, net, meta, checksum_ok) < 0)
+        return -1;
+    return read_train(f, path, meta);
 }
 
 static int read_file(const char *path, net_t *net, ckpt_meta_t *meta, int *checksum_ok)
 {
-    memset(net, 0, sizeof *net);
+    if (net)
+        memset(net, 0, sizeof *net);
     memset(meta, 0, sizeof *meta);
     hid_t f = h5_open_read(path);
     if (f < 0)
@@ -323,7 +372,8 @@ static int read_file(const char *path, net_t *net, ckpt_meta_t *meta, int *check
     int rc = read_contents(f, path, net, meta, checksum_ok);
     H5Fclose(f);
     if (rc) {
-        net_free(net);
+        if (net)
+            net_free(net);
         ckpt_meta_free(meta);
     }
     return rc;
@@ -339,10 +389,17 @@ int ckpt_inspect(const char *path, net_t *net, ckpt_meta_t *meta, int *checksum_
     return read_file(path, net, meta, checksum_ok);
 }
 
+int ckpt_peek(const char *path, ckpt_meta_t *meta)
+{
+    return read_file(path, NULL, meta, NULL);
+}
+
 void ckpt_meta_free(ckpt_meta_t *meta)
 {
     free(meta->config_text);
     free(meta->data_id);
+    free(meta->parent);
+    free(meta->lineage);
     metrics_free(&meta->metrics);
     memset(meta, 0, sizeof *meta);
 }

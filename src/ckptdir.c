@@ -18,13 +18,19 @@ int ckptdir_path(const char *dir, int epoch, int64_t step, char *path, size_t si
     return n < 0 || (size_t)n >= size ? error_set("%s: path too long", dir) : 0;
 }
 
-static int is_ckpt_name(const char *name)
+int ckptdir_parse_name(const char *name, int *epoch, int64_t *step)
 {
     int e;
     long long s;
     char tail[8];
-    return sscanf(name, "ckpt-e%6d-s%11lld%7s", &e, &s, tail) == 3 && !strcmp(tail, ".h5") &&
-           strlen(name) == strlen("ckpt-e000000-s00000000000.h5");
+    int ok = strlen(name) == strlen("ckpt-e000000-s00000000000.h5") &&
+             sscanf(name, "ckpt-e%6d-s%11lld%7s", &e, &s, tail) == 3 && !strcmp(tail, ".h5") &&
+             e >= 0 && s >= 0;
+    if (ok && epoch)
+        *epoch = e;
+    if (ok && step)
+        *step = s;
+    return ok;
 }
 
 static int compare_desc(const void *a, const void *b)
@@ -32,9 +38,7 @@ static int compare_desc(const void *a, const void *b)
     return strcmp(*(char *const *)b, *(char *const *)a);
 }
 
-/* The checkpoint names of dir, newest first (malloc'd array of malloc'd
- * names); *count set. NULL with count 0 if none or no dir. */
-static char **list_ckpts(const char *dir, int *count)
+char **ckptdir_list(const char *dir, int *count)
 {
     *count = 0;
     DIR *d = opendir(dir);
@@ -44,7 +48,7 @@ static char **list_ckpts(const char *dir, int *count)
     int cap = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (!is_ckpt_name(e->d_name))
+        if (!ckptdir_parse_name(e->d_name, NULL, NULL))
             continue;
         if (*count == cap) {
             cap = cap ? 2 * cap : 16;
@@ -63,15 +67,14 @@ static char **list_ckpts(const char *dir, int *count)
     return names;
 }
 
-static void free_list(char **names, int count)
+void ckptdir_list_free(char **names, int count)
 {
     for (int i = 0; i < count; i++)
         free(names[i]);
     free(names);
 }
 
-/* Points DIR/link at target (a name in DIR), atomically. */
-static int set_link(const char *dir, const char *link, const char *target)
+int ckptdir_set_link(const char *dir, const char *link, const char *target)
 {
     char tmp[4096], final[4096];
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, link, (long)getpid());
@@ -85,8 +88,7 @@ static int set_link(const char *dir, const char *link, const char *target)
     return 0;
 }
 
-/* The file name best.h5 points at, or "" */
-static void link_target(const char *dir, const char *link, char *name, size_t size)
+void ckptdir_link_target(const char *dir, const char *link, char *name, size_t size)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, link);
@@ -105,16 +107,16 @@ int ckptdir_save(const char *dir, const net_t *net, const ckpt_meta_t *meta, int
     if (path_out)
         snprintf(path_out, size, "%s", path);
     const char *name = strrchr(path, '/') + 1;
-    if (set_link(dir, "latest.h5", name) < 0)
+    if (ckptdir_set_link(dir, "latest.h5", name) < 0)
         return -1;
-    if (is_best && set_link(dir, "best.h5", name) < 0)
+    if (is_best && ckptdir_set_link(dir, "best.h5", name) < 0)
         return -1;
 
     /* retention: the newest `keep`, and whatever best.h5 names */
     char best[NAME_MAX_LEN];
-    link_target(dir, "best.h5", best, sizeof best);
+    ckptdir_link_target(dir, "best.h5", best, sizeof best);
     int count;
-    char **names = list_ckpts(dir, &count);
+    char **names = ckptdir_list(dir, &count);
     for (int i = keep; i < count; i++) {
         if (!strcmp(names[i], best))
             continue;
@@ -123,34 +125,8 @@ int ckptdir_save(const char *dir, const net_t *net, const ckpt_meta_t *meta, int
         if (unlink(old) != 0 && errno != ENOENT)
             log_warn("%s: cannot delete an old checkpoint: %s", old, strerror(errno));
     }
-    free_list(names, count);
+    ckptdir_list_free(names, count);
     return 0;
-}
-
-int ckptdir_load_latest(const char *dir, net_t *net, ckpt_meta_t *meta, char *path, size_t size)
-{
-    int count;
-    char **names = list_ckpts(dir, &count);
-    int found = 0;
-    for (int i = 0; i < count && !found; i++) {
-        snprintf(path, size, "%s/%s", dir, names[i]);
-        if (ckpt_read(path, net, meta) == 0)
-            found = 1;
-        else
-            log_warn("skipping a damaged checkpoint: %s", error_message());
-    }
-    free_list(names, count);
-    if (!found)
-        path[0] = '\0';
-    return found;
-}
-
-int ckptdir_count(const char *dir)
-{
-    int count;
-    char **names = list_ckpts(dir, &count);
-    free_list(names, count);
-    return count;
 }
 
 static int is_temporary(const char *n)
@@ -179,26 +155,4 @@ void ckptdir_clean_temporaries(const char *dir)
         unlink(path);
     }
     closedir(d);
-}
-
-int ckptdir_clear(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? 0 : error_set("%s: cannot read directory: %s", dir, strerror(errno));
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(d))) {
-        const char *n = e->d_name;
-        int ours = is_ckpt_name(n) || !strcmp(n, "latest.h5") || !strcmp(n, "best.h5") ||
-                   is_temporary(n);
-        if (!ours)
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, n);
-        if (unlink(path) != 0 && errno != ENOENT)
-            rc = error_set("%s: cannot delete: %s", path, strerror(errno));
-    }
-    closedir(d);
-    return rc;
 }

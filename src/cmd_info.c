@@ -2,23 +2,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "nnmpi/checkpoint.h"
+#include "nnmpi/ckptdir.h"
 #include "nnmpi/config.h"
 #include "nnmpi/dataset.h"
 #include "nnmpi/error.h"
 #include "nnmpi/h5util.h"
+#include "nnmpi/rundir.h"
+#include "nnmpi/runlock.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: nnmpi info FILE.h5...\n"
+            "usage: nnmpi info FILE.h5|RUN_DIR...\n"
             "\n"
             "Summarises each file: for a dataset (nnmpi prepare) its sizes, source and\n"
             "checksums, augmentation and label counts; for a model or checkpoint (nnmpi\n"
             "train) the network, the training state, whether the weights match their\n"
-            "checksum, the per-epoch metrics and the configuration it was trained with.\n"
+            "checksum, its run and lineage (the sessions that led to it), the per-epoch\n"
+            "metrics and the configuration it was trained with.\n"
+            "For a run directory: the run it holds, whether a job holds it now, its\n"
+            "checkpoints, latest.h5, best.h5 and model.h5, the run's lineage, and the\n"
+            "folders of files set aside (abandoned-, previous-, damaged-).\n"
             "Exit status 1 if any file is missing, damaged or not an nnmpi file.\n");
 }
 
@@ -56,6 +64,19 @@ static int info_dataset(const char *path)
     return rc;
 }
 
+/* A heading and text indented under it, if there is any text. */
+static void print_lines(const char *heading, const char *text)
+{
+    if (!text || !text[0])
+        return;
+    printf("%s\n", heading);
+    char *copy = strdup(text), *save = NULL;
+    for (char *line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\n", &save))
+        printf("    %s\n", line);
+    free(copy);
+}
+
 static int info_checkpoint(const char *path)
 {
     net_t net;
@@ -73,6 +94,10 @@ static int info_checkpoint(const char *path)
            (unsigned long long)meta.seed, meta.world_size, meta.world_size == 1 ? "" : "s");
     printf("  elapsed:    %.1f s of training run time; dataset: %s\n", meta.elapsed_s,
            meta.data_id ? meta.data_id : "?");
+    printf("  run:        %s%s%s\n", meta.run_id[0] ? meta.run_id : "(written before run ids)",
+           meta.parent && meta.parent[0] ? ", continued from " : "",
+           meta.parent ? meta.parent : "");
+    print_lines("  lineage:", meta.lineage);
     if (meta.metrics.count) {
         printf("  metrics:\n    %5s %10s %9s %9s %10s %12s %9s\n", "epoch", "train_loss",
                "train_acc", "test_acc", "lr", "samples/s", "wall_s");
@@ -83,22 +108,95 @@ static int info_checkpoint(const char *path)
                    r->wall_s);
         }
     }
-    if (meta.config_text) {
-        printf("  configuration:\n");
-        char *copy = strdup(meta.config_text), *save = NULL;
-        for (char *line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
-             line = strtok_r(NULL, "\n", &save))
-            printf("    %s\n", line);
-        free(copy);
-    }
+    print_lines("  configuration:", meta.config_text);
     net_free(&net);
     ckpt_meta_free(&meta);
     return verified ? 0 : error_set("%s: the weights do not match their checksum (damaged file)",
                                     path);
 }
 
+/* "3 epochs done, step 0" of dir/name, or why it cannot say. */
+static void position_of(const char *dir, const char *name, char *text, size_t size)
+{
+    char path[4200];
+    ckpt_meta_t meta;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (ckpt_peek(path, &meta) < 0) {
+        snprintf(text, size, "DOES NOT LOAD: %s", error_message());
+        return;
+    }
+    snprintf(text, size, "%d epoch%s done, step %lld%s%.8s", meta.epoch,
+             meta.epoch == 1 ? "" : "s", (long long)meta.step, meta.run_id[0] ? ", run " : "",
+             meta.run_id);
+    ckpt_meta_free(&meta);
+}
+
+static void info_link(const char *dir, const char *link)
+{
+    char target[256], where[1024] = "(none)";
+    ckptdir_link_target(dir, link, target, sizeof target);
+    if (target[0])
+        position_of(dir, target, where, sizeof where);
+    printf("  %-11s %s%s%s%s\n", link, target, target[0] ? " (" : "", where,
+           target[0] ? ")" : "");
+}
+
+static void info_aside(const char *dir)
+{
+    int count;
+    char **names = rundir_list_aside(dir, &count);
+    for (int i = 0; i < count; i++) {
+        char sub[4200];
+        int n;
+        snprintf(sub, sizeof sub, "%s/%s", dir, names[i]);
+        char **ckpts = ckptdir_list(sub, &n);
+        ckptdir_list_free(ckpts, n);
+        printf("  %s %s/ (%d checkpoint%s)\n", i ? "           " : "set aside: ", names[i], n,
+               n == 1 ? "" : "s");
+    }
+    ckptdir_list_free(names, count);
+}
+
+/* A run directory: its run, its holder, its files and its lineage. */
+static int info_run_dir(const char *dir)
+{
+    char id[CKPT_RUN_ID_LEN + 1] = "", from[4200] = "", holder[512];
+    int has = rundir_has_run(dir), known = has && rundir_run_id(dir, id, from, sizeof from);
+    printf("%s: nnmpi run directory\n", dir);
+    printf("  run:        %s%s%s%s\n", !has ? "none yet" : !known ? "files that do not load"
+                                                 : id[0] ? id : "(written before run ids)",
+           known ? " (as " : "", known ? from : "", known ? " says)" : "");
+    int held = runlock_holder(dir, holder, sizeof holder);
+    printf("  in use:     %s%s\n", held > 0 ? "by a training job: " : held < 0 ? "? " : "no",
+           held > 0 ? holder : held < 0 ? error_message() : "");
+    info_link(dir, "latest.h5");
+    info_link(dir, "best.h5");
+    struct stat st;
+    char model[4200], where[1024];
+    snprintf(model, sizeof model, "%s/model.h5", dir);
+    if (stat(model, &st) == 0)
+        position_of(dir, "model.h5", where, sizeof where);
+    printf("  model.h5    %s\n", stat(model, &st) == 0 ? where : "(none)");
+    int count;
+    char **names = ckptdir_list(dir, &count);
+    printf("  checkpoints: %d%s", count, count ? ":" : "\n");
+    for (int i = count - 1; i >= 0; i--)
+        printf(" %s%s", names[i], i ? "" : "\n");
+    ckptdir_list_free(names, count);
+    ckpt_meta_t meta;
+    if (known && ckpt_peek(from, &meta) == 0) {
+        print_lines("  lineage:", meta.lineage);
+        ckpt_meta_free(&meta);
+    }
+    info_aside(dir);
+    return 0;
+}
+
 static int info_one(const char *path)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return info_run_dir(path);
     hid_t f = h5_open_read(path);
     if (f < 0)
         return -1;

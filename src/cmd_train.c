@@ -2,20 +2,24 @@
  * training, turn the outcome into one message and an exit status. */
 #include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "nnmpi/agree.h"
+#include "nnmpi/ckptdir.h"
 #include "nnmpi/config.h"
 #include "nnmpi/error.h"
-#include "nnmpi/ckptdir.h"
 #include "nnmpi/log.h"
 #include "nnmpi/preempt.h"
-#include "nnmpi/resume.h"
+#include "nnmpi/runstart.h"
 #include "nnmpi/sparse_rows.h"
 #include "nnmpi/train.h"
+#include "nnmpi/version.h"
+#include "nnmpi/watchdog.h"
 
 static void usage(FILE *out)
 {
@@ -109,11 +113,21 @@ typedef struct {
     char **sets;
     int n_sets;
     const char *resume;   /* NULL, a checkpoint path, or "auto" */
-    int fresh, print_only;
+    int fresh, print_only, help;
+    int check_ranks;      /* --ranks N with --print-config: 0 if not given */
 } train_args_t;
 
-/* Every rank parses the same arguments and reaches the same verdict, so a
- * bad option stops all of them without any communication. */
+static int parse_ranks(const char *text, int *ranks)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (!*text || *end || v < 1 || v > 1 << 24)
+        return error_set("train: --ranks '%s': expected a number of ranks", text);
+    *ranks = (int)v;
+    return 0;
+}
+
+/* The options; -1 (with the message) on a bad command line. */
 static int parse_args(int argc, char **argv, train_args_t *a)
 {
     static const struct option options[] = {
@@ -122,6 +136,7 @@ static int parse_args(int argc, char **argv, train_args_t *a)
         {"resume", required_argument, NULL, 'r'},
         {"fresh", no_argument, NULL, 'f'},
         {"print-config", no_argument, NULL, 'p'},
+        {"ranks", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -139,7 +154,11 @@ static int parse_args(int argc, char **argv, train_args_t *a)
         case 'r': a->resume = optarg; break;
         case 'f': a->fresh = 1; break;
         case 'p': a->print_only = 1; break;
-        case 'h': return 1;
+        case 'n':
+            if (parse_ranks(optarg, &a->check_ranks) < 0)
+                return -1;
+            break;
+        case 'h': a->help = 1; break;
         default:
             return error_set("train: unknown or incomplete option '%s' (see nnmpi train --help)",
                              argv[optind - 1]);
@@ -149,6 +168,8 @@ static int parse_args(int argc, char **argv, train_args_t *a)
         return error_set("train: unexpected argument '%s' (see nnmpi train --help)", argv[optind]);
     if (a->fresh && a->resume)
         return error_set("train: --fresh and --resume contradict each other");
+    if (a->check_ranks && !a->print_only)
+        return error_set("train: --ranks N goes with --print-config (a job's ranks are mpirun's)");
     return 0;
 }
 
@@ -171,6 +192,31 @@ static int build_config(const train_args_t *a, const char *base_text, config_t *
     return rc;
 }
 
+/* What every rank must have the same of: what it was asked to do, the
+ * configuration's values (paths aside: a host may spell them otherwise; the
+ * data file's contents are compared when it is opened), the kernels its
+ * CPU runs and the program. */
+static void run_items(const train_args_t *a, const config_t *cfg, int with_config,
+                      agree_list_t *items)
+{
+    agree_add(items, "the command", "%s", a->help ? "--help" : a->print_only ? "--print-config"
+                                                                            : "train");
+    agree_add(items, "--resume", "%s", a->resume ? a->resume : "(none)");
+    agree_add(items, "--fresh", "%s", a->fresh ? "yes" : "no");
+    agree_add(items, "the nnmpi version", "%s", NNMPI_VERSION);
+    if (!with_config)
+        return;
+    for (int i = 0; i < config_key_count(); i++) {
+        if (config_key_is_path(i))
+            continue;
+        char name[64], value[AGREE_VALUE_MAX];
+        config_key_name(i, name, sizeof name);
+        config_key_value(cfg, i, value, sizeof value);
+        agree_add(items, name, "%s", value);
+    }
+    agree_add(items, "the CPU kernels", "%s", sparse_rows_isa());
+}
+
 /* Open MPI moves a large message between two ranks of one node by default
  * with CMA, a process_vm_readv system call per transfer. In a virtual
  * machine that call is dear: here, 2 ranks trained 131,000 samples/s at
@@ -183,10 +229,94 @@ static void prefer_shared_memory_copies(void)
     setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
 }
 
+/* Every rank: the command line and the configuration it names; the ranks
+ * then agree on them (no rank may go on alone). */
+static int read_command(int argc, char **argv, train_args_t *a, config_t *cfg)
+{
+    int rc = parse_args(argc, argv, a);
+    if (rc == 0 && !a->help)
+        rc = build_config(a, NULL, cfg);
+    if (rc == 0 && a->print_only && a->check_ranks)
+        rc = config_check_ranks(cfg, a->check_ranks);
+    agree_list_t items = {0};
+    run_items(a, cfg, 0, &items);
+    return agree_all(rc < 0 ? EXIT_USAGE : 0, &items);
+}
+
+/* The configuration the run will have: the checkpoint's own when no file
+ * is given (--resume auto keeps the directory it searched), checked for
+ * this job. */
+static int settle_config(const train_args_t *a, const runstart_t *s, config_t *cfg, int size)
+{
+    char searched[CONFIG_PATH_MAX];
+    snprintf(searched, sizeof searched, "%s", cfg->dir);
+    int rc = 0;
+    if (s->found && !a->config_path) {
+        rc = build_config(a, s->config_text, cfg);
+        if (!rc && !strcmp(a->resume, "auto"))
+            snprintf(cfg->dir, sizeof cfg->dir, "%s", searched);
+    }
+    rc = rc ? rc : config_validate(cfg);
+    rc = rc ? rc : config_check_ranks(cfg, size);
+    rc = rc ? rc : sparse_rows_check_env();
+    return rc < 0 ? EXIT_USAGE : 0;
+}
+
+/* From the command line to a run that may start, on every rank: 0, or the
+ * exit status every rank ends with (message in error_message()). */
+static int start_run(const train_args_t *a, config_t *cfg, runstart_t *start)
+{
+    int rank, size;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    int status = runstart_locate(a->resume, cfg->dir, start);
+    if (status)
+        return status;
+    status = settle_config(a, start, cfg, size);
+    if (!status && rank == 0)
+        status = runstart_plan(start, a->resume, a->fresh, cfg->dir);
+    agree_list_t items = {0};
+    run_items(a, cfg, 1, &items);
+    status = agree_all(status, &items);
+    return status ? status : runstart_check_shared(start, a->resume, cfg->dir);
+}
+
+/* Rank 0's last line, for people and for the job scripts, which report
+ * from it (jobs/mpirun.sh, jobs/train.sbatch): how the run ended and the
+ * file to continue from, as HOST:PATH (the run directory is rank 0's). */
+static void say_outcome(int status, const config_t *cfg, const train_result_t *r)
+{
+    char dir[PATH_MAX], latest[256], where[PATH_MAX + 600] = "none";
+    if (!realpath(cfg->dir, dir))
+        snprintf(dir, sizeof dir, "%s", cfg->dir);
+    ckptdir_link_target(cfg->dir, "latest.h5", latest, sizeof latest);
+    if (latest[0])
+        snprintf(where, sizeof where, "%s:%s/%s", log_host(), dir, latest);
+    switch (status) {
+    case EXIT_OK:
+        log_info("outcome: done | %d of %d epochs | model %s:%s/model.h5", r->epochs_done,
+                 cfg->epochs, log_host(), dir);
+        break;
+    case EXIT_STOPPED:
+        log_info("outcome: stopped | epoch %d step %lld | checkpoint %s", r->epochs_done + 1,
+                 (long long)r->step, where);
+        break;
+    case EXIT_USAGE:
+        log_info("outcome: refused (exit status %d) | checkpoint %s", status, where);
+        break;
+    case EXIT_DIR_IN_USE: /* the checkpoints are the other job's */
+        log_info("outcome: refused (exit status %d) | checkpoint none", status);
+        break;
+    default:
+        log_info("outcome: failed (exit status %d) | checkpoint %s", status, where);
+    }
+}
+
 int cmd_train(int argc, char **argv)
 {
-    int provided;
+    preempt_install(); /* first: a stop during start-up is noted, not a kill */
     prefer_shared_memory_copies();
+    int provided;
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         fprintf(stderr, "nnmpi: error: MPI_Init failed\n");
         return EXIT_FAILURE_RUN;
@@ -195,54 +325,37 @@ int cmd_train(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     log_set_rank(rank, size);
-    preempt_install(); /* before anything slow, so an early stop is not a kill */
+    watchdog_start(WATCHDOG_DEFAULT_S);
 
     train_args_t args = {0};
-    resume_t resume = {0};
+    runstart_t start = {.lock = {.fd = -1}};
+    train_result_t result = {0};
     config_t *cfg = malloc(sizeof *cfg);
-    int status = EXIT_OK;
-    int rc = cfg ? parse_args(argc, argv, &args) : error_set("out of memory");
-    if (rc == 0)
-        rc = build_config(&args, NULL, cfg);
-    if (rc == 0 && args.resume) {
-        int r = resume_open(args.resume, cfg->dir, &resume);
-        if (r) {
-            if (r == TRAIN_FAILED)
-                log_error("%s", error_message());
-            status = EXIT_FAILURE_RUN;
-            goto out;
-        }
-        if (resume.found && !args.config_path)
-            rc = build_config(&args, resume.config_text, cfg);
-    }
-    if (rc == 0 && !args.print_only)
-        rc = config_validate(cfg);
-    if (rc == 0 && !args.print_only)
-        rc = sparse_rows_check_env();
-    if (rc == 1) {
-        if (rank == 0)
-            usage(stdout);
-    } else if (rc < 0) {
-        /* the same on every rank: said once, without a rank number */
-        if (rank == 0)
-            fprintf(stderr, "nnmpi: error: %s\n", error_message());
-        status = EXIT_USAGE;
-    } else if (args.print_only) {
+    int status = cfg ? read_command(argc, argv, &args, cfg)
+                     : (fprintf(stderr, "nnmpi: error: out of memory\n"), EXIT_FAILURE_RUN);
+    int training = cfg && !args.help && !args.print_only;
+    if (!status && args.help && rank == 0)
+        usage(stdout);
+    if (!status && args.print_only) {
         char *text = config_to_text(cfg);
         if (rank == 0 && text)
-            fputs(text, stdout);
+            printf("%s\n# a stop needs about %d s for the checkpoint: mpirun --mca "
+                   "odls_base_sigkill_timeout %d (the job scripts read this line)\n", text,
+                   train_stop_seconds(cfg), train_stop_seconds(cfg));
         free(text);
-    } else {
-        if (args.fresh && rank == 0 && ckptdir_clear(cfg->dir) < 0)
-            log_warn("%s", error_message());
-        train_result_t result;
-        rc = train_run(cfg, &resume, &result);
-        if (rc == TRAIN_FAILED)
-            log_error("%s", error_message());
-        status = rc == TRAIN_PREEMPTED ? PREEMPT_EXIT_STATUS : rc ? EXIT_FAILURE_RUN : EXIT_OK;
     }
-out:
-    resume_free(&resume);
+    if (training && !status)
+        status = start_run(&args, cfg, &start);
+    if (training && !status) {
+        watchdog_start(cfg->stall_timeout);
+        status = train_run(cfg, &start, &result);
+    }
+    /* every failure's message is the same on every rank: rank 0 says it */
+    if (status && status != EXIT_STOPPED && rank == 0 && cfg)
+        fprintf(stderr, "nnmpi: error: %s\n", error_message());
+    if (training && rank == 0)
+        say_outcome(status, cfg, &result);
+    runstart_free(&start);
     free(args.sets);
     free(cfg);
     MPI_Finalize();

@@ -4,12 +4,7 @@
 #ifndef NNMPI_COMMANDS_H
 #define NNMPI_COMMANDS_H
 
-/* Exit statuses shared by every subcommand (documented in --help). */
-enum {
-    EXIT_OK = 0,
-    EXIT_FAILURE_RUN = 1,   /* something failed while working (message says what) */
-    EXIT_USAGE = 2,         /* bad command line or configuration */
-};
+#include "nnmpi/exitstatus.h"
 
 int cmd_prepare(int argc, char **argv);
 int cmd_train(int argc, char **argv);

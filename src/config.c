@@ -59,6 +59,9 @@ static const key_t_ keys[] = {
      "visit the rows in a new random order every epoch", FIXED},
     {"train", "threads", T_INT, F(threads), "1", 1, 256, NULL,
      "BLAS threads per rank (1 when each core runs a rank)", FREE},
+    {"train", "stall_timeout", T_DOUBLE, F(stall_timeout), "600", 0, 1e7, NULL,
+     "seconds a rank waits for the others in one step before the job ends (exit 4; a stopped "
+     "or hung rank, a failed network); 0: wait for ever", FREE},
     {"output", "dir", T_STRING, F(dir), "", 0, 0, NULL,
      "run directory for model.h5 and metrics.csv (default: runs/<config name>)", FREE},
     {"output", "log_every", T_INT, F(log_every), "0", 0, 1 << 30, NULL,
@@ -437,6 +440,35 @@ int config_resume_check(const config_t *saved, const config_t *now, char *change
         snprintf(changes + used, size - used, "%s%s.%s %s -> %s", used ? ", " : "",
                  keys[i].section, keys[i].key, a, b);
     }
+    return 0;
+}
+
+int config_key_count(void)
+{
+    return (int)N_KEYS;
+}
+
+void config_key_name(int i, char *buf, size_t size)
+{
+    snprintf(buf, size, "[%s] %s", keys[i].section, keys[i].key);
+}
+
+void config_key_value(const config_t *cfg, int i, char *buf, size_t size)
+{
+    format_value(cfg, &keys[i], buf, size);
+}
+
+int config_key_is_path(int i)
+{
+    return keys[i].type == T_STRING;
+}
+
+int config_check_ranks(const config_t *cfg, int ranks)
+{
+    if (cfg->mode == TRAIN_MODE_SYNC && cfg->batch < ranks)
+        return error_set("[train] batch = %d is less than the %d ranks: sync mode shares each "
+                         "global batch among the ranks, at least one row each (raise the batch "
+                         "or use fewer ranks)", cfg->batch, ranks);
     return 0;
 }
 

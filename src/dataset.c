@@ -1,6 +1,7 @@
 #include "nnmpi/dataset.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +9,8 @@
 #include "nnmpi/error.h"
 #include "nnmpi/fsutil.h"
 #include "nnmpi/h5util.h"
+#include "nnmpi/version.h"
+#include "nnmpi/sha256.h"
 
 /* 1024 rows of 28x28 = 784 KiB: under HDF5's default 1 MiB chunk cache, so a
  * strided shard read touches each chunk once. */
@@ -70,7 +73,7 @@ int dataset_write(const char *path, const dataset_contents_t *c)
     rc = rc ? rc : h5_attr_write_str(f, "source_sha256", c->source_sha256 ? c->source_sha256 : "");
     rc = rc ? rc : h5_attr_write_str(f, "augmentation", c->augmentation ? c->augmentation : "none");
     rc = rc ? rc : h5_attr_write_i64(f, "shuffle_seed", (int64_t)c->shuffle_seed);
-    rc = rc ? rc : h5_attr_write_str(f, "created_by", "nnmpi prepare " "0.1.0");
+    rc = rc ? rc : h5_attr_write_str(f, "created_by", "nnmpi prepare " NNMPI_VERSION);
     rc = rc ? rc : write_split(f, "train", c->train, c->origin, c->angle, c->augment);
     rc = rc ? rc : write_split(f, "test", c->test, NULL, NULL, NULL);
     if (H5Fclose(f) < 0 && !rc)
@@ -288,5 +291,45 @@ int dataset_read_split(const char *path, const char *split, imageset_t *set)
     H5Fclose(f);
     if (rc)
         imageset_free(set);
+    return rc;
+}
+
+/* Rows first, middle and last of a split, images and labels, into h. */
+static int hash_sample_rows(hid_t f, const char *path, const char *split, int64_t n,
+                            sha256_t *h)
+{
+    int64_t rows[3] = {0, n / 2, n - 1};
+    for (int i = 0; i < 3; i++)
+        for (int pass = 0; pass < 2; pass++) {
+            char name[64];
+            snprintf(name, sizeof name, "/%s/%s", split, pass == 0 ? "images" : "labels");
+            int rank = pass == 0 ? 3 : 1;
+            hsize_t dims[3] = {(hsize_t)n, 28, 28};
+            uint8_t row[28 * 28];
+            hid_t sel = row_selection(rows[i], 1, rank, dims);
+            if (sel < 0)
+                return error_set("%s: cannot select a row of %s", path, name);
+            int rc = read_selected(f, path, name, rank, dims, sel, 1, row);
+            H5Sclose(sel);
+            if (rc)
+                return rc;
+            sha256_update(h, row, pass == 0 ? sizeof row : 1);
+        }
+    return 0;
+}
+
+int dataset_sample_sha256(const char *path, const dataset_info_t *info, char hex[65])
+{
+    hid_t f = h5_open_read(path);
+    if (f < 0)
+        return -1;
+    sha256_t h;
+    sha256_init(&h);
+    int rc = hash_sample_rows(f, path, "train", info->n_train, &h);
+    rc = rc ? rc : hash_sample_rows(f, path, "test", info->n_test, &h);
+    H5Fclose(f);
+    uint8_t digest[32];
+    sha256_final(&h, digest);
+    sha256_hex(digest, hex);
     return rc;
 }

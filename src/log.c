@@ -2,14 +2,23 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 static int my_rank = 0;
 static int world_size = 1;
+static char my_host[256] = "?";
 
 void log_set_rank(int rank, int size)
 {
     my_rank = rank;
     world_size = size;
+    if (gethostname(my_host, sizeof my_host - 1) != 0)
+        snprintf(my_host, sizeof my_host, "?");
+}
+
+const char *log_host(void)
+{
+    return my_host;
 }
 
 int log_is_root(void)
@@ -35,7 +44,7 @@ static void log_to_stderr(const char *kind, const char *fmt, va_list ap)
     char text[2048];
     vsnprintf(text, sizeof text, fmt, ap);
     if (world_size > 1)
-        fprintf(stderr, "nnmpi: %s: rank %d: %s\n", kind, my_rank, text);
+        fprintf(stderr, "nnmpi: %s: rank %d (%s): %s\n", kind, my_rank, my_host, text);
     else
         fprintf(stderr, "nnmpi: %s: %s\n", kind, text);
     fflush(stderr);

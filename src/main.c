@@ -10,6 +10,8 @@
 
 #include "commands.h"
 #include "nnmpi/h5util.h"
+#include "nnmpi/preempt.h"
+#include "nnmpi/version.h"
 
 typedef struct {
     const char *name;
@@ -86,11 +88,15 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("nnmpi 0.1.0\n");
+        printf("nnmpi %s\n", NNMPI_VERSION);
         return EXIT_OK;
     }
-    if (!strcmp(argv[1], "train"))
+    if (!strcmp(argv[1], "train")) {
+        /* a stop signal from here to train's handlers waits, pending, also
+         * across the exec below (cmd_train installs them first thing) */
+        preempt_block();
         prefer_avx512_kernels(argv);
+    }
     /* a file size limit (ulimit -f) must make a write fail with EFBIG, which
      * every writer reports, rather than kill the process with SIGXFSZ */
     signal(SIGXFSZ, SIG_IGN);

@@ -10,11 +10,13 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "nnmpi/agree.h"
 #include "nnmpi/checkpoint.h"
 #include "nnmpi/ckptdir.h"
 #include "nnmpi/dataset.h"
 #include "nnmpi/error.h"
 #include "nnmpi/eval.h"
+#include "nnmpi/exitstatus.h"
 #include "nnmpi/fsutil.h"
 #include "nnmpi/log.h"
 #include "nnmpi/metrics.h"
@@ -23,6 +25,7 @@
 #include "nnmpi/sha256.h"
 #include "nnmpi/shard.h"
 #include "nnmpi/sparse_rows.h"
+#include "nnmpi/watchdog.h"
 
 /* Figures that ride along at the end of every reduction buffer, so a step
  * needs one MPI_Allreduce for the update, the statistics, and the news that
@@ -39,6 +42,7 @@ enum { STAT_LOSS, STAT_CORRECT, STAT_COUNT, STAT_STOP, STAT_TIMER, STAT_CKPT_FAI
 
 typedef struct {
     const config_t *cfg;
+    runstart_t *start;   /* how the run started; its lock and lineage (rank 0) */
     int rank, size;
     shard_t shard;
     imageset_t data;     /* this rank's training rows, in shard order */
@@ -72,6 +76,7 @@ typedef struct {
     /* checkpoints (rank 0) */
     double best_accuracy;    /* best test accuracy among the epochs, or -1 */
     double last_ckpt_t;      /* MPI_Wtime of the last checkpoint */
+    double heartbeat_t;      /* ... and of the run lock's last heartbeat */
     char ckpt_path[4096];    /* the last one written */
     int ckpt_failures;       /* checkpoint writes failed in a row */
     char ckpt_error[1024];   /* why the last one failed */
@@ -79,19 +84,13 @@ typedef struct {
     char metrics_path[CONFIG_PATH_MAX + 32];
 } trainer_t;
 
-/* Every rank passes its status; all learn whether anyone failed. The lowest
- * failing rank keeps its own message and returns TRAIN_FAILED (its message
- * is printed); the others return TRAIN_FAILED_ELSEWHERE. */
+/* Every rank passes its status (0, or -1 with its message); all learn
+ * whether anyone failed and return the same exit status with the lowest
+ * failing rank's message, naming it (agree.h). */
 static int agree(const trainer_t *t, int status)
 {
-    int mine = status < 0 ? t->rank : INT_MAX, first = INT_MAX;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    if (first == INT_MAX)
-        return 0;
-    if (first == t->rank)
-        return TRAIN_FAILED;
-    error_set("stopped because rank %d failed", first);
-    return TRAIN_FAILED_ELSEWHERE;
+    (void)t;
+    return agree_all(status < 0 ? EXIT_FAILURE_RUN : status, NULL);
 }
 
 static void trainer_free(trainer_t *t)
@@ -149,20 +148,55 @@ static int fault_due(const trainer_t *t)
 
 /* ------------------------------------------------------------------ setup */
 
-static int setup_local(trainer_t *t)
+/* What the ranks must agree on about the data file each of them opened. */
+static void data_items(const dataset_info_t *info, const char *sample, agree_list_t *items)
+{
+    char sources[65];
+    const char *src = info->source_sha256 ? info->source_sha256 : "?";
+    sha256_buffer_hex(src, strlen(src), sources);
+    agree_add(items, "the data file's training rows", "%lld", (long long)info->n_train);
+    agree_add(items, "the data file's test rows", "%lld", (long long)info->n_test);
+    agree_add(items, "the data file's augmentation", "%s",
+              info->augmentation ? info->augmentation : "?");
+    agree_add(items, "the data file's order seed", "%lld", (long long)info->shuffle_seed);
+    agree_add(items, "the data file's sources", "checksums %.16s", sources);
+    agree_add(items, "the data file's rows (a sample)", "sha256 %.16s", sample);
+}
+
+/* Every rank opens the data file and all agree that it is the same data: a
+ * copy on one host prepared otherwise (another seed, other rows) would
+ * train a mixture, or make the ranks disagree on the number of steps. The
+ * identity is also what a checkpoint records, so a resume refuses other
+ * data (the test set included). Returns 0 or an exit status. */
+static int open_data(trainer_t *t, int64_t *n_rows)
 {
     const config_t *cfg = t->cfg;
     dataset_info_t info;
-    if (dataset_info(cfg->data_file, &info) < 0)
-        return -1;
-    int64_t n_rows = info.n_train;
-    char id[4096];
-    snprintf(id, sizeof id, "%lld rows; %s; order seed %lld; %s", (long long)info.n_train,
-             info.augmentation ? info.augmentation : "?", (long long)info.shuffle_seed,
-             info.source_sha256 ? info.source_sha256 : "?");
-    t->data_id = strdup(id);
+    char sample[65] = "";
+    agree_list_t items = {0};
+    int status = dataset_info(cfg->data_file, &info) < 0 ||
+                 dataset_sample_sha256(cfg->data_file, &info, sample) < 0;
+    if (!status)
+        data_items(&info, sample, &items);
+    status = agree_all(status ? EXIT_FAILURE_RUN : 0, &items);
+    if (!status) {
+        char id[4096];
+        snprintf(id, sizeof id, "%lld rows; %s; order seed %lld; %s; test %lld rows; sample %.16s",
+                 (long long)info.n_train, info.augmentation ? info.augmentation : "?",
+                 (long long)info.shuffle_seed, info.source_sha256 ? info.source_sha256 : "?",
+                 (long long)info.n_test, sample);
+        t->data_id = strdup(id);
+        *n_rows = info.n_train;
+        if (!t->data_id)
+            status = agree_all((error_set("out of memory"), EXIT_FAILURE_RUN), NULL);
+    }
     dataset_info_free(&info);
+    return status;
+}
 
+static int setup_local(trainer_t *t, int64_t n_rows)
+{
+    const config_t *cfg = t->cfg;
     int lanes = cfg->mode == TRAIN_MODE_SYNC ? cfg->batch : t->size;
     if (shard_init(&t->shard, n_rows, lanes, t->rank, t->size) < 0)
         return error_prefix("%s", cfg->data_file);
@@ -180,7 +214,7 @@ static int setup_local(trainer_t *t)
     t->labels = malloc((size_t)capacity);
     t->pixels = malloc((size_t)capacity * sizeof *t->pixels);
     t->order = malloc((size_t)t->shard.lane_count * (size_t)t->shard.steps * sizeof(uint32_t));
-    if (!t->labels || !t->pixels || !t->order || !t->data_id)
+    if (!t->labels || !t->pixels || !t->order)
         return error_set("out of memory for the training buffers");
     t->steps_per_epoch = cfg->mode == TRAIN_MODE_SYNC
                              ? t->shard.steps
@@ -189,19 +223,22 @@ static int setup_local(trainer_t *t)
     return 0;
 }
 
-static int setup_output(trainer_t *t, int resuming)
+static void output_paths(trainer_t *t)
+{
+    snprintf(t->model_path, sizeof t->model_path, "%s/model.h5", t->cfg->dir);
+    snprintf(t->metrics_path, sizeof t->metrics_path, "%s/metrics.csv", t->cfg->dir);
+}
+
+/* Rank 0, once every check has passed and the run really starts: the run
+ * directory's plan is carried out (runstart_begin) and config.ini written,
+ * so a refused start leaves no trace of a run that never happened. */
+static int begin_output(trainer_t *t)
 {
     const config_t *cfg = t->cfg;
-    snprintf(t->model_path, sizeof t->model_path, "%s/model.h5", cfg->dir);
-    snprintf(t->metrics_path, sizeof t->metrics_path, "%s/metrics.csv", cfg->dir);
     if (t->rank != 0)
         return 0;
-    if (fs_mkdir_p(cfg->dir) < 0)
-        return error_prefix("[output] dir");
-    ckptdir_clean_temporaries(cfg->dir); /* left by a run killed while writing */
-    if (!resuming && ckptdir_count(cfg->dir) > 0)
-        return error_set("%s holds checkpoints of an earlier run: continue it with --resume auto, "
-                         "start over with --fresh, or choose another [output] dir", cfg->dir);
+    if (runstart_begin(t->start, cfg->dir, t->size) < 0)
+        return -1;
     char text_path[CONFIG_PATH_MAX + 32];
     snprintf(text_path, sizeof text_path, "%s/config.ini", cfg->dir);
     char *text = config_to_text(cfg);
@@ -219,12 +256,23 @@ static int init_weights(trainer_t *t)
         rng_seed(&rng, t->cfg->seed, 0);
         net_init_weights(&t->net, &rng);
     }
+    watchdog_enter("sharing the initial weights", 0, 0);
     int rc = MPI_Bcast(t->net.params, (int)t->net.n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
+    watchdog_leave();
     return rc == MPI_SUCCESS ? 0 : error_set("MPI_Bcast of the initial weights failed");
 }
 
+/* Whether a checkpoint's dataset identity is the current one. Checkpoints
+ * written before the test set and a sample of rows were part of it carry
+ * the rest only: they match a current identity that begins with theirs. */
+static int same_data(const char *saved, const char *now)
+{
+    size_t n = strlen(saved);
+    return !strcmp(saved, now) || (!strncmp(saved, now, n) && !strncmp(now + n, "; test ", 7));
+}
+
 /* Rank 0: may the checkpoint continue under this configuration and data? */
-static int check_resume(trainer_t *t, const resume_t *r, char *changes, size_t size)
+static int check_resume(trainer_t *t, const runstart_t *r, char *changes, size_t size)
 {
     config_t saved;
     config_defaults(&saved);
@@ -237,7 +285,7 @@ static int check_resume(trainer_t *t, const resume_t *r, char *changes, size_t s
         return error_set("%s: cannot resume: the checkpoint holds a %d-%d-%d network, the "
                          "configuration asks for %d-%d-%d", r->path, r->net.n_in, r->net.n_hidden,
                          r->net.n_out, t->net.n_in, t->net.n_hidden, t->net.n_out);
-    if (strcmp(r->meta.data_id, t->data_id) != 0)
+    if (!same_data(r->meta.data_id, t->data_id))
         return error_set("%s: cannot resume: it was trained on another dataset (%s) than %s (%s)",
                          r->path, r->meta.data_id, t->cfg->data_file, t->data_id);
     /* the position must lie inside an epoch of the run it claims to be */
@@ -249,11 +297,16 @@ static int check_resume(trainer_t *t, const resume_t *r, char *changes, size_t s
     if (r->meta.step > steps)
         return error_set("%s: cannot resume: step %lld is beyond the %lld steps of an epoch "
                          "(damaged file?)", r->path, (long long)r->meta.step, (long long)steps);
+    if (r->meta.epoch > t->cfg->epochs)
+        return error_set("%s: cannot resume: the run has %d epochs done, more than [train] "
+                         "epochs = %d; to go back, --resume one of its earlier checkpoints (the "
+                         "later ones are then set aside, not deleted)", r->path, r->meta.epoch,
+                         t->cfg->epochs);
     return 0;
 }
 
 /* Every rank takes the checkpoint's weights and position from rank 0. */
-static int apply_resume(trainer_t *t, resume_t *r)
+static int apply_resume(trainer_t *t, runstart_t *r)
 {
     char changes[4096] = "";
     int rc = agree(t, t->rank == 0 ? check_resume(t, r, changes, sizeof changes) : 0);
@@ -261,6 +314,7 @@ static int apply_resume(trainer_t *t, resume_t *r)
         return rc;
     if (t->rank == 0)
         memcpy(t->net.params, r->net.params, t->net.n_params * sizeof(float));
+    watchdog_enter("sharing the checkpoint's weights", 0, 0);
     MPI_Bcast(t->net.params, (int)t->net.n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
 
     /* epoch, step, world size, figures of the epoch in progress, time */
@@ -273,6 +327,7 @@ static int apply_resume(trainer_t *t, resume_t *r)
         memcpy(pos, v, sizeof pos);
     }
     MPI_Bcast(pos, 8, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    watchdog_leave();
     int done = (int)pos[0], world = (int)pos[2];
     int64_t step = (int64_t)pos[1];
     t->epoch = done + 1;
@@ -316,6 +371,32 @@ static int apply_resume(trainer_t *t, resume_t *r)
     return agree(t, 0);
 }
 
+int train_stop_seconds(const config_t *cfg)
+{
+    double params = (double)cfg->hidden * (784 + 10);
+    return (int)ceil(params * sizeof(float) / 100e6 + 0.5);
+}
+
+/* mpirun, sent SIGTERM (Ctrl-C, scancel), waits odls_base_sigkill_timeout
+ * seconds, passes SIGTERM on to the ranks, waits as long again and kills
+ * them: 1 s by default, too soon for a large network's checkpoint
+ * (784-100000-10: 318 MB, 1.8 s on this project's test machine), which is
+ * then lost. The job scripts set train_stop_seconds; a plain mpirun gets
+ * this warning when the checkpoint may need longer. */
+static void warn_kill_timeout(const trainer_t *t)
+{
+    if (t->rank != 0 || !getenv("OMPI_MCA_orte_launch"))
+        return; /* not started by Open MPI's mpirun */
+    const char *v = getenv("OMPI_MCA_odls_base_sigkill_timeout");
+    double timeout = v ? atof(v) : 1.0;
+    int need = train_stop_seconds(t->cfg);
+    if (need > timeout)
+        log_warn("mpirun kills the ranks %g s after passing on a SIGTERM (Ctrl-C, scancel), "
+                 "and this network's checkpoint may take %d s: a stop could lose it. Start "
+                 "mpirun with --mca odls_base_sigkill_timeout %d (jobs/mpirun.sh and "
+                 "jobs/train.sbatch do), or stop it with SIGUSR1", timeout, need, need);
+}
+
 static void log_config(const trainer_t *t)
 {
     const config_t *cfg = t->cfg;
@@ -334,6 +415,7 @@ static void log_config(const trainer_t *t)
              (long long)t->shard.n_rows, (long long)t->shard.n_local,
              t->shard.n_local * 785.0 / (1 << 20), t->read_s, (long long)t->test.count,
              cfg->hidden, t->net.n_params);
+    warn_kill_timeout(t);
 }
 
 /* ------------------------------------------------------------ checkpoints */
@@ -358,7 +440,10 @@ static ckpt_meta_t state_meta(const trainer_t *t, int epochs_done, int64_t step)
         .elapsed_s = now() - t->t_start,
         .data_rows = t->shard.n_rows,
         .data_id = t->data_id,
+        .parent = t->start->parent,
+        .lineage = t->start->lineage,
     };
+    memcpy(m.run_id, t->start->run_id, sizeof m.run_id);
     if (step > 0) {
         m.epoch_loss_sum = t->epoch_stats.loss_sum;
         m.epoch_correct = t->epoch_stats.correct;
@@ -461,8 +546,10 @@ static int reduce_step(trainer_t *t)
 {
     const size_t n = t->net.n_params;
     const int finite_here = isfinite(t->net.params[n + STAT_LOSS]);
+    watchdog_enter("the reduction", t->epoch, t->step + 1);
     int rc = MPI_Allreduce(MPI_IN_PLACE, t->net.params, (int)(n + N_STATS), MPI_FLOAT, MPI_SUM,
                            MPI_COMM_WORLD);
+    watchdog_leave();
     if (rc != MPI_SUCCESS)
         return error_set("MPI_Allreduce failed at epoch %d step %lld", t->epoch,
                          (long long)t->step);
@@ -491,13 +578,18 @@ static int reduce_step(trainer_t *t)
     return 0;
 }
 
-/* A step began at t0 and its reduction at t1; it has just ended. */
+/* A step began at t0 and its reduction at t1; it has just ended. Rank 0
+ * also keeps the run directory's lock alive (runlock.h). */
 static void time_step(trainer_t *t, double t0, double t1)
 {
     double t2 = now();
     t->compute_s += t1 - t0;
     t->reduce_s += t2 - t1;
     t->steps_timed++;
+    if (t->rank == 0 && t2 - t->heartbeat_t > RUNLOCK_HEARTBEAT_S) {
+        runlock_heartbeat(&t->start->lock);
+        t->heartbeat_t = t2;
+    }
 }
 
 /* Where a step's time goes, for choosing the batch and the ranks (README,
@@ -507,7 +599,9 @@ static void time_step(trainer_t *t, double t0, double t1)
 static void log_step_times(const trainer_t *t, int say)
 {
     double mine = t->compute_s, slowest = 0;
+    watchdog_enter("the closing figures", t->epoch, t->step);
     MPI_Reduce(&mine, &slowest, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+    watchdog_leave();
     if (!say || t->rank != 0 || t->steps_timed == 0)
         return;
     const double us = 1e6 / (double)t->steps_timed;
@@ -704,6 +798,7 @@ static void check_weights_agree(trainer_t *t)
     sha256_final(&h, digest);
     unsigned long long mine, lo, hi;
     memcpy(&mine, digest, sizeof mine);
+    watchdog_enter("comparing the ranks' weights", t->epoch, t->step);
     MPI_Allreduce(&mine, &lo, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, MPI_COMM_WORLD);
     MPI_Allreduce(&mine, &hi, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
     if (lo != hi) {
@@ -711,6 +806,7 @@ static void check_weights_agree(trainer_t *t)
                  "rank 0's", t->epoch);
         MPI_Bcast(t->net.params, (int)t->net.n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
     }
+    watchdog_leave();
 }
 
 static void warn_picture(const char *message)
@@ -763,7 +859,7 @@ static int write_model(trainer_t *t)
 }
 
 /* Runs epochs from the current position to the end, or until a rank is
- * asked to stop. Returns 0, TRAIN_PREEMPTED, or a failure status. */
+ * asked to stop. Returns 0, EXIT_STOPPED, or EXIT_FAILURE_RUN. */
 static int run_epochs(trainer_t *t)
 {
     const config_t *cfg = t->cfg;
@@ -773,10 +869,9 @@ static int run_epochs(trainer_t *t)
         if (status == 0 && t->step == t->steps_per_epoch && cfg->mode == TRAIN_MODE_LOCAL &&
             t->size > 1)
             status = average_weights(t, &(net_stats_t){0});
-        /* the reductions gave every rank the same verdict and message: rank 0
-         * reports it, the others stay quiet */
+        /* the reductions gave every rank the same verdict and message */
         if (status < 0)
-            return t->rank == 0 ? TRAIN_FAILED : TRAIN_FAILED_ELSEWHERE;
+            return EXIT_FAILURE_RUN;
         if (t->step < t->steps_per_epoch)
             break; /* stopped mid-epoch; after_step wrote the checkpoint */
         double train_s = t->epoch_train_s + (now() - t->epoch_t0);
@@ -807,31 +902,54 @@ static int run_epochs(trainer_t *t)
                  sig == SIGTERM ? "SIGTERM" : sig == SIGUSR1 ? "SIGUSR1" : "SIGINT");
         log_info("stopped by %s at epoch %d step %lld/%lld: checkpoint %s; continue with "
                  "--resume auto (exit status %d)", why, t->epoch, (long long)t->step,
-                 (long long)t->steps_per_epoch, t->ckpt_path, PREEMPT_EXIT_STATUS);
-        return TRAIN_PREEMPTED;
+                 (long long)t->steps_per_epoch, t->ckpt_path, EXIT_STOPPED);
+        return EXIT_STOPPED;
     }
     return 0;
 }
 
-int train_run(const config_t *cfg, resume_t *resume, train_result_t *result)
+/* Everything before the first step: 0 or an exit status, the same on
+ * every rank (with the message). */
+static int prepare(trainer_t *t)
 {
-    trainer_t t = {.cfg = cfg, .epoch = 1, .best_accuracy = -1.0};
+    int64_t n_rows = 0;
+    int rc = agree(t, fault_parse(t));
+    rc = rc ? rc : open_data(t, &n_rows);
+    rc = rc ? rc : agree(t, setup_local(t, n_rows));
+    rc = rc ? rc : agree(t, init_weights(t));
+    if (!rc)
+        log_config(t);
+    if (!rc && t->start->found)
+        rc = apply_resume(t, t->start);
+    return rc ? rc : agree(t, begin_output(t));
+}
+
+/* Where the run ended, for the caller's last word (rank 0). */
+static void fill_result(const trainer_t *t, int rc, train_result_t *result)
+{
+    const metrics_t *m = &t->metrics;
+    result->test_accuracy = m->count ? m->rows[m->count - 1].test_accuracy : 0.0;
+    result->samples_per_s = m->count ? m->rows[m->count - 1].samples_per_s : 0.0;
+    result->wall_s = now() - t->t_start;
+    result->epochs_done = rc == 0 ? t->cfg->epochs : t->epoch - 1;
+    result->step = rc == 0 ? 0 : t->step;
+    snprintf(result->checkpoint, sizeof result->checkpoint, "%s", t->ckpt_path);
+    if (rc == 0)
+        snprintf(result->model, sizeof result->model, "%s", t->model_path);
+}
+
+int train_run(const config_t *cfg, runstart_t *start, train_result_t *result)
+{
+    trainer_t t = {.cfg = cfg, .start = start, .epoch = 1, .best_accuracy = -1.0};
     memset(result, 0, sizeof *result);
     MPI_Comm_rank(MPI_COMM_WORLD, &t.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &t.size);
     t.t_start = now();
-    t.last_ckpt_t = t.t_start;
+    t.last_ckpt_t = t.heartbeat_t = t.t_start;
     openblas_set_num_threads(cfg->threads);
+    output_paths(&t);
 
-    int resuming = resume && resume->found;
-    int rc = agree(&t, fault_parse(&t));
-    rc = rc ? rc : agree(&t, setup_output(&t, resuming));
-    rc = rc ? rc : agree(&t, setup_local(&t));
-    rc = rc ? rc : agree(&t, init_weights(&t));
-    if (!rc)
-        log_config(&t);
-    if (!rc && resuming)
-        rc = apply_resume(&t, resume);
+    int rc = prepare(&t);
     if (rc) {
         trainer_free(&t);
         return rc;
@@ -849,19 +967,17 @@ int train_run(const config_t *cfg, resume_t *resume, train_result_t *result)
         write_backquery(&t);
     }
 
-    log_step_times(&t, rc == 0 || rc == TRAIN_PREEMPTED);
+    log_step_times(&t, rc == 0 || rc == EXIT_STOPPED);
     double rss = peak_rss_mib(), rss_max = 0;
+    watchdog_enter("the closing figures", t.epoch, t.step);
     MPI_Reduce(&rss, &rss_max, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
-    if (rc == 0) {
-        const metrics_t *m = &t.metrics;
-        result->test_accuracy = m->count ? m->rows[m->count - 1].test_accuracy : 0.0;
-        result->samples_per_s = m->count ? m->rows[m->count - 1].samples_per_s : 0.0;
-        result->wall_s = now() - t.t_start;
+    watchdog_leave();
+    fill_result(&t, rc, result);
+    if (rc == 0)
         log_info("done: test accuracy %.2f%% | %.1f s this session, %.1f s in all | peak memory "
                  "per rank %.0f MiB (shard %.1f MiB)\nmodel:   %s\nmetrics: %s",
                  100 * result->test_accuracy, train_s, result->wall_s, rss_max,
                  t.shard.n_local * 785.0 / (1 << 20), t.model_path, t.metrics_path);
-    }
     trainer_free(&t);
     return rc;
 }

@@ -64,3 +64,24 @@ at_least() {
   awk -v v="$1" -v m="$2" 'BEGIN{exit !(v+0 >= m+0)}' || fail "$3: $1 < $2"
   ok "$3: $1 >= $2"
 }
+
+# pid_of DIR RANK: the nnmpi process of rank RANK training into DIR
+pid_of() {
+  local p
+  for p in $(pgrep -f "nnmpi train .*output.dir=$1( |$)"); do
+    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2"; then
+      echo "$p"; return 0
+    fi
+  done
+  return 1
+}
+
+# wait_log FILE PATTERN SECONDS: until FILE shows PATTERN
+wait_log() {
+  local i
+  for ((i = 0; i < $3 * 50; i++)); do
+    grep -q -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.02
+  done
+  cat "$1" >&2; fail "no '$2' in $1 after $3 s"
+}

@@ -7,8 +7,11 @@
  *   /train attributes: epoch (completed), step (within the next epoch),
  *     seed, world_size, config (resolved INI text), the figures of the epoch
  *     in progress (epoch_loss_sum, epoch_correct, epoch_count,
- *     epoch_train_s), elapsed_s, and the dataset it was trained on
- *     (data_rows, data_id)
+ *     epoch_train_s), elapsed_s, the dataset it was trained on
+ *     (data_rows, data_id), and its lineage: run_id (made when the run
+ *     started afresh), parent (the checkpoint this session continued from,
+ *     "" for a fresh start) and lineage (one line per session of the run);
+ *     files written before run ids lack the last three (read as "")
  *   /metrics compound table of metrics_row_t
  *   root attributes: format, format_version, weights_sha256, created_by
  * Written to a temporary name in the same directory, fsync'ed and renamed,
@@ -23,6 +26,7 @@
 
 #define CKPT_FORMAT "nnmpi-checkpoint"
 #define CKPT_VERSION 1
+#define CKPT_RUN_ID_LEN 16   /* hex digits of a run id */
 
 typedef struct {
     int epoch;            /* epochs completed */
@@ -42,6 +46,10 @@ typedef struct {
     int64_t data_rows;    /* training rows of the dataset */
     char *data_id;        /* the dataset's identity (augmentation, order seed,
                              source checksums), malloc'd */
+    char run_id[CKPT_RUN_ID_LEN + 1]; /* "" in files older than run ids */
+    char *parent;         /* "NAME sha256:PREFIX" of the checkpoint this session
+                             resumed, "" for a fresh start; malloc'd */
+    char *lineage;        /* the run's sessions, one line each; malloc'd */
 } ckpt_meta_t;
 
 /* Writes net and meta to path atomically. meta->weights_sha256 is computed
@@ -55,6 +63,11 @@ int ckpt_read(const char *path, net_t *net, ckpt_meta_t *meta);
 /* As ckpt_read, but a checksum mismatch is not an error: *checksum_ok says
  * whether the weights verify (for nnmpi info, which shows a damaged file). */
 int ckpt_inspect(const char *path, net_t *net, ckpt_meta_t *meta, int *checksum_ok);
+
+/* Reads only the training state and lineage (/train, /metrics), not the
+ * weights, and verifies nothing beyond the format: cheap, for listing a run
+ * directory. net sizes and weights_sha256 are left empty. */
+int ckpt_peek(const char *path, ckpt_meta_t *meta);
 
 void ckpt_meta_free(ckpt_meta_t *meta);
 

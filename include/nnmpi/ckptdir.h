@@ -21,20 +21,24 @@ int ckptdir_path(const char *dir, int epoch, int64_t step, char *path, size_t si
 int ckptdir_save(const char *dir, const net_t *net, const ckpt_meta_t *meta, int keep,
                  int is_best, char *path, size_t size);
 
-/* Reads the newest checkpoint of dir that loads and verifies; the damaged
- * ones it passes are named in warnings (log_warn). Returns 1 if one was read
- * (net, meta and path filled), 0 if dir holds none, -1 on error. */
-int ckptdir_load_latest(const char *dir, net_t *net, ckpt_meta_t *meta, char *path, size_t size);
+/* Whether name is a checkpoint's file name; if so its position (epochs
+ * done, steps into the next) in *epoch and *step (either may be NULL). */
+int ckptdir_parse_name(const char *name, int *epoch, int64_t *step);
 
-/* How many checkpoints dir holds (0 if it does not exist). */
-int ckptdir_count(const char *dir);
+/* The checkpoint names of dir, newest first (malloc'd array of malloc'd
+ * names), *count set; NULL with count 0 if there are none or no dir. */
+char **ckptdir_list(const char *dir, int *count);
+void ckptdir_list_free(char **names, int count);
+
+/* The file name a link of dir (latest.h5, best.h5) points at, or "". */
+void ckptdir_link_target(const char *dir, const char *link, char *name, size_t size);
+
+/* Points dir/link at target (a name in dir), atomically. */
+int ckptdir_set_link(const char *dir, const char *link, const char *target);
 
 /* Deletes the temporary files a run killed while writing left in dir
  * ("NAME.tmp.HOST.PID", ".LINK.tmp.PID" of checkpoints, model.h5, metrics.csv,
  * config.ini, links). */
 void ckptdir_clean_temporaries(const char *dir);
-
-/* Deletes every checkpoint, link and temporary checkpoint file of dir. */
-int ckptdir_clear(const char *dir);
 
 #endif

@@ -34,6 +34,7 @@ typedef struct {
     uint64_t seed;
     int shuffle;
     int threads;             /* BLAS threads per rank */
+    double stall_timeout;    /* seconds waited in one collective; 0: for ever */
     /* [output] */
     char dir[CONFIG_PATH_MAX];
     int log_every;           /* progress line every N steps (0: per epoch only) */
@@ -79,6 +80,18 @@ void config_print_help(FILE *out);
  * "section.key old -> new, ..." for the log. */
 int config_resume_check(const config_t *saved, const config_t *now, char *changes,
                         size_t size);
+
+/* The keys one by one, for comparing the configurations of ranks: how many
+ * there are, and key i's name ("[section] key") and value as text. Whether
+ * key i names a path, which may be spelled differently on each host. */
+int config_key_count(void);
+void config_key_name(int i, char *buf, size_t size);
+void config_key_value(const config_t *cfg, int i, char *buf, size_t size);
+int config_key_is_path(int i);
+
+/* Checks the configuration against the job's number of ranks (sync mode's
+ * global batch is shared by the ranks: at least one row each). */
+int config_check_ranks(const config_t *cfg, int ranks);
 
 const char *config_rule_name(net_rule_t rule);
 const char *config_mode_name(train_mode_t mode);

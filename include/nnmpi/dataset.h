@@ -53,6 +53,11 @@ int dataset_write(const char *path, const dataset_contents_t *contents);
 int dataset_info(const char *path, dataset_info_t *info);
 void dataset_info_free(dataset_info_t *info);
 
+/* SHA-256 of a sample of the file's rows (first, middle and last of each
+ * split, images and labels): a cheap check that two copies of a dataset
+ * hold the same data, which the header alone cannot tell. */
+int dataset_sample_sha256(const char *path, const dataset_info_t *info, char hex[65]);
+
 /* Reads this rank's rows of /train (the shard's hyperslab) into set. */
 int dataset_read_shard(const char *path, const shard_t *shard, imageset_t *set);
 

@@ -6,16 +6,20 @@
 #ifndef NNMPI_LOG_H
 #define NNMPI_LOG_H
 
-/* Tells the logger who we are; before this every process counts as rank 0. */
+/* Tells the logger who we are (and notes the host name); before this every
+ * process counts as rank 0. */
 void log_set_rank(int rank, int size);
+
+/* This process's host name, as messages give it. */
+const char *log_host(void);
 
 /* Rank 0 only, to stdout, flushed at once (progress must show under mpirun). */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Any rank, to stderr: "nnmpi: warning: [rank R: ]..." */
+/* Any rank, to stderr: "nnmpi: warning: [rank R (HOST): ]..." */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Any rank, to stderr: "nnmpi: error: [rank R: ]..." */
+/* Any rank, to stderr: "nnmpi: error: [rank R (HOST): ]..." */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Whether this process is rank 0. */

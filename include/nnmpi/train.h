@@ -13,24 +13,31 @@
 #ifndef NNMPI_TRAIN_H
 #define NNMPI_TRAIN_H
 
-#include "nnmpi/config.h"
-#include "nnmpi/resume.h"
+#include <stdint.h>
 
-/* Statuses besides 0: TRAIN_FAILED here (message in error_message()),
- * TRAIN_FAILED_ELSEWHERE when another rank failed and reported it, and
- * TRAIN_PREEMPTED when a signal stopped the run after a checkpoint. */
-#define TRAIN_FAILED (-1)
-#define TRAIN_FAILED_ELSEWHERE (-2)
-#define TRAIN_PREEMPTED 1
+#include "nnmpi/config.h"
+#include "nnmpi/runstart.h"
 
 typedef struct {
     double test_accuracy;   /* final, rank 0 only */
     double samples_per_s;   /* over the whole run */
     double wall_s;
+    int epochs_done;        /* rank 0: where the run ended ... */
+    int64_t step;           /* ... steps into the next epoch */
+    char checkpoint[4096];  /* rank 0: the newest good checkpoint, "" if none */
+    char model[CONFIG_PATH_MAX + 32]; /* rank 0: model.h5, once written */
 } train_result_t;
 
-/* Runs the configured training, continuing from resume if it holds a
- * checkpoint (may be NULL); collective: every rank must call it. */
-int train_run(const config_t *cfg, resume_t *resume, train_result_t *result);
+/* Seconds a stopped run may need for its checkpoint (and the step in
+ * progress): the network's weights at 100 MB/s plus half a second, rounded
+ * up. What mpirun's kill timeout (odls_base_sigkill_timeout) should allow. */
+int train_stop_seconds(const config_t *cfg);
+
+/* Runs the configured training, afresh or from start's checkpoint, in the
+ * run directory start holds locked; collective: every rank must call it.
+ * Returns an exit status (exitstatus.h: 0 done, EXIT_STOPPED after a stop
+ * signal and its checkpoint, EXIT_FAILURE_RUN...), the same on every rank,
+ * with the same message in error_message() on every rank. */
+int train_run(const config_t *cfg, runstart_t *start, train_result_t *result);
 
 #endif

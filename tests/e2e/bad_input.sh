@@ -34,8 +34,12 @@ expect_fail 1 "3 training rows are fewer than the 4 needed" run_np 4 train --set
   --set train.mode=local --set output.dir="$WORK/r"
 "$TOOLS/make_testdata" bad-label "$WORK/label.h5" 500
 # only the last rank's shard holds the bad label: that rank names itself
-expect_fail 1 "rank 1: .*label.h5.*11" run_np 2 train --set data.file="$WORK/label.h5" --set output.dir="$WORK/r"
-expect_fail 1 "batch must be at least the number of ranks" run_np 4 train --set data.file="$q" --set train.batch=2 --set output.dir="$WORK/r"
+expect_fail 1 "rank 1 (.*): .*label.h5.*11" run_np 2 train --set data.file="$WORK/label.h5" --set output.dir="$WORK/r"
+expect_fail 2 "\[train\] batch = 2 is less than the 4 ranks" run_np 4 train --set data.file="$q" --set train.batch=2 --set output.dir="$WORK/r"
+expect_fail 2 "\[train\] batch = 1 is less than the 2 ranks" run_np 2 train --set data.file="$q" --set train.batch=1 --set output.dir="$WORK/r"
+# the job scripts' check before they start mpirun
+expect_fail 2 "\[train\] batch = 1 is less than the 2 ranks" "$NNMPI" train --set data.file="$q" --set train.batch=1 --print-config --ranks 2
+"$NNMPI" train --set data.file="$q" --set train.batch=2 --print-config --ranks 2 >/dev/null || fail "--print-config --ranks 2 refused batch 2"
 expect_fail 1 "model.h5" "$NNMPI" eval -m "$WORK/model.h5" -d "$q"
 expect_fail 1 "is a 'nnmpi-dataset' file, expected 'nnmpi-checkpoint'" "$NNMPI" eval -m "$q" -d "$q"
 expect_fail 1 "fake.h5: not an HDF5 file" "$NNMPI" info "$WORK/fake.h5"

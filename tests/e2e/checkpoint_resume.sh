@@ -77,7 +77,7 @@ expect_fail 1 "cannot resume: \[net\] hidden is 50 in the checkpoint but 60 now"
   run_np 2 train --resume "$third" --set net.hidden=60 --set output.dir="$WORK/x"
 expect_fail 1 "cannot resume: it was trained on another dataset" \
   run_np 2 train --resume "$third" --set data.file="$TESTDATA/tiny.h5" --set output.dir="$WORK/x"
-expect_fail 1 "holds checkpoints of an earlier run" run_np 2 train "${base[@]}" --set output.dir="$d"
+expect_fail 1 "holds an earlier run" run_np 2 train "${base[@]}" --set output.dir="$d"
 run_np 2 train "${base[@]}" --set output.dir="$d" --fresh >/dev/null 2>&1 || fail "--fresh"
 [ "$(ls "$d"/ckpt-*.h5 | wc -l)" -le 3 ] || fail "--fresh kept old checkpoints"
 ok "refusals and --fresh"

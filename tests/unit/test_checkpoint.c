@@ -40,6 +40,10 @@ static void make_meta(ckpt_meta_t *meta)
     cfg.hidden = 50;
     cfg.lr = 0.1 + 0.2;
     meta->config_text = config_to_text(&cfg);
+    snprintf(meta->run_id, sizeof meta->run_id, "0123456789abcdef");
+    meta->parent = strdup("ckpt-e000002-s00000000000.h5 sha256:0011223344556677");
+    meta->lineage = strdup("2026-12-04 10:00:00 UTC  new run 0123456789abcdef; 4 ranks\n"
+                           "2026-12-04 11:00:00 UTC  resumed x.h5 (2 epochs done, step 0)\n");
     for (int e = 1; e <= 3; e++) {
         metrics_row_t row = {
             .epoch = e, .train_loss = 0.5 / e, .train_accuracy = 0.8 + 0.01 * e,
@@ -100,6 +104,9 @@ static void test_round_trip(void)
     CU_ASSERT_EQUAL(got.rule, NET_RULE_GRADIENT);
     CU_ASSERT_PTR_NOT_NULL_FATAL(got.config_text);
     CU_ASSERT_STRING_EQUAL(got.config_text, meta.config_text);
+    CU_ASSERT_STRING_EQUAL(got.run_id, meta.run_id);
+    CU_ASSERT_STRING_EQUAL(got.parent, meta.parent);
+    CU_ASSERT_STRING_EQUAL(got.lineage, meta.lineage);
     CU_ASSERT_EQUAL_FATAL(got.metrics.count, 3);
     for (int i = 0; i < 3; i++) {
         const metrics_row_t *a = &meta.metrics.rows[i], *b = &got.metrics.rows[i];
@@ -157,6 +164,9 @@ static void test_round_trip(void)
     CU_ASSERT_EQUAL(got2.metrics.count, 0);
     CU_ASSERT_EQUAL(got2.epoch, 0);
     CU_ASSERT_PTR_NOT_NULL(got2.config_text); /* written as "" */
+    CU_ASSERT_STRING_EQUAL(got2.run_id, "");     /* no lineage given: "" back */
+    CU_ASSERT_STRING_EQUAL(got2.parent, "");
+    CU_ASSERT_STRING_EQUAL(got2.lineage, "");
     CU_ASSERT_STRING_NOT_EQUAL(got2.weights_sha256, got.weights_sha256);
 
     net_free(&other);
@@ -166,6 +176,38 @@ static void test_round_trip(void)
     ckpt_meta_free(&meta);
     ckpt_meta_free(&meta); /* safe twice */
     net_free(&back);
+    net_free(&net);
+    remove(path);
+}
+
+/* ckpt_peek gives the training state and lineage without the weights; a
+ * run id that is not 16 hex digits is damage (ckpt_read and ckpt_peek). */
+static void test_peek_and_run_id(void)
+{
+    net_t net, back;
+    ckpt_meta_t meta, got;
+    random_net(&net, 784, 20, 10, 3);
+    make_meta(&meta);
+    const char *path = testutil_path(dir, "peek.h5");
+    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &net, &meta), 0);
+    CU_ASSERT_EQUAL_FATAL(ckpt_peek(path, &got), 0);
+    CU_ASSERT_EQUAL(got.epoch, 3);
+    CU_ASSERT_EQUAL(got.step, 17);
+    CU_ASSERT_STRING_EQUAL(got.run_id, "0123456789abcdef");
+    CU_ASSERT_STRING_EQUAL(got.lineage, meta.lineage);
+    CU_ASSERT_EQUAL(got.metrics.count, 3);
+    CU_ASSERT_STRING_EQUAL(got.weights_sha256, ""); /* the weights were not read */
+    ckpt_meta_free(&got);
+
+    static const char *const bad[] = {"0123456789abcdeX", "0123", "0123456789ABCDEF"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(meta.run_id, sizeof meta.run_id, "%s", bad[i]);
+        CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &net, &meta), 0);
+        CU_ASSERT_EQUAL(ckpt_read(path, &back, &got), -1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "run_id is not 16 hex digits"));
+        CU_ASSERT_EQUAL(ckpt_peek(path, &got), -1);
+    }
+    ckpt_meta_free(&meta);
     net_free(&net);
     remove(path);
 }
@@ -319,6 +361,7 @@ int main(void)
         return 2;
     static const testutil_case_t cases[] = {
         {"round trip: weights bit-identical, meta, metrics, config", test_round_trip},
+        {"peek: state and lineage without weights; bad run ids refused", test_peek_and_run_id},
         {"flipped weight byte and truncation refused", test_flipped_weight_byte},
         {"foreign, missing and future files refused", test_foreign_files},
         {"write into a missing directory", test_write_failure},

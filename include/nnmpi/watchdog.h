@@ -1,0 +1,35 @@
+/* watchdog: a job whose ranks stop answering ends instead of waiting
+ * forever.
+ *
+ * A rank stopped by the OS (kill -STOP), stuck on a hung file system or a
+ * swapping node, or cut off by a failed network link between hosts leaves
+ * every other rank waiting in a collective for ever, holding the
+ * allocation. Each collective of the training is bracketed by
+ * watchdog_enter/watchdog_leave (a clock read and two stores: nothing the
+ * step's time shows); a thread of the watchdog's own wakes every second and,
+ * when the rank has waited in one collective longer than the timeout
+ * ([train] stall_timeout), prints which rank waited, for how long and on
+ * which step, and ends the process with EXIT_STALLED (exitstatus.h). mpirun then
+ * ends the others. Checkpoints are written atomically, so the last one
+ * stays loadable and --resume auto continues from it. The thread calls no
+ * MPI function, so MPI_THREAD_FUNNELED suffices. */
+#ifndef NNMPI_WATCHDOG_H
+#define NNMPI_WATCHDOG_H
+
+#include <stdint.h>
+
+/* Default timeout, seconds (until the configuration is known). */
+#define WATCHDOG_DEFAULT_S 600.0
+
+/* Starts the thread (once) or changes the timeout; 0 disables it. */
+int watchdog_start(double timeout_s);
+
+/* This rank starts waiting in a collective: `what` (a static string such
+ * as "the reduction") at epoch/step for the message (epoch 0: before
+ * training). */
+void watchdog_enter(const char *what, int epoch, int64_t step);
+
+/* ... and is out of it. */
+void watchdog_leave(void);
+
+#endif
