@@ -20,9 +20,23 @@
 #   --fresh or --resume PATH given here replace it.
 # - stopping: Ctrl-C, SIGTERM or SIGHUP to this script are passed to mpirun
 #   as SIGUSR1: every rank stops at the next step, rank 0 writes a
-#   checkpoint, and the script exits with status 75 (run it again to
-#   continue). A second Ctrl-C stops mpirun at once (SIGTERM). mpirun runs
-#   in its own session, so a Ctrl-C reaches it only through this script.
+#   checkpoint, and the script exits with status 75, printing the command
+#   that continues. A second Ctrl-C sends mpirun SIGTERM (which reaches the
+#   ranks after the timeout below; they still checkpoint if they can), a
+#   third kills the job (SIGKILL). mpirun runs in its own session, so a
+#   Ctrl-C reaches it only through this script.
+# - mpirun, sent SIGTERM, waits odls_base_sigkill_timeout seconds, passes
+#   SIGTERM on to the ranks, waits as long again, then kills them: with
+#   Open MPI's 1 s, too soon for a large network's checkpoint (784-100000-10
+#   writes 318 MB in about 2 s). This script sets what the network needs
+#   (nnmpi train --print-config says: 1 s for the book's net, 4 s for
+#   784-100000-10), e.g. --mca odls_base_sigkill_timeout 4
+# - what happened: rank 0 ends with an "outcome:" line; this script reports
+#   from it (done, stopped with which checkpoint, failed, refused), not from
+#   mpirun's exit status alone, and names files as HOST:PATH (the run
+#   directory is on rank 0's host). No outcome line means nothing ran, or
+#   the ranks were killed before they could say: the exit status is then
+#   never 0.
 # - a lost machine: by default Open MPI notices a dead TCP peer only after
 #   the kernel's keepalive time (hours), so a machine that vanishes (power,
 #   cable, network) leaves the others waiting in a collective forever. This
@@ -33,18 +47,25 @@
 #     --mca oob_tcp_keepalive_intvl 1
 #     --mca oob_tcp_keepalive_probes 3
 #   so mpirun reports the lost daemon and ends the whole job within about
-#   10 s of the machine going away. Your own value of any of them, as
-#   OMPI_MCA_oob_tcp_keepalive_* in the environment or as --mca in
-#   NNMPI_MPIRUN_ARGS, replaces this script's (mpirun refuses an --mca
-#   given twice, so the script then leaves that one out).
+#   10 s of the machine going away. With a hostfile, ssh gets
+#     --mca plm_rsh_args "-o ConnectTimeout=10 -o ServerAliveInterval=10
+#                         -o ServerAliveCountMax=3"
+#   so an unreachable machine fails the start in seconds, not after ssh's
+#   own two minutes. Your own value of any of these, as OMPI_MCA_* in the
+#   environment or as --mca in NNMPI_MPIRUN_ARGS, replaces this script's
+#   (mpirun refuses an --mca given twice, so the script then leaves that
+#   one out). A failed link between compute hosts (MPI's own data path) is
+#   caught by nnmpi itself: [train] stall_timeout.
 # - root: adds --allow-run-as-root.
 # - NNMPI_MPIRUN_ARGS: more mpirun options, split at spaces (e.g.
 #   "--mca btl_tcp_if_include 10.0.0.0/24" or "--mca plm_rsh_agent AGENT").
 # - binary: $NNMPI, else build/nnmpi next to this script (jobs/build.sh),
 #   else nnmpi on the PATH.
 #
-# Exit status: nnmpi's (0 done, 1 failed, 2 bad configuration, 75 stopped
-# with a checkpoint); mpirun's own when it ended the job (e.g. a lost host).
+# Exit status: nnmpi's (0 done, 1 failed, 2 bad configuration or ranks that
+# disagree, 3 run directory in use by another job, 4 ranks stopped
+# answering, 75 stopped with a checkpoint); mpirun's own when it ended the
+# job (e.g. a lost host), and 1 when mpirun said 0 but nothing ran.
 set -uo pipefail
 
 me=mpirun.sh
@@ -76,31 +97,30 @@ if [ -z "$nnmpi" ]; then
 fi
 [ -n "$nnmpi" ] && [ -x "$nnmpi" ] || die "no nnmpi binary: build it (jobs/build.sh) or set NNMPI=/path/to/nnmpi"
 
-resume=(--resume auto)
-for a in "$@"; do
-  case $a in --fresh|--resume|--resume=*|-r) resume=() ;; esac
+# this run: the options as given, with --resume auto unless they say
+# --fresh or --resume PATH; a continuation: the options without those
+given=("$@") resume=(--resume auto) continue_opts=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --fresh) resume=() ;;
+    -r|--resume) resume=(); shift ;;
+    --resume=*) resume=() ;;
+    *) continue_opts+=("$1") ;;
+  esac
+  shift
 done
+set -- "${given[@]}"
 train=("$nnmpi" train -c "$config" "$@" "${resume[@]}")
 
 # the configuration is checked here, before any rank starts
-resolved=$("$nnmpi" train -c "$config" "$@" --print-config 2>&1) \
+ranks_check=()
+[ ${#np[@]} -eq 0 ] || ranks_check=(--ranks "${np[1]}")
+resolved=$("$nnmpi" train -c "$config" "$@" --print-config "${ranks_check[@]}" 2>&1) \
   || { echo "$resolved" >&2; die "the configuration is not valid (nothing was started)"; }
 rundir=$(sed -n 's/^dir = //p' <<<"$resolved")
 
-# keepalive: the TCP keepalive settings for mpirun's control channel (see
-# jobs/mpirun.sh), on the command line so that mpirun hands them to the
-# daemons on the other nodes too; a setting you give yourself (OMPI_MCA_* in
-# the environment, or --mca in NNMPI_MPIRUN_ARGS) is left alone, as mpirun
-# refuses an --mca given twice
-keepalive() {
-  local kv name
-  for kv in time=5 intvl=1 probes=3; do
-    name=oob_tcp_keepalive_${kv%=*}
-    [ -z "$(printenv "OMPI_MCA_$name")" ] || continue
-    case " ${NNMPI_MPIRUN_ARGS:-} " in *" $name "*) continue ;; esac
-    launch+=(--mca "$name" "${kv#*=}")
-  done
-}
+# shellcheck source=jobs/launch-lib.sh
+source "$repo/jobs/launch-lib.sh"
 
 launch=(mpirun)
 [ "$(id -u)" -eq 0 ] && launch+=(--allow-run-as-root)
@@ -108,45 +128,77 @@ if [ ${#hostfile[@]} -eq 0 ] && [ ${#np[@]} -gt 0 ] && [ "${np[1]}" -gt "$(nproc
   launch+=(--oversubscribe)
 fi
 launch+=("${np[@]}" "${hostfile[@]}")
-keepalive
+if [ ${#hostfile[@]} -gt 0 ]; then hosts=multi-host; else hosts=one-host; fi
+mpirun_defaults "$(stop_seconds "$resolved")" "$hosts"
 # shellcheck disable=SC2206
 launch+=(${NNMPI_MPIRUN_ARGS:-})
+
+# the command that continues this run, whatever this one was started with
+continue_cmd=("$0" "${np[@]}" "${hostfile[@]}" "$config" "${continue_opts[@]}")
 
 log "run directory: $rundir"
 log "running: ${launch[*]} ${train[*]}"
 
 stops=0 pid=""
-stop() {  # stop SIGNAL: first time ask for a checkpoint, then stop at once
+stop() {  # stop SIGNAL: ask for a checkpoint, then SIGTERM, then SIGKILL
   stops=$((stops + 1))
   if [ -z "$pid" ]; then
     log "got SIG$1 before mpirun started: not starting it"; exit 75
   elif [ "$stops" -eq 1 ]; then
-    log "got SIG$1: asking the ranks to write a checkpoint and stop (SIGUSR1 to mpirun; again to stop at once)"
+    log "got SIG$1: asking the ranks to write a checkpoint and stop (SIGUSR1 to mpirun; again: SIGTERM)"
     kill -USR1 "$pid" 2>/dev/null || true
-  else
-    log "got SIG$1 again: stopping mpirun now (SIGTERM)"
+  elif [ "$stops" -eq 2 ]; then
+    log "got SIG$1 again: SIGTERM to mpirun (the ranks still checkpoint if they can; again: SIGKILL)"
     kill -TERM "$pid" 2>/dev/null || true
+  else
+    log "got SIG$1 a third time: killing the job (SIGKILL)"
+    kill -KILL -- -"$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   fi
 }
 trap 'stop INT' INT
 trap 'stop TERM' TERM
 trap 'stop HUP' HUP
 
+# rank 0's output is kept to read its outcome line; the copy (tee) ignores
+# the stop signals that a Ctrl-C sends this script's process group
+out=$(mktemp "${TMPDIR:-/tmp}/nnmpi-mpirun.XXXXXX") || die "cannot make a temporary file"
+exec 3> >(trap '' INT TERM HUP; exec tee -a "$out")
+teepid=$!
 # its own session: a Ctrl-C in the terminal reaches this script only, which
 # turns it into the SIGUSR1 that mpirun passes on to the ranks
-setsid "${launch[@]}" "${train[@]}" &
+setsid "${launch[@]}" "${train[@]}" >&3 &
 pid=$!
+exec 3>&-
 while :; do
   wait "$pid"
   status=$?
-  if [ "$status" -gt 128 ] && kill -0 "$pid" 2>/dev/null; then continue; fi
+  if [ "$status" -gt 128 ] && kill -0 "$pid" 2>/dev/null; then
+    # a stop: mpirun may linger after its SIGTERM; rank 0's word is enough
+    if ! await_outcome "$pid" "$out" 0; then break; fi
+    continue
+  fi
   break
 done
 trap - INT TERM HUP
+for _ in $(seq 50); do kill -0 "$teepid" 2>/dev/null || break; sleep 0.1; done
+outcome=$(outcome_of "$out")
+rm -f "$out"
 
-case $status in
-  0) log "done: $rundir/model.h5, $rundir/metrics.csv" ;;
-  75) log "stopped with checkpoint $rundir/$(readlink "$rundir/latest.h5" 2>/dev/null); run the same command again to continue" ;;
-  *) log "mpirun exited with status $status (the lines above say why)" ;;
+# what the run left, as rank 0 reported it
+file=$(outcome_file "$outcome")
+again="to continue: $(printf '%q ' "${continue_cmd[@]}")"
+case $outcome in
+  done*)
+    log "done: ${outcome#done | } (metrics.csv beside it)"
+    [ "$status" -eq 0 ] || log "(mpirun's exit status was $status: a stop came after the run had finished)"
+    status=0 ;;
+  stopped*)
+    log "stopped at ${outcome#stopped | }; $again"
+    status=75 ;;
+  refused*|failed*)
+    log "${outcome%% |*}; the lines above say why; newest checkpoint: ${file:-none}" ;;
+  *)
+    log "no outcome from rank 0: nothing ran, or the ranks were killed before they could say (mpirun exit status $status); the lines above say why; newest checkpoint: $(newest_checkpoint "$rundir" | grep . || echo "none seen from $(hostname)")"
+    [ "$status" -ne 0 ] || status=1 ;;
 esac
 exit "$status"

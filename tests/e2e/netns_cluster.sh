@@ -93,7 +93,7 @@ ok "3 hosts on $subnet"
 agent=$WORK/netns-agent.sh
 cat >"$agent" <<'EOF'
 #!/bin/sh
-while [ $# -gt 0 ]; do case $1 in -*) shift ;; *) break ;; esac; done
+while [ $# -gt 0 ]; do case $1 in -o) shift 2 ;; -*) shift ;; *) break ;; esac; done
 host=$1; shift
 exec ip netns exec "$host" unshare --uts sh -c "hostname $host; $*"
 EOF

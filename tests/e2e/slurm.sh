@@ -106,7 +106,7 @@ run=$WORK/runs/e2e-train
 [ "$(metric "$run/metrics.csv" ranks)" -eq 2 ] || fail "not trained on 2 ranks"
 at_least "$(metric "$run/metrics.csv" test_accuracy)" 0.90 "test accuracy of the SLURM job"
 log=$(job_log "$id")
-grep -q "train.sbatch: done: $run/model.h5" "$log" || { show "$id"; fail "no done line"; }
+grep -q "train.sbatch: done: 3 of 3 epochs | model $(hostname):$run/model.h5" "$log" || { show "$id"; fail "no done line"; }
 grep -q -- "--resume auto" "$log" || fail "not started with --resume auto"
 [ -L "$run/slurm-$id.out" ] || fail "the job's log is not linked into the run directory"
 ok "train.sbatch -n 2: done in $took s from sbatch, $(metric "$run/metrics.csv" test_accuracy) test accuracy"
@@ -194,20 +194,40 @@ wait_end "$id"
 expect_state "$id" CANCELLED
 log=$(job_log "$id")
 grep -q "^stopped by signal 15 (SIGTERM) .*checkpoint $run/ckpt-" "$log" || { show "$id"; fail "scancel: no 'stopped by' line"; }
-grep -q "train.sbatch: stopped by SIGTERM" "$log" || { show "$id"; fail "scancel: train.sbatch said nothing"; }
+cont=$(sed -n 's/.*train.sbatch: stopped by SIGTERM at epoch .* | checkpoint [^ ]*:.*ckpt-.*; to continue: \(sbatch .*\)$/\1/p' "$log")
+[ -n "$cont" ] || { show "$id"; fail "scancel: train.sbatch did not say where it stopped and how to continue"; }
 ls "$run"/ckpt-*.h5 >/dev/null 2>&1 || fail "scancel: no checkpoint in $run"
 done_before=$(epochs_in "$run")
 [ "$done_before" -lt 300 ] || fail "scancel came too late to test anything"
 ok "scancel: checkpointed after $done_before epochs, ended in $((SECONDS - t0)) s"
-# submitted again, asking for 3 epochs more than were done (epochs may change
-# on resume; the rest of 300 would take minutes under the sanitizers)
+# submitted again with the command it printed, asking for 3 epochs more than
+# were done (epochs may change on resume; the rest of 300 would take minutes
+# under the sanitizers)
 total=$((done_before + 3))
-id2=$(submit "${long[@]}" --set train.epochs=$total)
+id2=$(eval "sbatch --parsable -o '$WORK/logs/%x-%j.out' ${cont#sbatch } --set train.epochs=$total" | cut -d';' -f1)
 wait_end "$id2"
 expect_state "$id2" COMPLETED 0:0
 grep -q "^resuming from $run/ckpt-" "$(job_log "$id2")" || { show "$id2"; fail "resubmitted job did not resume"; }
 [ "$(epochs_in "$run")" -eq "$total" ] || fail "resumed run: $(epochs_in "$run") epochs, expected $total"
-ok "submitted again: resumed and finished its $total epochs"
+ok "submitted again as it said ($cont): resumed and finished its $total epochs"
+
+# --- 6. scancel of a large network (784-100000-10: a 318 MB checkpoint) -----
+# scancel's SIGTERM reaches the ranks and mpirun's daemons at once; the
+# daemons would kill the ranks 2 s later by Open MPI's default, before such
+# a checkpoint is written (train.sbatch gives them 4 s; KillWait here is 5)
+big=(-n 2 -J e2e-big jobs/train.sbatch configs/quick.ini --set "data.file=$TESTDATA/tiny.h5"
+     --set net.hidden=100000 --set train.epochs=50 --set output.log_every=1 --set output.backquery=false)
+run=$WORK/runs/e2e-big
+id=$(submit "${big[@]}")
+wait_log "$id" "^  epoch 1 step 2/"
+scancel "$id"
+wait_end "$id"
+log=$(job_log "$id")
+grep -q "^stopped by signal 15 (SIGTERM) .*checkpoint $run/ckpt-" "$log" &&
+  grep -q "train.sbatch: stopped by SIGTERM at epoch .* | checkpoint $(hostname):$run/ckpt-" "$log" \
+  || { show "$id"; fail "scancel of 784-100000-10: no checkpoint"; }
+"$NNMPI" info "$run/latest.h5" >/dev/null || fail "scancel of 784-100000-10: the checkpoint does not load"
+ok "scancel of 784-100000-10: $(grep -m1 "^  checkpoint" "$log" | sed 's/^ *//')"
 
 # --- 2, continued: the requeued job starts again and finishes --------------
 wait_end "$requeued" 1200

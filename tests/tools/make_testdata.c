@@ -7,7 +7,11 @@
  *                                               rank's shard is damaged)
  *   make_testdata bad-shape OUT.h5              dataset of 27x27 images
  *   make_testdata no-test OUT.h5                dataset without the /test
- *                                               group */
+ *                                               group
+ *   make_testdata touch-pixel FILE.h5           changes one pixel of the
+ *                                               first training image in
+ *                                               place (a copy that differs
+ *                                               in content, not in header) */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +125,29 @@ static int write_no_test(const char *path)
     return rc ? error_set("%s: cannot write a dataset without /test", path) : 0;
 }
 
+static int touch_pixel(const char *path)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t ds = f >= 0 ? H5Dopen2(f, "/train/images", H5P_DEFAULT) : -1;
+    hid_t space = ds >= 0 ? H5Dget_space(ds) : -1;
+    hsize_t start[3] = {0, 14, 14}, count[3] = {1, 1, 1};
+    hid_t one = H5Screate_simple(3, count, NULL);
+    uint8_t v = 0;
+    int rc = space >= 0 && H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+             H5Dread(ds, H5T_NATIVE_UINT8, one, space, H5P_DEFAULT, &v) >= 0 ? 0 : -1;
+    v = (uint8_t)(v ^ 0x80);
+    if (!rc && H5Dwrite(ds, H5T_NATIVE_UINT8, one, space, H5P_DEFAULT, &v) < 0)
+        rc = -1;
+    H5Sclose(one);
+    if (space >= 0)
+        H5Sclose(space);
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (f < 0 || H5Fclose(f) < 0)
+        rc = -1;
+    return rc ? error_set("%s: cannot change a pixel", path) : 0;
+}
+
 int main(int argc, char **argv)
 {
     h5_quiet();
@@ -135,9 +162,11 @@ int main(int argc, char **argv)
         rc = write_bad_shape(argv[2]);
     else if (argc == 3 && !strcmp(argv[1], "no-test"))
         rc = write_no_test(argv[2]);
+    else if (argc == 3 && !strcmp(argv[1], "touch-pixel"))
+        rc = touch_pixel(argv[2]);
     else
         error_set("usage: make_testdata idx|csv DIR N_TRAIN N_TEST SEED | bad-label OUT N | "
-                  "bad-shape OUT | no-test OUT");
+                  "bad-shape OUT | no-test OUT | touch-pixel FILE");
     if (rc)
         fprintf(stderr, "make_testdata: %s\n", error_message());
     return rc ? 1 : 0;
