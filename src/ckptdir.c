@@ -33,45 +33,18 @@ int ckptdir_parse_name(const char *name, int *epoch, int64_t *step)
     return ok;
 }
 
-static int compare_desc(const void *a, const void *b)
+strlist_t ckptdir_list(const char *dir)
 {
-    return strcmp(*(char *const *)b, *(char *const *)a);
-}
-
-char **ckptdir_list(const char *dir, int *count)
-{
-    *count = 0;
+    strlist_t names = {0};
     DIR *d = opendir(dir);
-    if (!d)
-        return NULL;
-    char **names = NULL;
-    int cap = 0;
     struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!ckptdir_parse_name(e->d_name, NULL, NULL))
-            continue;
-        if (*count == cap) {
-            cap = cap ? 2 * cap : 16;
-            char **n = realloc(names, (size_t)cap * sizeof *n);
-            if (!n)
-                break;
-            names = n;
-        }
-        names[*count] = strdup(e->d_name);
-        if (names[*count])
-            (*count)++;
-    }
-    closedir(d);
-    if (*count)
-        qsort(names, (size_t)*count, sizeof *names, compare_desc);
+    while (d && (e = readdir(d)))
+        if (ckptdir_parse_name(e->d_name, NULL, NULL) && strlist_add(&names, e->d_name) < 0)
+            break;
+    if (d)
+        closedir(d);
+    strlist_sort(&names, 1);
     return names;
-}
-
-void ckptdir_list_free(char **names, int count)
-{
-    for (int i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
 }
 
 int ckptdir_set_link(const char *dir, const char *link, const char *target)
@@ -115,17 +88,16 @@ int ckptdir_save(const char *dir, const net_t *net, const ckpt_meta_t *meta, int
     /* retention: the newest `keep`, and whatever best.h5 names */
     char best[NAME_MAX_LEN];
     ckptdir_link_target(dir, "best.h5", best, sizeof best);
-    int count;
-    char **names = ckptdir_list(dir, &count);
-    for (int i = keep; i < count; i++) {
-        if (!strcmp(names[i], best))
+    strlist_t names = ckptdir_list(dir);
+    for (size_t i = (size_t)keep; i < names.count; i++) {
+        if (!strcmp(names.items[i], best))
             continue;
         char old[4096];
-        snprintf(old, sizeof old, "%s/%s", dir, names[i]);
+        snprintf(old, sizeof old, "%s/%s", dir, names.items[i]);
         if (unlink(old) != 0 && errno != ENOENT)
             log_warn("%s: cannot delete an old checkpoint: %s", old, strerror(errno));
     }
-    ckptdir_list_free(names, count);
+    strlist_free(&names);
     return 0;
 }
 

@@ -143,18 +143,16 @@ static void info_link(const char *dir, const char *link)
 
 static void info_aside(const char *dir)
 {
-    int count;
-    char **names = rundir_list_aside(dir, &count);
-    for (int i = 0; i < count; i++) {
+    strlist_t names = rundir_list_aside(dir);
+    for (size_t i = 0; i < names.count; i++) {
         char sub[4200];
-        int n;
-        snprintf(sub, sizeof sub, "%s/%s", dir, names[i]);
-        char **ckpts = ckptdir_list(sub, &n);
-        ckptdir_list_free(ckpts, n);
-        printf("  %s %s/ (%d checkpoint%s)\n", i ? "           " : "set aside: ", names[i], n,
-               n == 1 ? "" : "s");
+        snprintf(sub, sizeof sub, "%s/%s", dir, names.items[i]);
+        strlist_t ckpts = ckptdir_list(sub);
+        printf("  %s %s/ (%zu checkpoint%s)\n", i ? "           " : "set aside: ",
+               names.items[i], ckpts.count, ckpts.count == 1 ? "" : "s");
+        strlist_free(&ckpts);
     }
-    ckptdir_list_free(names, count);
+    strlist_free(&names);
 }
 
 /* A run directory: its run, its holder, its files and its lineage. */
@@ -177,12 +175,11 @@ static int info_run_dir(const char *dir)
     if (stat(model, &st) == 0)
         position_of(dir, "model.h5", where, sizeof where);
     printf("  model.h5    %s\n", stat(model, &st) == 0 ? where : "(none)");
-    int count;
-    char **names = ckptdir_list(dir, &count);
-    printf("  checkpoints: %d%s", count, count ? ":" : "\n");
-    for (int i = count - 1; i >= 0; i--)
-        printf(" %s%s", names[i], i ? "" : "\n");
-    ckptdir_list_free(names, count);
+    strlist_t names = ckptdir_list(dir);
+    printf("  checkpoints: %zu%s", names.count, names.count ? ":" : "\n");
+    for (size_t i = names.count; i-- > 0;)
+        printf(" %s%s", names.items[i], i ? "" : "\n");
+    strlist_free(&names);
     ckpt_meta_t meta;
     if (known && ckpt_peek(from, &meta) == 0) {
         print_lines("  lineage:", meta.lineage);

@@ -67,7 +67,7 @@ static void usage(FILE *out)
 
 /* DIR/NAME.png for picture `path`, NAME its base name without ".png", made
  * unique among the names already used (two folders may both have 3.png). */
-static int saved_name(const char *dir, const char *path, query_list_t *used, char *out, size_t size)
+static int saved_name(const char *dir, const char *path, strlist_t *used, char *out, size_t size)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
@@ -81,9 +81,9 @@ static int saved_name(const char *dir, const char *path, query_list_t *used, cha
     stem[n] = '\0';
     char name[300];
     snprintf(name, sizeof name, "%s.png", stem);
-    for (int k = 2; query_list_contains(used, name); k++)
+    for (int k = 2; strlist_has(used, name); k++)
         snprintf(name, sizeof name, "%s-%d.png", stem, k);
-    if (query_list_add(used, name) < 0)
+    if (strlist_add(used, name) < 0)
         return -1;
     int len = snprintf(out, size, "%s/%s", dir, name);
     return len < 0 || (size_t)len >= size ? error_set("%s/%s: path too long", dir, name) : 0;
@@ -146,7 +146,8 @@ int cmd_query(int argc, char **argv)
     }
 
     int failures = 0;
-    query_list_t files = {0}, used_names = {0};
+    query_list_t files = {0};
+    strlist_t used_names = {0};
     net_work_t work = {0};
     uint8_t *seen = NULL;         /* [files, 28*28] what the network saw, for the montage */
     query_answer_t *answers = NULL; /* [files] */
@@ -161,10 +162,10 @@ int cmd_query(int argc, char **argv)
             failures++;
         }
     }
-    for (size_t i = 0; files.skipped && i < files.skipped->count; i++)
-        log_warn("%s", files.skipped->items[i]);
+    for (size_t i = 0; i < files.skipped.count; i++)
+        log_warn("%s", files.skipped.items[i]);
     if (save_dir) {
-        if (fs_mkdir_p(save_dir) < 0 || query_list_add(&used_names, MONTAGE_NAME) < 0) {
+        if (fs_mkdir_p(save_dir) < 0 || strlist_add(&used_names, MONTAGE_NAME) < 0) {
             log_error("%s", error_message());
             goto done;
         }
@@ -173,16 +174,16 @@ int cmd_query(int argc, char **argv)
         log_error("%s", error_message());
         goto done;
     }
-    if (files.count && (!(seen = malloc(files.count * IMAGE_PIXELS)) ||
-                        !(answers = malloc(files.count * sizeof *answers)))) {
-        log_error("out of memory for %zu pictures", files.count);
+    if (files.paths.count && (!(seen = malloc(files.paths.count * IMAGE_PIXELS)) ||
+                        !(answers = malloc(files.paths.count * sizeof *answers)))) {
+        log_error("out of memory for %zu pictures", files.paths.count);
         goto done;
     }
 
     if (csv)
         printf("file,digit,confidence\n");
-    for (size_t i = 0; i < files.count; i++) {
-        const char *path = files.items[i];
+    for (size_t i = 0; i < files.paths.count; i++) {
+        const char *path = files.paths.items[i];
         uint8_t *px = seen + answered * IMAGE_PIXELS;   /* [28*28] ink */
         if (image_load(path, frame, px) < 0) {
             log_error("%s", error_message());
@@ -226,7 +227,7 @@ done:
     free(answers);
     net_work_free(&work);
     query_list_free(&files);
-    query_list_free(&used_names);
+    strlist_free(&used_names);
     net_free(&net);
     return rc;
 }

@@ -16,45 +16,10 @@
 
 /* ------------------------------------------------------------- paths */
 
-static int list_push(query_list_t *l, const char *s)
-{
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        char **items = realloc(l->items, cap * sizeof *items);
-        if (!items)
-            return error_set("out of memory");
-        l->items = items;
-        l->cap = cap;
-    }
-    if (!(l->items[l->count] = strdup(s)))
-        return error_set("out of memory");
-    l->count++;
-    return 0;
-}
-
-int query_list_contains(const query_list_t *l, const char *s)
-{
-    for (size_t i = 0; i < l->count; i++)
-        if (!strcmp(l->items[i], s))
-            return 1;
-    return 0;
-}
-
 void query_list_free(query_list_t *l)
 {
-    for (size_t i = 0; i < l->count; i++)
-        free(l->items[i]);
-    free(l->items);
-    if (l->skipped) {
-        query_list_free(l->skipped);
-        free(l->skipped);
-    }
-    memset(l, 0, sizeof *l);
-}
-
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    strlist_free(&l->paths);
+    strlist_free(&l->skipped);
 }
 
 static int is_png_name(const char *name)
@@ -63,21 +28,10 @@ static int is_png_name(const char *name)
     return name[0] != '.' && n > 4 && !strcasecmp(name + n - 4, ".png");
 }
 
-/* Sorts src by name and appends it to dst (which may be NULL if src is
- * empty). */
-static int append_sorted(query_list_t *dst, query_list_t *src)
-{
-    qsort(src->items, src->count, sizeof *src->items, compare_names);
-    for (size_t i = 0; i < src->count; i++)
-        if (list_push(dst, src->items[i]) < 0)
-            return -1;
-    return 0;
-}
-
 /* Files path (a folder's *.png entry) into found if it is a regular file
  * (or a link to one), else into skipped with the reason: nothing else holds
  * a picture, and opening a FIFO or a device could block. */
-static int add_entry(const char *path, query_list_t *found, query_list_t *skipped)
+static int add_entry(const char *path, strlist_t *found, strlist_t *skipped)
 {
     struct stat st;
     char why[4400];
@@ -87,8 +41,8 @@ static int add_entry(const char *path, query_list_t *found, query_list_t *skippe
         snprintf(why, sizeof why, "%s: %s, not a picture file; skipped", path,
                  fs_kind(st.st_mode));
     else
-        return list_push(found, path);
-    return list_push(skipped, why);
+        return strlist_add(found, path);
+    return strlist_add(skipped, why);
 }
 
 /* Appends the PNG files of folder dir (sorted by name) to files, and its
@@ -99,7 +53,7 @@ static int add_folder(const char *dir, query_list_t *files)
     DIR *d = opendir(dir);
     if (!d)
         return error_set("%s: cannot list the folder", dir);
-    query_list_t found = {0}, skipped = {0};
+    strlist_t found = {0}, skipped = {0};
     int rc = 0;
     const char *sep = dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/";
     for (struct dirent *e; rc == 0 && (e = readdir(d));) {
@@ -118,13 +72,12 @@ static int add_folder(const char *dir, query_list_t *files)
     closedir(d);
     if (rc == 0 && found.count == 0)
         rc = error_set("%s: the folder holds no PNG files (*.png)", dir);
-    if (rc == 0 && skipped.count && !files->skipped &&
-        !(files->skipped = calloc(1, sizeof *files->skipped)))
-        rc = error_set("out of memory");
-    if (rc == 0 && (rc = append_sorted(files, &found)) == 0)
-        rc = append_sorted(files->skipped, &skipped);
-    query_list_free(&found);
-    query_list_free(&skipped);
+    strlist_sort(&found, 0);
+    strlist_sort(&skipped, 0);
+    if (rc == 0 && (rc = strlist_append(&files->paths, &found)) == 0)
+        rc = strlist_append(&files->skipped, &skipped);
+    strlist_free(&found);
+    strlist_free(&skipped);
     return rc;
 }
 
@@ -133,7 +86,7 @@ int query_list_add(query_list_t *list, const char *path)
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return add_folder(path, list);
-    return list_push(list, path);
+    return strlist_add(&list->paths, path);
 }
 
 /* ----------------------------------------------------------- answers */
@@ -207,13 +160,13 @@ int query_run(const net_t *net, const query_list_t *list, int frame, const char 
     net_work_t work;
     if (net_work_init(&work, net, 1) < 0)
         return -1;
-    uint8_t *seen = malloc(list->count * IMAGE_PIXELS + 1);          /* [count, 784] */
-    query_answer_t *answers = malloc(list->count * sizeof *answers + 1);
+    uint8_t *seen = malloc(list->paths.count * IMAGE_PIXELS + 1);          /* [count, 784] */
+    query_answer_t *answers = malloc(list->paths.count * sizeof *answers + 1);
     FILE *csv = NULL;
     char tmp[4096];
     int rc = -1;
     if (!seen || !answers) {
-        error_set("out of memory for %zu pictures", list->count);
+        error_set("out of memory for %zu pictures", list->paths.count);
         goto done;
     }
     if (csv_path) {
@@ -225,11 +178,11 @@ int query_run(const net_t *net, const query_list_t *list, int frame, const char 
         }
         fprintf(csv, "file,digit,confidence,runner_up,runner_up_confidence\n");
     }
-    for (size_t i = 0; warn && list->skipped && i < list->skipped->count; i++)
-        warn(list->skipped->items[i]);
-    for (size_t i = 0; i < list->count; i++) {
+    for (size_t i = 0; warn && i < list->skipped.count; i++)
+        warn(list->skipped.items[i]);
+    for (size_t i = 0; i < list->paths.count; i++) {
         uint8_t *px = seen + *answered * IMAGE_PIXELS;
-        if (image_load(list->items[i], (image_frame_t)frame, px) < 0) {
+        if (image_load(list->paths.items[i], (image_frame_t)frame, px) < 0) {
             if (warn)
                 warn(error_message());
             (*failed)++;
@@ -240,7 +193,7 @@ int query_run(const net_t *net, const query_list_t *list, int frame, const char 
         query_answer_t a = query_answer(work.o, net->n_out);
         answers[(*answered)++] = a;
         if (csv) {
-            query_csv_field(csv, list->items[i]);
+            query_csv_field(csv, list->paths.items[i]);
             fprintf(csv, ",%d,%.4f,%d,%.4f\n", a.digit, (double)a.confidence, a.runner_up,
                     (double)a.runner_up_confidence);
         }

@@ -26,10 +26,10 @@ static int exists(const char *dir, const char *name)
 
 int rundir_has_run(const char *dir)
 {
-    int count;
-    char **names = ckptdir_list(dir, &count);
-    ckptdir_list_free(names, count);
-    return count > 0 || exists(dir, "model.h5");
+    strlist_t names = ckptdir_list(dir);
+    int some = names.count > 0;
+    strlist_free(&names);
+    return some || exists(dir, "model.h5");
 }
 
 /* The run id of dir/name, if it reads. */
@@ -53,54 +53,17 @@ int rundir_run_id(const char *dir, char id[CKPT_RUN_ID_LEN + 1], char *from, siz
     ckptdir_link_target(dir, "latest.h5", latest, sizeof latest);
     if (latest[0] && peek_id(dir, latest, id, from, size))
         return 1;
-    int count, found = 0;
-    char **names = ckptdir_list(dir, &count);
-    for (int i = 0; i < count && !found; i++)
-        found = peek_id(dir, names[i], id, from, size);
-    ckptdir_list_free(names, count);
+    int found = 0;
+    strlist_t names = ckptdir_list(dir);
+    for (size_t i = 0; i < names.count && !found; i++)
+        found = peek_id(dir, names.items[i], id, from, size);
+    strlist_free(&names);
     found = found || peek_id(dir, "model.h5", id, from, size);
     error_clear();
     return found;
 }
 
 /* ------------------------------------------------------------ set aside */
-
-typedef struct {
-    char **names;
-    int count, cap;
-} name_list_t;
-
-static int list_add(name_list_t *l, const char *name)
-{
-    if (l->count == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 16;
-        char **n = realloc(l->names, (size_t)cap * sizeof *n);
-        if (!n)
-            return error_set("out of memory");
-        l->names = n;
-        l->cap = cap;
-    }
-    if (!(l->names[l->count] = strdup(name)))
-        return error_set("out of memory");
-    l->count++;
-    return 0;
-}
-
-static int list_has(const name_list_t *l, const char *name)
-{
-    for (int i = 0; i < l->count; i++)
-        if (!strcmp(l->names[i], name))
-            return 1;
-    return 0;
-}
-
-static void list_free(name_list_t *l)
-{
-    for (int i = 0; i < l->count; i++)
-        free(l->names[i]);
-    free(l->names);
-    memset(l, 0, sizeof *l);
-}
 
 static int after(int e, int64_t s, int epoch, int64_t step)
 {
@@ -128,30 +91,30 @@ static int model_after(const char *dir, int epoch, int64_t step)
 
 /* What moves: the checkpoints and model past the position, the links whose
  * target moves (or is gone), then the run's companions. */
-static int collect(const char *dir, int epoch, int64_t step, name_list_t *moves)
+static int collect(const char *dir, int epoch, int64_t step, strlist_t *moves)
 {
-    int count, rc = 0;
-    char **names = ckptdir_list(dir, &count);
-    for (int i = 0; i < count && !rc; i++) {
+    int rc = 0;
+    strlist_t names = ckptdir_list(dir);
+    for (size_t i = 0; i < names.count && !rc; i++) {
         int e;
         int64_t s;
-        ckptdir_parse_name(names[i], &e, &s);
+        ckptdir_parse_name(names.items[i], &e, &s);
         if (after(e, s, epoch, step))
-            rc = list_add(moves, names[i]);
+            rc = strlist_add(moves, names.items[i]);
     }
-    ckptdir_list_free(names, count);
+    strlist_free(&names);
     if (!rc && model_after(dir, epoch, step))
-        rc = list_add(moves, "model.h5");
+        rc = strlist_add(moves, "model.h5");
     for (size_t i = 0; i < sizeof links / sizeof links[0] && !rc; i++) {
         char target[256];
         ckptdir_link_target(dir, links[i], target, sizeof target);
         if (exists(dir, links[i]) &&
-            (epoch < 0 || !target[0] || list_has(moves, target) || !exists(dir, target)))
-            rc = list_add(moves, links[i]);
+            (epoch < 0 || !target[0] || strlist_has(moves, target) || !exists(dir, target)))
+            rc = strlist_add(moves, links[i]);
     }
     for (size_t i = 0; i < sizeof companions / sizeof companions[0] && !rc && moves->count; i++)
         if (exists(dir, companions[i]))
-            rc = list_add(moves, companions[i]);
+            rc = strlist_add(moves, companions[i]);
     return rc;
 }
 
@@ -181,20 +144,20 @@ static int make_folder(const char *dir, const char *kind, char *where, size_t si
 int rundir_set_aside(const char *dir, const char *kind, int epoch, int64_t step, char *where,
                      size_t size)
 {
-    name_list_t moves = {0};
+    strlist_t moves = {0};
     where[0] = '\0';
     int rc = collect(dir, epoch, step, &moves);
     if (!rc && moves.count)
         rc = make_folder(dir, kind, where, size);
-    for (int i = 0; i < moves.count && !rc; i++) {
+    for (size_t i = 0; i < moves.count && !rc; i++) {
         char from[4096], to[4096];
-        snprintf(from, sizeof from, "%s/%s", dir, moves.names[i]);
-        snprintf(to, sizeof to, "%s/%s", where, moves.names[i]);
+        snprintf(from, sizeof from, "%s/%s", dir, moves.items[i]);
+        snprintf(to, sizeof to, "%s/%s", where, moves.items[i]);
         if (rename(from, to) != 0)
             rc = error_set("%s: cannot move it into %s: %s", from, where, strerror(errno));
     }
-    int moved = moves.count;
-    list_free(&moves);
+    int moved = (int)moves.count;
+    strlist_free(&moves);
     return rc ? -1 : moved;
 }
 
@@ -204,22 +167,21 @@ int rundir_repoint_best(const char *dir, const metrics_t *metrics)
     ckptdir_link_target(dir, "best.h5", target, sizeof target);
     if (target[0] && exists(dir, target))
         return 0;
-    int count;
-    char **names = ckptdir_list(dir, &count);
+    strlist_t names = ckptdir_list(dir);
     const char *best = NULL;
     double best_acc = -1;
-    for (int i = count - 1; i >= 0; i--) { /* oldest first: the first to reach the best */
+    for (size_t i = names.count; i-- > 0;) { /* oldest first: the first to reach the best */
         int e;
         int64_t s;
-        ckptdir_parse_name(names[i], &e, &s);
+        ckptdir_parse_name(names.items[i], &e, &s);
         for (int r = 0; r < metrics->count && s == 0; r++)
             if (metrics->rows[r].epoch == e && metrics->rows[r].test_accuracy > best_acc) {
                 best_acc = metrics->rows[r].test_accuracy;
-                best = names[i];
+                best = names.items[i];
             }
     }
     int rc = best ? ckptdir_set_link(dir, "best.h5", best) : 0;
-    ckptdir_list_free(names, count);
+    strlist_free(&names);
     return rc;
 }
 
@@ -241,18 +203,17 @@ static int compare_stamp(const void *a, const void *b)
     return strcmp(x, y);
 }
 
-char **rundir_list_aside(const char *dir, int *count)
+strlist_t rundir_list_aside(const char *dir)
 {
-    name_list_t l = {0};
+    strlist_t l = {0};
     DIR *d = opendir(dir);
     struct dirent *e;
     while (d && (e = readdir(d)))
-        if (is_aside_name(e->d_name) && list_add(&l, e->d_name) < 0)
+        if (is_aside_name(e->d_name) && strlist_add(&l, e->d_name) < 0)
             break;
     if (d)
         closedir(d);
     if (l.count)
-        qsort(l.names, (size_t)l.count, sizeof *l.names, compare_stamp);
-    *count = l.count;
-    return l.names;
+        qsort(l.items, l.count, sizeof *l.items, compare_stamp);
+    return l;
 }

@@ -86,8 +86,53 @@ static int before(int e, int64_t s, int epoch, int64_t step)
     return e < epoch || (e == epoch && s < step);
 }
 
-/* The newest checkpoint of the lineage: latest.h5's, else the newest older
- * one that loads, else model.h5 (a run whose checkpoints are gone). */
+/* Whether the checkpoint `meta` continues the lineage of `base`: the same
+ * run, and base's sessions are the first of its own (the same session, or
+ * one that resumed from it). Files older than run ids never do. */
+static int continues(const ckpt_meta_t *meta, const ckpt_meta_t *base)
+{
+    size_t n = strlen(base->lineage ? base->lineage : "");
+    return base->run_id[0] && !strcmp(meta->run_id, base->run_id) && meta->lineage &&
+           !strncmp(meta->lineage, base->lineage, n);
+}
+
+/* latest.h5 is relinked just after a checkpoint is renamed into place: a
+ * kill in between leaves the newest checkpoint of the lineage past the
+ * link. Takes it instead of s's, if there is one and it loads. */
+static void catch_up(runstart_t *s, const char *dir, int le, int64_t ls)
+{
+    strlist_t names = ckptdir_list(dir);
+    for (size_t i = 0; i < names.count; i++) {
+        int e;
+        int64_t st;
+        char path[sizeof s->path];
+        ckpt_meta_t meta;
+        ckptdir_parse_name(names.items[i], &e, &st);
+        if (snprintf(path, sizeof path, "%s/%s", dir, names.items[i]) >= (int)sizeof path)
+            continue;
+        if (!before(le, ls, e, st) || ckpt_peek(path, &meta) < 0)
+            continue;
+        int ours = continues(&meta, &s->meta);
+        ckpt_meta_free(&meta);
+        net_t net;
+        if (!ours || ckpt_read(path, &net, &meta) < 0)
+            continue;
+        log_info("--resume auto: %s is newer than latest.h5's %s, and of the same lineage (the "
+                 "link was not yet moved on): taking it", path, s->path);
+        net_free(&s->net);
+        ckpt_meta_free(&s->meta);
+        s->net = net;
+        s->meta = meta;
+        snprintf(s->path, sizeof s->path, "%s", path);
+        break;
+    }
+    strlist_free(&names);
+    error_clear();
+}
+
+/* The newest checkpoint of the lineage: latest.h5's (or one of the same
+ * lineage past it), else the newest older one that loads, else model.h5 (a
+ * run whose checkpoints are gone). */
 static int find_newest(runstart_t *s, const char *dir, int *damaged)
 {
     char latest[256];
@@ -95,21 +140,23 @@ static int find_newest(runstart_t *s, const char *dir, int *damaged)
     int64_t ls = 0;
     ckptdir_link_target(dir, "latest.h5", latest, sizeof latest);
     if (latest[0] && ckptdir_parse_name(latest, &le, &ls)) {
-        if (try_read(s, dir, latest, damaged))
+        if (try_read(s, dir, latest, damaged)) {
+            catch_up(s, dir, le, ls);
             return 1;
+        }
     } else {
         le = INT_MAX; /* no usable link: every checkpoint is a candidate */
     }
-    int count, found = 0;
-    char **names = ckptdir_list(dir, &count);
-    for (int i = 0; i < count && !found; i++) {
+    int found = 0;
+    strlist_t names = ckptdir_list(dir);
+    for (size_t i = 0; i < names.count && !found; i++) {
         int e;
         int64_t st;
-        ckptdir_parse_name(names[i], &e, &st);
+        ckptdir_parse_name(names.items[i], &e, &st);
         if (before(e, st, le, ls))
-            found = try_read(s, dir, names[i], damaged);
+            found = try_read(s, dir, names.items[i], damaged);
     }
-    ckptdir_list_free(names, count);
+    strlist_free(&names);
     struct stat sb;
     char model[4200];
     snprintf(model, sizeof model, "%s/model.h5", dir);
@@ -274,8 +321,9 @@ static sight_t look(const char *marker, const char *dir)
 {
     sight_t me = {0};
     me.sees_marker = access(marker, F_OK) == 0;
-    char **names = ckptdir_list(dir, &me.checkpoints);
-    ckptdir_list_free(names, me.checkpoints);
+    strlist_t names = ckptdir_list(dir);
+    me.checkpoints = (int)names.count;
+    strlist_free(&names);
     snprintf(me.host, sizeof me.host, "%s", log_host());
     return me;
 }

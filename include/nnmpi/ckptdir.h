@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "nnmpi/checkpoint.h"
+#include "nnmpi/strlist.h"
 
 /* The checkpoint name for a position. */
 int ckptdir_path(const char *dir, int epoch, int64_t step, char *path, size_t size);
@@ -25,10 +26,9 @@ int ckptdir_save(const char *dir, const net_t *net, const ckpt_meta_t *meta, int
  * done, steps into the next) in *epoch and *step (either may be NULL). */
 int ckptdir_parse_name(const char *name, int *epoch, int64_t *step);
 
-/* The checkpoint names of dir, newest first (malloc'd array of malloc'd
- * names), *count set; NULL with count 0 if there are none or no dir. */
-char **ckptdir_list(const char *dir, int *count);
-void ckptdir_list_free(char **names, int count);
+/* The checkpoint names of dir, newest first (empty if there are none or no
+ * dir); strlist_free frees them. */
+strlist_t ckptdir_list(const char *dir);
 
 /* The file name a link of dir (latest.h5, best.h5) points at, or "". */
 void ckptdir_link_target(const char *dir, const char *link, char *name, size_t size);

@@ -9,16 +9,16 @@
 #include <stdio.h>
 
 #include "nnmpi/net.h"
+#include "nnmpi/strlist.h"
 
 #define QUERY_MAX_OUTPUTS 64
 
 /* A list of picture paths. */
-typedef struct query_list {
-    char **items;   /* [count] malloc'd strings */
-    size_t count, cap;
-    /* NULL, or why entries of listed folders were passed over, one warning
-     * each ("DIR/x.png: a FIFO, not a picture file; skipped") */
-    struct query_list *skipped;
+typedef struct {
+    strlist_t paths;
+    /* why entries of listed folders were passed over, one warning each
+     * ("DIR/x.png: a FIFO, not a picture file; skipped") */
+    strlist_t skipped;
 } query_list_t;
 
 /* Adds path: a PNG file as it is, or a folder's *.png files (any case, no
@@ -28,9 +28,6 @@ typedef struct query_list {
  * naming it. */
 int query_list_add(query_list_t *list, const char *path);
 void query_list_free(query_list_t *list);
-
-/* 1 if the list holds exactly s. */
-int query_list_contains(const query_list_t *list, const char *s);
 
 /* Writes s as one CSV field, quoted (RFC 4180) when it holds a comma, a
  * quote or a line break. */

@@ -17,6 +17,7 @@
 
 #include "nnmpi/checkpoint.h"
 #include "nnmpi/metrics.h"
+#include "nnmpi/strlist.h"
 
 /* Whether dir holds a run (a checkpoint or model.h5). */
 int rundir_has_run(const char *dir);
@@ -37,9 +38,8 @@ int rundir_run_id(const char *dir, char id[CKPT_RUN_ID_LEN + 1], char *from, siz
 int rundir_set_aside(const char *dir, const char *kind, int epoch, int64_t step, char *where,
                      size_t size);
 
-/* The set-aside subfolders of dir (KIND-TIME names), oldest first; a
- * malloc'd array of malloc'd names (ckptdir_list_free frees it). */
-char **rundir_list_aside(const char *dir, int *count);
+/* The set-aside subfolders of dir (KIND-TIME names), oldest first. */
+strlist_t rundir_list_aside(const char *dir);
 
 /* After a set-aside: points best.h5, if it is missing, at the checkpoint of
  * dir that ends the epoch with the best test accuracy in metrics. */

@@ -6,7 +6,8 @@
  *  - without --resume the directory must not hold a run; --fresh sets the
  *    one it holds aside (previous-TIME/) and starts a new run;
  *  - --resume auto takes the checkpoint latest.h5 names: the newest of the
- *    directory's lineage, not the highest epoch. Checkpoints that do not
+ *    directory's lineage, not the highest epoch (or a newer one of the same
+ *    lineage: a kill between a checkpoint and its link). Checkpoints that do not
  *    load are passed (named in warnings) for the next older one, and set
  *    aside with everything after the one taken (damaged-TIME/); when none
  *    loads, the run's files are set aside and the run starts afresh;

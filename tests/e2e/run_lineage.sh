@@ -46,6 +46,21 @@ grep -q "^resuming from $d/ckpt-e000003-s00000000000.h5: 3 epochs done" "$WORK/r
 [ "$(sha256sum <"$aside/ckpt-e000004-s00000000000.h5")" = "$old_e4" ] || fail "auto touched the abandoned future"
 [ "$(ls -d "$d"/abandoned-* | wc -l)" -eq 1 ] || fail "auto set something aside again"
 [ "$(awk -F, 'NR>1{print $1}' "$d/metrics.csv" | tr '\n' ' ')" = "1 2 3 4 " ] || fail "metrics.csv after auto: $(cat "$d/metrics.csv")"
+# latest.h5 one behind (a kill between a checkpoint's rename and the link's):
+# auto takes the newer checkpoint of the same lineage; a stray checkpoint of
+# the abandoned future put back in the directory is not taken, but set aside
+ln -sfn ckpt-e000003-s00000000000.h5 "$d/latest.h5"
+cp "$aside/ckpt-e000004-s00000000000.h5" "$WORK/old-e4.h5"
+train --set output.dir="$d" --set train.epochs=4 --resume auto >"$WORK/roll4.log" 2>&1 || { cat "$WORK/roll4.log"; fail "auto with latest.h5 behind"; }
+grep -q "^--resume auto: $(ckpt "$d" 4) is newer than latest.h5's $(ckpt "$d" 3), and of the same lineage" "$WORK/roll4.log" &&
+  grep -q "^resuming from $(ckpt "$d" 4): 4 epochs done" "$WORK/roll4.log" || { cat "$WORK/roll4.log"; fail "auto did not catch up with latest.h5"; }
+mv "$(ckpt "$d" 4)" "$WORK/new-e4.h5"
+cp "$WORK/old-e4.h5" "$(ckpt "$d" 4)"
+ln -sfn ckpt-e000003-s00000000000.h5 "$d/latest.h5"
+train --set output.dir="$d" --set train.epochs=4 --resume auto >"$WORK/roll5.log" 2>&1 || { cat "$WORK/roll5.log"; fail "auto with a stray checkpoint"; }
+grep -q "^resuming from $(ckpt "$d" 3): 3 epochs done" "$WORK/roll5.log" || { cat "$WORK/roll5.log"; fail "auto took the abandoned future's checkpoint"; }
+[ "$(ls -d "$d"/abandoned-* | wc -l)" -eq 2 ] || fail "the stray checkpoint was not set aside"
+ok "latest.h5 one behind: auto caught up with the lineage; a stray checkpoint of another lineage was set aside, not resumed"
 run_a=$("$NNMPI" info "$(ckpt "$d" 4)" | sed -n 's/^  run: *\([0-9a-f]*\).*/\1/p')
 [ ${#run_a} -eq 16 ] || fail "no run id in the checkpoint"
 "$NNMPI" info "$d" >"$WORK/info" || { cat "$WORK/info"; fail "nnmpi info DIR"; }
