@@ -111,7 +111,8 @@ JobCompType=jobcomp/none
 MailProg=/bin/true
 ReturnToService=2
 MinJobAge=300
-KillWait=5
+# SLURM's default: scancel's ranks need time for a large network's checkpoint
+KillWait=30
 InactiveLimit=0
 SlurmctldTimeout=30
 SlurmdTimeout=30

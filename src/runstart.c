@@ -35,11 +35,12 @@ static int rank_of_world(void)
 
 static int lock_dir(runstart_t *s, const char *dir)
 {
+    if (s->locked_dir[0] && strcmp(s->locked_dir, dir) != 0) {
+        error_set("internal error: %s is locked, not %s", s->locked_dir, dir);
+        return EXIT_FAILURE_RUN;
+    }
     if (s->locked_dir[0])
-        return strcmp(s->locked_dir, dir) == 0
-                   ? 0
-                   : (error_set("internal error: %s locked, %s asked", s->locked_dir, dir),
-                      EXIT_FAILURE_RUN);
+        return 0;
     int rc = runlock_acquire(dir, &s->lock);
     if (rc == RUNLOCK_BUSY)
         return EXIT_DIR_IN_USE;
@@ -59,8 +60,8 @@ static void new_run_id(runstart_t *s)
         /* no entropy source: time and pid still tell runs apart */
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        unsigned long long v = (unsigned long long)ts.tv_sec * 1000003u ^ (unsigned long long)ts.tv_nsec ^
-                               ((unsigned long long)getpid() << 32);
+        unsigned long long v = (unsigned long long)ts.tv_sec * 1000003u ^
+                               (unsigned long long)ts.tv_nsec ^ ((unsigned long long)getpid() << 32);
         memcpy(bytes, &v, sizeof bytes);
     }
     for (size_t i = 0; i < sizeof bytes; i++)
@@ -165,7 +166,7 @@ static int find_newest(runstart_t *s, const char *dir, int *damaged)
     return found;
 }
 
-static int locate_auto(runstart_t *s, const char *dir)
+static void locate_auto(runstart_t *s, const char *dir)
 {
     int damaged = 0;
     s->found = find_newest(s, dir, &damaged);
@@ -175,7 +176,7 @@ static int locate_auto(runstart_t *s, const char *dir)
         s->aside_kind = damaged ? "damaged" : "abandoned";
         s->aside_epoch = s->meta.epoch;
         s->aside_step = s->meta.step;
-        return 0;
+        return;
     }
     s->path[0] = '\0';
     if (rundir_has_run(dir)) {
@@ -186,7 +187,6 @@ static int locate_auto(runstart_t *s, const char *dir)
     } else {
         log_info("--resume auto: no checkpoint in %s, starting afresh", dir);
     }
-    return 0;
 }
 
 /* Every rank: found and the configuration text, from rank 0. */
@@ -223,7 +223,7 @@ int runstart_locate(const char *spec, const char *dir, runstart_t *s)
         if (!is_path)
             status = lock_dir(s, dir);
         if (!status && spec && !is_path)
-            status = locate_auto(s, dir) ? EXIT_FAILURE_RUN : 0;
+            locate_auto(s, dir);
         if (!status && is_path) {
             snprintf(s->path, sizeof s->path, "%s", spec);
             if (ckpt_read(spec, &s->net, &s->meta) < 0)
