@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  openmpi-bin libopenmpi-dev
+  openmpi-bin libopenmpi-dev openssh-client
   libhdf5-openmpi-dev hdf5-tools
   libpng-dev libcunit1-dev libopenblas-dev
   ca-certificates
