@@ -60,6 +60,13 @@ stop_seconds() {
   echo "${s:-1}"
 }
 
+# ranks_up FILE FROM_BYTE: whether rank 0 has started training (its
+# "nnmpi train: N ranks" line), so every rank has its stop handlers: a
+# SIGUSR1 that reaches a rank still loading would kill it
+ranks_up() {
+  tail -c +"$(( ${2:-0} + 1 ))" "$1" 2>/dev/null | grep -q "^nnmpi train: [0-9]* rank"
+}
+
 # outcome_of FILE [FROM_BYTE]: rank 0's last "outcome:" line in FILE (after
 # FROM_BYTE bytes), without the prefix; "" when there is none
 outcome_of() {

@@ -64,8 +64,10 @@
 #
 # Exit status: nnmpi's (0 done, 1 failed, 2 bad configuration or ranks that
 # disagree, 3 run directory in use by another job, 4 ranks stopped
-# answering, 75 stopped with a checkpoint); mpirun's own when it ended the
-# job (e.g. a lost host), and 1 when mpirun said 0 but nothing ran.
+# answering, 75 stopped: run again to continue -- with the checkpoint it
+# names, or before mpirun started, when nothing ran); mpirun's own when it
+# ended the job (e.g. a lost host), and 1 when mpirun said 0 but nothing
+# ran.
 set -uo pipefail
 
 me=mpirun.sh
@@ -111,6 +113,32 @@ while [ $# -gt 0 ]; do
 done
 set -- "${given[@]}"
 train=("$nnmpi" train -c "$config" "$@" "${resume[@]}")
+# the command that continues this run, whatever this one was started with
+continue_cmd=("$0" "${np[@]}" "${hostfile[@]}" "$config" "${continue_opts[@]}")
+
+stops=0 pid="" pending=""
+stop() {  # stop SIGNAL: ask for a checkpoint, then SIGTERM, then SIGKILL
+  stops=$((stops + 1))
+  if [ -z "$pid" ]; then
+    log "got SIG$1 before mpirun started: nothing ran; to continue: $(printf '%q ' "${continue_cmd[@]}")"
+    exit 75
+  elif [ "$stops" -eq 1 ] && ! ranks_up "$out" 0; then
+    log "got SIG$1 while the ranks start: they are asked to stop once they are up (again: SIGTERM)"
+    pending=1
+  elif [ "$stops" -eq 1 ]; then
+    log "got SIG$1: asking the ranks to write a checkpoint and stop (SIGUSR1 to mpirun; again: SIGTERM)"
+    kill -USR1 "$pid" 2>/dev/null || true
+  elif [ "$stops" -eq 2 ]; then
+    log "got SIG$1 again: SIGTERM to mpirun (the ranks still checkpoint if they can; again: SIGKILL)"
+    kill -TERM "$pid" 2>/dev/null || true
+  else
+    log "got SIG$1 a third time: killing the job (SIGKILL)"
+    kill -KILL -- -"$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  fi
+}
+trap 'stop INT' INT
+trap 'stop TERM' TERM
+trap 'stop HUP' HUP
 
 # the configuration is checked here, before any rank starts
 ranks_check=()
@@ -133,31 +161,9 @@ mpirun_defaults "$(stop_seconds "$resolved")" "$hosts"
 # shellcheck disable=SC2206
 launch+=(${NNMPI_MPIRUN_ARGS:-})
 
-# the command that continues this run, whatever this one was started with
-continue_cmd=("$0" "${np[@]}" "${hostfile[@]}" "$config" "${continue_opts[@]}")
-
 log "run directory: $rundir"
 log "running: ${launch[*]} ${train[*]}"
 
-stops=0 pid=""
-stop() {  # stop SIGNAL: ask for a checkpoint, then SIGTERM, then SIGKILL
-  stops=$((stops + 1))
-  if [ -z "$pid" ]; then
-    log "got SIG$1 before mpirun started: not starting it"; exit 75
-  elif [ "$stops" -eq 1 ]; then
-    log "got SIG$1: asking the ranks to write a checkpoint and stop (SIGUSR1 to mpirun; again: SIGTERM)"
-    kill -USR1 "$pid" 2>/dev/null || true
-  elif [ "$stops" -eq 2 ]; then
-    log "got SIG$1 again: SIGTERM to mpirun (the ranks still checkpoint if they can; again: SIGKILL)"
-    kill -TERM "$pid" 2>/dev/null || true
-  else
-    log "got SIG$1 a third time: killing the job (SIGKILL)"
-    kill -KILL -- -"$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  fi
-}
-trap 'stop INT' INT
-trap 'stop TERM' TERM
-trap 'stop HUP' HUP
 
 # rank 0's output is kept to read its outcome line; the copy (tee) ignores
 # the stop signals that a Ctrl-C sends this script's process group
@@ -173,6 +179,11 @@ while :; do
   wait "$pid"
   status=$?
   if [ "$status" -gt 128 ] && kill -0 "$pid" 2>/dev/null; then
+    if [ -n "$pending" ]; then
+      while kill -0 "$pid" 2>/dev/null && ! ranks_up "$out" 0 && [ "$stops" -eq 1 ]; do sleep 0.1; done
+      [ "$stops" -gt 1 ] || kill -USR1 "$pid" 2>/dev/null || true
+      pending=""
+    fi
     # a stop: mpirun may linger after its SIGTERM; rank 0's word is enough
     if ! await_outcome "$pid" "$out" 0; then break; fi
     continue
@@ -180,7 +191,8 @@ while :; do
   break
 done
 trap - INT TERM HUP
-for _ in $(seq 50); do kill -0 "$teepid" 2>/dev/null || break; sleep 0.1; done
+# the copy ends with mpirun's output; after an early return it need not
+kill -0 "$pid" 2>/dev/null || for _ in $(seq 50); do kill -0 "$teepid" 2>/dev/null || break; sleep 0.1; done
 outcome=$(outcome_of "$out")
 rm -f "$out"
 

@@ -148,7 +148,7 @@ int agree_all(int status, const agree_list_t *items)
     record_t *all = rank == 0 ? malloc((size_t)size * sizeof *all) : NULL;
     verdict_t v = {0};
     int failed_alloc = rank == 0 && !all;
-    watchdog_enter("the start-up agreement", 0, 0);
+    watchdog_enter("the ranks' agreement", -1, 0);
     MPI_Bcast(&failed_alloc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (failed_alloc) {
         watchdog_leave();

@@ -344,6 +344,12 @@ static void say_outcome(int status, const config_t *cfg, const train_result_t *r
     }
 }
 
+/* The watchdog's last words on rank 0 (arg: the configuration). */
+static void say_stalled(void *arg)
+{
+    say_outcome(EXIT_STALLED, arg, &(train_result_t){0});
+}
+
 int cmd_train(int argc, char **argv)
 {
     preempt_install(); /* first: a stop during start-up is noted, not a kill */
@@ -379,6 +385,8 @@ int cmd_train(int argc, char **argv)
     if (training && !status)
         status = start_run(&args, cfg, &start);
     if (training && !status) {
+        if (rank == 0)
+            watchdog_on_give_up(say_stalled, cfg);
         watchdog_start(cfg->stall_timeout);
         status = train_run(cfg, &start, &result);
     }
@@ -387,6 +395,7 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "nnmpi: error: %s\n", error_message());
     if (training && rank == 0)
         say_outcome(status, cfg, &result);
+    watchdog_on_give_up(NULL, NULL);
     runstart_free(&start);
     free(args.sets);
     free(cfg);

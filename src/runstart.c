@@ -184,8 +184,6 @@ static void locate_auto(runstart_t *s, const char *dir)
                  "(a damaged- folder) and a new run starts afresh", dir);
         s->aside_kind = "damaged";
         s->aside_epoch = -1;
-    } else {
-        log_info("--resume auto: no checkpoint in %s, starting afresh", dir);
     }
 }
 
@@ -342,8 +340,10 @@ static int judge_sight(const runstart_t *s, const char *spec, const char *dir, c
             return error_set("--resume auto: rank 0 (%s) finds no checkpoint in %s, but rank %d "
                              "(%s) sees %d there: the run directory is not shared between the "
                              "hosts, and starting afresh would leave that run behind; start the "
-                             "job with rank 0 on %s (first in the hostfile), or copy the "
-                             "directory to %s (--fresh starts over anyway)", all[0].host, dir, r,
+                             "job so that rank 0 runs on %s (Open MPI's mpirun puts it on its "
+                             "own host when the hostfile lists it, else on the hostfile's "
+                             "first), or copy the directory to %s (--fresh starts over anyway)",
+                             all[0].host, dir, r,
                              all[r].host, all[r].checkpoints, all[r].host, all[0].host),
                    EXIT_FAILURE_RUN;
         if (!strstr(blind, all[r].host) && strlen(blind) + strlen(all[r].host) + 3 < sizeof blind)
@@ -416,7 +416,7 @@ static int in_dir(const char *path, const char *dir)
 }
 
 /* This session's line of the lineage. */
-static int add_session(runstart_t *s, int ranks, const char *aside_note)
+static int add_session(runstart_t *s, const char *dir, int ranks, const char *aside_note)
 {
     char when[64], how[4400], job[96] = "";
     time_t now = time(NULL);
@@ -428,6 +428,8 @@ static int add_session(runstart_t *s, int ranks, const char *aside_note)
                  s->meta.epoch, s->meta.epoch == 1 ? "" : "s", (long long)s->meta.step);
     else
         snprintf(how, sizeof how, "new run %s", s->run_id);
+    if (!s->found)
+        log_info("a new run in %s: %s", dir, s->run_id);
     const char *slurm = getenv("SLURM_JOB_ID");
     if (slurm && *slurm)
         snprintf(job, sizeof job, ", SLURM job %.60s", slurm);
@@ -464,7 +466,7 @@ int runstart_begin(runstart_t *s, const char *dir, int ranks)
     if (s->found && rundir_repoint_best(dir, &s->meta.metrics) < 0)
         return -1;
     ckptdir_clean_temporaries(dir); /* left by a run killed while writing */
-    return add_session(s, ranks, note);
+    return add_session(s, dir, ranks, note);
 }
 
 void runstart_free(runstart_t *s)

@@ -16,6 +16,8 @@ static const char *_Atomic waiting_what;
 static atomic_int waiting_epoch;
 static atomic_llong waiting_step;
 static int started;
+static void (*last_words)(void *arg);
+static void *last_words_arg;
 
 static long long monotonic_ns(void)
 {
@@ -37,6 +39,8 @@ static void give_up(long long waited_ns)
               "network between hosts failed; ending the job (exit status %d); the last "
               "checkpoint stays, continue with --resume auto",
               waited_ns / 1e9, what ? what : "a collective", where, EXIT_STALLED);
+    if (last_words)
+        last_words(last_words_arg);
     fflush(stdout);
     _exit(EXIT_STALLED);
 }
@@ -74,11 +78,19 @@ int watchdog_start(double timeout_s)
     return 0;
 }
 
+void watchdog_on_give_up(void (*say)(void *arg), void *arg)
+{
+    last_words_arg = arg;
+    last_words = say;
+}
+
 void watchdog_enter(const char *what, int epoch, int64_t step)
 {
     atomic_store_explicit(&waiting_what, what, memory_order_relaxed);
-    atomic_store_explicit(&waiting_epoch, epoch, memory_order_relaxed);
-    atomic_store_explicit(&waiting_step, (long long)step, memory_order_relaxed);
+    if (epoch >= 0) {
+        atomic_store_explicit(&waiting_epoch, epoch, memory_order_relaxed);
+        atomic_store_explicit(&waiting_step, (long long)step, memory_order_relaxed);
+    }
     atomic_store_explicit(&waiting_since, monotonic_ns(), memory_order_release);
 }
 

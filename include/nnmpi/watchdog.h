@@ -26,8 +26,12 @@ int watchdog_start(double timeout_s);
 
 /* This rank starts waiting in a collective: `what` (a static string such
  * as "the reduction") at epoch/step for the message (epoch 0: before
- * training). */
+ * training; epoch < 0: where the last call said). */
 void watchdog_enter(const char *what, int epoch, int64_t step);
+
+/* Something to say before giving up (rank 0's last line for the job
+ * scripts); called from the watchdog's thread, just before the exit. */
+void watchdog_on_give_up(void (*say)(void *arg), void *arg);
 
 /* ... and is out of it. */
 void watchdog_leave(void);

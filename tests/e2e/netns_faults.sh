@@ -116,7 +116,7 @@ checkpoint_loads() {
 judge_stop() {
   local d=$1 log=$2 what=$3 report named model
   verdict=""
-  report=$(grep -E "mpirun\.sh: (done|stopped at|no outcome|failed|refused)" "$log" | tail -n 1 || true)
+  report=$(grep -E "mpirun\.sh: (done|stopped at|no outcome|failed|refused|got SIG[A-Z]* before mpirun started)" "$log" | tail -n 1 || true)
   named=$(sed -n 's/.*checkpoint:\{0,1\} \([^ ;]*:[^ ;]*\).*/\1/p' <<<"$report")
   case $status in
     0)
@@ -127,6 +127,10 @@ judge_stop() {
         || { problem "$what: exit 0, but no model.h5 of $epochs epochs"; return; }
       verdict="done, model.h5 of $epochs epochs" ;;
     75)
+      if grep -q "before mpirun started: nothing ran; to continue: " <<<"$report"; then
+        [ ! -e "$d" ] || { problem "$what: 'nothing ran', but $d exists"; return; }
+        verdict="stopped before mpirun started, nothing ran"; return
+      fi
       grep -q "mpirun\.sh: stopped at epoch [0-9]* step [0-9]* | checkpoint " <<<"$report" \
         || { problem "$what: exit 75 without naming a checkpoint (${report:-no report})"; return; }
       checkpoint_loads "$named" "$d" "$what" || return

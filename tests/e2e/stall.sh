@@ -3,9 +3,9 @@
 # kill -STOP (as the OS, a hung file system or a swapping node would stop
 # it) -- rank 1 of a sync run, rank 0 (the run directory's holder) of a
 # local-mode run. The waiting rank says who waited, for how long, on which
-# step; the job ends within the timeout plus a few seconds with exit status
-# 4; no rank is left; the last checkpoint loads and --resume auto finishes
-# the run.
+# step (and rank 0, when it waited, its outcome line); the job ends within
+# the timeout plus a few seconds with exit status 4; no rank is left; the
+# last checkpoint loads and --resume auto finishes the run.
 source "$NNMPI_SRC/tests/e2e_lib.sh"
 need_mnist
 export OMPI_MCA_btl_vader_backing_directory=$WORK OMPI_MCA_orte_tmpdir_base=$WORK
@@ -33,6 +33,9 @@ for case in "sync 1" "local 0"; do
   waiter=$((1 - victim_rank))
   grep -q "nnmpi: error: rank $waiter ($(hostname)): no answer from the other ranks for [3-9] s in the \(reduction\|.*\) at epoch [0-9]* step [0-9]* (\[train\] stall_timeout)" "$d.log" \
     || { cat "$d.log"; fail "$mode: no message from the waiting rank $waiter"; }
+  # rank 0, when it is the one that gave up, still says how the run ended
+  [ "$waiter" -ne 0 ] || grep -q "^outcome: failed (exit status 4) | checkpoint $(hostname):.*/ckpt-" "$d.log" \
+    || { cat "$d.log"; fail "$mode: no outcome line from rank 0"; }
   sleep 1
   ! pgrep -f "nnmpi train .*output.dir=$d( |$)" >/dev/null || fail "$mode: ranks left running"
   "$NNMPI" info "$d/latest.h5" >/dev/null || fail "$mode: the last checkpoint does not load"
