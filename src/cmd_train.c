@@ -368,7 +368,7 @@ int cmd_train(int argc, char **argv)
     train_args_t args = {0};
     runstart_t start = {.lock = {.fd = -1}};
     train_result_t result = {0};
-    config_t *cfg = malloc(sizeof *cfg);
+    config_t *cfg = calloc(1, sizeof *cfg); /* zeroed: a refused command line has no dir */
     int status = cfg ? read_command(argc, argv, &args, cfg)
                      : (fprintf(stderr, "nnmpi: error: out of memory\n"), EXIT_FAILURE_RUN);
     int training = cfg && !args.help && !args.print_only;

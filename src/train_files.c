@@ -1,0 +1,152 @@
+/* train_files: rank 0's files -- checkpoints (with the rule that a few
+ * failed writes in a row stop the run), model.h5, the answers to the
+ * user's own pictures and the back-query pictures. */
+#include "train_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnmpi/checkpoint.h"
+#include "nnmpi/ckptdir.h"
+#include "nnmpi/error.h"
+#include "nnmpi/log.h"
+#include "nnmpi/query.h"
+
+/* The state at the current position, for ckpt_write (rank 0). */
+static ckpt_meta_t state_meta(const trainer_t *t, int epochs_done, int64_t step)
+{
+    ckpt_meta_t m = {
+        .epoch = epochs_done,
+        .step = step,
+        .seed = t->cfg->seed,
+        .world_size = t->size,
+        .rule = t->cfg->rule,
+        .config_text = config_to_text(t->cfg),
+        .metrics = t->metrics,
+        .elapsed_s = now() - t->t_start,
+        .data_rows = t->shard.n_rows,
+        .data_id = t->data_id,
+        .parent = t->start->parent,
+        .lineage = t->start->lineage,
+    };
+    memcpy(m.run_id, t->start->run_id, sizeof m.run_id);
+    if (step > 0) {
+        m.epoch_loss_sum = t->epoch_stats.loss_sum;
+        m.epoch_correct = t->epoch_stats.correct;
+        m.epoch_count = t->epoch_stats.count;
+        m.epoch_train_s = t->epoch_train_s + (now() - t->epoch_t0);
+    }
+    return m;
+}
+
+/* Rank 0 writes a checkpoint of the current position. A failure to write is
+ * reported and training goes on: the previous checkpoint is still whole.
+ * After CKPT_MAX_FAILURES failures in a row rank 0 raises STAT_CKPT_FAILED
+ * in the next reduction and every rank stops (exit 1). */
+void trainer_write_checkpoint(trainer_t *t, int at_epoch_end)
+{
+    if (t->rank != 0)
+        return;
+    double t0 = now();
+    int epochs_done = at_epoch_end ? t->epoch : t->epoch - 1;
+    int64_t step = at_epoch_end ? 0 : t->step;
+    ckpt_meta_t meta = state_meta(t, epochs_done, step);
+    int is_best = 0;
+    if (at_epoch_end && t->metrics.count) {
+        double acc = t->metrics.rows[t->metrics.count - 1].test_accuracy;
+        is_best = acc > t->best_accuracy;
+        if (is_best)
+            t->best_accuracy = acc;
+    }
+    int rc = meta.config_text ? ckptdir_save(t->cfg->dir, &t->net, &meta, t->cfg->ckpt_keep,
+                                             is_best, t->ckpt_path, sizeof t->ckpt_path)
+                              : -1;
+    free(meta.config_text);
+    t->last_ckpt_t = now();
+    if (rc < 0) {
+        t->ckpt_failures++;
+        snprintf(t->ckpt_error, sizeof t->ckpt_error, "%s", error_message());
+        if (t->ckpt_failures < CKPT_MAX_FAILURES)
+            log_warn("checkpoint not written (%d in a row; training stops at %d), training goes "
+                     "on (the previous one is intact): %s", t->ckpt_failures, CKPT_MAX_FAILURES,
+                     t->ckpt_error);
+    } else {
+        t->ckpt_failures = 0;
+        log_info("  checkpoint %s (%.0f ms)", t->ckpt_path, (t->last_ckpt_t - t0) * 1e3);
+    }
+}
+
+/* The verdict once checkpoints kept failing: rank 0's message names the
+ * cause and the checkpoint a resume will take. */
+int trainer_ckpt_give_up(const trainer_t *t)
+{
+    if (t->rank != 0)
+        return error_set("rank 0 could not write checkpoints");
+    return error_set("%d checkpoints in a row could not be written, stopping (resume from the "
+                     "last good one%s%s): %s", CKPT_MAX_FAILURES, t->ckpt_path[0] ? ", " : "",
+                     t->ckpt_path, t->ckpt_error);
+}
+
+/* After each step: count it, and write a checkpoint mid-epoch when one is
+ * due (by steps, by time, or because the job must stop). One at the very
+ * end of an epoch waits for the epoch's evaluation. */
+void trainer_after_step(trainer_t *t)
+{
+    const config_t *cfg = t->cfg;
+    t->step++;
+    if (t->step == t->steps_per_epoch)
+        return;
+    int64_t done = (int64_t)(t->epoch - 1) * t->steps_per_epoch + t->step;
+    if (t->stop || t->timer || (cfg->ckpt_every_steps && done % cfg->ckpt_every_steps == 0))
+        trainer_write_checkpoint(t, 0);
+}
+
+static void warn_picture(const char *message)
+{
+    log_warn("%s", message);
+}
+
+/* Rank 0: answer the user's own pictures ([query] images) with the current
+ * net into DIR/own_images.csv and DIR/own_images.png. Problems are warnings:
+ * they must not cost the training. */
+void trainer_answer_own_images(trainer_t *t)
+{
+    const config_t *cfg = t->cfg;
+    if (t->rank != 0 || !cfg->query_images[0])
+        return;
+    query_list_t list = {0};
+    char csv[CONFIG_PATH_MAX + 32], png[CONFIG_PATH_MAX + 32];
+    snprintf(csv, sizeof csv, "%s/own_images.csv", cfg->dir);
+    snprintf(png, sizeof png, "%s/own_images.png", cfg->dir);
+    size_t answered = 0, failed = 0;
+    if (query_list_add(&list, cfg->query_images) < 0 ||
+        query_run(&t->net, &list, cfg->query_frame, csv, png, warn_picture, &answered, &failed) < 0)
+        log_warn("[query] images: %s", error_message());
+    else
+        log_info("  own pictures: %zu answered%s%s -> %s, %s", answered,
+                 failed ? ", could not read " : "", failed ? "some (see warnings)" : "", csv, png);
+    query_list_free(&list);
+}
+
+void trainer_write_backquery(trainer_t *t)
+{
+    if (t->rank != 0 || !t->cfg->backquery)
+        return;
+    char dir[CONFIG_PATH_MAX + 32];
+    snprintf(dir, sizeof dir, "%s/backquery", t->cfg->dir);
+    if (query_backquery_all(&t->net, dir, 10) < 0)
+        log_warn("back-query pictures not written: %s", error_message());
+    else
+        log_info("back-query: %s/backquery_all.png", dir);
+}
+
+int trainer_write_model(trainer_t *t)
+{
+    if (t->rank != 0)
+        return 0;
+    ckpt_meta_t meta = state_meta(t, t->cfg->epochs, 0);
+    int rc = meta.config_text ? ckpt_write(t->model_path, &t->net, &meta) : -1;
+    free(meta.config_text);
+    return rc;
+}

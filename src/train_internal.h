@@ -1,0 +1,126 @@
+/* train_internal: the trainer's state and what its files share.
+ *
+ * The training run (train.h) is four files: train.c runs the epochs and
+ * ends the run; train_setup.c does everything before the first step (the
+ * data, the weights, a resume, the run directory); train_step.c the steps
+ * of sync and local mode and their reductions; train_files.c the
+ * checkpoints and the files of the end (model.h5, the answers to the user's
+ * pictures, the back-query pictures). Private to them. */
+#ifndef NNMPI_TRAIN_INTERNAL_H
+#define NNMPI_TRAIN_INTERNAL_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "nnmpi/agree.h"
+#include "nnmpi/config.h"
+#include "nnmpi/exitstatus.h"
+#include "nnmpi/imageset.h"
+#include "nnmpi/metrics.h"
+#include "nnmpi/net.h"
+#include "nnmpi/runstart.h"
+#include "nnmpi/shard.h"
+#include "nnmpi/train.h"
+
+/* Figures that ride along at the end of every reduction buffer, so a step
+ * needs one MPI_Allreduce for the update, the statistics, and the news that
+ * some rank was asked to stop or that rank 0's checkpoint timer ran out. */
+enum { STAT_LOSS, STAT_CORRECT, STAT_COUNT, STAT_STOP, STAT_TIMER, STAT_CKPT_FAILED, N_STATS };
+
+/* Checkpoint writes that may fail in a row before training stops (exit 1):
+ * one failure (a full disk freed a moment later, a network file system's
+ * hiccup) is a warning and training goes on, the previous checkpoint being
+ * whole; a run that keeps failing would train on unprotected, to lose it all
+ * at the next preemption or at the end, where model.h5 cannot be written
+ * either. */
+#define CKPT_MAX_FAILURES 3
+
+typedef struct {
+    const config_t *cfg;
+    runstart_t *start;   /* how the run started; its lock and lineage (rank 0) */
+    int rank, size;
+    shard_t shard;
+    imageset_t data;     /* this rank's training rows, in shard order */
+    imageset_t test;     /* rank 0 only */
+    net_t net;
+    net_work_t work;
+    uint8_t *labels;     /* [batch capacity] labels of the current batch */
+    const uint8_t **pixels; /* [batch capacity] its images (views into data) */
+    uint32_t *order;     /* [lane_count * steps] this epoch's visiting order */
+    char *data_id;       /* the dataset's identity, checked on resume */
+    metrics_t metrics;   /* rank 0 */
+    double t_start;      /* MPI_Wtime of the run's start, over all sessions */
+    double read_s;       /* seconds to read the shard */
+
+    /* where the run is */
+    int epoch;               /* the epoch in progress, 1-based */
+    int64_t step;            /* steps done in it */
+    int64_t steps_per_epoch; /* sync: batches; local: averaging rounds */
+    int64_t total_steps;     /* over the whole run, for the lr schedule */
+    net_stats_t epoch_stats; /* the epoch's figures so far */
+    double epoch_train_s;    /* training seconds of this epoch so far */
+    double epoch_t0;         /* when this session's part of the epoch began */
+    double compute_s;        /* this session: seconds computing steps */
+    double reduce_s;         /* and in their reductions, waiting for the others included */
+    int64_t steps_timed;
+    int stop;                /* agreed: some rank was asked to stop */
+    int timer;               /* agreed: rank 0's checkpoint timer ran out */
+    int64_t fault_step;      /* test hook NNMPI_FAULT (see fault_parse); 0: none */
+    int fault_rank;
+
+    /* checkpoints (rank 0) */
+    double best_accuracy;    /* best test accuracy among the epochs, or -1 */
+    double last_ckpt_t;      /* MPI_Wtime of the last checkpoint */
+    double heartbeat_t;      /* ... and of the run lock's last heartbeat */
+    char ckpt_path[4096];    /* the last one written */
+    int ckpt_failures;       /* checkpoint writes failed in a row */
+    char ckpt_error[1024];   /* why the last one failed */
+    char model_path[CONFIG_PATH_MAX + 32];
+    char metrics_path[CONFIG_PATH_MAX + 32];
+} trainer_t;
+
+
+/* Every rank passes its status (0, or -1 with its message); all learn
+ * whether anyone failed and return the same exit status with the lowest
+ * failing rank's message, naming it (agree.h). */
+static inline int agree(const trainer_t *t, int status)
+{
+    (void)t;
+    return agree_all(status < 0 ? EXIT_FAILURE_RUN : status, NULL);
+}
+
+static inline double now(void)
+{
+    return MPI_Wtime();
+}
+
+/* train_setup.c */
+
+/* Everything before the first step: 0 or an exit status, the same on
+ * every rank (with the message). */
+int trainer_prepare(trainer_t *t);
+void trainer_output_paths(trainer_t *t);
+
+/* train_step.c */
+
+/* The rest of the epoch in progress, or until a rank is asked to stop:
+ * 0 or -1 (the same verdict and message on every rank). */
+int trainer_epoch_sync(trainer_t *t);
+int trainer_epoch_local(trainer_t *t);
+/* Local mode: the ranks' weights averaged, st's figures riding along. */
+int trainer_average_weights(trainer_t *t, const net_stats_t *st);
+/* The learning rate at the current position. */
+double trainer_lr(const trainer_t *t);
+/* Where a step's time went (collective; rank 0 says it if `say`). */
+void trainer_log_step_times(const trainer_t *t, int say);
+
+/* train_files.c */
+
+void trainer_write_checkpoint(trainer_t *t, int at_epoch_end);
+int trainer_ckpt_give_up(const trainer_t *t);
+void trainer_after_step(trainer_t *t);
+void trainer_answer_own_images(trainer_t *t);
+void trainer_write_backquery(trainer_t *t);
+int trainer_write_model(trainer_t *t);
+
+#endif

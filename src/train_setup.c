@@ -1,0 +1,326 @@
+/* train_setup: everything before the first step -- the data each rank
+ * reads and agrees on, the buffers, the initial or resumed weights, and the
+ * run directory once every check has passed. */
+#include "train_internal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnmpi/ckptdir.h"
+#include "nnmpi/dataset.h"
+#include "nnmpi/error.h"
+#include "nnmpi/fsutil.h"
+#include "nnmpi/log.h"
+#include "nnmpi/sha256.h"
+#include "nnmpi/sparse_rows.h"
+#include "nnmpi/watchdog.h"
+
+/* Fault injection for the tests only (tests/e2e/faults.sh), never set in a
+ * real run: NNMPI_FAULT=nan:RANK:STEP makes rank RANK's share of step STEP
+ * of the run (1-based, counted over all epochs) NaN, its loss and its
+ * update, as a rank whose arithmetic went wrong would deliver it. (The
+ * book's sigmoid net saturates rather than overflow, even at lr 1e6, so no
+ * configuration makes a real NaN to test with.) Read once, at start. */
+static int fault_parse(trainer_t *t)
+{
+    const char *spec = getenv("NNMPI_FAULT");
+    if (!spec || !*spec)
+        return 0;
+    long long step;
+    int rank, used = 0;
+    if (sscanf(spec, "nan:%d:%lld%n", &rank, &step, &used) != 2 || spec[used] || step < 1 ||
+        rank < 0)
+        return error_set("NNMPI_FAULT='%s': expected nan:RANK:STEP (a test hook)", spec);
+    t->fault_rank = rank;
+    t->fault_step = step;
+    return 0;
+}
+
+/* What the ranks must agree on about the data file each of them opened. */
+static void data_items(const dataset_info_t *info, const char *sample, agree_list_t *items)
+{
+    char sources[65];
+    const char *src = info->source_sha256 ? info->source_sha256 : "?";
+    sha256_buffer_hex(src, strlen(src), sources);
+    agree_add(items, "the data file's training rows", "%lld", (long long)info->n_train);
+    agree_add(items, "the data file's test rows", "%lld", (long long)info->n_test);
+    agree_add(items, "the data file's augmentation", "%s",
+              info->augmentation ? info->augmentation : "?");
+    agree_add(items, "the data file's order seed", "%lld", (long long)info->shuffle_seed);
+    agree_add(items, "the data file's sources", "checksums %.16s", sources);
+    agree_add(items, "the data file's rows (a sample)", "sha256 %.16s", sample);
+}
+
+/* Every rank opens the data file and all agree that it is the same data: a
+ * copy on one host prepared otherwise (another seed, other rows) would
+ * train a mixture, or make the ranks disagree on the number of steps. The
+ * identity is also what a checkpoint records, so a resume refuses other
+ * data (the test set included). Returns 0 or an exit status. */
+static int open_data(trainer_t *t, int64_t *n_rows)
+{
+    const config_t *cfg = t->cfg;
+    dataset_info_t info;
+    char sample[65] = "";
+    agree_list_t items = {0};
+    int status = dataset_info(cfg->data_file, &info) < 0 ||
+                 dataset_sample_sha256(cfg->data_file, &info, sample) < 0;
+    if (!status)
+        data_items(&info, sample, &items);
+    status = agree_all(status ? EXIT_FAILURE_RUN : 0, &items);
+    if (!status) {
+        char id[4096];
+        snprintf(id, sizeof id, "%lld rows; %s; order seed %lld; %s; test %lld rows; sample %.16s",
+                 (long long)info.n_train, info.augmentation ? info.augmentation : "?",
+                 (long long)info.shuffle_seed, info.source_sha256 ? info.source_sha256 : "?",
+                 (long long)info.n_test, sample);
+        t->data_id = strdup(id);
+        *n_rows = info.n_train;
+        if (!t->data_id)
+            status = agree_all((error_set("out of memory"), EXIT_FAILURE_RUN), NULL);
+    }
+    dataset_info_free(&info);
+    return status;
+}
+
+static int setup_local(trainer_t *t, int64_t n_rows)
+{
+    const config_t *cfg = t->cfg;
+    int lanes = cfg->mode == TRAIN_MODE_SYNC ? cfg->batch : t->size;
+    if (shard_init(&t->shard, n_rows, lanes, t->rank, t->size) < 0)
+        return error_prefix("%s", cfg->data_file);
+    double t0 = now();
+    if (dataset_read_shard(cfg->data_file, &t->shard, &t->data) < 0)
+        return -1;
+    t->read_s = now() - t0;
+    if (t->rank == 0 && dataset_read_split(cfg->data_file, "test", &t->test) < 0)
+        return -1;
+
+    int capacity = cfg->mode == TRAIN_MODE_SYNC ? t->shard.lane_count : 1;
+    if (net_init_room(&t->net, 784, cfg->hidden, 10, N_STATS) < 0 ||
+        net_work_init_pixels(&t->work, &t->net, capacity) < 0)
+        return -1;
+    t->labels = malloc((size_t)capacity);
+    t->pixels = malloc((size_t)capacity * sizeof *t->pixels);
+    t->order = malloc((size_t)t->shard.lane_count * (size_t)t->shard.steps * sizeof(uint32_t));
+    if (!t->labels || !t->pixels || !t->order)
+        return error_set("out of memory for the training buffers");
+    t->steps_per_epoch = cfg->mode == TRAIN_MODE_SYNC
+                             ? t->shard.steps
+                             : (t->shard.steps + cfg->sync_every - 1) / cfg->sync_every;
+    t->total_steps = t->steps_per_epoch * cfg->epochs;
+    return 0;
+}
+
+void trainer_output_paths(trainer_t *t)
+{
+    snprintf(t->model_path, sizeof t->model_path, "%s/model.h5", t->cfg->dir);
+    snprintf(t->metrics_path, sizeof t->metrics_path, "%s/metrics.csv", t->cfg->dir);
+}
+
+/* Rank 0, once every check has passed and the run really starts: the run
+ * directory's plan is carried out (runstart_begin) and config.ini written,
+ * so a refused start leaves no trace of a run that never happened. */
+static int begin_output(trainer_t *t)
+{
+    const config_t *cfg = t->cfg;
+    if (t->rank != 0)
+        return 0;
+    if (runstart_begin(t->start, cfg->dir, t->size) < 0)
+        return -1;
+    char text_path[CONFIG_PATH_MAX + 32];
+    snprintf(text_path, sizeof text_path, "%s/config.ini", cfg->dir);
+    char *text = config_to_text(cfg);
+    int rc = text ? fs_write_text(text_path, text) : -1;
+    free(text);
+    return rc;
+}
+
+/* Rank 0 draws the initial weights and everyone takes them, so all ranks
+ * start identical even if their maths libraries differ. */
+static int init_weights(trainer_t *t)
+{
+    if (t->rank == 0) {
+        rng_t rng;
+        rng_seed(&rng, t->cfg->seed, 0);
+        net_init_weights(&t->net, &rng);
+    }
+    watchdog_enter("sharing the initial weights", 0, 0);
+    int rc = MPI_Bcast(t->net.params, (int)t->net.n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
+    watchdog_leave();
+    return rc == MPI_SUCCESS ? 0 : error_set("MPI_Bcast of the initial weights failed");
+}
+
+/* Whether a checkpoint's dataset identity is the current one. Checkpoints
+ * written before the test set and a sample of rows were part of it carry
+ * the rest only: they match a current identity that begins with theirs. */
+static int same_data(const char *saved, const char *now)
+{
+    size_t n = strlen(saved);
+    return !strcmp(saved, now) || (!strncmp(saved, now, n) && !strncmp(now + n, "; test ", 7));
+}
+
+/* Rank 0: may the checkpoint continue under this configuration and data? */
+static int check_resume(trainer_t *t, const runstart_t *r, char *changes, size_t size)
+{
+    config_t saved;
+    config_defaults(&saved);
+    if (config_load_text(&saved, r->meta.config_text, r->path) < 0)
+        return error_prefix("cannot resume");
+    if (config_resume_check(&saved, t->cfg, changes, size) < 0)
+        return error_prefix("%s", r->path);
+    if (r->net.n_in != t->net.n_in || r->net.n_hidden != t->net.n_hidden ||
+        r->net.n_out != t->net.n_out)
+        return error_set("%s: cannot resume: the checkpoint holds a %d-%d-%d network, the "
+                         "configuration asks for %d-%d-%d", r->path, r->net.n_in, r->net.n_hidden,
+                         r->net.n_out, t->net.n_in, t->net.n_hidden, t->net.n_out);
+    if (!same_data(r->meta.data_id, t->data_id))
+        return error_set("%s: cannot resume: it was trained on another dataset (%s) than %s (%s)",
+                         r->path, r->meta.data_id, t->cfg->data_file, t->data_id);
+    /* the position must lie inside an epoch of the run it claims to be */
+    int64_t steps = t->steps_per_epoch;
+    if (t->cfg->mode == TRAIN_MODE_LOCAL && r->meta.world_size != t->size) {
+        int64_t old_rows = (t->shard.n_rows + r->meta.world_size - 1) / r->meta.world_size;
+        steps = (old_rows + t->cfg->sync_every - 1) / t->cfg->sync_every;
+    }
+    if (r->meta.step > steps)
+        return error_set("%s: cannot resume: step %lld is beyond the %lld steps of an epoch "
+                         "(damaged file?)", r->path, (long long)r->meta.step, (long long)steps);
+    if (r->meta.epoch > t->cfg->epochs)
+        return error_set("%s: cannot resume: the run has %d epochs done, more than [train] "
+                         "epochs = %d; to go back, --resume one of its earlier checkpoints (the "
+                         "later ones are then set aside, not deleted)", r->path, r->meta.epoch,
+                         t->cfg->epochs);
+    return 0;
+}
+
+/* Every rank takes the checkpoint's weights and position from rank 0. */
+static int apply_resume(trainer_t *t, runstart_t *r)
+{
+    char changes[4096] = "";
+    int rc = agree(t, t->rank == 0 ? check_resume(t, r, changes, sizeof changes) : 0);
+    if (rc)
+        return rc;
+    if (t->rank == 0)
+        memcpy(t->net.params, r->net.params, t->net.n_params * sizeof(float));
+    watchdog_enter("sharing the checkpoint's weights", 0, 0);
+    MPI_Bcast(t->net.params, (int)t->net.n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
+
+    /* epoch, step, world size, figures of the epoch in progress, time */
+    double pos[8] = {0};
+    if (t->rank == 0) {
+        const ckpt_meta_t *m = &r->meta;
+        double v[8] = {m->epoch, (double)m->step, m->world_size, m->epoch_loss_sum,
+                       (double)m->epoch_correct, (double)m->epoch_count, m->epoch_train_s,
+                       m->elapsed_s};
+        memcpy(pos, v, sizeof pos);
+    }
+    MPI_Bcast(pos, 8, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    watchdog_leave();
+    int done = (int)pos[0], world = (int)pos[2];
+    int64_t step = (int64_t)pos[1];
+    t->epoch = done + 1;
+    t->epoch_stats.loss_sum = pos[3];
+    t->epoch_stats.correct = (int64_t)pos[4];
+    t->epoch_stats.count = (int64_t)pos[5];
+    t->epoch_train_s = pos[6];
+    t->t_start = now() - pos[7];
+
+    if (t->cfg->mode == TRAIN_MODE_LOCAL && world != t->size && step > 0) {
+        /* local mode deals one lane per rank: with another rank count the
+         * epoch's rows are dealt differently, so continue at the same
+         * fraction of the epoch (some rows may be seen twice or not at all
+         * in it) */
+        int64_t old_rows = (t->shard.n_rows + world - 1) / world;
+        int64_t old_rounds = (old_rows + t->cfg->sync_every - 1) / t->cfg->sync_every;
+        int64_t mapped = step * t->steps_per_epoch / old_rounds;
+        log_info("resuming local mode on %d ranks from a checkpoint of %d ranks: round %lld of "
+                 "%lld becomes round %lld of %lld", t->size, world, (long long)step,
+                 (long long)old_rounds, (long long)mapped, (long long)t->steps_per_epoch);
+        step = mapped;
+    }
+    t->step = step;
+    if (t->rank == 0) {
+        /* the last good checkpoint, until this session writes one */
+        snprintf(t->ckpt_path, sizeof t->ckpt_path, "%s", r->path);
+        for (int i = 0; i < r->meta.metrics.count; i++) {
+            const metrics_row_t *row = &r->meta.metrics.rows[i];
+            if (metrics_append(&t->metrics, row) < 0)
+                return agree(t, -1);
+            if (row->test_accuracy > t->best_accuracy)
+                t->best_accuracy = row->test_accuracy;
+        }
+        log_info("resuming from %s: %d epoch%s done, step %lld of epoch %d (written by %d "
+                 "rank%s)%s%s", r->path, done, done == 1 ? "" : "s", (long long)step, t->epoch,
+                 world, world == 1 ? "" : "s", changes[0] ? "; changed: " : "", changes);
+        if (world != t->size && t->cfg->mode == TRAIN_MODE_SYNC)
+            log_info("sync mode on %d ranks instead of %d: the same global batches, re-shared",
+                     t->size, world);
+    }
+    return agree(t, 0);
+}
+
+int train_stop_seconds(const config_t *cfg)
+{
+    double params = (double)cfg->hidden * (784 + 10);
+    return (int)ceil(params * sizeof(float) / 100e6 + 0.5);
+}
+
+/* mpirun, sent SIGTERM (Ctrl-C, scancel), waits odls_base_sigkill_timeout
+ * seconds, passes SIGTERM on to the ranks, waits as long again and kills
+ * them: 1 s by default, too soon for a large network's checkpoint
+ * (784-100000-10: 318 MB, 1.8 s on this project's test machine), which is
+ * then lost. The job scripts set train_stop_seconds; a plain mpirun gets
+ * this warning when the checkpoint may need longer. */
+static void warn_kill_timeout(const trainer_t *t)
+{
+    if (t->rank != 0 || !getenv("OMPI_MCA_orte_launch"))
+        return; /* not started by Open MPI's mpirun */
+    const char *v = getenv("OMPI_MCA_odls_base_sigkill_timeout");
+    double timeout = v ? atof(v) : 1.0;
+    int need = train_stop_seconds(t->cfg);
+    if (need > timeout)
+        log_warn("mpirun kills the ranks %g s after passing on a SIGTERM (Ctrl-C, scancel), "
+                 "and this network's checkpoint may take %d s: a stop could lose it. Start "
+                 "mpirun with --mca odls_base_sigkill_timeout %d (jobs/mpirun.sh and "
+                 "jobs/train.sbatch do), or stop it with SIGUSR1", timeout, need, need);
+}
+
+static void log_config(const trainer_t *t)
+{
+    const config_t *cfg = t->cfg;
+    char *text = config_to_text(cfg);
+    log_info("nnmpi train: %d rank%s, config %s", t->size, t->size > 1 ? "s" : "",
+             cfg->source[0] ? cfg->source : "(defaults)");
+    if (text) {
+        log_info("--- resolved configuration ---\n%s------------------------------", text);
+        free(text);
+    }
+    log_info("BLAS: OpenBLAS %s, %d thread%s per rank; sparse kernels: %s",
+             openblas_get_corename(), cfg->threads, cfg->threads == 1 ? "" : "s",
+             sparse_rows_isa());
+    log_info("data: %lld training rows (rank 0 holds %lld, %.1f MiB, read in %.2f s), %lld test "
+             "rows; network 784-%d-10, %zu parameters",
+             (long long)t->shard.n_rows, (long long)t->shard.n_local,
+             t->shard.n_local * 785.0 / (1 << 20), t->read_s, (long long)t->test.count,
+             cfg->hidden, t->net.n_params);
+    warn_kill_timeout(t);
+}
+
+/* Everything before the first step: 0 or an exit status, the same on
+ * every rank (with the message). */
+int trainer_prepare(trainer_t *t)
+{
+    int64_t n_rows = 0;
+    int rc = agree(t, fault_parse(t));
+    rc = rc ? rc : open_data(t, &n_rows);
+    rc = rc ? rc : agree(t, setup_local(t, n_rows));
+    rc = rc ? rc : agree(t, init_weights(t));
+    if (!rc)
+        log_config(t);
+    if (!rc && t->start->found)
+        rc = apply_resume(t, t->start);
+    return rc ? rc : agree(t, begin_output(t));
+}

@@ -1,0 +1,251 @@
+/* train_step: the steps. Sync mode: one global batch, one reduction of
+ * the update per step; local mode: the book's per-sample loop on every rank,
+ * the weights averaged every sync_every samples. The figures and the flags
+ * every rank must agree on ride in the same reduction. */
+#include "train_internal.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nnmpi/error.h"
+#include "nnmpi/log.h"
+#include "nnmpi/preempt.h"
+#include "nnmpi/runlock.h"
+#include "nnmpi/watchdog.h"
+
+/* Whether this rank is to poison the step in progress. */
+static int fault_due(const trainer_t *t)
+{
+    return t->fault_step && t->rank == t->fault_rank &&
+           (int64_t)(t->epoch - 1) * t->steps_per_epoch + t->step + 1 == t->fault_step;
+}
+
+double trainer_lr(const trainer_t *t)
+{
+    int64_t done = (int64_t)(t->epoch - 1) * t->steps_per_epoch + t->step;
+    return config_lr_at(t->cfg, (double)done / (double)t->total_steps);
+}
+
+/* Rank 0's checkpoint timer, as the flag it contributes to the reduction. */
+static float timer_flag(const trainer_t *t)
+{
+    return t->rank == 0 && t->cfg->ckpt_every_minutes > 0 &&
+                   now() - t->last_ckpt_t >= t->cfg->ckpt_every_minutes * 60.0
+               ? 1.0f
+               : 0.0f;
+}
+
+/* The statistics and flags a rank contributes, after the parameters in the
+ * same buffer. */
+static void put_stats(trainer_t *t, const net_stats_t *st)
+{
+    float *stats = t->net.params + t->net.n_params;
+    stats[STAT_LOSS] = (float)st->loss_sum;
+    stats[STAT_CORRECT] = (float)st->correct;
+    stats[STAT_COUNT] = (float)st->count;
+    stats[STAT_STOP] = preempt_signal() ? 1.0f : 0.0f;
+    stats[STAT_TIMER] = timer_flag(t);
+    stats[STAT_CKPT_FAILED] = t->ckpt_failures >= CKPT_MAX_FAILURES ? 1.0f : 0.0f;
+}
+
+/* Sums the parameter buffer (with the statistics after it) over all ranks,
+ * in place; every rank then holds the same figures and flags, so all take
+ * the same decisions without more messages. */
+static int reduce_step(trainer_t *t)
+{
+    const size_t n = t->net.n_params;
+    const int finite_here = isfinite(t->net.params[n + STAT_LOSS]);
+    watchdog_enter("the reduction", t->epoch, t->step + 1);
+    int rc = MPI_Allreduce(MPI_IN_PLACE, t->net.params, (int)(n + N_STATS), MPI_FLOAT, MPI_SUM,
+                           MPI_COMM_WORLD);
+    watchdog_leave();
+    if (rc != MPI_SUCCESS)
+        return error_set("MPI_Allreduce failed at epoch %d step %lld", t->epoch,
+                         (long long)t->step);
+    const float *stats = t->net.params + n;
+    if (!isfinite(stats[STAT_LOSS])) {
+        /* every rank sees the sum and comes here: one more reduction, on
+         * this failure path only, names the first rank whose own loss was
+         * not finite (none: the sum itself overflowed). No checkpoint is
+         * written after this step, so the last one holds good weights. */
+        int mine = finite_here ? INT_MAX : t->rank, first = INT_MAX;
+        MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+        char where[32] = "";
+        if (first != INT_MAX)
+            snprintf(where, sizeof where, " on rank %d", first);
+        return error_set("training diverged at epoch %d step %lld: the loss is %g%s (learning "
+                         "rate %g too high?)", t->epoch, (long long)t->step,
+                         (double)stats[STAT_LOSS], where, trainer_lr(t));
+    }
+    if (stats[STAT_CKPT_FAILED] > 0)
+        return trainer_ckpt_give_up(t);
+    t->epoch_stats.loss_sum += stats[STAT_LOSS];
+    t->epoch_stats.correct += (int64_t)stats[STAT_CORRECT];
+    t->epoch_stats.count += (int64_t)stats[STAT_COUNT];
+    t->stop = stats[STAT_STOP] > 0;
+    t->timer = stats[STAT_TIMER] > 0;
+    return 0;
+}
+
+/* A step began at t0 and its reduction at t1; it has just ended. Rank 0
+ * also keeps the run directory's lock alive (runlock.h). */
+static void time_step(trainer_t *t, double t0, double t1)
+{
+    double t2 = now();
+    t->compute_s += t1 - t0;
+    t->reduce_s += t2 - t1;
+    t->steps_timed++;
+    if (t->rank == 0 && t2 - t->heartbeat_t > RUNLOCK_HEARTBEAT_S) {
+        runlock_heartbeat(&t->start->lock);
+        t->heartbeat_t = t2;
+    }
+}
+
+/* Where a step's time goes, for choosing the batch and the ranks (README,
+ * "Performance"): the compute, this rank's and the slowest rank's, and the
+ * reduction, whose wait for the slowest rank is part of it. Collective;
+ * rank 0 says it if `say`. */
+void trainer_log_step_times(const trainer_t *t, int say)
+{
+    double mine = t->compute_s, slowest = 0;
+    watchdog_enter("the closing figures", t->epoch, t->step);
+    MPI_Reduce(&mine, &slowest, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+    watchdog_leave();
+    if (!say || t->rank != 0 || t->steps_timed == 0)
+        return;
+    const double us = 1e6 / (double)t->steps_timed;
+    const char *what = t->cfg->mode == TRAIN_MODE_SYNC ? "step" : "averaging round";
+    if (t->size == 1) {
+        log_info("time per %s: %.0f us (%lld of them)", what, (t->compute_s + t->reduce_s) * us,
+                 (long long)t->steps_timed);
+        return;
+    }
+    double share = t->reduce_s / (t->compute_s + t->reduce_s);
+    log_info("time per %s: compute %.0f us (the slowest rank %.0f us), reduction %.0f us with "
+             "the wait for the slowest rank: %.0f%% of the time%s", what, t->compute_s * us,
+             slowest * us, t->reduce_s * us, 100 * share,
+             share > 0.3 && t->cfg->mode == TRAIN_MODE_SYNC
+                 ? "; a larger train.batch spreads it over more samples"
+                 : "");
+}
+
+static void log_progress(const trainer_t *t)
+{
+    const net_stats_t *st = &t->epoch_stats;
+    double s = t->epoch_train_s + (now() - t->epoch_t0);
+    log_info("  epoch %d step %lld/%lld | loss %.4f | train acc %.2f%% | lr %.4g | %.0f samples/s",
+             t->epoch, (long long)t->step, (long long)t->steps_per_epoch,
+             st->count ? st->loss_sum / st->count : 0.0,
+             st->count ? 100.0 * st->correct / st->count : 0.0, trainer_lr(t),
+             s > 0 ? st->count / s : 0.0);
+}
+
+/* The rest of an epoch in sync mode: every step one global batch, one
+ * reduction, the same mean update on every rank. Rank 0 adds its part of
+ * the update to the weights themselves and the other ranks put their part
+ * alone in their (no longer needed) weight buffers, so the in-place sum over
+ * the ranks IS the next weights: no separate update buffer, no apply pass. */
+int trainer_epoch_sync(trainer_t *t)
+{
+    const shard_t *s = &t->shard;
+    shard_epoch_order(s, t->cfg->seed, t->epoch, t->cfg->shuffle, t->order);
+    while (t->step < t->steps_per_epoch && !t->stop) {
+        double t0 = now();
+        int64_t step = t->step;
+        int b = 0;
+        for (int j = 0; j < s->lane_count; j++) {
+            int lane = s->lane_first + j;
+            if (step >= shard_lane_rows(s, lane))
+                continue;
+            int64_t row = shard_local_index(s, lane, t->order[(size_t)j * s->steps + step]);
+            t->pixels[b] = imageset_image(&t->data, row);
+            t->labels[b++] = t->data.labels[row];
+        }
+        float alpha = (float)trainer_lr(t) / (float)shard_step_count(s, step);
+        float beta = t->rank == 0 ? 1.0f : 0.0f;
+        net_stats_t st = {0};
+        if (b > 0)
+            net_batch_update_pixels(&t->net, &t->work, t->pixels, t->labels, b, t->cfg->rule,
+                                    alpha, beta, t->net.params, &st);
+        else if (t->rank != 0)
+            memset(t->net.params, 0, t->net.n_params * sizeof(float));
+        if (fault_due(t)) {
+            st.loss_sum = NAN;
+            t->net.params[0] = NAN;
+        }
+        put_stats(t, &st);
+        double t1 = now();
+        if (reduce_step(t) < 0)
+            return -1;
+        time_step(t, t0, t1);
+        trainer_after_step(t);
+        if (t->cfg->log_every && t->step % t->cfg->log_every == 0)
+            log_progress(t);
+    }
+    return 0;
+}
+
+/* Averages the weights of all ranks (local mode), the figures and flags
+ * riding along. */
+int trainer_average_weights(trainer_t *t, const net_stats_t *st)
+{
+    put_stats(t, st);
+    if (reduce_step(t) < 0)
+        return -1;
+    float inv = 1.0f / (float)t->size;
+    for (size_t i = 0; i < t->net.n_params; i++)
+        t->net.params[i] *= inv;
+    return 0;
+}
+
+/* The rest of an epoch in local mode: each rank walks its lane sample by
+ * sample (the book's loop) and the ranks average their weights every
+ * sync_every samples (one "step") and at the end of the epoch. */
+int trainer_epoch_local(trainer_t *t)
+{
+    const shard_t *s = &t->shard;
+    const int64_t k = t->cfg->sync_every;
+    const int64_t mine = shard_lane_rows(s, s->lane_first);
+    shard_epoch_order(s, t->cfg->seed, t->epoch, t->cfg->shuffle, t->order);
+    while (t->step < t->steps_per_epoch && !t->stop) {
+        double t0 = now();
+        net_stats_t st = {0};
+        int64_t first = t->step * k, end = first + k < mine ? first + k : mine;
+        float lr = (float)trainer_lr(t);
+        net_loop_begin(&t->net, &t->work);
+        for (int64_t i = first; i < end; i++) {
+            int64_t row = shard_local_index(s, s->lane_first, t->order[i]);
+            net_loop_sample(&t->net, &t->work, imageset_image(&t->data, row), t->data.labels[row],
+                            lr, t->cfg->rule, &st);
+        }
+        net_loop_end(&t->net, &t->work);
+        if (fault_due(t)) {
+            st.loss_sum = NAN;
+            t->net.params[0] = NAN;
+        }
+        double t1 = now();
+        if (t->size > 1) {
+            if (trainer_average_weights(t, &st) < 0)
+                return -1;
+        } else {
+            if (!isfinite(st.loss_sum))
+                return error_set("training diverged at epoch %d step %lld: the loss is %g "
+                                 "(learning rate %g too high?)", t->epoch, (long long)t->step,
+                                 st.loss_sum, lr);
+            if (t->ckpt_failures >= CKPT_MAX_FAILURES)
+                return trainer_ckpt_give_up(t);
+            t->epoch_stats.loss_sum += st.loss_sum;
+            t->epoch_stats.correct += st.correct;
+            t->epoch_stats.count += st.count;
+            t->stop = preempt_signal() != 0;
+            t->timer = timer_flag(t) > 0;
+        }
+        time_step(t, t0, t1);
+        trainer_after_step(t);
+        if (t->cfg->log_every && t->step % t->cfg->log_every == 0)
+            log_progress(t);
+    }
+    return 0;
+}
