@@ -21,7 +21,7 @@ mca_default() {
 #   on, waits as long again and kills the ranks; Open MPI's 1 s is too short
 #   for a large network's checkpoint (784-100000-10: 318 MB, about 2 s).
 #   nnmpi train --print-config says what the network needs (1 s for the
-#   book's, 4 s for 784-100000-10), and no more is given: mpirun takes the
+#   book's, 7 s for 784-100000-10), and no more is given: mpirun takes the
 #   two waits whatever the ranks do, after a lost node too, and
 #   await_outcome does not wait for it. Under SLURM the ranks get scancel's
 #   SIGTERM at once (twice the timeout then), and SLURM's own KillWait

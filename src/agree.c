@@ -65,21 +65,25 @@ static void fill_record(record_t *r, int status, const agree_list_t *items)
         snprintf(r->message, sizeof r->message, "%s", error_message());
 }
 
-/* Rank 0: the lowest failing rank's status and message, if any failed. */
+/* Rank 0: the lowest failing rank's status and message, if any failed;
+ * said once, without a rank, when every rank failed alike. */
 static int first_failure(const record_t *all, int size, verdict_t *v)
 {
-    int first = -1, others = 0;
+    int first = -1, others = 0, alike = 1;
     for (int r = 0; r < size; r++)
         if (all[r].status) {
             if (first < 0)
                 first = r;
             else
                 others++;
+            alike = alike && !strcmp(all[r].message, all[first].message);
+        } else {
+            alike = 0;
         }
     if (first < 0)
         return 0;
     v->status = all[first].status;
-    if (size == 1)
+    if (size == 1 || alike)
         snprintf(v->message, sizeof v->message, "%s", all[first].message);
     else
         snprintf(v->message, sizeof v->message, "rank %d (%s): %s%s", first, all[first].host,

@@ -81,6 +81,8 @@ static int write_train(hid_t f, const ckpt_meta_t *meta)
     rc = rc ? rc : h5_attr_write_i64(g, "step", meta->step);
     rc = rc ? rc : h5_attr_write_i64(g, "seed", (int64_t)meta->seed);
     rc = rc ? rc : h5_attr_write_i64(g, "world_size", meta->world_size);
+    rc = rc ? rc : h5_attr_write_i64(g, "tensor_parallel",
+                                     meta->tensor_parallel > 0 ? meta->tensor_parallel : 1);
     rc = rc ? rc : h5_attr_write_str(g, "config", meta->config_text ? meta->config_text : "");
     rc = rc ? rc : h5_attr_write_f64(g, "epoch_loss_sum", meta->epoch_loss_sum);
     rc = rc ? rc : h5_attr_write_i64(g, "epoch_correct", meta->epoch_correct);
@@ -268,6 +270,9 @@ static int read_train(hid_t f, const char *path, ckpt_meta_t *meta)
     rc = rc ? rc : read_i64_in(g, path, "train", "step", 0, INT64_MAX, &step);
     rc = rc ? rc : read_i64_in(g, path, "train", "seed", INT64_MIN, INT64_MAX, &seed);
     rc = rc ? rc : read_i64_in(g, path, "train", "world_size", 1, 1 << 24, &world);
+    int64_t tensor = 1;
+    if (!rc && h5_has_attr(g, "tensor_parallel"))
+        rc = read_i64_in(g, path, "train", "tensor_parallel", 1, world, &tensor);
     int64_t rows = 0;
     if (!rc && (h5_attr_read_str(g, "config", &meta->config_text) < 0 ||
                 h5_attr_read_str(g, "data_id", &meta->data_id) < 0))
@@ -290,6 +295,7 @@ static int read_train(hid_t f, const char *path, ckpt_meta_t *meta)
     meta->step = step;
     meta->seed = (uint64_t)seed;
     meta->world_size = (int)world;
+    meta->tensor_parallel = (int)tensor;
     return read_metrics(f, path, &meta->metrics);
 }
 

@@ -11,7 +11,8 @@
 #include "nnmpi/error.h"
 #include "nnmpi/inifile.h"
 
-typedef enum { T_INT, T_DOUBLE, T_U64, T_BOOL, T_STRING, T_ENUM } key_type_t;
+/* T_AUTO_INT: a whole number, or "auto" (stored as 0) */
+typedef enum { T_INT, T_DOUBLE, T_U64, T_BOOL, T_STRING, T_ENUM, T_AUTO_INT } key_type_t;
 
 typedef struct {
     const char *section, *key;
@@ -59,6 +60,9 @@ static const key_t_ keys[] = {
      "visit the rows in a new random order every epoch", FIXED},
     {"train", "threads", T_INT, F(threads), "1", 1, 256, NULL,
      "BLAS threads per rank (1 when each core runs a rank)", FREE},
+    {"train", "tensor_parallel", T_AUTO_INT, F(tensor_parallel), "auto", 1, 4096, NULL,
+     "ranks that share each sample, each computing a slice of the hidden units; the groups "
+     "they form are data-parallel (auto: a node's ranks in sync mode, 1 in local mode)", FREE},
     {"train", "stall_timeout", T_DOUBLE, F(stall_timeout), "600", 0, 1e7, NULL,
      "seconds a rank waits for the others in one step before the job ends (exit 4; a stopped "
      "or hung rank, a failed network); 0: wait for ever", FREE},
@@ -151,11 +155,19 @@ static int set_value(config_t *cfg, const key_t_ *k, const char *value)
     char *end = NULL;
     errno = 0;
     switch (k->type) {
+    case T_AUTO_INT:
+        if (!strcmp(value, "auto")) {
+            *(int *)field = 0;
+            return 0;
+        }
+        /* otherwise a whole number */
+        __attribute__((fallthrough));
     case T_INT: {
         long v = strtol(value, &end, 10);
         if (!*value || *end || errno || v < k->min || v > k->max)
-            return error_set("[%s] %s = '%s': expected a whole number from %.0f to %.0f",
-                             k->section, k->key, value, k->min, k->max);
+            return error_set("[%s] %s = '%s': expected a whole number from %.0f to %.0f%s",
+                             k->section, k->key, value, k->min, k->max,
+                             k->type == T_AUTO_INT ? ", or auto" : "");
         *(int *)field = (int)v;
         return 0;
     }
@@ -358,6 +370,12 @@ static void format_value(const config_t *cfg, const key_t_ *k, char *buf, size_t
     case T_INT:
         snprintf(buf, size, "%d", *(const int *)field);
         break;
+    case T_AUTO_INT:
+        if (*(const int *)field == 0)
+            snprintf(buf, size, "auto");
+        else
+            snprintf(buf, size, "%d", *(const int *)field);
+        break;
     case T_DOUBLE:
         snprintf(buf, size, "%.17g", *(const double *)field);
         break;
@@ -411,6 +429,7 @@ void config_print_help(FILE *out)
         char type[256];
         switch (k->type) {
         case T_INT: snprintf(type, sizeof type, "integer"); break;
+        case T_AUTO_INT: snprintf(type, sizeof type, "integer|auto"); break;
         case T_DOUBLE: snprintf(type, sizeof type, "number"); break;
         case T_U64: snprintf(type, sizeof type, "integer"); break;
         case T_BOOL: snprintf(type, sizeof type, "true|false"); break;
@@ -465,10 +484,17 @@ int config_key_is_path(int i)
 
 int config_check_ranks(const config_t *cfg, int ranks)
 {
-    if (cfg->mode == TRAIN_MODE_SYNC && cfg->batch < ranks)
-        return error_set("[train] batch = %d is less than the %d ranks: sync mode shares each "
-                         "global batch among the ranks, at least one row each (raise the batch "
-                         "or use fewer ranks)", cfg->batch, ranks);
+    int T = cfg->tensor_parallel;
+    if (T > 1 && (ranks % T != 0 || T > cfg->hidden))
+        return error_set("[train] tensor_parallel = %d: it must divide the %d ranks into groups "
+                         "and leave each rank of a group at least one of the %d hidden units",
+                         T, ranks, cfg->hidden);
+    int groups = ranks / (T > 1 ? T : 1); /* auto may find fewer: this is the most */
+    if (cfg->mode == TRAIN_MODE_SYNC && cfg->batch < groups)
+        return error_set("[train] batch = %d is less than the %d %s: sync mode shares each "
+                         "global batch among the %s, at least one row each (raise the batch "
+                         "or use fewer ranks)", cfg->batch, groups,
+                         T > 1 ? "groups of ranks" : "ranks", T > 1 ? "groups" : "ranks");
     return 0;
 }
 

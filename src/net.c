@@ -153,23 +153,31 @@ static void sigmoid_inplace(float *v, size_t n)
         v[i] = 1.0f / (1.0f + expf(-v[i]));
 }
 
-/* o[B,no] = sigmoid(h[B,nh] . w_ho[no,nh]^T), once work->h is there */
-static void forward_output(const net_t *net, net_work_t *work, int B)
+/* o[B,no] = sigmoid(h[B,nh] . w_ho[no,nh]^T), once work->h is there; with
+ * sum_outputs, the pre-activations summed over the other hidden units' ranks */
+static void forward_output(const net_t *net, net_work_t *work, int B, int summed)
 {
     const int nh = net->n_hidden, no = net->n_out;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, no, nh, 1.0f, work->h, nh,
                 net->w_ho, nh, 0.0f, work->o, no);
+    if (summed && work->sum_outputs)
+        work->sum_outputs(work->o, B * no, work->sum_ctx);
     sigmoid_inplace(work->o, (size_t)B * no);
+}
+
+/* h[B,nh] = sigmoid(x[B,ni] . w_ih_t[ni,nh]), then the outputs */
+static void forward_dense(const net_t *net, net_work_t *work, int B, int summed)
+{
+    const int ni = net->n_in, nh = net->n_hidden;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nh, ni, 1.0f, work->x, ni,
+                net->w_ih_t, nh, 0.0f, work->h, nh);
+    sigmoid_inplace(work->h, (size_t)B * nh);
+    forward_output(net, work, B, summed);
 }
 
 void net_forward(const net_t *net, net_work_t *work, int B)
 {
-    const int ni = net->n_in, nh = net->n_hidden;
-    /* h[B,nh] = sigmoid(x[B,ni] . w_ih_t[ni,nh]) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nh, ni, 1.0f, work->x, ni,
-                net->w_ih_t, nh, 0.0f, work->h, nh);
-    sigmoid_inplace(work->h, (size_t)B * nh);
-    forward_output(net, work, B);
+    forward_dense(net, work, B, 0);
 }
 
 /* The same from work->lit: h_b = sigmoid(0.01*col_sum + sum over b's lit
@@ -187,7 +195,7 @@ static void forward_lit(const net_t *net, net_work_t *work)
                             lit->row_value + first, net->w_ih_t, (size_t)nh);
     }
     sigmoid_inplace(work->h, (size_t)lit->count * nh);
-    forward_output(net, work, lit->count);
+    forward_output(net, work, lit->count, 1);
 }
 
 int net_argmax(const float *o, int n)
@@ -258,7 +266,7 @@ void net_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels,
                       net_rule_t rule, float alpha, float beta, float *out, net_stats_t *stats)
 {
     const int ni = net->n_in, nh = net->n_hidden;
-    net_forward(net, work, B);
+    forward_dense(net, work, B, 1);
     backward_to_hidden(net, work, labels, B, rule, alpha, beta, out, stats);
     /* out_ih_t[ni,nh] = alpha x[B,ni]^T . e_h[B,nh] + beta out_ih_t */
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ni, nh, B, alpha, work->x, ni, work->e_h,
@@ -318,6 +326,8 @@ static void sample_backward(net_t *net, net_work_t *work, int label, float lr, n
     uint8_t lab = (uint8_t)label;
     sigmoid_inplace(h, (size_t)nh);
     cblas_sgemv(CblasRowMajor, CblasNoTrans, no, nh, 1.0f, net->w_ho, nh, h, 1, 0.0f, o, 1);
+    if (work->sum_outputs)
+        work->sum_outputs(o, no, work->sum_ctx);
     sigmoid_inplace(o, (size_t)no);
     output_errors(net, work, &lab, 1, stats);
     /* the hidden error uses w_ho before its update, as the book does */

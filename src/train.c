@@ -23,7 +23,9 @@ static void trainer_free(trainer_t *t)
     imageset_free(&t->data);
     imageset_free(&t->test);
     net_free(&t->net);
+    net_free(&t->full);
     net_work_free(&t->work);
+    tensor_free(&t->tp);
     free(t->labels);
     free(t->pixels);
     free(t->order);
@@ -57,7 +59,7 @@ static int finish_epoch(trainer_t *t, double train_s)
         return 0;
     const net_stats_t *st = &t->epoch_stats;
     eval_result_t ev;
-    if (eval_run(&t->net, &t->test, &ev) < 0)
+    if (eval_run(whole(t), &t->test, &ev) < 0)
         return -1;
     metrics_row_t row = {
         .epoch = t->epoch,
@@ -86,7 +88,9 @@ static int finish_epoch(trainer_t *t, double train_s)
  * so this checks it once an epoch and, should they differ, takes rank 0's. */
 static void check_weights_agree(trainer_t *t)
 {
-    if (t->size == 1)
+    const tensor_t *tp = &t->tp;
+    MPI_Comm same = tp->T > 1 ? tp->slice : MPI_COMM_WORLD; /* the ranks of one slice */
+    if (tp->G == 1)
         return;
     uint8_t digest[32];
     sha256_t h;
@@ -96,12 +100,12 @@ static void check_weights_agree(trainer_t *t)
     unsigned long long mine, lo, hi;
     memcpy(&mine, digest, sizeof mine);
     watchdog_enter("comparing the ranks' weights", t->epoch, t->step);
-    MPI_Allreduce(&mine, &lo, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, MPI_COMM_WORLD);
-    MPI_Allreduce(&mine, &hi, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Allreduce(&mine, &lo, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, same);
+    MPI_Allreduce(&mine, &hi, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, same);
     if (lo != hi) {
         log_info("note: the ranks' weights differed in the last bits after epoch %d; all take "
-                 "rank 0's", t->epoch);
-        MPI_Bcast(t->net.params, (int)t->net.n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
+                 "rank 0's%s", t->epoch, tp->T > 1 ? " (its group's)" : "");
+        MPI_Bcast(t->net.params, (int)t->net.n_params, MPI_FLOAT, 0, same);
     }
     watchdog_leave();
 }
@@ -123,7 +127,8 @@ static int run_epochs(trainer_t *t)
         if (t->step < t->steps_per_epoch)
             break; /* stopped mid-epoch; trainer_after_step wrote the checkpoint */
         double train_s = t->epoch_train_s + (now() - t->epoch_t0);
-        int rc = agree(t, finish_epoch(t, train_s));
+        int rc = agree(t, trainer_gather(t));
+        rc = rc ? rc : agree(t, finish_epoch(t, train_s));
         if (rc)
             return rc;
         if (cfg->query_every_epoch && t->epoch < cfg->epochs)
@@ -172,7 +177,8 @@ static void fill_result(const trainer_t *t, int rc, train_result_t *result)
 
 int train_run(const config_t *cfg, runstart_t *start, train_result_t *result)
 {
-    trainer_t t = {.cfg = cfg, .start = start, .epoch = 1, .best_accuracy = -1.0};
+    trainer_t t = {.cfg = cfg, .start = start, .epoch = 1, .best_accuracy = -1.0,
+                   .tp = {.T = 1, .G = 1, .group = MPI_COMM_NULL, .slice = MPI_COMM_NULL}};
     memset(result, 0, sizeof *result);
     MPI_Comm_rank(MPI_COMM_WORLD, &t.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &t.size);

@@ -21,6 +21,7 @@ static ckpt_meta_t state_meta(const trainer_t *t, int epochs_done, int64_t step)
         .step = step,
         .seed = t->cfg->seed,
         .world_size = t->size,
+        .tensor_parallel = t->tp.T,
         .rule = t->cfg->rule,
         .config_text = config_to_text(t->cfg),
         .metrics = t->metrics,
@@ -44,8 +45,17 @@ static ckpt_meta_t state_meta(const trainer_t *t, int epochs_done, int64_t step)
  * reported and training goes on: the previous checkpoint is still whole.
  * After CKPT_MAX_FAILURES failures in a row rank 0 raises STAT_CKPT_FAILED
  * in the next reduction and every rank stops (exit 1). */
+int trainer_gather(trainer_t *t)
+{
+    if (t->tp.T == 1 || t->tp.g != 0)
+        return 0;
+    return tensor_gather(&t->tp, &t->net, t->rank == 0 ? &t->full : NULL);
+}
+
+/* At an epoch's end the whole net is gathered already (for evaluation). */
 void trainer_write_checkpoint(trainer_t *t, int at_epoch_end)
 {
+    int gathered = at_epoch_end || trainer_gather(t) == 0;
     if (t->rank != 0)
         return;
     double t0 = now();
@@ -59,9 +69,10 @@ void trainer_write_checkpoint(trainer_t *t, int at_epoch_end)
         if (is_best)
             t->best_accuracy = acc;
     }
-    int rc = meta.config_text ? ckptdir_save(t->cfg->dir, &t->net, &meta, t->cfg->ckpt_keep,
-                                             is_best, t->ckpt_path, sizeof t->ckpt_path)
-                              : -1;
+    int rc = gathered && meta.config_text
+                 ? ckptdir_save(t->cfg->dir, whole(t), &meta, t->cfg->ckpt_keep, is_best,
+                                t->ckpt_path, sizeof t->ckpt_path)
+                 : -1;
     free(meta.config_text);
     t->last_ckpt_t = now();
     if (rc < 0) {
@@ -121,7 +132,8 @@ void trainer_answer_own_images(trainer_t *t)
     snprintf(png, sizeof png, "%s/own_images.png", cfg->dir);
     size_t answered = 0, failed = 0;
     if (query_list_add(&list, cfg->query_images) < 0 ||
-        query_run(&t->net, &list, cfg->query_frame, csv, png, warn_picture, &answered, &failed) < 0)
+        query_run(whole(t), &list, cfg->query_frame, csv, png, warn_picture, &answered,
+                  &failed) < 0)
         log_warn("[query] images: %s", error_message());
     else
         log_info("  own pictures: %zu answered%s%s -> %s, %s", answered,
@@ -135,7 +147,7 @@ void trainer_write_backquery(trainer_t *t)
         return;
     char dir[CONFIG_PATH_MAX + 32];
     snprintf(dir, sizeof dir, "%s/backquery", t->cfg->dir);
-    if (query_backquery_all(&t->net, dir, 10) < 0)
+    if (query_backquery_all(whole(t), dir, 10) < 0)
         log_warn("back-query pictures not written: %s", error_message());
     else
         log_info("back-query: %s/backquery_all.png", dir);
@@ -143,10 +155,10 @@ void trainer_write_backquery(trainer_t *t)
 
 int trainer_write_model(trainer_t *t)
 {
-    if (t->rank != 0)
-        return 0;
+    if (trainer_gather(t) < 0 || t->rank != 0)
+        return t->rank == 0 ? -1 : 0;
     ckpt_meta_t meta = state_meta(t, t->cfg->epochs, 0);
-    int rc = meta.config_text ? ckpt_write(t->model_path, &t->net, &meta) : -1;
+    int rc = meta.config_text ? ckpt_write(t->model_path, whole(t), &meta) : -1;
     free(meta.config_text);
     return rc;
 }

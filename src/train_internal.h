@@ -20,6 +20,7 @@
 #include "nnmpi/net.h"
 #include "nnmpi/runstart.h"
 #include "nnmpi/shard.h"
+#include "nnmpi/tensor.h"
 #include "nnmpi/train.h"
 
 /* Figures that ride along at the end of every reduction buffer, so a step
@@ -39,10 +40,12 @@ typedef struct {
     const config_t *cfg;
     runstart_t *start;   /* how the run started; its lock and lineage (rank 0) */
     int rank, size;
-    shard_t shard;
+    tensor_t tp;         /* groups and hidden-unit slices (tensor.h) */
+    shard_t shard;       /* this rank's group's rows (its lanes) */
     imageset_t data;     /* this rank's training rows, in shard order */
     imageset_t test;     /* rank 0 only */
-    net_t net;
+    net_t net;           /* this rank's slice of the hidden units (all with T = 1) */
+    net_t full;          /* rank 0 with T > 1: the whole net, gathered when needed */
     net_work_t work;
     uint8_t *labels;     /* [batch capacity] labels of the current batch */
     const uint8_t **pixels; /* [batch capacity] its images (views into data) */
@@ -94,6 +97,12 @@ static inline double now(void)
     return MPI_Wtime();
 }
 
+/* The whole net: rank 0's, once gathered (trainer_gather) when T > 1. */
+static inline net_t *whole(trainer_t *t)
+{
+    return t->tp.T > 1 ? &t->full : &t->net;
+}
+
 /* train_setup.c */
 
 /* Everything before the first step: 0 or an exit status, the same on
@@ -115,6 +124,9 @@ double trainer_lr(const trainer_t *t);
 void trainer_log_step_times(const trainer_t *t, int say);
 
 /* train_files.c */
+
+/* Collective over group 0 (T > 1): the slices into rank 0's whole net. */
+int trainer_gather(trainer_t *t);
 
 void trainer_write_checkpoint(trainer_t *t, int at_epoch_end);
 int trainer_ckpt_give_up(const trainer_t *t);

@@ -19,9 +19,10 @@
 #include "nnmpi/watchdog.h"
 
 /* Fault injection for the tests only (tests/e2e/faults.sh), never set in a
- * real run: NNMPI_FAULT=nan:RANK:STEP makes rank RANK's share of step STEP
- * of the run (1-based, counted over all epochs) NaN, its loss and its
- * update, as a rank whose arithmetic went wrong would deliver it. (The
+ * real run: NNMPI_FAULT=nan:RANK:STEP turns one of rank RANK's weights NaN
+ * as step STEP of the run (1-based, counted over all epochs) begins, so its
+ * loss and its update are NaN, as a rank whose arithmetic went wrong would
+ * deliver them (and, with hidden-unit slices, its group's outputs). (The
  * book's sigmoid net saturates rather than overflow, even at lr 1e6, so no
  * configuration makes a real NaN to test with.) Read once, at start. */
 static int fault_parse(trainer_t *t)
@@ -85,11 +86,59 @@ static int open_data(trainer_t *t, int64_t *n_rows)
     return status;
 }
 
+/* Whether every group of T consecutive ranks lies on one node (node: the
+ * lowest world rank of this rank's node). Collective. */
+static int groups_on_nodes(int T, int rank, int node)
+{
+    MPI_Comm group;
+    int head = node, ok, all = 0;
+    if (MPI_Comm_split(MPI_COMM_WORLD, rank / T, rank, &group) != MPI_SUCCESS)
+        return 0;
+    MPI_Bcast(&head, 1, MPI_INT, 0, group);
+    MPI_Comm_free(&group);
+    ok = head == node;
+    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    return all;
+}
+
+/* Ranks per sample: the configured number, or with auto in sync mode as
+ * many ranks of one node as divide the job into groups that each lie on
+ * one node (their per-sample exchange stays in shared memory; Open MPI
+ * fills nodes with consecutive ranks by default) and leave each slice at
+ * least 16 hidden units. Local mode's per-sample loop would exchange after
+ * every sample: auto is 1 there. Collective. */
+static int tensor_ranks(const config_t *cfg, int rank, int size)
+{
+    MPI_Comm node_comm;
+    int here = 1, fewest = 1, node = rank;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL,
+                            &node_comm) == MPI_SUCCESS) {
+        MPI_Comm_size(node_comm, &here);
+        MPI_Allreduce(&rank, &node, 1, MPI_INT, MPI_MIN, node_comm);
+        MPI_Comm_free(&node_comm);
+    }
+    MPI_Allreduce(&here, &fewest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (cfg->tensor_parallel > 0) {
+        if (cfg->tensor_parallel > 1 && !groups_on_nodes(cfg->tensor_parallel, rank, node))
+            log_warn("tensor_parallel = %d: some groups span nodes, so their exchange per "
+                     "step crosses the network (mpirun --map-by core keeps consecutive ranks "
+                     "on a node)", cfg->tensor_parallel);
+        return cfg->tensor_parallel;
+    }
+    if (cfg->mode == TRAIN_MODE_LOCAL)
+        return 1;
+    int T = tensor_fit(fewest, size, cfg->hidden, 16);
+    while (T > 1 && !groups_on_nodes(T, rank, node))
+        T = tensor_fit(T - 1, size, cfg->hidden, 16);
+    return T;
+}
+
 static int setup_local(trainer_t *t, int64_t n_rows)
 {
     const config_t *cfg = t->cfg;
-    int lanes = cfg->mode == TRAIN_MODE_SYNC ? cfg->batch : t->size;
-    if (shard_init(&t->shard, n_rows, lanes, t->rank, t->size) < 0)
+    const tensor_t *tp = &t->tp;
+    int lanes = cfg->mode == TRAIN_MODE_SYNC ? cfg->batch : tp->G;
+    if (shard_init(&t->shard, n_rows, lanes, tp->g, tp->G) < 0)
         return error_prefix("%s", cfg->data_file);
     double t0 = now();
     if (dataset_read_shard(cfg->data_file, &t->shard, &t->data) < 0)
@@ -99,9 +148,15 @@ static int setup_local(trainer_t *t, int64_t n_rows)
         return -1;
 
     int capacity = cfg->mode == TRAIN_MODE_SYNC ? t->shard.lane_count : 1;
-    if (net_init_room(&t->net, 784, cfg->hidden, 10, N_STATS) < 0 ||
+    if (net_init_room(&t->net, 784, tp->h1 - tp->h0, 10, N_STATS) < 0 ||
         net_work_init_pixels(&t->work, &t->net, capacity) < 0)
         return -1;
+    if (tp->T > 1) {
+        t->work.sum_outputs = tensor_sum_outputs;
+        t->work.sum_ctx = &t->tp;
+        if (t->rank == 0 && net_init(&t->full, 784, cfg->hidden, 10) < 0)
+            return -1;
+    }
     t->labels = malloc((size_t)capacity);
     t->pixels = malloc((size_t)capacity * sizeof *t->pixels);
     t->order = malloc((size_t)t->shard.lane_count * (size_t)t->shard.steps * sizeof(uint32_t));
@@ -138,19 +193,40 @@ static int begin_output(trainer_t *t)
     return rc;
 }
 
+/* Every rank's weights from rank 0's whole net `source` (the initial
+ * weights, or a checkpoint's): broadcast, and with T > 1 each rank keeps
+ * its slice. */
+static int share_whole(trainer_t *t, const net_t *source)
+{
+    net_t temp = {0};
+    net_t *all = &t->net;
+    if (t->tp.T > 1) {
+        all = t->rank == 0 ? &t->full : &temp;
+        if (t->rank != 0 && net_init(&temp, 784, t->cfg->hidden, 10) < 0)
+            return -1;
+    }
+    if (t->rank == 0 && source != all)
+        memcpy(all->params, source->params, all->n_params * sizeof(float));
+    watchdog_enter("sharing the weights", 0, 0);
+    int rc = MPI_Bcast(all->params, (int)all->n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
+    watchdog_leave();
+    if (t->tp.T > 1)
+        tensor_take_slice(&t->tp, all, &t->net);
+    net_free(&temp);
+    return rc == MPI_SUCCESS ? 0 : error_set("MPI_Bcast of the weights failed");
+}
+
 /* Rank 0 draws the initial weights and everyone takes them, so all ranks
  * start identical even if their maths libraries differ. */
 static int init_weights(trainer_t *t)
 {
+    net_t *all = whole(t);
     if (t->rank == 0) {
         rng_t rng;
         rng_seed(&rng, t->cfg->seed, 0);
-        net_init_weights(&t->net, &rng);
+        net_init_weights(all, &rng);
     }
-    watchdog_enter("sharing the initial weights", 0, 0);
-    int rc = MPI_Bcast(t->net.params, (int)t->net.n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
-    watchdog_leave();
-    return rc == MPI_SUCCESS ? 0 : error_set("MPI_Bcast of the initial weights failed");
+    return share_whole(t, all);
 }
 
 /* Whether a checkpoint's dataset identity is the current one. Checkpoints
@@ -171,18 +247,19 @@ static int check_resume(trainer_t *t, const runstart_t *r, char *changes, size_t
         return error_prefix("cannot resume");
     if (config_resume_check(&saved, t->cfg, changes, size) < 0)
         return error_prefix("%s", r->path);
-    if (r->net.n_in != t->net.n_in || r->net.n_hidden != t->net.n_hidden ||
+    if (r->net.n_in != t->net.n_in || r->net.n_hidden != t->cfg->hidden ||
         r->net.n_out != t->net.n_out)
         return error_set("%s: cannot resume: the checkpoint holds a %d-%d-%d network, the "
                          "configuration asks for %d-%d-%d", r->path, r->net.n_in, r->net.n_hidden,
-                         r->net.n_out, t->net.n_in, t->net.n_hidden, t->net.n_out);
+                         r->net.n_out, t->net.n_in, t->cfg->hidden, t->net.n_out);
     if (!same_data(r->meta.data_id, t->data_id))
         return error_set("%s: cannot resume: it was trained on another dataset (%s) than %s (%s)",
                          r->path, r->meta.data_id, t->cfg->data_file, t->data_id);
     /* the position must lie inside an epoch of the run it claims to be */
     int64_t steps = t->steps_per_epoch;
-    if (t->cfg->mode == TRAIN_MODE_LOCAL && r->meta.world_size != t->size) {
-        int64_t old_rows = (t->shard.n_rows + r->meta.world_size - 1) / r->meta.world_size;
+    int workers = r->meta.world_size / r->meta.tensor_parallel;
+    if (t->cfg->mode == TRAIN_MODE_LOCAL && workers != t->tp.G) {
+        int64_t old_rows = (t->shard.n_rows + workers - 1) / workers;
         steps = (old_rows + t->cfg->sync_every - 1) / t->cfg->sync_every;
     }
     if (r->meta.step > steps)
@@ -203,23 +280,23 @@ static int apply_resume(trainer_t *t, runstart_t *r)
     int rc = agree(t, t->rank == 0 ? check_resume(t, r, changes, sizeof changes) : 0);
     if (rc)
         return rc;
-    if (t->rank == 0)
-        memcpy(t->net.params, r->net.params, t->net.n_params * sizeof(float));
-    watchdog_enter("sharing the checkpoint's weights", 0, 0);
-    MPI_Bcast(t->net.params, (int)t->net.n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
+    if ((rc = agree(t, share_whole(t, &r->net))) != 0)
+        return rc;
 
-    /* epoch, step, world size, figures of the epoch in progress, time */
-    double pos[8] = {0};
+    /* epoch, step, world size, figures of the epoch in progress, time,
+     * ranks per sample */
+    double pos[9] = {0};
     if (t->rank == 0) {
         const ckpt_meta_t *m = &r->meta;
-        double v[8] = {m->epoch, (double)m->step, m->world_size, m->epoch_loss_sum,
+        double v[9] = {m->epoch, (double)m->step, m->world_size, m->epoch_loss_sum,
                        (double)m->epoch_correct, (double)m->epoch_count, m->epoch_train_s,
-                       m->elapsed_s};
+                       m->elapsed_s, m->tensor_parallel};
         memcpy(pos, v, sizeof pos);
     }
-    MPI_Bcast(pos, 8, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    watchdog_enter("sharing the checkpoint's position", 0, 0);
+    MPI_Bcast(pos, 9, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     watchdog_leave();
-    int done = (int)pos[0], world = (int)pos[2];
+    int done = (int)pos[0], world = (int)pos[2], workers = world / (int)pos[8];
     int64_t step = (int64_t)pos[1];
     t->epoch = done + 1;
     t->epoch_stats.loss_sum = pos[3];
@@ -228,16 +305,16 @@ static int apply_resume(trainer_t *t, runstart_t *r)
     t->epoch_train_s = pos[6];
     t->t_start = now() - pos[7];
 
-    if (t->cfg->mode == TRAIN_MODE_LOCAL && world != t->size && step > 0) {
-        /* local mode deals one lane per rank: with another rank count the
-         * epoch's rows are dealt differently, so continue at the same
-         * fraction of the epoch (some rows may be seen twice or not at all
-         * in it) */
-        int64_t old_rows = (t->shard.n_rows + world - 1) / world;
+    if (t->cfg->mode == TRAIN_MODE_LOCAL && workers != t->tp.G && step > 0) {
+        /* local mode deals one lane per worker (group): with another number
+         * of them the epoch's rows are dealt differently, so continue at the
+         * same fraction of the epoch (some rows may be seen twice or not at
+         * all in it) */
+        int64_t old_rows = (t->shard.n_rows + workers - 1) / workers;
         int64_t old_rounds = (old_rows + t->cfg->sync_every - 1) / t->cfg->sync_every;
         int64_t mapped = step * t->steps_per_epoch / old_rounds;
-        log_info("resuming local mode on %d ranks from a checkpoint of %d ranks: round %lld of "
-                 "%lld becomes round %lld of %lld", t->size, world, (long long)step,
+        log_info("resuming local mode with %d workers from a checkpoint of %d: round %lld of "
+                 "%lld becomes round %lld of %lld", t->tp.G, workers, (long long)step,
                  (long long)old_rounds, (long long)mapped, (long long)t->steps_per_epoch);
         step = mapped;
     }
@@ -265,14 +342,14 @@ static int apply_resume(trainer_t *t, runstart_t *r)
 int train_stop_seconds(const config_t *cfg)
 {
     double params = (double)cfg->hidden * (784 + 10);
-    return (int)ceil(params * sizeof(float) / 100e6 + 0.5);
+    return (int)ceil(params * sizeof(float) / 50e6 + 0.5);
 }
 
 /* mpirun, sent SIGTERM (Ctrl-C, scancel), waits odls_base_sigkill_timeout
  * seconds, passes SIGTERM on to the ranks, waits as long again and kills
  * them: 1 s by default, too soon for a large network's checkpoint
- * (784-100000-10: 318 MB, 1.8 s on this project's test machine), which is
- * then lost. The job scripts set train_stop_seconds; a plain mpirun gets
+ * (784-100000-10: 318 MB, 1.8 s on this project's test machine, 3.3 s on
+ * two ranks that gather their halves first), which is then lost. The job scripts set train_stop_seconds; a plain mpirun gets
  * this warning when the checkpoint may need longer. */
 static void warn_kill_timeout(const trainer_t *t)
 {
@@ -305,7 +382,12 @@ static void log_config(const trainer_t *t)
              "rows; network 784-%d-10, %zu parameters",
              (long long)t->shard.n_rows, (long long)t->shard.n_local,
              t->shard.n_local * 785.0 / (1 << 20), t->read_s, (long long)t->test.count,
-             cfg->hidden, t->net.n_params);
+             cfg->hidden, net_param_count(784, cfg->hidden, 10));
+    if (t->tp.T > 1)
+        log_info("tensor parallel: %d group%s of %d ranks; each rank computes %d or %d of the %d "
+                 "hidden units for all its group's samples%s", t->tp.G, t->tp.G == 1 ? "" : "s",
+                 t->tp.T, cfg->hidden / t->tp.T, (cfg->hidden + t->tp.T - 1) / t->tp.T,
+                 cfg->hidden, cfg->tensor_parallel ? "" : " (auto: the ranks of a node)");
     warn_kill_timeout(t);
 }
 
@@ -315,6 +397,8 @@ int trainer_prepare(trainer_t *t)
 {
     int64_t n_rows = 0;
     int rc = agree(t, fault_parse(t));
+    rc = rc ? rc : agree(t, tensor_init(&t->tp, tensor_ranks(t->cfg, t->rank, t->size),
+                                        t->cfg->hidden));
     rc = rc ? rc : open_data(t, &n_rows);
     rc = rc ? rc : agree(t, setup_local(t, n_rows));
     rc = rc ? rc : agree(t, init_weights(t));

@@ -57,9 +57,18 @@ static int reduce_step(trainer_t *t)
 {
     const size_t n = t->net.n_params;
     const int finite_here = isfinite(t->net.params[n + STAT_LOSS]);
+    const tensor_t *tp = &t->tp;
+    int rc = MPI_SUCCESS;
     watchdog_enter("the reduction", t->epoch, t->step + 1);
-    int rc = MPI_Allreduce(MPI_IN_PLACE, t->net.params, (int)(n + N_STATS), MPI_FLOAT, MPI_SUM,
-                           MPI_COMM_WORLD);
+    /* with hidden-unit slices: first the flags over the group, so that the
+     * reductions of the slices (one per slice, over the groups) all carry
+     * the same; the figures are the group's already (from the same outputs) */
+    if (tp->T > 1)
+        rc = MPI_Allreduce(MPI_IN_PLACE, t->net.params + n + STAT_STOP, N_STATS - STAT_STOP,
+                           MPI_FLOAT, MPI_SUM, tp->group);
+    if (rc == MPI_SUCCESS && tp->G > 1)
+        rc = MPI_Allreduce(MPI_IN_PLACE, t->net.params, (int)(n + N_STATS), MPI_FLOAT, MPI_SUM,
+                           tp->T > 1 ? tp->slice : MPI_COMM_WORLD);
     watchdog_leave();
     if (rc != MPI_SUCCESS)
         return error_set("MPI_Allreduce failed at epoch %d step %lld", t->epoch,
@@ -72,8 +81,11 @@ static int reduce_step(trainer_t *t)
          * written after this step, so the last one holds good weights. */
         int mine = finite_here ? INT_MAX : t->rank, first = INT_MAX;
         MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-        char where[32] = "";
-        if (first != INT_MAX)
+        char where[64] = "";
+        if (first != INT_MAX && tp->T > 1) /* a group shares its outputs: and its loss */
+            snprintf(where, sizeof where, " in the group of ranks %d-%d", first,
+                     first + tp->T - 1);
+        else if (first != INT_MAX)
             snprintf(where, sizeof where, " on rank %d", first);
         return error_set("training diverged at epoch %d step %lld: the loss is %g%s (learning "
                          "rate %g too high?)", t->epoch, (long long)t->step,
@@ -164,17 +176,15 @@ int trainer_epoch_sync(trainer_t *t)
             t->labels[b++] = t->data.labels[row];
         }
         float alpha = (float)trainer_lr(t) / (float)shard_step_count(s, step);
-        float beta = t->rank == 0 ? 1.0f : 0.0f;
+        float beta = t->tp.g == 0 ? 1.0f : 0.0f;
         net_stats_t st = {0};
+        if (fault_due(t))
+            t->net.params[0] = NAN;
         if (b > 0)
             net_batch_update_pixels(&t->net, &t->work, t->pixels, t->labels, b, t->cfg->rule,
                                     alpha, beta, t->net.params, &st);
-        else if (t->rank != 0)
+        else if (t->tp.g != 0)
             memset(t->net.params, 0, t->net.n_params * sizeof(float));
-        if (fault_due(t)) {
-            st.loss_sum = NAN;
-            t->net.params[0] = NAN;
-        }
         put_stats(t, &st);
         double t1 = now();
         if (reduce_step(t) < 0)
@@ -194,8 +204,8 @@ int trainer_average_weights(trainer_t *t, const net_stats_t *st)
     put_stats(t, st);
     if (reduce_step(t) < 0)
         return -1;
-    float inv = 1.0f / (float)t->size;
-    for (size_t i = 0; i < t->net.n_params; i++)
+    float inv = 1.0f / (float)t->tp.G;
+    for (size_t i = 0; t->tp.G > 1 && i < t->net.n_params; i++)
         t->net.params[i] *= inv;
     return 0;
 }
@@ -214,6 +224,8 @@ int trainer_epoch_local(trainer_t *t)
         net_stats_t st = {0};
         int64_t first = t->step * k, end = first + k < mine ? first + k : mine;
         float lr = (float)trainer_lr(t);
+        if (fault_due(t))
+            t->net.params[0] = NAN;
         net_loop_begin(&t->net, &t->work);
         for (int64_t i = first; i < end; i++) {
             int64_t row = shard_local_index(s, s->lane_first, t->order[i]);
@@ -221,10 +233,6 @@ int trainer_epoch_local(trainer_t *t)
                             lr, t->cfg->rule, &st);
         }
         net_loop_end(&t->net, &t->work);
-        if (fault_due(t)) {
-            st.loss_sum = NAN;
-            t->net.params[0] = NAN;
-        }
         double t1 = now();
         if (t->size > 1) {
             if (trainer_average_weights(t, &st) < 0)

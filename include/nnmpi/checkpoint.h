@@ -5,7 +5,8 @@
  *   /net/w_ih float32 [H, 784]   /net/w_ho float32 [10, H]
  *   /net attributes: n_in, n_hidden, n_out, activation ("sigmoid"), rule
  *   /train attributes: epoch (completed), step (within the next epoch),
- *     seed, world_size, config (resolved INI text), the figures of the epoch
+ *     seed, world_size, tensor_parallel (ranks per sample; absent: 1),
+ *     config (resolved INI text), the figures of the epoch
  *     in progress (epoch_loss_sum, epoch_correct, epoch_count,
  *     epoch_train_s), elapsed_s, the dataset it was trained on
  *     (data_rows, data_id), and its lineage: run_id (made when the run
@@ -33,6 +34,7 @@ typedef struct {
     int64_t step;         /* steps completed within epoch `epoch`+1 */
     uint64_t seed;
     int world_size;       /* ranks that wrote it */
+    int tensor_parallel;  /* of them, ranks per sample (tensor.h); 1 in older files */
     net_rule_t rule;
     char *config_text;    /* resolved config, malloc'd */
     metrics_t metrics;

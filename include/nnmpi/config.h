@@ -34,6 +34,7 @@ typedef struct {
     uint64_t seed;
     int shuffle;
     int threads;             /* BLAS threads per rank */
+    int tensor_parallel;     /* ranks per sample (hidden-unit slices); 0: auto */
     double stall_timeout;    /* seconds waited in one collective; 0: for ever */
     /* [output] */
     char dir[CONFIG_PATH_MAX];
@@ -89,8 +90,10 @@ void config_key_name(int i, char *buf, size_t size);
 void config_key_value(const config_t *cfg, int i, char *buf, size_t size);
 int config_key_is_path(int i);
 
-/* Checks the configuration against the job's number of ranks (sync mode's
- * global batch is shared by the ranks: at least one row each). */
+/* Checks the configuration against the job's number of ranks: an explicit
+ * tensor_parallel must divide them (and not exceed the hidden units); sync
+ * mode's global batch is shared by the groups of ranks, at least one row
+ * each. */
 int config_check_ranks(const config_t *cfg, int ranks);
 
 const char *config_rule_name(net_rule_t rule);

@@ -53,6 +53,12 @@ typedef struct {
     float *col_sum;      /* [n_hidden] sum over the inputs of w_ih_t's rows */
     float *e_sum;        /* [n_hidden] sum over the batch of the hidden deltas */
     float *offset;       /* [n_hidden] net_loop_*: u, added to every row of w_ih_t */
+    /* Tensor parallelism (tensor.h): the net holds some of the hidden units
+     * only, and this, when set, sums the output layer's pre-activations
+     * [count] over the ranks holding the others, in place, before the
+     * sigmoid. Training functions call it; net_forward does not. */
+    void (*sum_outputs)(float *o, int count, void *ctx);
+    void *sum_ctx;
 } net_work_t;
 
 /* Per-batch figures returned by the training functions. */

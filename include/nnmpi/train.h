@@ -29,7 +29,7 @@ typedef struct {
 } train_result_t;
 
 /* Seconds a stopped run may need for its checkpoint (and the step in
- * progress): the network's weights at 100 MB/s plus half a second, rounded
+ * progress): the network's weights at 50 MB/s plus half a second, rounded
  * up. What mpirun's kill timeout (odls_base_sigkill_timeout) should allow. */
 int train_stop_seconds(const config_t *cfg);
 

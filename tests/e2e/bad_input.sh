@@ -34,7 +34,8 @@ expect_fail 1 "3 training rows are fewer than the 4 needed" run_np 4 train --set
   --set train.mode=local --set output.dir="$WORK/r"
 "$TOOLS/make_testdata" bad-label "$WORK/label.h5" 500
 # only the last rank's shard holds the bad label: that rank names itself
-expect_fail 1 "rank 1 (.*): .*label.h5.*11" run_np 2 train --set data.file="$WORK/label.h5" --set output.dir="$WORK/r"
+# (data-parallel: each rank reads its own rows, and only rank 1's are bad)
+expect_fail 1 "rank 1 (.*): .*label.h5.*11" run_np 2 train --set data.file="$WORK/label.h5" --set output.dir="$WORK/r" --set train.tensor_parallel=1
 expect_fail 2 "\[train\] batch = 2 is less than the 4 ranks" run_np 4 train --set data.file="$q" --set train.batch=2 --set output.dir="$WORK/r"
 expect_fail 2 "\[train\] batch = 1 is less than the 2 ranks" run_np 2 train --set data.file="$q" --set train.batch=1 --set output.dir="$WORK/r"
 # the job scripts' check before they start mpirun

@@ -62,12 +62,17 @@ fi
 
 # ---------------------------------------------------------------- (b)
 if part b; then
-for mode in sync local; do
-  d=$WORK/nan-$mode
+# sync and local mode data-parallel (the rank is named), and sync mode with
+# both ranks computing slices of one group's samples (the group is named:
+# the NaN reaches its shared outputs)
+for how in sync:1 local:1 sync:2; do
+  mode=${how%:*} tensor=${how#*:}
+  d=$WORK/nan-$mode-$tensor
   args=(--set data.file="$quick" --set net.hidden=50 --set train.batch=16 --set train.mode=$mode
-        --set train.sync_every=16 --set checkpoint.every_epochs=1 --set output.dir="$d")
+        --set train.sync_every=16 --set checkpoint.every_epochs=1 --set output.dir="$d"
+        --set train.tensor_parallel=$tensor)
   run_np 2 train "${args[@]}" --set train.epochs=1 >"$d.log" 2>&1 || { cat "$d.log"; fail "(b) first epoch"; }
-  (cd "$d" && sha256sum ckpt-*.h5 model.h5 >"$WORK/nan-$mode.sha256" && readlink latest.h5 >"$WORK/nan-$mode.latest")
+  (cd "$d" && sha256sum ckpt-*.h5 model.h5 >"$d.sha256" && readlink latest.h5 >"$d.latest")
   # the fault's step is counted over the run, 1-based: mid-epoch 2 (an
   # epoch of quick.h5's 18000 rows is 1125 global batches of 16 in sync
   # mode, and 563 averaging rounds of 16 samples per rank in local mode)
@@ -78,16 +83,18 @@ for mode in sync local; do
   took=$(echo "$(date +%s.%N) - $t0" | bc)
   [ "$status" -eq 1 ] || { cat "$d.log2"; fail "(b) $mode: exit status $status, expected 1"; }
   msg=$(grep -m1 "nnmpi: error: " "$d.log2") || { cat "$d.log2"; fail "(b) $mode: no error line"; }
-  echo "$msg" | grep -qE "nnmpi: error: training diverged at epoch 2 step [0-9]+: the loss is -?nan on rank 1" \
+  who="on rank 1"
+  [ "$tensor" = 1 ] || who="in the group of ranks 0-1"
+  echo "$msg" | grep -qE "nnmpi: error: training diverged at epoch 2 step [0-9]+: the loss is -?nan $who" \
     || { cat "$d.log2"; fail "(b) $mode: the message does not name the cause and the rank"; }
   [ "$(grep -c "nnmpi: error" "$d.log2")" -eq 1 ] || { cat "$d.log2"; fail "(b) $mode: more than one error line"; }
   awk -v t="$took" 'BEGIN{exit !(t < 30)}' || fail "(b) $mode: took $took s"
   no_processes "$d"
-  (cd "$d" && sha256sum -c --quiet "$WORK/nan-$mode.sha256") || fail "(b) $mode: a checkpoint changed"
+  (cd "$d" && sha256sum -c --quiet "$d.sha256") || fail "(b) $mode: a checkpoint changed"
   [ "$(ls "$d"/ckpt-*.h5 | wc -l)" -eq 1 ] || { ls "$d"; fail "(b) $mode: a checkpoint was written after the NaN"; }
-  [ "$(readlink "$d/latest.h5")" = "$(cat "$WORK/nan-$mode.latest")" ] || fail "(b) $mode: latest.h5 moved"
+  [ "$(readlink "$d/latest.h5")" = "$(cat "$d.latest")" ] || fail "(b) $mode: latest.h5 moved"
   checkpoint_ok "$d/latest.h5" || fail "(b) $mode: the last good checkpoint does not load"
-  ok "(b) $mode: all ranks stopped in ${took%???????} s: ${msg#nnmpi: error: }; checkpoints unchanged (sha256)"
+  ok "(b) $mode, tensor_parallel $tensor: all ranks stopped in ${took%???????} s: ${msg#nnmpi: error: }; checkpoints unchanged (sha256)"
 done
 fi
 

@@ -25,8 +25,10 @@ on_cluster "${args[@]}" --set "output.dir=$WORK/cluster" >"$WORK/cluster.log" 2>
 took=$((SECONDS - t0))
 grep -q "^nnmpi train: 3 ranks" "$WORK/cluster.log" || { cat "$WORK/cluster.log"; fail "not 3 ranks"; }
 grep -q -- "--mca oob_tcp_keepalive_time 5" "$WORK/cluster.log" || fail "mpirun.sh did not set the keepalive"
+# (data-parallel like the 3 hosts, whose auto tensor_parallel is 1: one
+# rank a host; on one host auto would slice the hidden units 3 ways)
 NNMPI_MPIRUN_ARGS="" timeout -k 10 900 "$NNMPI_SRC/jobs/mpirun.sh" -np 3 "${args[@]}" \
-  --set "output.dir=$WORK/onehost" >"$WORK/onehost.log" 2>&1 \
+  --set "output.dir=$WORK/onehost" --set train.tensor_parallel=1 >"$WORK/onehost.log" 2>&1 \
   || { cat "$WORK/onehost.log"; fail "training on one host"; }
 for d in /net/w_ih /net/w_ho; do
   h5diff -d 1e-5 "$WORK/cluster/model.h5" "$WORK/onehost/model.h5" "$d" "$d" >"$WORK/diff" \

@@ -141,7 +141,7 @@ for timeout in "$enough" default; do
   job=$!
   wait_log "$WORK/big.log" "^  epoch 1 step 2/" 300
   if [ "$timeout" = default ]; then
-    grep -q "warning: .*mpirun kills the ranks 1 s after passing on a SIGTERM .*odls_base_sigkill_timeout 4" "$WORK/big.log" \
+    grep -q "warning: .*mpirun kills the ranks 1 s after passing on a SIGTERM .*odls_base_sigkill_timeout 7" "$WORK/big.log" \
       || { cat "$WORK/big.log"; fail "no warning about mpirun's 1 s"; }
     kill_job "$job" "$b"
     break

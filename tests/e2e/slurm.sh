@@ -214,7 +214,7 @@ ok "submitted again as it said ($cont): resumed and finished its $total epochs"
 # --- 6. scancel of a large network (784-100000-10: a 318 MB checkpoint) -----
 # scancel's SIGTERM reaches the ranks and mpirun's daemons at once; the
 # daemons would kill the ranks 2 s later by Open MPI's default, before such
-# a checkpoint is written (train.sbatch gives them 4 s each way, 8 in all;
+# a checkpoint is written (train.sbatch gives them 7 s each way, 14 in all;
 # KillWait is SLURM's default, 30)
 big=(-n 2 -J e2e-big jobs/train.sbatch configs/quick.ini --set "data.file=$TESTDATA/tiny.h5"
      --set net.hidden=100000 --set train.epochs=50 --set output.log_every=1 --set output.backquery=false)

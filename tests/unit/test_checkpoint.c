@@ -33,6 +33,7 @@ static void make_meta(ckpt_meta_t *meta)
     meta->step = 17;
     meta->seed = 0xFEDCBA9876543210ULL; /* above INT64_MAX: stored as int64 */
     meta->world_size = 4;
+    meta->tensor_parallel = 2;
     meta->rule = NET_RULE_GRADIENT;
     config_t cfg;
     config_defaults(&cfg);
@@ -101,6 +102,7 @@ static void test_round_trip(void)
     CU_ASSERT_EQUAL(got.step, 17);
     CU_ASSERT_EQUAL(got.seed, 0xFEDCBA9876543210ULL);
     CU_ASSERT_EQUAL(got.world_size, 4);
+    CU_ASSERT_EQUAL(got.tensor_parallel, 2);
     CU_ASSERT_EQUAL(got.rule, NET_RULE_GRADIENT);
     CU_ASSERT_PTR_NOT_NULL_FATAL(got.config_text);
     CU_ASSERT_STRING_EQUAL(got.config_text, meta.config_text);
@@ -165,6 +167,7 @@ static void test_round_trip(void)
     CU_ASSERT_EQUAL(got2.epoch, 0);
     CU_ASSERT_PTR_NOT_NULL(got2.config_text); /* written as "" */
     CU_ASSERT_STRING_EQUAL(got2.run_id, "");     /* no lineage given: "" back */
+    CU_ASSERT_EQUAL(got2.tensor_parallel, 1);    /* not given: 1 */
     CU_ASSERT_STRING_EQUAL(got2.parent, "");
     CU_ASSERT_STRING_EQUAL(got2.lineage, "");
     CU_ASSERT_STRING_NOT_EQUAL(got2.weights_sha256, got.weights_sha256);

@@ -368,7 +368,7 @@ static void test_round_trip(void)
     /* every key is written */
     const char *keys[] = {"file", "hidden", "rule", "mode", "lr", "lr_schedule", "lr_end",
                           "epochs", "batch", "sync_every", "seed", "shuffle", "threads",
-                          "stall_timeout", "dir",
+                          "tensor_parallel", "stall_timeout", "dir",
                           "log_every", "backquery", "images", "frame", "every_epoch",
                           "every_epochs", "every_steps", "every_minutes", "keep"};
     int lines = 0;
