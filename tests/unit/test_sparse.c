@@ -5,6 +5,7 @@
  * fully lit images, odd layer sizes, both rules, both betas -- and the
  * per-sample loop over lit pixels against net_train_sample. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,17 +27,18 @@ static void random_images(uint8_t *px, int count, int n_in, double lit, uint64_t
         px[i] = rng_uniform(&r) < lit ? (uint8_t)(1 + rng_uniform(&r) * 254.999) : 0;
 }
 
-static void test_batch_lists(void)
+/* The lists of B images of N pixels, every lit pixel in order with its
+ * value to the bit, against the images themselves. */
+static void check_lists(int B, int N, uint64_t seed)
 {
-    enum { B = 6, N = 13 }; /* 13: not a multiple of the 8-pixel words */
-    uint8_t px[B * N];
-    random_images(px, B, N, 0.3, 1);
-    memset(px, 0, N);          /* sample 0 blank */
-    memset(px + 5 * N, 255, N); /* sample 5 fully lit */
-    px[N] = 1;                  /* the darkest nonzero value is lit */
-    const uint8_t *rows[B];
+    uint8_t *px = malloc((size_t)B * N);
+    const uint8_t **rows = malloc((size_t)B * sizeof *rows);
+    random_images(px, B, N, 0.3, seed);
+    memset(px, 0, (size_t)N);                   /* sample 0 blank */
+    memset(px + (size_t)(B - 1) * N, 255, (size_t)N); /* the last fully lit */
+    px[N] = 1;                                  /* the darkest nonzero value is lit */
     for (int b = 0; b < B; b++)
-        rows[b] = px + b * N;
+        rows[b] = px + (size_t)b * N;
     const float *table = net_input_table();
     sparse_batch_t sb;
     CU_ASSERT_FATAL(sparse_batch_init(&sb, N, B) == 0);
@@ -52,15 +54,15 @@ static void test_batch_lists(void)
                 continue;
             lit++;
             CU_ASSERT_EQUAL_FATAL(sb.row_pixel[e], j); /* every lit pixel, in order */
-            CU_ASSERT_EQUAL(sb.row_value[e], table[rows[b][j]] - table[0]);
+            CU_ASSERT_EQUAL_FATAL(sb.row_value[e], table[rows[b][j]] - table[0]);
             e++;
         }
         CU_ASSERT_EQUAL_FATAL(sb.row_start[b + 1], e); /* and nothing else */
     }
     CU_ASSERT_EQUAL(sb.row_start[1] - sb.row_start[0], 0);
-    CU_ASSERT_EQUAL(sb.row_start[6] - sb.row_start[5], N);
+    CU_ASSERT_EQUAL(sb.row_start[B] - sb.row_start[B - 1], N);
     CU_ASSERT_EQUAL(sparse_batch_lit(&sb), lit);
-    CU_ASSERT_DOUBLE_EQUAL(sparse_batch_density(&sb), (double)lit / (B * N), 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(sparse_batch_density(&sb), (double)lit / ((double)B * N), 1e-12);
     /* by pixel: the same entries, samples in increasing order */
     CU_ASSERT_EQUAL(sb.col_start[0], 0);
     CU_ASSERT_EQUAL((size_t)sb.col_start[N], lit);
@@ -70,7 +72,7 @@ static void test_batch_lists(void)
             if (!rows[b][j])
                 continue;
             CU_ASSERT_EQUAL_FATAL(sb.col_sample[e], b);
-            CU_ASSERT_EQUAL(sb.col_value[e], table[rows[b][j]] - table[0]);
+            CU_ASSERT_EQUAL_FATAL(sb.col_value[e], table[rows[b][j]] - table[0]);
             e++;
         }
         CU_ASSERT_EQUAL_FATAL(sb.col_start[j + 1], e);
@@ -82,6 +84,28 @@ static void test_batch_lists(void)
     CU_ASSERT_EQUAL(sb.col_start[N], 0);
     sparse_batch_free(&sb);
     sparse_batch_free(&sb); /* safe on a zeroed struct */
+    free(rows);
+    free(px);
+}
+
+/* Every way the CPU can build the lists (the AVX-512 scan stores whole
+ * vectors: a full batch of fully lit images reaches the lists' end), at
+ * widths below, at and past the 8-pixel words and 64-pixel vectors. */
+static void test_batch_lists(void)
+{
+    static const int widths[] = {13, 64, 200, 784};
+    for (size_t s = 0; s < sizeof isas / sizeof isas[0]; s++) {
+        if (sparse_rows_set_isa(isas[s]) < 0) {
+            printf("\n    (the lists' %s scan skipped: this CPU lacks it)", isas[s]);
+            continue;
+        }
+        for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++)
+            check_lists(6, widths[w], 1 + w);
+        check_lists(2, 784, 9);
+    }
+    for (size_t s = sizeof isas / sizeof isas[0]; s-- > 0;) /* back to the widest */
+        if (sparse_rows_set_isa(isas[s]) == 0)
+            break;
 }
 
 static void test_combine_every_isa(void)
