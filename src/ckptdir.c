@@ -61,6 +61,22 @@ int ckptdir_set_link(const char *dir, const char *link, const char *target)
     return 0;
 }
 
+strlist_t ckptdir_list_beside(const char *dir, int epoch, int64_t step, int before)
+{
+    strlist_t all = ckptdir_list(dir), some = {0};
+    for (size_t i = 0; i < all.count; i++) {
+        int e;
+        int64_t s;
+        ckptdir_parse_name(all.items[i], &e, &s);
+        int after = epoch < 0 || e > epoch || (e == epoch && s > step);
+        int earlier = epoch >= 0 && (e < epoch || (e == epoch && s < step));
+        if ((before ? earlier : after) && strlist_add(&some, all.items[i]) < 0)
+            break;
+    }
+    strlist_free(&all);
+    return some;
+}
+
 void ckptdir_link_target(const char *dir, const char *link, char *name, size_t size)
 {
     char path[4096];

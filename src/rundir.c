@@ -93,15 +93,8 @@ static int model_after(const char *dir, int epoch, int64_t step)
  * target moves (or is gone), then the run's companions. */
 static int collect(const char *dir, int epoch, int64_t step, strlist_t *moves)
 {
-    int rc = 0;
-    strlist_t names = ckptdir_list(dir);
-    for (size_t i = 0; i < names.count && !rc; i++) {
-        int e;
-        int64_t s;
-        ckptdir_parse_name(names.items[i], &e, &s);
-        if (after(e, s, epoch, step))
-            rc = strlist_add(moves, names.items[i]);
-    }
+    strlist_t names = ckptdir_list_beside(dir, epoch, step, 0);
+    int rc = strlist_append(moves, &names);
     strlist_free(&names);
     if (!rc && model_after(dir, epoch, step))
         rc = strlist_add(moves, "model.h5");

@@ -81,12 +81,6 @@ static int try_read(runstart_t *s, const char *dir, const char *name, int *damag
     return 0;
 }
 
-/* Before (e, s) in the run's order. */
-static int before(int e, int64_t s, int epoch, int64_t step)
-{
-    return e < epoch || (e == epoch && s < step);
-}
-
 /* Whether the checkpoint `meta` continues the lineage of `base`: the same
  * run, and base's sessions are the first of its own (the same session, or
  * one that resumed from it). Files older than run ids never do. */
@@ -102,16 +96,12 @@ static int continues(const ckpt_meta_t *meta, const ckpt_meta_t *base)
  * link. Takes it instead of s's, if there is one and it loads. */
 static void catch_up(runstart_t *s, const char *dir, int le, int64_t ls)
 {
-    strlist_t names = ckptdir_list(dir);
+    strlist_t names = ckptdir_list_beside(dir, le, ls, 0);
     for (size_t i = 0; i < names.count; i++) {
-        int e;
-        int64_t st;
         char path[sizeof s->path];
         ckpt_meta_t meta;
-        ckptdir_parse_name(names.items[i], &e, &st);
-        if (snprintf(path, sizeof path, "%s/%s", dir, names.items[i]) >= (int)sizeof path)
-            continue;
-        if (!before(le, ls, e, st) || ckpt_peek(path, &meta) < 0)
+        if (snprintf(path, sizeof path, "%s/%s", dir, names.items[i]) >= (int)sizeof path ||
+            ckpt_peek(path, &meta) < 0)
             continue;
         int ours = continues(&meta, &s->meta);
         ckpt_meta_free(&meta);
@@ -149,14 +139,9 @@ static int find_newest(runstart_t *s, const char *dir, int *damaged)
         le = INT_MAX; /* no usable link: every checkpoint is a candidate */
     }
     int found = 0;
-    strlist_t names = ckptdir_list(dir);
-    for (size_t i = 0; i < names.count && !found; i++) {
-        int e;
-        int64_t st;
-        ckptdir_parse_name(names.items[i], &e, &st);
-        if (before(e, st, le, ls))
-            found = try_read(s, dir, names.items[i], damaged);
-    }
+    strlist_t names = ckptdir_list_beside(dir, le, ls, 1);
+    for (size_t i = 0; i < names.count && !found; i++)
+        found = try_read(s, dir, names.items[i], damaged);
     strlist_free(&names);
     struct stat sb;
     char model[4200];

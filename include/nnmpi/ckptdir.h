@@ -30,6 +30,11 @@ int ckptdir_parse_name(const char *name, int *epoch, int64_t *step);
  * dir); strlist_free frees them. */
 strlist_t ckptdir_list(const char *dir);
 
+/* The checkpoint names of dir that lie after position (epoch, step) --
+ * every one when epoch < 0 -- or, with before set, before it; newest
+ * first. */
+strlist_t ckptdir_list_beside(const char *dir, int epoch, int64_t step, int before);
+
 /* The file name a link of dir (latest.h5, best.h5) points at, or "". */
 void ckptdir_link_target(const char *dir, const char *link, char *name, size_t size);
 
