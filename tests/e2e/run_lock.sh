@@ -59,6 +59,8 @@ expect_fail 3 "$d is in use by another training job (host $(hostname), pid $hold
   run_np 2 train "${base[@]}" --set output.dir="$d" --set train.lr=0.3 --set train.epochs=2 --resume auto
 [ $(( $(date +%s) - t0 )) -lt 60 ] || fail "the refusal took long"
 [ "$(sha256sum <"$d/config.ini")" = "$sum" ] || fail "the refused job touched config.ini"
+"$NNMPI" info "$d" | grep -q "in use: *by a training job: host $(hostname), pid $holder, SLURM job 4242" \
+  || { "$NNMPI" info "$d"; fail "nnmpi info DIR does not name the holder"; }
 kill -USR1 "$job"; st=0; wait "$job" || st=$?
 [ "$st" -eq 75 ] || { cat "$WORK/a.log"; fail "the first job: exit $st after SIGUSR1"; }
 grep -q "^lr = 2$" "$d/config.ini" && ! grep -rq "0.3" "$d/config.ini" || fail "config.ini is not the first job's"
