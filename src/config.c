@@ -49,6 +49,13 @@ static const key_t_ keys[] = {
      "how lr moves to lr_end over the run", FREE},
     {"train", "lr_end", T_DOUBLE, F(lr_end), "0", 0, 1e6, NULL,
      "final learning rate of the linear and cosine schedules", FREE},
+    {"train", "warmup_epochs", T_DOUBLE, F(warmup_epochs), "0", 0, 1e6, NULL,
+     "epochs (a fraction allowed) over which lr rises linearly from warmup_start x lr to the "
+     "schedule's value, which it follows from then on; 0: none. The large lr a large batch "
+     "needs saturates the sigmoids of fresh weights and the net stops learning; from a "
+     "small start it is taken safely (Goyal et al. 2017, docs/time-to-accuracy.md)", FREE},
+    {"train", "warmup_start", T_DOUBLE, F(warmup_start), "0.1", 0, 1, NULL,
+     "lr at the start of the warm-up, as a fraction of lr", FREE},
     {"train", "epochs", T_INT, F(epochs), "1", 1, 1000000, NULL, "passes over the training set", FREE},
     {"train", "batch", T_INT, F(batch), "32", 1, 1 << 20, NULL,
      "global batch of sync mode, shared by all ranks (at least the number of ranks)", FIXED},
@@ -508,12 +515,8 @@ const char *config_mode_name(train_mode_t mode)
     return mode_names[mode == TRAIN_MODE_LOCAL];
 }
 
-double config_lr_at(const config_t *cfg, double progress)
+static double schedule_at(const config_t *cfg, double progress)
 {
-    if (progress < 0)
-        progress = 0;
-    if (progress > 1)
-        progress = 1;
     switch (cfg->lr_schedule) {
     case LR_LINEAR:
         return cfg->lr + (cfg->lr_end - cfg->lr) * progress;
@@ -523,4 +526,18 @@ double config_lr_at(const config_t *cfg, double progress)
     default:
         return cfg->lr;
     }
+}
+
+/* The warm-up multiplies the schedule rather than replacing its start, so
+ * the lr is continuous where the warm-up ends whatever the schedule. */
+double config_lr_at(const config_t *cfg, double progress)
+{
+    if (progress < 0)
+        progress = 0;
+    if (progress > 1)
+        progress = 1;
+    double lr = schedule_at(cfg, progress), epochs_done = progress * cfg->epochs;
+    if (epochs_done >= cfg->warmup_epochs) /* also no warm-up at all: lr untouched */
+        return lr;
+    return lr * (cfg->warmup_start + (1.0 - cfg->warmup_start) * epochs_done / cfg->warmup_epochs);
 }

@@ -28,6 +28,8 @@ typedef struct {
     double lr;
     lr_schedule_t lr_schedule;
     double lr_end;           /* final lr of the linear/cosine schedules */
+    double warmup_epochs;    /* lr ramps up over these epochs; 0: no warm-up */
+    double warmup_start;     /* ... from this fraction of the scheduled lr */
     int epochs;
     int batch;               /* global batch (sync mode) */
     int sync_every;          /* samples per rank between averages (local) */
@@ -100,7 +102,9 @@ const char *config_rule_name(net_rule_t rule);
 const char *config_mode_name(train_mode_t mode);
 
 /* The learning rate at a point of the run: progress in [0, 1] is the
- * fraction of all training steps done. */
+ * fraction of all training steps done (so progress x epochs is the epochs
+ * done, which the warm-up counts in): the schedule's value, scaled during
+ * the warm-up from warmup_start to 1. */
 double config_lr_at(const config_t *cfg, double progress);
 
 #endif

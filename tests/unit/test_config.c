@@ -44,6 +44,8 @@ static void test_defaults(void)
     CU_ASSERT_EQUAL(c.epochs, 1);
     CU_ASSERT_EQUAL(c.batch, 32);
     CU_ASSERT_EQUAL(c.sync_every, 1000);
+    CU_ASSERT_EQUAL(c.warmup_epochs, 0.0);
+    CU_ASSERT_EQUAL(c.warmup_start, 0.1);
     CU_ASSERT_EQUAL(c.seed, 1);
     CU_ASSERT_EQUAL(c.shuffle, 1);
     CU_ASSERT_EQUAL(c.threads, 1);
@@ -72,6 +74,8 @@ static void test_good_file(void)
                                  "lr = 0.01\n"
                                  "lr_schedule = linear\n"
                                  "lr_end = 0.001\n"
+                                 "warmup_epochs = 0.5\n"
+                                 "warmup_start = 0\n"
                                  "epochs = 5\n"
                                  "batch = 64\n"
                                  "sync_every = 250\n"
@@ -94,6 +98,8 @@ static void test_good_file(void)
     CU_ASSERT_EQUAL(c.epochs, 5);
     CU_ASSERT_EQUAL(c.batch, 64);
     CU_ASSERT_EQUAL(c.sync_every, 250);
+    CU_ASSERT_EQUAL(c.warmup_epochs, 0.5);
+    CU_ASSERT_EQUAL(c.warmup_start, 0.0);
     CU_ASSERT_EQUAL(c.seed, UINT64_MAX);
     CU_ASSERT_EQUAL(c.shuffle, 0);
     CU_ASSERT_EQUAL(c.threads, 2);
@@ -208,6 +214,10 @@ static void test_bad_values(void)
         {"train", "epochs = 0", "epochs"},
         {"train", "batch = 0", "batch"},
         {"train", "threads = 0", "threads"},
+        {"train", "warmup_epochs = -1", "warmup_epochs"},
+        {"train", "warmup_epochs = nan", "warmup_epochs"},
+        {"train", "warmup_start = 1.5", "warmup_start"},
+        {"train", "warmup_start = -0.1", "warmup_start"},
         {"output", "log_every = -1", "log_every"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -337,6 +347,8 @@ static void assert_same(const config_t *a, const config_t *b)
     CU_ASSERT_EQUAL(a->epochs, b->epochs);
     CU_ASSERT_EQUAL(a->batch, b->batch);
     CU_ASSERT_EQUAL(a->sync_every, b->sync_every);
+    CU_ASSERT_EQUAL(memcmp(&a->warmup_epochs, &b->warmup_epochs, sizeof a->warmup_epochs), 0);
+    CU_ASSERT_EQUAL(memcmp(&a->warmup_start, &b->warmup_start, sizeof a->warmup_start), 0);
     CU_ASSERT_EQUAL(a->seed, b->seed);
     CU_ASSERT_EQUAL(a->shuffle, b->shuffle);
     CU_ASSERT_EQUAL(a->threads, b->threads);
@@ -358,6 +370,8 @@ static void test_round_trip(void)
     a.epochs = 7;
     a.batch = 96;
     a.sync_every = 12345;
+    a.warmup_epochs = 1.0 / 3.0;
+    a.warmup_start = 0.125;
     a.seed = UINT64_MAX - 1;
     a.shuffle = 0;
     a.threads = 3;
@@ -367,8 +381,8 @@ static void test_round_trip(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
     /* every key is written */
     const char *keys[] = {"file", "hidden", "rule", "mode", "lr", "lr_schedule", "lr_end",
-                          "epochs", "batch", "sync_every", "seed", "shuffle", "threads",
-                          "tensor_parallel", "stall_timeout", "dir",
+                          "warmup_epochs", "warmup_start", "epochs", "batch", "sync_every",
+                          "seed", "shuffle", "threads", "tensor_parallel", "stall_timeout", "dir",
                           "log_every", "backquery", "images", "frame", "every_epoch",
                           "every_epochs", "every_steps", "every_minutes", "keep"};
     int lines = 0;
@@ -476,6 +490,58 @@ static void test_lr_schedules(void)
     CU_ASSERT_DOUBLE_EQUAL(config_lr_at(&c, 2.0), 0.01, 1e-15);
 }
 
+/* The warm-up: from warmup_start x lr to the schedule's value over
+ * warmup_epochs, counted as progress x epochs; without it the schedule's
+ * value to the bit (the book's configs must train as before). */
+static void test_lr_warmup(void)
+{
+    config_t c;
+    config_defaults(&c);
+    c.lr = 8;
+    c.epochs = 10;
+    const double at[] = {-1, 0, 1e-9, 0.05, 0.1, 0.25, 1.0 / 3.0, 0.5, 0.999, 1, 2};
+    enum { N_AT = sizeof at / sizeof at[0] };
+    for (int sched = LR_CONSTANT; sched <= LR_COSINE; sched++) {
+        c.lr_schedule = (lr_schedule_t)sched;
+        c.lr_end = 0.5;
+        c.warmup_epochs = 0;
+        double plain[N_AT];
+        for (size_t i = 0; i < N_AT; i++)
+            plain[i] = config_lr_at(&c, at[i]);
+        c.warmup_start = 0.3; /* ignored without warmup_epochs */
+        for (size_t i = 0; i < N_AT; i++) {
+            double lr = config_lr_at(&c, at[i]);
+            CU_ASSERT_EQUAL(memcmp(&lr, &plain[i], sizeof lr), 0);
+        }
+        /* 2 epochs of 10 from 1/4: a quarter of the schedule's value at the
+         * start, 5/8 after one epoch, the schedule itself from epoch 2 */
+        c.warmup_epochs = 2;
+        c.warmup_start = 0.25;
+        CU_ASSERT_DOUBLE_EQUAL(config_lr_at(&c, 0.0), 0.25 * plain[1], 1e-12);
+        CU_ASSERT_DOUBLE_EQUAL(config_lr_at(&c, 0.05), 0.4375 * plain[3], 1e-12);
+        CU_ASSERT_DOUBLE_EQUAL(config_lr_at(&c, 0.1), 0.625 * plain[4], 1e-12);
+        for (size_t i = 5; i < N_AT; i++)
+            CU_ASSERT_DOUBLE_EQUAL(config_lr_at(&c, at[i]), plain[i], 1e-12);
+        /* continuous where it ends */
+        CU_ASSERT_DOUBLE_EQUAL(config_lr_at(&c, 0.2 - 1e-12), config_lr_at(&c, 0.2), 1e-9);
+    }
+    c.lr_schedule = LR_CONSTANT;
+    /* from 0, and a fraction of an epoch: half an epoch of 10 is 1/20 */
+    c.warmup_start = 0;
+    c.warmup_epochs = 0.5;
+    CU_ASSERT_DOUBLE_EQUAL(config_lr_at(&c, 0.0), 0.0, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(config_lr_at(&c, 0.025), 4.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(config_lr_at(&c, 0.05), 8.0, 1e-12);
+    /* a warm-up longer than the run never gets to lr; it counts epochs,
+     * not progress: the same warm-up over a run twice as long */
+    c.warmup_epochs = 20;
+    CU_ASSERT_DOUBLE_EQUAL(config_lr_at(&c, 1.0), 4.0, 1e-12);
+    c.warmup_epochs = 2;
+    c.epochs = 20;
+    CU_ASSERT_DOUBLE_EQUAL(config_lr_at(&c, 0.05), 4.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(config_lr_at(&c, 0.1), 8.0, 1e-12);
+}
+
 static void test_help(void)
 {
     char *buf = NULL;
@@ -485,7 +551,8 @@ static void test_help(void)
     config_print_help(f);
     fclose(f);
     const char *names[] = {"[data]", "[net]", "[train]", "[output]", "hidden", "rule",
-                           "lr_schedule", "sync_every", "log_every", "book|gradient"};
+                           "lr_schedule", "sync_every", "log_every", "book|gradient",
+                           "warmup_epochs", "warmup_start"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         CU_ASSERT_PTR_NOT_NULL(strstr(buf, names[i]));
     free(buf);
@@ -506,6 +573,7 @@ int main(void)
         {"to_text -> load_text round trip", test_round_trip},
         {"validate", test_validate},
         {"learning-rate schedules", test_lr_schedules},
+        {"learning-rate warm-up", test_lr_warmup},
         {"help lists every key", test_help},
         {NULL, NULL},
     };
