@@ -25,3 +25,11 @@ expect_fail 2 "\[data\] file is not set" "$NNMPI" train
 grep -qx "lr = 0.25" "$WORK/cfg" || fail "--set train.lr=0.25 not in --print-config"
 grep -qx "dir = runs/default" "$WORK/cfg" || fail "default run directory is not runs/default"
 ok "print-config"
+
+# every shipped configuration is valid for the ranks it names
+for c in "$NNMPI_SRC"/configs/*.ini; do
+  ranks=$(sed -n 's/^;.*mpirun -np \([0-9]*\) .*/\1/p' "$c" | head -1)
+  "$NNMPI" train -c "$c" --print-config --ranks "${ranks:-1}" >"$WORK/cfg" 2>&1 \
+    || { cat "$WORK/cfg"; fail "$(basename "$c") is not a valid configuration"; }
+done
+ok "shipped configurations are valid"
