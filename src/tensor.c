@@ -49,15 +49,52 @@ void tensor_free(tensor_t *tp)
         MPI_Comm_free(&tp->group);
     if (tp->slice != MPI_COMM_NULL)
         MPI_Comm_free(&tp->slice);
+    free(tp->sum_buf);
     memset(tp, 0, sizeof *tp);
     tp->group = tp->slice = MPI_COMM_NULL;
 }
 
+void tensor_set_riders(tensor_t *tp, const float *v, int n)
+{
+    memcpy(tp->riders, v, (size_t)n * sizeof *v);
+    tp->n_riders = n;
+    tp->riders_summed = 0;
+}
+
+int tensor_take_riders(tensor_t *tp, float *out)
+{
+    int summed = tp->riders_summed;
+    if (summed)
+        memcpy(out, tp->riders, (size_t)tp->n_riders * sizeof *out);
+    tp->n_riders = tp->riders_summed = 0;
+    return summed;
+}
+
+/* The outputs, with the riders after them when there are any: one sum. */
 void tensor_sum_outputs(float *o, int count, void *arg)
 {
     tensor_t *tp = arg;
+    const int n = tp->riders_summed ? 0 : tp->n_riders;
+    size_t want = (size_t)count + (size_t)n;
+    if (n > 0 && want > tp->sum_cap) {
+        float *grown = realloc(tp->sum_buf, want * sizeof *grown);
+        if (grown) {
+            tp->sum_buf = grown;
+            tp->sum_cap = want;
+        }
+    }
     watchdog_enter("the output sums", -1, 0);
-    MPI_Allreduce(MPI_IN_PLACE, o, count, MPI_FLOAT, MPI_SUM, tp->group);
+    if (n > 0 && want <= tp->sum_cap) {
+        memcpy(tp->sum_buf, o, (size_t)count * sizeof *o);
+        memcpy(tp->sum_buf + count, tp->riders, (size_t)n * sizeof *o);
+        MPI_Allreduce(MPI_IN_PLACE, tp->sum_buf, (int)want, MPI_FLOAT, MPI_SUM, tp->group);
+        memcpy(o, tp->sum_buf, (size_t)count * sizeof *o);
+        memcpy(tp->riders, tp->sum_buf + count, (size_t)n * sizeof *o);
+        tp->riders_summed = 1;
+    } else {
+        /* no riders (or no memory for them: they stay for the caller) */
+        MPI_Allreduce(MPI_IN_PLACE, o, count, MPI_FLOAT, MPI_SUM, tp->group);
+    }
     watchdog_leave();
 }
 

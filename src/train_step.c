@@ -37,6 +37,18 @@ static float timer_flag(const trainer_t *t)
                : 0.0f;
 }
 
+_Static_assert(N_STATS - STAT_STOP <= TENSOR_RIDERS, "the flags ride with the output sums");
+
+/* The flags a rank contributes (N_STATS - STAT_STOP floats, summed over
+ * the ranks): a stop asked for, rank 0's checkpoint timer, checkpoints
+ * failing. */
+static void step_flags(const trainer_t *t, float *flags)
+{
+    flags[STAT_STOP - STAT_STOP] = preempt_signal() ? 1.0f : 0.0f;
+    flags[STAT_TIMER - STAT_STOP] = timer_flag(t);
+    flags[STAT_CKPT_FAILED - STAT_STOP] = t->ckpt_failures >= CKPT_MAX_FAILURES ? 1.0f : 0.0f;
+}
+
 /* The statistics and flags a rank contributes, after the parameters in the
  * same buffer. */
 static void put_stats(trainer_t *t, const net_stats_t *st)
@@ -45,9 +57,7 @@ static void put_stats(trainer_t *t, const net_stats_t *st)
     stats[STAT_LOSS] = (float)st->loss_sum;
     stats[STAT_CORRECT] = (float)st->correct;
     stats[STAT_COUNT] = (float)st->count;
-    stats[STAT_STOP] = preempt_signal() ? 1.0f : 0.0f;
-    stats[STAT_TIMER] = timer_flag(t);
-    stats[STAT_CKPT_FAILED] = t->ckpt_failures >= CKPT_MAX_FAILURES ? 1.0f : 0.0f;
+    step_flags(t, stats + STAT_STOP);
 }
 
 /* Sums the parameter buffer (with the statistics after it) over all ranks,
@@ -57,13 +67,14 @@ static int reduce_step(trainer_t *t)
 {
     const size_t n = t->net.n_params;
     const int finite_here = isfinite(t->net.params[n + STAT_LOSS]);
-    const tensor_t *tp = &t->tp;
+    tensor_t *tp = &t->tp;
     int rc = MPI_SUCCESS;
     watchdog_enter("the reduction", t->epoch, t->step + 1);
     /* with hidden-unit slices: first the flags over the group, so that the
      * reductions of the slices (one per slice, over the groups) all carry
-     * the same; the figures are the group's already (from the same outputs) */
-    if (tp->T > 1)
+     * the same; the figures are the group's already (from the same outputs).
+     * In sync mode the flags rode with the step's output sums. */
+    if (tp->T > 1 && !tensor_take_riders(tp, t->net.params + n + STAT_STOP))
         rc = MPI_Allreduce(MPI_IN_PLACE, t->net.params + n + STAT_STOP, N_STATS - STAT_STOP,
                            MPI_FLOAT, MPI_SUM, tp->group);
     if (rc == MPI_SUCCESS && tp->G > 1)
@@ -180,6 +191,11 @@ int trainer_epoch_sync(trainer_t *t)
         net_stats_t st = {0};
         if (fault_due(t))
             t->net.params[0] = NAN;
+        if (t->tp.T > 1) { /* the group's flags ride with the output sums */
+            float flags[N_STATS - STAT_STOP];
+            step_flags(t, flags);
+            tensor_set_riders(&t->tp, flags, N_STATS - STAT_STOP);
+        }
         if (b > 0)
             net_batch_update_pixels(&t->net, &t->work, t->pixels, t->labels, b, t->cfg->rule,
                                     alpha, beta, t->net.params, &st);

@@ -21,12 +21,20 @@
 
 #include "nnmpi/net.h"
 
+enum { TENSOR_RIDERS = 4 };
+
 typedef struct {
     int T, t;          /* slices per group, this rank's slice */
     int G, g;          /* groups, this rank's group */
     int H, h0, h1;     /* hidden units of the full net; this slice's [h0, h1) */
     MPI_Comm group;    /* the T ranks of this group (sharing the samples) */
     MPI_Comm slice;    /* the G ranks owning slice t (reducing its update) */
+    /* a few floats to sum over the group with the next output sums, so that
+     * a step needs one exchange in the group, not two (tensor_set_riders) */
+    float riders[TENSOR_RIDERS];
+    int n_riders, riders_summed;
+    float *sum_buf; /* the outputs and the riders, contiguous for the sum */
+    size_t sum_cap;
 } tensor_t;
 
 /* The slice t of H hidden units cut into T: [*h0, *h1). */
@@ -44,6 +52,15 @@ void tensor_free(tensor_t *tp);
 /* The hook net_work_t calls with a batch's output pre-activations (count
  * floats): sums them over the group, in place. */
 void tensor_sum_outputs(float *o, int count, void *tp);
+
+/* The n (at most TENSOR_RIDERS) floats v ride with the next output sums:
+ * tensor_take_riders then gives their sum over the group. */
+void tensor_set_riders(tensor_t *tp, const float *v, int n);
+
+/* 1 and the riders' sum over the group in out if the output sums carried
+ * them since tensor_set_riders (no outputs were summed, e.g. a step without
+ * samples: 0, and the caller sums them itself). Clears the riders. */
+int tensor_take_riders(tensor_t *tp, float *out);
 
 /* This rank's slice of a full net, copied into slice (a net of h1-h0
  * hidden units). */
