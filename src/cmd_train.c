@@ -69,7 +69,7 @@ static void usage(FILE *out)
             "process the same samples, each rank its slice of the hidden units, exchanging\n"
             "only the output layer's sums (batch x 10 floats) per step; the groups share\n"
             "the batch (sync) or are the workers (local). The default, auto, groups the\n"
-            "ranks of a node in sync mode (on 2 cores here: 1.62x one rank at batch 32,\n"
+            "ranks of a node in sync mode (on 2 cores here: about 1.6x one rank at batch 32,\n"
             "where 2 ranks sharing the batch were slower than one) and uses 1 (plain data\n"
             "parallelism) in local mode. Results equal one rank's up to float rounding.\n"
             "\n"

@@ -176,7 +176,8 @@ for i in $(seq "$RUNS"); do
 done | median >"$work/eval"
 
 # time to accuracy on 1 and 2 ranks with configs/fast.ini (batch 32, 10
-# epochs) and configs/large-batch.ini (batch 128 with a warm-up, 12), runs
+# epochs), configs/large-batch.ini (batch 128 with a warm-up, 12) and
+# configs/sprint.ini (batch 64, warm-up and linear decay, 8), runs
 # alternated: the run's own clock at the first epoch that reaches the book's
 # 97.87% and 98.4% ("nan" if it does not), and the whole mpirun
 # tta NP CONFIG: "t97 epoch97 t984 epoch984 total final"
@@ -191,7 +192,7 @@ tta() {
     NR > 1 && !b && $4 >= 0.984 {b = $7 " " $1} {last = $4}
     END {print (a ? a : "nan -"), (b ? b : "nan -"), total, last}' "$work/tta/metrics.csv"
 }
-tta_configs="fast large-batch"
+tta_configs="fast large-batch sprint"
 for i in $(seq "$RUNS"); do
   for c in $tta_configs; do
     tta 1 "$c" >>"$work/tta-1-$c.txt"
