@@ -14,6 +14,7 @@
 #include "nnmpi/config.h"
 #include "nnmpi/error.h"
 #include "nnmpi/log.h"
+#include "nnmpi/mpierror.h"
 #include "nnmpi/preempt.h"
 #include "nnmpi/runstart.h"
 #include "nnmpi/sparse_rows.h"
@@ -126,7 +127,8 @@ static void usage(FILE *out)
             "model|checkpoint HOST:PATH', which the job scripts report from.\n"
             "\n"
             "exit status: 0 done, 1 failed (the message names the rank, its host and the\n"
-            "cause), 2 bad command line or configuration, or ranks that disagree, 3 the\n"
+            "cause; an MPI call that fails ends every rank at once, naming the call in\n"
+            "progress), 2 bad command line or configuration, or ranks that disagree, 3 the\n"
             "run directory is in use by another job, 4 ranks stopped answering\n"
             "([train] stall_timeout), 75 stopped by a signal after writing a checkpoint.\n");
 }
@@ -352,10 +354,11 @@ static void say_outcome(int status, const config_t *cfg, const train_result_t *r
     }
 }
 
-/* The watchdog's last words on rank 0 (arg: the configuration). */
-static void say_stalled(void *arg)
+/* Rank 0's last words when the job cannot go on (the watchdog's and
+ * mpierror's; arg: the configuration). */
+static void say_last_outcome(int status, void *arg)
 {
-    say_outcome(EXIT_STALLED, arg, &(train_result_t){0});
+    say_outcome(status, arg, &(train_result_t){0});
 }
 
 int cmd_train(int argc, char **argv)
@@ -371,6 +374,7 @@ int cmd_train(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     log_set_rank(rank, size);
+    mpierror_install();
     watchdog_start(WATCHDOG_DEFAULT_S);
 
     train_args_t args = {0};
@@ -394,7 +398,7 @@ int cmd_train(int argc, char **argv)
         status = start_run(&args, cfg, &start);
     if (training && !status) {
         if (rank == 0)
-            watchdog_on_give_up(say_stalled, cfg);
+            watchdog_on_give_up(say_last_outcome, cfg);
         watchdog_start(cfg->stall_timeout);
         status = train_run(cfg, &start, &result);
     }

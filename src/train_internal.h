@@ -70,6 +70,7 @@ typedef struct {
     int timer;               /* agreed: rank 0's checkpoint timer ran out */
     int64_t fault_step;      /* test hook NNMPI_FAULT (see fault_parse); 0: none */
     int fault_rank;
+    int fault_mpi;           /* 1: the fault is a refused MPI call, not a NaN */
 
     /* checkpoints (rank 0) */
     double best_accuracy;    /* best test accuracy among the epochs, or -1 */

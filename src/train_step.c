@@ -68,22 +68,20 @@ static int reduce_step(trainer_t *t)
     const size_t n = t->net.n_params;
     const int finite_here = isfinite(t->net.params[n + STAT_LOSS]);
     tensor_t *tp = &t->tp;
-    int rc = MPI_SUCCESS;
+    /* the test hook NNMPI_FAULT=mpi: a call MPI must refuse (mpierror.h) */
+    const int count = t->fault_mpi && fault_due(t) ? -1 : (int)(n + N_STATS);
     watchdog_enter("the reduction", t->epoch, t->step + 1);
     /* with hidden-unit slices: first the flags over the group, so that the
      * reductions of the slices (one per slice, over the groups) all carry
      * the same; the figures are the group's already (from the same outputs).
      * In sync mode the flags rode with the step's output sums. */
     if (tp->T > 1 && !tensor_take_riders(tp, t->net.params + n + STAT_STOP))
-        rc = MPI_Allreduce(MPI_IN_PLACE, t->net.params + n + STAT_STOP, N_STATS - STAT_STOP,
-                           MPI_FLOAT, MPI_SUM, tp->group);
-    if (rc == MPI_SUCCESS && tp->G > 1)
-        rc = MPI_Allreduce(MPI_IN_PLACE, t->net.params, (int)(n + N_STATS), MPI_FLOAT, MPI_SUM,
-                           tp->T > 1 ? tp->slice : MPI_COMM_WORLD);
+        MPI_Allreduce(MPI_IN_PLACE, t->net.params + n + STAT_STOP, N_STATS - STAT_STOP, MPI_FLOAT,
+                      MPI_SUM, tp->group);
+    if (tp->G > 1)
+        MPI_Allreduce(MPI_IN_PLACE, t->net.params, count, MPI_FLOAT, MPI_SUM,
+                      tp->T > 1 ? tp->slice : MPI_COMM_WORLD);
     watchdog_leave();
-    if (rc != MPI_SUCCESS)
-        return error_set("MPI_Allreduce failed at epoch %d step %lld", t->epoch,
-                         (long long)t->step);
     const float *stats = t->net.params + n;
     if (!isfinite(stats[STAT_LOSS])) {
         /* every rank sees the sum and comes here: one more reduction, on
@@ -99,7 +97,7 @@ static int reduce_step(trainer_t *t)
         else if (first != INT_MAX)
             snprintf(where, sizeof where, " on rank %d", first);
         return error_set("training diverged at epoch %d step %lld: the loss is %g%s (learning "
-                         "rate %g too high?)", t->epoch, (long long)t->step,
+                         "rate %g too high?)", t->epoch, (long long)t->step + 1,
                          (double)stats[STAT_LOSS], where, trainer_lr(t));
     }
     if (stats[STAT_CKPT_FAILED] > 0)
@@ -189,7 +187,7 @@ int trainer_epoch_sync(trainer_t *t)
         float alpha = (float)trainer_lr(t) / (float)shard_step_count(s, step);
         float beta = t->tp.g == 0 ? 1.0f : 0.0f;
         net_stats_t st = {0};
-        if (fault_due(t))
+        if (fault_due(t) && !t->fault_mpi)
             t->net.params[0] = NAN;
         if (t->tp.T > 1) { /* the group's flags ride with the output sums */
             float flags[N_STATS - STAT_STOP];
@@ -240,7 +238,7 @@ int trainer_epoch_local(trainer_t *t)
         net_stats_t st = {0};
         int64_t first = t->step * k, end = first + k < mine ? first + k : mine;
         float lr = (float)trainer_lr(t);
-        if (fault_due(t))
+        if (fault_due(t) && !t->fault_mpi)
             t->net.params[0] = NAN;
         net_loop_begin(&t->net, &t->work);
         for (int64_t i = first; i < end; i++) {
@@ -256,7 +254,7 @@ int trainer_epoch_local(trainer_t *t)
         } else {
             if (!isfinite(st.loss_sum))
                 return error_set("training diverged at epoch %d step %lld: the loss is %g "
-                                 "(learning rate %g too high?)", t->epoch, (long long)t->step,
+                                 "(learning rate %g too high?)", t->epoch, (long long)t->step + 1,
                                  st.loss_sum, lr);
             if (t->ckpt_failures >= CKPT_MAX_FAILURES)
                 return trainer_ckpt_give_up(t);

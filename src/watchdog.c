@@ -16,7 +16,7 @@ static const char *_Atomic waiting_what;
 static atomic_int waiting_epoch;
 static atomic_llong waiting_step;
 static int started;
-static void (*last_words)(void *arg);
+static void (*last_words)(int status, void *arg);
 static void *last_words_arg;
 
 static long long monotonic_ns(void)
@@ -26,22 +26,36 @@ static long long monotonic_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void give_up(long long waited_ns)
+void watchdog_describe(char *buf, size_t size)
 {
     const char *what = atomic_load(&waiting_what);
     int epoch = atomic_load(&waiting_epoch);
     long long step = atomic_load(&waiting_step);
-    char where[96] = "";
-    if (epoch > 0)
-        snprintf(where, sizeof where, " at epoch %d step %lld", epoch, step);
-    log_error("no answer from the other ranks for %.0f s in %s%s ([train] stall_timeout): a rank "
+    if (!what || atomic_load(&waiting_since) == 0)
+        snprintf(buf, size, "an MPI call");
+    else if (epoch > 0)
+        snprintf(buf, size, "%s at epoch %d step %lld", what, epoch, step);
+    else
+        snprintf(buf, size, "%s", what);
+}
+
+void watchdog_say_last_words(int status)
+{
+    if (last_words)
+        last_words(status, last_words_arg);
+    fflush(stdout);
+}
+
+static void give_up(long long waited_ns)
+{
+    char where[160];
+    watchdog_describe(where, sizeof where);
+    log_error("no answer from the other ranks for %.0f s in %s ([train] stall_timeout): a rank "
               "is stopped or hung (kill -STOP, a hung file system, a swapping node) or the "
               "network between hosts failed; ending the job (exit status %d); the last "
               "checkpoint stays, continue with --resume auto",
-              waited_ns / 1e9, what ? what : "a collective", where, EXIT_STALLED);
-    if (last_words)
-        last_words(last_words_arg);
-    fflush(stdout);
+              waited_ns / 1e9, where, EXIT_STALLED);
+    watchdog_say_last_words(EXIT_STALLED);
     _exit(EXIT_STALLED);
 }
 
@@ -78,7 +92,7 @@ int watchdog_start(double timeout_s)
     return 0;
 }
 
-void watchdog_on_give_up(void (*say)(void *arg), void *arg)
+void watchdog_on_give_up(void (*say)(int status, void *arg), void *arg)
 {
     last_words_arg = arg;
     last_words = say;

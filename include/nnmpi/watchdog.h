@@ -16,6 +16,7 @@
 #ifndef NNMPI_WATCHDOG_H
 #define NNMPI_WATCHDOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Default timeout, seconds (until the configuration is known). */
@@ -30,10 +31,20 @@ int watchdog_start(double timeout_s);
 void watchdog_enter(const char *what, int epoch, int64_t step);
 
 /* Something to say before giving up (rank 0's last line for the job
- * scripts); called from the watchdog's thread, just before the exit. */
-void watchdog_on_give_up(void (*say)(void *arg), void *arg);
+ * scripts, given the exit status); called from the watchdog's thread just
+ * before the exit, or by watchdog_say_last_words. */
+void watchdog_on_give_up(void (*say)(int status, void *arg), void *arg);
 
 /* ... and is out of it. */
 void watchdog_leave(void);
+
+/* Into buf: the collective this rank waits in, with its epoch and step
+ * ("the reduction at epoch 2 step 17"), or "an MPI call" outside one. For
+ * the messages of a rank that cannot go on (mpierror.h). */
+void watchdog_describe(char *buf, size_t size);
+
+/* The on_give_up words for exit status `status`, now (if any were
+ * registered on this rank). */
+void watchdog_say_last_words(int status);
 
 #endif

@@ -4,7 +4,9 @@
 #  (b) one rank's step turns NaN (the NNMPI_FAULT test hook: the sigmoid net
 #      saturates instead of overflowing, so no configuration makes a real
 #      NaN): every rank stops within seconds naming the step, the cause and
-#      the rank, and the checkpoints are untouched (sha256);
+#      the rank, and the checkpoints are untouched (sha256); a failed MPI
+#      call (NNMPI_FAULT=mpi) ends every rank with one message naming the
+#      rank, host and collective, and --resume auto continues;
 #  (c) checkpoints cannot be written (a full file system, a read-only run
 #      directory, ulimit -f): a warning and training goes on with the previous
 #      checkpoint whole; after 3 failures in a row it stops with exit 1; a
@@ -96,6 +98,28 @@ for how in sync:1 local:1 sync:2; do
   checkpoint_ok "$d/latest.h5" || fail "(b) $mode: the last good checkpoint does not load"
   ok "(b) $mode, tensor_parallel $tensor: all ranks stopped in ${took%???????} s: ${msg#nnmpi: error: }; checkpoints unchanged (sha256)"
 done
+# an MPI call that fails (NNMPI_FAULT=mpi: rank 0's reduction gets a
+# negative count, which MPI refuses): the one error handler (mpierror.h)
+# names the rank, its host and the collective, rank 0 says the outcome, the
+# job ends on every rank, and --resume auto continues from the checkpoint
+d=$WORK/nan-sync-1
+status=0
+NNMPI_FAULT=mpi:0:$((1125 + 300)) timeout -k 5 60 mpirun --oversubscribe -np 2 "$NNMPI" train \
+  --set data.file="$quick" --set net.hidden=50 --set train.batch=16 --set train.sync_every=16 \
+  --set checkpoint.every_epochs=1 --set output.dir="$d" --set train.tensor_parallel=1 \
+  --set train.epochs=3 --resume auto >"$d.log3" 2>&1 || status=$?
+[ "$status" -eq 1 ] || { cat "$d.log3"; fail "(b) MPI failure: exit status $status, expected 1"; }
+grep -qE "^nnmpi: error: rank 0 \($(hostname)\): MPI failed in the reduction at epoch 2 step 300: MPI_ERR_COUNT" "$d.log3" \
+  || { cat "$d.log3"; fail "(b) MPI failure: no message naming the rank, host, collective and error"; }
+grep -q "^outcome: failed (exit status 1) | checkpoint $(hostname):.*/ckpt-e000001-" "$d.log3" \
+  || { cat "$d.log3"; fail "(b) MPI failure: rank 0 did not say the outcome"; }
+no_processes "$d"
+(cd "$d" && sha256sum -c --quiet "$d.sha256") || fail "(b) MPI failure: a checkpoint changed"
+run_np 2 train --set data.file="$quick" --set net.hidden=50 --set train.batch=16 \
+  --set checkpoint.every_epochs=1 --set output.dir="$d" --set train.tensor_parallel=1 \
+  --set train.epochs=3 --resume auto >"$d.log4" 2>&1 || { cat "$d.log4"; fail "(b) MPI failure: resume"; }
+grep -q "^outcome: done | 3 of 3 epochs" "$d.log4" || { cat "$d.log4"; fail "(b) MPI failure: resume did not finish"; }
+ok "(b) a failed MPI call ends every rank: $(grep -m1 -o 'MPI failed in .*: MPI_ERR_COUNT' "$d.log3"); --resume auto finished the run"
 fi
 
 # ---------------------------------------------------------------- (c)
