@@ -29,7 +29,7 @@
 #   SIGTERM on to the ranks, waits as long again, then kills them: with
 #   Open MPI's 1 s, too soon for a large network's checkpoint (784-100000-10
 #   writes 318 MB in about 2 s). This script sets what the network needs
-#   (nnmpi train --print-config says: 1 s for the book's net, 4 s for
+#   (nnmpi train --print-config says: 1 s for the book's net, 7 s for
 #   784-100000-10), e.g. --mca odls_base_sigkill_timeout 7
 # - what happened: rank 0 ends with an "outcome:" line; this script reports
 #   from it (done, stopped with which checkpoint, failed, refused), not from

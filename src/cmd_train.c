@@ -262,7 +262,7 @@ static void run_items(const train_args_t *a, const config_t *cfg, int with_confi
 /* Open MPI moves a large message between two ranks of one node by default
  * with CMA, a process_vm_readv system call per transfer. In a virtual
  * machine that call is dear: here, 2 ranks trained 131,000 samples/s at
- * batch 32 with it and 175,000 copying through shared memory instead (and
+ * batch 32 with it and 180,000 copying through shared memory instead (and
  * in containers CMA is often forbidden outright). So nnmpi asks for the
  * copy unless the user chose: OMPI_MCA_btl_vader_single_copy_mechanism=cma
  * brings CMA back (bare-metal nodes may gain from it at large batches). */

@@ -41,10 +41,8 @@ static ckpt_meta_t state_meta(const trainer_t *t, int epochs_done, int64_t step)
     return m;
 }
 
-/* Rank 0 writes a checkpoint of the current position. A failure to write is
- * reported and training goes on: the previous checkpoint is still whole.
- * After CKPT_MAX_FAILURES failures in a row rank 0 raises STAT_CKPT_FAILED
- * in the next reduction and every rank stops (exit 1). */
+/* With hidden-unit slices: the whole net onto rank 0 (collective over
+ * group 0; the other groups hold the same slices). */
 int trainer_gather(trainer_t *t)
 {
     if (t->tp.T == 1 || t->tp.g != 0)
@@ -52,7 +50,11 @@ int trainer_gather(trainer_t *t)
     return tensor_gather(&t->tp, &t->net, t->rank == 0 ? &t->full : NULL);
 }
 
-/* At an epoch's end the whole net is gathered already (for evaluation). */
+/* Rank 0 writes a checkpoint of the current position. A failure to write is
+ * reported and training goes on: the previous checkpoint is still whole.
+ * After CKPT_MAX_FAILURES failures in a row rank 0 raises STAT_CKPT_FAILED
+ * in the next reduction and every rank stops (exit 1). At an epoch's end
+ * the whole net is gathered already (for evaluation). */
 void trainer_write_checkpoint(trainer_t *t, int at_epoch_end)
 {
     int gathered = at_epoch_end || trainer_gather(t) == 0;

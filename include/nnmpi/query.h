@@ -44,7 +44,7 @@ query_answer_t query_answer(const float *o, int n);
 
 /* Loads and normalises each picture of list (frame: image.h), answers it
  * with net, and writes, if the paths are given: csv_path as
- * `file,digit,confidence` rows, montage_path as a labelled montage of what
+ * `file,digit,confidence,runner_up,runner_up_confidence` rows, montage_path as a labelled montage of what
  * the network saw. Pictures that cannot be read are counted in *failed and
  * named through warn(message) (may be NULL), and so is each entry of
  * list->skipped; the others are answered. */

@@ -1,9 +1,11 @@
-/* train: the data-parallel training loop over MPI_COMM_WORLD.
+/* train: the training loop over MPI_COMM_WORLD.
  *
  * Every rank reads its shard, all start from rank 0's initial weights, and:
  *   sync:  each step, every rank sums the updates of its part of the global
- *          batch, one MPI_Allreduce adds them up, and every rank applies the
- *          same mean update;
+ *          batch and one in-place MPI_Allreduce of the parameter buffer
+ *          makes the next weights on every rank (with tensor_parallel,
+ *          the ranks of a group share each sample's hidden units and the
+ *          groups share the batch: tensor.h);
  *   local: each rank runs the book's per-sample SGD on its shard and the
  *          weights are averaged every sync_every samples and at epoch end.
  * Rank 0 alone evaluates, logs, and writes model.h5, metrics.csv and the

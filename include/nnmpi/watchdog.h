@@ -6,7 +6,7 @@
  * every other rank waiting in a collective for ever, holding the
  * allocation. Each collective of the training is bracketed by
  * watchdog_enter/watchdog_leave (a clock read and two stores: nothing the
- * step's time shows); a thread of the watchdog's own wakes every second and,
+ * step's time shows); a thread of the watchdog's own wakes four times a second and,
  * when the rank has waited in one collective longer than the timeout
  * ([train] stall_timeout), prints which rank waited, for how long and on
  * which step, and ends the process with EXIT_STALLED (exitstatus.h). mpirun then
