@@ -124,10 +124,10 @@ static void time_step(trainer_t *t, double t0, double t1)
     }
 }
 
-/* Where a step's time goes, for choosing the batch and the ranks (README,
- * "Performance"): the compute, this rank's and the slowest rank's, and the
- * reduction, whose wait for the slowest rank is part of it. Collective;
- * rank 0 says it if `say`. */
+/* Where a step's time goes, for choosing the batch and the ranks
+ * (docs/performance.md): the compute, this rank's and the slowest rank's,
+ * and the reduction, whose wait for the slowest rank is part of it.
+ * Collective; rank 0 says it if `say`. */
 void trainer_log_step_times(const trainer_t *t, int say)
 {
     double mine = t->compute_s, slowest = 0;
