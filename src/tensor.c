@@ -69,19 +69,27 @@ int tensor_take_riders(tensor_t *tp, float *out)
     return summed;
 }
 
-/* The outputs, with the riders after them when there are any: one sum. */
+int tensor_reserve(tensor_t *tp, int count)
+{
+    size_t want = (size_t)count + TENSOR_RIDERS;
+    if (want <= tp->sum_cap)
+        return 0;
+    float *grown = realloc(tp->sum_buf, want * sizeof *grown);
+    if (!grown)
+        return error_set("out of memory for the output sums of %d values", count);
+    tp->sum_buf = grown;
+    tp->sum_cap = want;
+    return 0;
+}
+
+/* The outputs, with the riders after them when there are any: one sum.
+ * (A batch larger than reserved sums them apart: the same choice on every
+ * rank of the group, which share the batch.) */
 void tensor_sum_outputs(float *o, int count, void *arg)
 {
     tensor_t *tp = arg;
     const int n = tp->riders_summed ? 0 : tp->n_riders;
     size_t want = (size_t)count + (size_t)n;
-    if (n > 0 && want > tp->sum_cap) {
-        float *grown = realloc(tp->sum_buf, want * sizeof *grown);
-        if (grown) {
-            tp->sum_buf = grown;
-            tp->sum_cap = want;
-        }
-    }
     watchdog_enter("the output sums", -1, 0);
     if (n > 0 && want <= tp->sum_cap) {
         memcpy(tp->sum_buf, o, (size_t)count * sizeof *o);

@@ -157,7 +157,8 @@ static int setup_local(trainer_t *t, int64_t n_rows)
     if (tp->T > 1) {
         t->work.sum_outputs = tensor_sum_outputs;
         t->work.sum_ctx = &t->tp;
-        if (t->rank == 0 && net_init(&t->full, 784, cfg->hidden, 10) < 0)
+        if (tensor_reserve(&t->tp, capacity * 10) < 0 ||
+            (t->rank == 0 && net_init(&t->full, 784, cfg->hidden, 10) < 0))
             return -1;
     }
     t->labels = malloc((size_t)capacity);

@@ -41,6 +41,7 @@ static void test_riders_travel_with_the_output_sums(void)
 {
     tensor_t tp;
     CU_ASSERT_FATAL(tensor_init(&tp, 1, 10) == 0);
+    CU_ASSERT_FATAL(tensor_reserve(&tp, 300) == 0);
     float o[5] = {1, 2, 3, 4, 5}, flags[3] = {1, 0, 2}, got[3] = {-1, -1, -1};
 
     /* no outputs summed since they were set: the caller sums them itself */
@@ -60,8 +61,7 @@ static void test_riders_travel_with_the_output_sums(void)
     CU_ASSERT_EQUAL(got[2], 2);
     CU_ASSERT_EQUAL(tensor_take_riders(&tp, got), 0);
 
-    /* a second sum in the same step carries them only once; a larger batch
-     * grows the buffer */
+    /* a second sum in the same step carries them only once */
     float big[300] = {0};
     big[299] = 7;
     tensor_set_riders(&tp, flags, 3);
@@ -70,6 +70,15 @@ static void test_riders_travel_with_the_output_sums(void)
     CU_ASSERT_EQUAL(big[299], 7);
     CU_ASSERT_EQUAL(tensor_take_riders(&tp, got), 1);
     CU_ASSERT_EQUAL(got[2], 2);
+
+    /* more outputs than reserved: summed on their own, the riders are
+     * left to the caller */
+    static float huge[400];
+    huge[399] = 3;
+    tensor_set_riders(&tp, flags, 3);
+    tensor_sum_outputs(huge, 400, &tp);
+    CU_ASSERT_EQUAL(huge[399], 3);
+    CU_ASSERT_EQUAL(tensor_take_riders(&tp, got), 0);
     tensor_free(&tp);
 }
 
