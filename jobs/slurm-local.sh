@@ -97,6 +97,9 @@ SlurmctldHost=localhost
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
+# a job credential lives 120 s by default, and a requeued job may start
+# again only after its old credential expired: 10 s keeps that test short
+AuthInfo=cred_expire=10
 MpiDefault=none
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
