@@ -17,7 +17,7 @@ typedef struct {
 int testutil_run(const char *suite, const testutil_case_t *cases);
 
 /* A fresh temporary directory (removed with its files by
- * testutil_rmtree); the returned string is static per call site. */
+ * testutil_rmtree); the returned string is malloc'd: free it. */
 char *testutil_tmpdir(void);
 void testutil_rmtree(const char *dir);
 
