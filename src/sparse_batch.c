@@ -76,10 +76,6 @@ static int32_t scan_words(sparse_batch_t *sb, const uint8_t *px, int j, int32_t 
 
 #define AVX512 __attribute__((target("avx512f,avx512bw")))
 
-/* The same with AVX-512, 64 pixels a test and 16 lit ones a step: the
- * pixels' indices and their table values (gathered), compressed to the lit
- * ones and stored as whole vectors (SLACK). The same entries, the same
- * values to the bit. */
 /* table[v] for 16 pixel values, computed as net_input_table computes it,
  * in doubles (v / 255 * 0.99 + 0.01, rounded once to float): the same
  * floats, without a gather. */
@@ -94,6 +90,10 @@ AVX512 static __m512 input_values(__m512i v)
     return _mm512_castpd_ps(_mm512_insertf64x4(low, _mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
 }
 
+/* scan_words with AVX-512, 64 pixels a test and 16 lit ones a step: the
+ * pixels' indices and their input values, compressed to the lit ones and
+ * stored as whole vectors (SLACK). The same entries, the same values to
+ * the bit. */
 AVX512 static int32_t scan_avx512(sparse_batch_t *sb, const uint8_t *px, int32_t e,
                                   const float *table)
 {

@@ -99,7 +99,8 @@ void tensor_sum_outputs(float *o, int count, void *arg)
         memcpy(tp->riders, tp->sum_buf + count, (size_t)n * sizeof *o);
         tp->riders_summed = 1;
     } else {
-        /* no riders (or no memory for them: they stay for the caller) */
+        /* no riders, or more outputs than reserved: the riders stay for
+         * the caller */
         MPI_Allreduce(MPI_IN_PLACE, o, count, MPI_FLOAT, MPI_SUM, tp->group);
     }
     watchdog_leave();
