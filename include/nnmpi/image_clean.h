@@ -10,8 +10,9 @@
  *   image_ink_threshold   Otsu's threshold, guarded against a noise floor
  *   image_blobs_digit     connected components: the digit's pieces kept,
  *                         specks and far-away smudges dropped
+ *   image_stroke_distance the exact distance transform
  *   image_stroke_width    the stroke width, from the distance transform
- *   image_stroke_distance the distance transform itself
+ *   image_stroke_redraw   the digit redrawn at MNIST's stroke width
  *
  * Files: src/image_ink.c (work copy, ink map, lines, threshold),
  * src/image_blobs.c, src/image_stroke.c. Every buffer is sized from an
