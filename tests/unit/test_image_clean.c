@@ -75,6 +75,28 @@ static long count_diff(const image_t *a, const image_t *b)
     return n;
 }
 
+/* Finds the digit in two pictures of size S x S and compares: each found
+ * with the expected polarity, boxes within a pixel; returns how many mask
+ * pixels differ (-1 if either was not found). */
+static long compare_digits(uint8_t *lum_a, uint8_t *lum_b, int S, int dark_a, int dark_b)
+{
+    image_t a = {S, S, lum_a}, b = {S, S, lum_b}, ma, mb;
+    image_box_t ba, bb;
+    int got_a, got_b;
+    if (find_digit(&a, &ma, &ba, &got_a) < 0)
+        return -1;
+    if (find_digit(&b, &mb, &bb, &got_b) < 0) {
+        image_free(&ma);
+        return -1;
+    }
+    CU_ASSERT(got_a == dark_a && got_b == dark_b);
+    CU_ASSERT(same_box(&ba, &bb, 1));
+    const long diff = count_diff(&ma, &mb);
+    image_free(&ma);
+    image_free(&mb);
+    return diff;
+}
+
 /* ------------------------------------------------------------- steps */
 
 static void test_work_copy(void)
@@ -99,31 +121,42 @@ static void test_work_copy(void)
     image_free(&in);
 }
 
+/* Two pictures of the same "7" (its coverage in cover), a and b [side^2]. */
+typedef struct {
+    int side;
+    double *cover;
+    uint8_t *a, *b;
+} pair_t;
+
+static void pair_init(pair_t *p, int side, double pen)
+{
+    p->side = side;
+    p->cover = malloc(sizeof *p->cover * side * side);
+    p->a = malloc((size_t)side * side);
+    p->b = malloc((size_t)side * side);
+    CU_ASSERT_FATAL(p->cover && p->a && p->b);
+    draw_seven(p->cover, side, side, pen);
+}
+
+static void pair_free(pair_t *p)
+{
+    free(p->cover);
+    free(p->a);
+    free(p->b);
+}
+
 /* A shadow across the page gives the same ink/paper split as flat paper:
  * the same digit mask but for a few edge pixels, and the same box. */
 static void test_shadow_same_as_flat(void)
 {
-    enum { S = 200 };
-    double *cover = malloc(sizeof *cover * S * S);
-    uint8_t *flat = malloc(S * S), *dim = malloc(S * S);
-    draw_seven(cover, S, S, 12);
-    paint(cover, S * S, S, 245, 30, 0.0, flat);
-    paint(cover, S * S, S, 245, 30, 0.6, dim);   /* the right edge at 40% light */
-    image_t a = {S, S, flat}, b = {S, S, dim}, ma, mb;
-    image_box_t ba, bb;
-    int dark_a, dark_b;
-    CU_ASSERT_EQUAL_FATAL(find_digit(&a, &ma, &ba, &dark_a), 0);
-    CU_ASSERT_EQUAL_FATAL(find_digit(&b, &mb, &bb, &dark_b), 0);
-    CU_ASSERT(dark_a && dark_b);
-    CU_ASSERT(same_box(&ba, &bb, 1));
-    const long diff = count_diff(&ma, &mb);
-    CU_ASSERT(diff < 100);   /* of about 2,700 ink pixels */
+    pair_t p;
+    pair_init(&p, 200, 12);
+    paint(p.cover, 200 * 200, 200, 245, 30, 0.0, p.a);
+    paint(p.cover, 200 * 200, 200, 245, 30, 0.6, p.b);   /* the right edge at 40% light */
+    const long diff = compare_digits(p.a, p.b, 200, 1, 1);
+    CU_ASSERT(diff >= 0 && diff < 100);   /* of about 2,700 ink pixels */
     printf("\n    shadow vs flat: %ld mask pixels differ ", diff);
-    image_free(&ma);
-    image_free(&mb);
-    free(cover);
-    free(flat);
-    free(dim);
+    pair_free(&p);
 }
 
 /* Chalk on a board: light ink on dark is found as ink, the board's slope
@@ -131,25 +164,14 @@ static void test_shadow_same_as_flat(void)
 static void test_board_polarity(void)
 {
     enum { S = 120 };
-    double *cover = malloc(sizeof *cover * S * S);
-    uint8_t *paper = malloc(S * S), *board = malloc(S * S);
-    draw_seven(cover, S, S, 8);
-    paint(cover, S * S, S, 250, 20, 0.0, paper);
+    pair_t p;
+    pair_init(&p, S, 8);
+    paint(p.cover, S * S, S, 250, 20, 0.0, p.a);
     for (int i = 0; i < S * S; i++)   /* board 40..70 from left to right, chalk 230 */
-        board[i] = (uint8_t)(40 + 30 * (i % S) / S + (230 - 40) * cover[i] + 0.5);
-    image_t a = {S, S, paper}, b = {S, S, board}, ma, mb;
-    image_box_t ba, bb;
-    int dark_a, dark_b;
-    CU_ASSERT_EQUAL_FATAL(find_digit(&a, &ma, &ba, &dark_a), 0);
-    CU_ASSERT_EQUAL_FATAL(find_digit(&b, &mb, &bb, &dark_b), 0);
-    CU_ASSERT(dark_a == 1 && dark_b == 0);
-    CU_ASSERT(same_box(&ba, &bb, 1));
-    CU_ASSERT(count_diff(&ma, &mb) < 40);
-    image_free(&ma);
-    image_free(&mb);
-    free(cover);
-    free(paper);
-    free(board);
+        p.b[i] = (uint8_t)(40 + 30 * (i % S) / S + (230 - 40) * p.cover[i] + 0.5);
+    const long diff = compare_digits(p.a, p.b, S, 1, 0);
+    CU_ASSERT(diff >= 0 && diff < 40);
+    pair_free(&p);
 }
 
 /* Ruled and squared paper: the lines go, the digit stays. */
