@@ -13,6 +13,8 @@
 #define GRID_MIN_CELL 4    /* pixels: a median of fewer would be noise */
 #define GRID_OPEN_RADIUS 3 /* cells: the opening spans 7 x 7 cells */
 #define VOTE_CELLS 16      /* cells on the longer side, for the polarity vote */
+#define BORDER_EVEN 40     /* a border whose 5th-95th percentiles lie this close is even */
+#define BORDER_CONTRAST 24 /* levels the ink's tail must reach beyond the border's paper */
 #define VOTE_MIN_CELL 16
 
 int image_work_copy(const image_t *in, image_t *out, int *factor)
@@ -220,6 +222,34 @@ static int cells_vote_dark(const image_t *lum)
     return dark >= light;
 }
 
+/* The polarity an even border says: 1 dark ink, 0 light ink, -1 when the
+ * border is uneven (a photo's shadow, a desk, grain) or the picture has no
+ * contrast, and the ink maps must decide. A drawing program's or a browser
+ * canvas's border is one paper level, and the ink is the long tail of the
+ * picture's histogram on the far side of it. This comes first because a
+ * marker's strokes on such a canvas are as wide as the grid's cells: the
+ * map of the wrong polarity then finds the paper between the strokes. */
+static int border_says_dark(const image_t *lum)
+{
+    const int h = lum->height, w = lum->width;
+    uint32_t border[256] = {0}, all[256] = {0};
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const uint8_t v = lum->pixels[(size_t)y * w + x];
+            all[v]++;
+            if (y == 0 || y == h - 1 || x == 0 || x == w - 1)
+                border[v]++;
+        }
+    const int paper = cell_percentile(border, 0.5);
+    if (cell_percentile(border, 0.95) - cell_percentile(border, 0.05) > BORDER_EVEN)
+        return -1;
+    const int dark_tail = paper - cell_percentile(all, 0.005);
+    const int light_tail = cell_percentile(all, 0.995) - paper;
+    if (dark_tail < BORDER_CONTRAST && light_tail < BORDER_CONTRAST)
+        return -1;
+    return dark_tail >= light_tail;
+}
+
 /* Whether the dark-ink map is the right one. With the wrong polarity the
  * strokes come out as 0, and on a large page only noise and the blur of a
  * shadow's edge remain: the right map's ink stands out further. On a small
@@ -258,8 +288,9 @@ int image_ink_map(const image_t *lum, image_t *ink, int *dark_ink)
     int rc = ink_map_as(&g, lum, 1, ink);
     if (rc == 0 && (rc = ink_map_as(&g, lum, 0, &light)) < 0)
         image_free(ink);
+    const int border = border_says_dark(lum);
     if (rc == 0)
-        *dark_ink = dark_is_right(lum, ink, &light);
+        *dark_ink = border >= 0 ? border : dark_is_right(lum, ink, &light);
     grid_free(&g);
     if (rc < 0)
         return -1;

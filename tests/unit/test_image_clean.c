@@ -174,6 +174,38 @@ static void test_board_polarity(void)
     pair_free(&p);
 }
 
+/* A marker on a clean canvas, dark on white and white on black (a paint
+ * program's, a browser canvas's): the strokes are the ink, whole -- not
+ * the paper between them, not their outline. */
+static void test_marker_on_clean_canvas(void)
+{
+    enum { S = 200 };
+    pair_t p;
+    pair_init(&p, S, 24);
+    paint(p.cover, S * S, S, 252, 5, 0.0, p.a);
+    paint(p.cover, S * S, S, 0, 255, 0.0, p.b);
+    long strokes = 0;
+    for (int i = 0; i < S * S; i++)
+        strokes += p.cover[i] >= 0.5;
+    for (int k = 0; k < 2; k++) {
+        image_t lum = {.height = S, .width = S, .pixels = k == 0 ? p.a : p.b}, mask;
+        image_box_t box;
+        int dark_ink = -1;
+        CU_ASSERT_FATAL(find_digit(&lum, &mask, &box, &dark_ink) == 0);
+        CU_ASSERT_EQUAL(dark_ink, k == 0);
+        long on = 0, hit = 0;
+        for (int i = 0; i < S * S; i++) {
+            on += mask.pixels[i] != 0;
+            hit += mask.pixels[i] != 0 && p.cover[i] >= 0.5;
+        }
+        CU_ASSERT(hit > 0.95 * strokes && on < 1.1 * strokes);
+        printf("\n    marker %s: %ld of %ld stroke pixels, %ld in the mask ",
+               k == 0 ? "dark on white" : "white on black", hit, strokes, on);
+        image_free(&mask);
+    }
+    pair_free(&p);
+}
+
 /* Ruled and squared paper: the lines go, the digit stays. */
 static void test_ruled_lines(void)
 {
@@ -419,6 +451,8 @@ int main(void)
         {"work copy: block means of a large picture", test_work_copy},
         {"a shadow gives the same ink as flat paper", test_shadow_same_as_flat},
         {"chalk on a smudged board: light ink found", test_board_polarity},
+        {"a marker on a clean canvas: its strokes whole, either polarity",
+         test_marker_on_clean_canvas},
         {"ruled and squared lines removed, digit kept", test_ruled_lines},
         {"Otsu threshold, independent of empty paper", test_threshold},
         {"specks, broken strokes, a far smudge: same box", test_components},
