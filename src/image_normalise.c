@@ -125,41 +125,124 @@ static int check_contrast(const image_t *ink, int dark_ink)
                      peak, dark_ink ? "darker" : "lighter", IMAGE_MIN_CONTRAST);
 }
 
+/* Keeps a copy of img in trace as step `title`, in luminance: ink maps
+ * (0 = paper) are turned over, `only` (if given) keeps the pixels under
+ * its nonzero ones. Without a trace, or out of memory, nothing is kept:
+ * the trace only explains, it never fails a picture. */
+static void record(image_trace_t *trace, const char *title, const image_t *img, int is_ink,
+                   const image_t *only)
+{
+    if (!trace || trace->count >= IMAGE_TRACE_STEPS)
+        return;
+    image_t *copy = &trace->step[trace->count];
+    if (image_alloc(copy, img->height, img->width) < 0)
+        return;
+    const size_t n = (size_t)img->height * (size_t)img->width;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t v = only && !only->pixels[i] ? 0 : img->pixels[i];
+        copy->pixels[i] = is_ink ? (uint8_t)(255 - v) : v;
+    }
+    trace->title[trace->count++] = title;
+}
+
 /* The steps of nnmpi/image_clean.h: from luminance to the digit alone,
  * redrawn with MNIST's stroke width (*digit allocated). */
-static int clean_digit(const image_t *in, image_t *digit)
+static int clean_digit(const image_t *in, image_t *digit, image_trace_t *trace)
 {
     image_t work = {0}, ink = {0}, mask = {0};
     image_box_t box;
     int factor, dark_ink, rc = -1;
     double width;
-    if (image_work_copy(in, &work, &factor) == 0 && image_ink_map(&work, &ink, &dark_ink) == 0 &&
-        check_contrast(&ink, dark_ink) == 0 && image_ink_remove_lines(&ink) == 0) {
-        const int t = image_ink_threshold(&ink);
-        if (image_blobs_digit(&ink, t / 2 > 0 ? t / 2 : 1, t, &mask, &box) == 0 &&
-            image_stroke_redraw(&ink, &mask, &box, digit, &width) == 0)
-            rc = 0;
+    if (image_work_copy(in, &work, &factor) == 0) {
+        record(trace, "picture", &work, 0, NULL);
+        int ok = image_ink_map(&work, &ink, &dark_ink) == 0;
+        if (ok && (ok = check_contrast(&ink, dark_ink) == 0 && image_ink_remove_lines(&ink) == 0,
+                   record(trace, "ink", &ink, 1, NULL), ok)) {
+            const int t = image_ink_threshold(&ink);
+            if (image_blobs_digit(&ink, t / 2 > 0 ? t / 2 : 1, t, &mask, &box) == 0) {
+                record(trace, "digit", &ink, 1, &mask);
+                rc = image_stroke_redraw(&ink, &mask, &box, digit, &width);
+            }
+        }
     }
+    if (rc == 0)
+        record(trace, "strokes", digit, 1, NULL);
     image_free(&work);
     image_free(&ink);
     image_free(&mask);
     return rc;
 }
 
-int image_normalise_mnist(const image_t *in, uint8_t *out)
+int image_normalise_mnist_traced(const image_t *in, uint8_t *out, image_trace_t *trace)
 {
+    if (trace)
+        memset(trace, 0, sizeof *trace);
     if (!in->pixels || in->height < 1 || in->width < 1)
         return error_set("empty picture");
     image_t digit;
     image_box_t box;
     float box20[IMAGE_BOX * IMAGE_BOX];   /* [oh, ow] */
     int oh, ow;
-    if (clean_digit(in, &digit) < 0)
+    if (clean_digit(in, &digit, trace) < 0)
         return -1;
     int rc = ink_box(&digit, &box) < 0 ? -1 : scale_to_box(&digit, &box, box20, &oh, &ow);
-    if (rc == 0)
+    if (rc == 0) {
         place_by_mass(box20, oh, ow, out);
+        record(trace, "28x28", &(image_t){IMAGE_SIDE, IMAGE_SIDE, out}, 1, NULL);
+    }
     image_free(&digit);
+    return rc;
+}
+
+int image_normalise_mnist(const image_t *in, uint8_t *out)
+{
+    return image_normalise_mnist_traced(in, out, NULL);
+}
+
+void image_trace_free(image_trace_t *trace)
+{
+    for (int i = 0; i < trace->count; i++)
+        image_free(&trace->step[i]);
+    memset(trace, 0, sizeof *trace);
+}
+
+/* img scaled to height h keeping its shape (at least 1 pixel wide): area
+ * averaging when it shrinks, each pixel repeated when it grows. */
+static int scale_to_height(const image_t *img, int h, image_t *out)
+{
+    int w = (int)((double)img->width * h / img->height + 0.5);
+    w = w < 1 ? 1 : w > 8 * h ? 8 * h : w;
+    float *tmp = malloc((size_t)img->height * (size_t)w * sizeof *tmp);   /* [height, w] */
+    float *line = malloc((size_t)img->width * sizeof *line);
+    float *col = malloc((size_t)h * sizeof *col);
+    int rc = tmp && line && col ? image_alloc(out, h, w) : error_set("out of memory");
+    for (int y = 0; rc == 0 && y < img->height; y++) {
+        for (int x = 0; x < img->width; x++)
+            line[x] = img->pixels[(size_t)y * img->width + x];
+        box_resample(line, 1, img->width, tmp + (size_t)y * w, 1, w);
+    }
+    for (int x = 0; rc == 0 && x < w; x++) {
+        box_resample(tmp + x, (size_t)w, img->height, col, 1, h);
+        for (int y = 0; y < h; y++)
+            out->pixels[(size_t)y * w + x] = (uint8_t)fminf(255.0f, col[y] + 0.5f);
+    }
+    free(tmp);
+    free(line);
+    free(col);
+    return rc;
+}
+
+int image_trace_strip(const image_trace_t *trace, image_t *strip)
+{
+    image_t tiles[IMAGE_TRACE_STEPS] = {{0}};
+    int rc = trace->count > 0 ? 0 : error_set("nothing to explain: the picture was not read");
+    for (int i = 0; rc == 0 && i < trace->count; i++)
+        rc = scale_to_height(&trace->step[i], IMAGE_TRACE_HEIGHT, &tiles[i]);
+    image_montage_opts_t opts = {.columns = trace->count, .scale = 1, .tone = IMAGE_HIGH_LIGHT};
+    if (rc == 0)
+        rc = image_montage(tiles, trace->title, trace->count, &opts, strip);
+    for (int i = 0; i < trace->count; i++)
+        image_free(&tiles[i]);
     return rc;
 }
 

@@ -117,6 +117,31 @@ int image_write_png(const char *path, const image_t *img, int scale, image_tone_
  * Deterministic; a 1000 x 1000 photo takes about 25 ms. */
 int image_normalise_mnist(const image_t *in, uint8_t *out);
 
+/* What image_normalise_mnist did to one picture, step by step, for a
+ * person to see which step went wrong (`nnmpi query --explain`). Every
+ * step is an owned copy in luminance (255 = white paper, dark ink), so the
+ * steps compare side by side: "picture" (the work copy), "ink" (the
+ * paper's light and ruled lines taken out), "digit" (the components kept),
+ * "strokes" (redrawn at MNIST's width, cropped) and "28x28" (what the
+ * network sees). A picture refused part way keeps the steps before. */
+#define IMAGE_TRACE_STEPS 5
+typedef struct {
+    int count;
+    image_t step[IMAGE_TRACE_STEPS];
+    const char *title[IMAGE_TRACE_STEPS];
+} image_trace_t;
+
+/* image_normalise_mnist, recording its steps into *trace (zeroed first;
+ * image_trace_free it whatever the outcome). */
+int image_normalise_mnist_traced(const image_t *in, uint8_t *out, image_trace_t *trace);
+void image_trace_free(image_trace_t *trace);
+
+/* The trace's steps side by side, each scaled to IMAGE_TRACE_HEIGHT pixels
+ * high (area averaging down, nearest up), titled: *strip is allocated and
+ * written as it is (IMAGE_HIGH_LIGHT). */
+#define IMAGE_TRACE_HEIGHT 112
+int image_trace_strip(const image_trace_t *trace, image_t *strip);
+
 /* Refusal thresholds of image_normalise_mnist (see above). */
 #define IMAGE_MIN_CONTRAST 32
 #define IMAGE_NOISE_FRACTION 0.10

@@ -206,6 +206,46 @@ static void test_marker_on_clean_canvas(void)
     pair_free(&p);
 }
 
+/* The trace of a picture: its five steps, the last what the network saw;
+ * the strip shows them side by side; a blank page keeps the steps it got
+ * through; without a trace the answer is the same. */
+static void test_trace(void)
+{
+    enum { S = 150 };
+    pair_t p;
+    pair_init(&p, S, 6);
+    paint(p.cover, S * S, S, 240, 30, 0.3, p.a);
+    image_t lum = {.height = S, .width = S, .pixels = p.a}, strip;
+    uint8_t out[IMAGE_PIXELS], plain[IMAGE_PIXELS];
+    image_trace_t trace;
+    CU_ASSERT_FATAL(image_normalise_mnist_traced(&lum, out, &trace) == 0);
+    CU_ASSERT_FATAL(image_normalise_mnist(&lum, plain) == 0);
+    CU_ASSERT_EQUAL(memcmp(out, plain, sizeof out), 0);
+    CU_ASSERT_EQUAL_FATAL(trace.count, IMAGE_TRACE_STEPS);
+    CU_ASSERT_STRING_EQUAL(trace.title[0], "picture");
+    CU_ASSERT_STRING_EQUAL(trace.title[4], "28x28");
+    CU_ASSERT_EQUAL(trace.step[0].width, S);
+    const image_t *seen = &trace.step[4];
+    CU_ASSERT_FATAL(seen->width == IMAGE_SIDE && seen->height == IMAGE_SIDE);
+    int same = 1;
+    for (int i = 0; i < IMAGE_PIXELS; i++)
+        same &= seen->pixels[i] == 255 - out[i];
+    CU_ASSERT_TRUE(same);
+    CU_ASSERT_FATAL(image_trace_strip(&trace, &strip) == 0);
+    CU_ASSERT(strip.height >= IMAGE_TRACE_HEIGHT && strip.width >= 5 * IMAGE_TRACE_HEIGHT * 3 / 4);
+    image_free(&strip);
+    image_trace_free(&trace);
+    CU_ASSERT_EQUAL(trace.count, 0);
+
+    memset(p.a, 200, (size_t)S * S);   /* blank paper: refused after the ink map */
+    CU_ASSERT_EQUAL(image_normalise_mnist_traced(&lum, out, &trace), -1);
+    CU_ASSERT_EQUAL(trace.count, 2);
+    CU_ASSERT_FATAL(image_trace_strip(&trace, &strip) == 0);
+    image_free(&strip);
+    image_trace_free(&trace);
+    pair_free(&p);
+}
+
 /* Ruled and squared paper: the lines go, the digit stays. */
 static void test_ruled_lines(void)
 {
@@ -453,6 +493,8 @@ int main(void)
         {"chalk on a smudged board: light ink found", test_board_polarity},
         {"a marker on a clean canvas: its strokes whole, either polarity",
          test_marker_on_clean_canvas},
+        {"the trace of a picture: five steps, a strip; a refused one keeps its steps",
+         test_trace},
         {"ruled and squared lines removed, digit kept", test_ruled_lines},
         {"Otsu threshold, independent of empty paper", test_threshold},
         {"specks, broken strokes, a far smudge: same box", test_components},
