@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config
   openmpi-bin libopenmpi-dev openssh-client
   libhdf5-openmpi-dev hdf5-tools
-  libpng-dev libcunit1-dev libopenblas-dev
+  libpng-dev libssl-dev libcunit1-dev libopenblas-dev
   ca-certificates
   # tests/owndigits/generate.py: Pillow, numpy and the faces it draws with
   python3-pil python3-numpy fonts-dejavu-core fonts-liberation2
