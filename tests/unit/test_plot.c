@@ -168,17 +168,24 @@ static void test_png_round_trip(void)
     free(dir);
 }
 
+static const double EPOCHS[] = {1, 2, 3, 4}, RISING[] = {95.0, 97.0, 97.5, 98.1};
+
+/* Two runs: a rising over four epochs, b over three (the last not finite). */
+static void two_runs(plot_series_t s[2], const double *b_y)
+{
+    s[0] = (plot_series_t){.label = "run a", .x = EPOCHS, .y = RISING, .n = 4, .line = 1};
+    s[1] = (plot_series_t){.label = "run b", .x = EPOCHS, .y = b_y, .n = 3, .line = 1,
+                           .style = 1};
+}
+
 /* Where things land: a rising series rises, a falling one falls, both stay
  * left of the legend; the title, axis labels, tick numbers and legend text
  * are ink where the layout puts them. */
 static void test_chart_layout(void)
 {
-    const double x1[] = {1, 2, 3, 4}, y1[] = {95.0, 97.0, 97.5, 98.1};
-    const double x2[] = {1, 2, 3}, y2[] = {98.0, 96.5, NAN};
-    plot_series_t s[2] = {
-        {.label = "run a", .x = x1, .y = y1, .n = 4, .line = 1, .style = 0},
-        {.label = "run b", .x = x2, .y = y2, .n = 3, .line = 1, .style = 1},
-    };
+    static const double falling[] = {98.0, 96.5, NAN};
+    plot_series_t s[2];
+    two_runs(s, falling);
     plot_chart_t chart = {.title = "Title", .x_label = "epoch", .y_label = "acc",
                           .integer_x = 1};
     plot_canvas_t c;
@@ -209,12 +216,9 @@ static void test_chart_layout(void)
 
 static void test_chart_limits(void)
 {
-    const double x1[] = {1, 2, 3, 4}, y1[] = {95.0, 97.0, 97.5, 98.1};
-    const double x2[] = {1, 2, 3}, y2[] = {94.0, 96.5, NAN};
-    plot_series_t s[2] = {
-        {.label = "run a", .x = x1, .y = y1, .n = 4, .line = 1, .style = 0},
-        {.label = "run b", .x = x2, .y = y2, .n = 3, .line = 1, .style = 1},
-    };
+    static const double low[] = {94.0, 96.5, NAN};
+    plot_series_t s[2];
+    two_runs(s, low);
     plot_chart_t chart = {.title = "t", .x_label = "epoch", .y_label = "acc", .integer_x = 1};
     plot_canvas_t c;
     CU_ASSERT_EQUAL_FATAL(plot_chart_draw(&chart, s, 2, &c), 0);
