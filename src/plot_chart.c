@@ -314,15 +314,22 @@ static void marker(cairo_t *cr, double x, double y, double r, plot_marker_t shap
     cairo_stroke(cr);
 }
 
-/* The series within the plot area (and 6 pixels beyond, so a marker on the
- * edge shows whole): lines first, then the markers on top of every line. */
+/* Clips to the plot area, widened by `margin` pixels on every side. */
+static void clip_to_plot(chart_t *ch, double margin)
+{
+    cairo_reset_clip(ch->cr);
+    cairo_rectangle(ch->cr, ch->left - margin, ch->top - margin,
+                    ch->right - ch->left + 2 * margin, ch->bottom - ch->top + 2 * margin);
+    cairo_clip(ch->cr);
+}
+
+/* The series: lines cut at the plot area's frame, then the markers on top
+ * of every line (6 pixels beyond the frame, so one on the edge shows whole). */
 static void draw_series(chart_t *ch)
 {
     cairo_t *cr = ch->cr;
     cairo_save(cr);
-    cairo_rectangle(cr, ch->left - 6, ch->top - 6, ch->right - ch->left + 12,
-                    ch->bottom - ch->top + 12);
-    cairo_clip(cr);
+    clip_to_plot(ch, 0);
     for (int s = 0; s < ch->n; s++) {
         const plot_series_t *sr = &ch->series[s];
         if (!sr->line)
@@ -334,6 +341,7 @@ static void draw_series(chart_t *ch)
         series_pen(cr, sr);
         cairo_stroke(cr);
     }
+    clip_to_plot(ch, 6);
     for (int s = 0; s < ch->n; s++) {
         const plot_series_t *sr = &ch->series[s];
         if (sr->style < 0)
