@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "nnmpi/error.h"
+#include "nnmpi/fsutil.h"
 #include "nnmpi/inifile.h"
 
 /* T_AUTO_INT: a whole number, or "auto" (stored as 0) */
@@ -284,48 +285,9 @@ static int parse_text(config_t *cfg, const char *text, const char *origin)
 
 int config_load_file(config_t *cfg, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set("%s: cannot open config: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t size = 0, cap = 0;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (size + n + 1 > cap || size + n + 1 > (1u << 20)) {
-            if (size + n + 1 > (1u << 20)) {
-                free(text);
-                fclose(f);
-                return error_set("%s: config file larger than 1 MiB", path);
-            }
-            cap = (size + n + 1) * 2;
-            char *t = realloc(text, cap);
-            if (!t) {
-                free(text);
-                fclose(f);
-                return error_set("%s: out of memory", path);
-            }
-            text = t;
-        }
-        memcpy(text + size, buf, n);
-        size += n;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(text);
-        return error_set("%s: cannot read config", path);
-    }
+    char *text = fs_read_text(path, "config", CONFIG_MAX_BYTES);
     if (!text)
-        text = calloc(1, 1);
-    else
-        text[size] = '\0';
-    if (!text)
-        return error_set("%s: out of memory", path);
-    if (strlen(text) != size) {
-        free(text);
-        return error_set("%s: not a text file (contains a NUL byte)", path);
-    }
+        return -1;
     int rc = parse_text(cfg, text, path);
     free(text);
     if (!rc)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nnmpi/augment.h"
 #include "nnmpi/dataset.h"
@@ -20,6 +21,9 @@ const char report_csv_header[] =
     "samples_per_s,wall_s";
 
 /* ----------------------------------------------------------- config.ini */
+
+/* what nnmpi train refuses to read as a configuration, too */
+#define REPORT_CONFIG_MAX (1 << 20)
 
 /* Only the keys the report shows are read, straight from the INI text, so a
  * config.ini written by an older or newer nnmpi (with other keys) still
@@ -54,25 +58,6 @@ static int config_entry(void *user, int line, const char *section, const char *k
     return 0;
 }
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        error_set("%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *text = malloc(1 << 20);
-    size_t n = text ? fread(text, 1, (1 << 20) - 1, f) : 0;
-    int bad = ferror(f);
-    fclose(f);
-    if (!text || bad) {
-        free(text);
-        error_set("%s: cannot read", path);
-        return NULL;
-    }
-    text[n] = '\0';
-    return text;
-}
 
 static void add_warning(report_run_t *run, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -150,9 +135,11 @@ int report_load_run(const char *dir, report_run_t *run)
     summarise(run);
 
     snprintf(path, sizeof path, "%s/config.ini", run->dir);
-    char *text = read_text(path);
-    if (!text) {
+    char *text = NULL;
+    if (access(path, F_OK)) {
         add_warning(run, "no config.ini, settings unknown");
+    } else if (!(text = fs_read_text(path, "config", REPORT_CONFIG_MAX))) {
+        add_warning(run, "%s; settings unknown", error_message());
     } else {
         run->have_config = 1;
         if (inifile_parse(text, path, config_entry, run) != 0)
