@@ -14,6 +14,7 @@
 #include "nnmpi/error.h"
 #include "nnmpi/fsutil.h"
 #include "nnmpi/inifile.h"
+#include "nnmpi/log.h"
 
 const char report_csv_header[] =
     "run,dir,data,augmentation,max_angle,hidden,rule,mode,batch,lr,lr_schedule,lr_end,"
@@ -267,17 +268,6 @@ int report_write_csv(const char *path, const report_run_t *runs, int n)
     return rc;
 }
 
-/* In doubles throughout: no cast to int can overflow, whatever s is. */
-static void format_wall(double s, char *buf, size_t size)
-{
-    if (s < 60)
-        snprintf(buf, size, "%.1f s", s);
-    else if (s < 3600)
-        snprintf(buf, size, "%.0fm%02.0fs", floor(s / 60), floor(fmod(s, 60)));
-    else
-        snprintf(buf, size, "%.0fh%02.0fm", floor(s / 3600), floor(fmod(s / 60, 60)));
-}
-
 /* Markdown cells must not hold '|' or line breaks. */
 static void sb_md_text(sbuf_t *b, const char *s)
 {
@@ -318,7 +308,7 @@ char *report_markdown(const report_run_t *runs, int n)
         else
             sb_printf(&b, " | - | -");
         char wall[32];
-        format_wall(r->wall_s, wall, sizeof wall);
+        log_format_duration(r->wall_s, wall, sizeof wall);
         sb_printf(&b, " | %.0f | %s |\n", r->samples_per_s, wall);
     }
     if (b.failed) {

@@ -40,18 +40,6 @@ static double peak_rss_mib(void)
     return ru.ru_maxrss / 1024.0;
 }
 
-static void format_duration(double s, char *buf, size_t size)
-{
-    if (!isfinite(s))
-        snprintf(buf, size, "?");
-    else if (s < 60)
-        snprintf(buf, size, "%.1fs", s);
-    else if (s < 3600)
-        snprintf(buf, size, "%dm%02ds", (int)s / 60, (int)s % 60);
-    else /* in doubles: the ETA of a million slow epochs overflows an int */
-        snprintf(buf, size, "%.0fh%02dm", floor(s / 3600), (int)fmod(s, 3600) / 60);
-}
-
 /* Rank 0's duties after an epoch: evaluate, log, write metrics.csv. */
 static int finish_epoch(trainer_t *t, double train_s)
 {
@@ -74,8 +62,8 @@ static int finish_epoch(trainer_t *t, double train_s)
     if (metrics_append(&t->metrics, &row) < 0)
         return -1;
     char elapsed[32], eta[32];
-    format_duration(row.wall_s, elapsed, sizeof elapsed);
-    format_duration(row.wall_s / t->epoch * (t->cfg->epochs - t->epoch), eta, sizeof eta);
+    log_format_duration(row.wall_s, elapsed, sizeof elapsed);
+    log_format_duration(row.wall_s / t->epoch * (t->cfg->epochs - t->epoch), eta, sizeof eta);
     log_info("epoch %d/%d | loss %.4f | train %.2f%% | test %.2f%% | lr %.4g | %.0f samples/s | "
              "elapsed %s | ETA %s",
              t->epoch, t->cfg->epochs, row.train_loss, 100 * row.train_accuracy,
