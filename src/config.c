@@ -24,7 +24,7 @@ typedef struct {
     const char *const *names; /* for enums: index = value, NULL-terminated */
     const char *help;
     int fixed;              /* must stay the same when a run is resumed */
-} key_t_;
+} config_key_t;
 
 #define FIXED 1
 #define FREE 0
@@ -35,7 +35,7 @@ static const char *const schedule_names[] = {"constant", "linear", "cosine", NUL
 static const char *const frame_names[] = {"mnist", "book", NULL}; /* image_frame_t order */
 
 #define F(field) offsetof(config_t, field)
-static const key_t_ keys[] = {
+static const config_key_t keys[] = {
     {"data", "file", T_STRING, F(data_file), "", 0, 0, NULL,
      "HDF5 file made by `nnmpi prepare` (required)", FREE},
     {"net", "hidden", T_INT, F(hidden), "200", 1, 100000, NULL, "hidden nodes", FIXED},
@@ -99,7 +99,7 @@ static const key_t_ keys[] = {
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
-static const key_t_ *find_key(const char *section, const char *key)
+static const config_key_t *find_key(const char *section, const char *key)
 {
     for (size_t i = 0; i < N_KEYS; i++)
         if (!strcmp(keys[i].section, section) && !strcmp(keys[i].key, key))
@@ -157,7 +157,7 @@ static const char *ini_unsafe(const char *v)
 }
 
 /* Parses value into the field of k; the message says what was expected. */
-static int set_value(config_t *cfg, const key_t_ *k, const char *value)
+static int set_value(config_t *cfg, const config_key_t *k, const char *value)
 {
     char *field = (char *)cfg + k->offset;
     char *end = NULL;
@@ -235,7 +235,7 @@ static int set_key(config_t *cfg, const char *section, const char *key, const ch
         return error_set("'%s' is outside any [section]", key);
     if (!section_known(section))
         return error_set("unknown section [%s] (known: data, net, train, checkpoint, output, query)", section);
-    const key_t_ *k = find_key(section, key);
+    const config_key_t *k = find_key(section, key);
     if (!k) {
         char known[512];
         section_keys(section, known, sizeof known);
@@ -267,7 +267,7 @@ static int on_entry(void *user, int line, const char *section, const char *key,
                              ctx->origin, line, section);
         return 0;
     }
-    const key_t_ *k = *section ? find_key(section, key) : NULL;
+    const config_key_t *k = *section ? find_key(section, key) : NULL;
     if (k && ctx->line_set[k - keys])
         return error_set("%s:%d: [%s] %s is set twice (first on line %d)", ctx->origin, line,
                          section, key, ctx->line_set[k - keys]);
@@ -332,7 +332,7 @@ int config_validate(const config_t *cfg)
     return 0;
 }
 
-static void format_value(const config_t *cfg, const key_t_ *k, char *buf, size_t size)
+static void format_value(const config_t *cfg, const config_key_t *k, char *buf, size_t size)
 {
     const char *field = (const char *)cfg + k->offset;
     switch (k->type) {
@@ -390,7 +390,7 @@ void config_print_help(FILE *out)
 {
     const char *section = "";
     for (size_t i = 0; i < N_KEYS; i++) {
-        const key_t_ *k = &keys[i];
+        const config_key_t *k = &keys[i];
         if (strcmp(section, k->section)) {
             section = k->section;
             fprintf(out, "  [%s]\n", section);

@@ -9,7 +9,7 @@
 
 #include "nnmpi/error.h"
 #include "nnmpi/fsutil.h"
-#include "nnmpi/png_write.h"
+#include "nnmpi/pngout.h"
 
 #define MAX_SIDE 8192
 
@@ -49,7 +49,7 @@ int plot_write_png(const char *path, const plot_canvas_t *c)
     char tmp[4096];
     if (fs_tmp_name(path, tmp, sizeof tmp) < 0)
         return -1;
-    if (png_write_file(tmp, c->width, c->height, 3, canvas_row, (void *)c) < 0)
+    if (pngout_write(tmp, c->width, c->height, 3, canvas_row, (void *)c) < 0)
         return -1;
     return fs_commit(tmp, path);
 }
