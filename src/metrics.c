@@ -74,34 +74,25 @@ int metrics_format_row(const metrics_row_t *r, char *buf, int size)
 
 int metrics_write_csv(const char *path, const metrics_t *m)
 {
-    size_t cap = sizeof header_text + 2 + (size_t)m->count * 160;
-    char *text = malloc(cap);
-    if (!text)
+    char *text = NULL, row[2048];
+    size_t size;
+    FILE *f = open_memstream(&text, &size);   /* grows as the rows are printed */
+    if (!f)
         return error_set("out of memory for %s", path);
-    size_t used = (size_t)snprintf(text, cap, "%s\n", metrics_csv_header);
+    fprintf(f, "%s\n", metrics_csv_header);
     for (int i = 0; i < m->count; i++) {
         /* a row is usually ~80 characters, but %.6f of a huge value (a
-         * damaged checkpoint's metrics) runs to hundreds: grow to fit */
-        int n = metrics_format_row(&m->rows[i], NULL, 0);
-        if (n < 0) {
+         * damaged checkpoint's metrics) runs to 300 and more: five such
+         * fields still fit */
+        int n = metrics_format_row(&m->rows[i], row, sizeof row);
+        if (n < 0 || n >= (int)sizeof row) {
+            fclose(f);
             free(text);
             return error_set("%s: cannot format metrics row %d", path, i + 1);
         }
-        if (used + (size_t)n + 2 > cap) {
-            size_t need = used + (size_t)n + 2 + (size_t)(m->count - i) * 160;
-            char *t = realloc(text, need);
-            if (!t) {
-                free(text);
-                return error_set("out of memory for %s", path);
-            }
-            text = t;
-            cap = need;
-        }
-        used += (size_t)metrics_format_row(&m->rows[i], text + used, (int)(cap - used - 1));
-        text[used++] = '\n';
-        text[used] = '\0';
+        fprintf(f, "%s\n", row);
     }
-    int rc = fs_write_text(path, text);
+    int rc = fclose(f) ? error_set("out of memory for %s", path) : fs_write_text(path, text);
     free(text);
     return rc;
 }

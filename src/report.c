@@ -15,6 +15,7 @@
 #include "nnmpi/fsutil.h"
 #include "nnmpi/inifile.h"
 #include "nnmpi/log.h"
+#include "nnmpi/query.h"
 
 const char report_csv_header[] =
     "run,dir,data,augmentation,max_angle,hidden,rule,mode,batch,lr,lr_schedule,lr_end,"
@@ -172,149 +173,106 @@ void report_run_free(report_run_t *run)
 
 /* ---------------------------------------------------------------- tables */
 
-/* A growing string. */
-typedef struct {
-    char *text;
-    size_t used, cap;
-    int failed;
-} sbuf_t;
-
-static void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf_t *b, const char *fmt, ...)
-{
-    if (b->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->text ? b->text + b->used : NULL, b->text ? b->cap - b->used : 0,
-                          fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = 1;
-            return;
-        }
-        if (b->text && b->used + (size_t)n < b->cap) {
-            b->used += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap + (size_t)n + 1) * 2;
-        char *t = realloc(b->text, cap);
-        if (!t) {
-            b->failed = 1;
-            return;
-        }
-        b->text = t;
-        b->cap = cap;
-    }
-}
-
-/* A CSV field: quoted if it holds a comma, quote or line break. */
-static void sb_csv_text(sbuf_t *b, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        sb_printf(b, "%s", s);
-        return;
-    }
-    sb_printf(b, "\"");
-    for (const char *p = s; *p; p++)
-        sb_printf(b, "%s%c", *p == '"' ? "\"" : "", *p);
-    sb_printf(b, "\"");
-}
-
-static void sb_num(sbuf_t *b, const char *fmt, double v, int known)
+/* A number, or an empty field when it is not known. */
+static void num_field(FILE *b, const char *fmt, double v, int known)
 {
     if (known)
-        sb_printf(b, fmt, v);
+        fprintf(b, fmt, v);
 }
 
 int report_write_csv(const char *path, const report_run_t *runs, int n)
 {
-    sbuf_t b = {0};
-    sb_printf(&b, "%s\n", report_csv_header);
+    char *text = NULL;
+    size_t size;
+    FILE *b = open_memstream(&text, &size);   /* grows as the rows are printed */
+    if (!b)
+        return error_set("%s: out of memory", path);
+    fprintf(b, "%s\n", report_csv_header);
     for (int i = 0; i < n; i++) {
         const report_run_t *r = &runs[i];
-        sb_csv_text(&b, r->name);
-        sb_printf(&b, ",");
-        sb_csv_text(&b, r->dir);
-        sb_printf(&b, ",");
-        sb_csv_text(&b, r->data_file);
-        sb_printf(&b, ",");
-        sb_csv_text(&b, r->augmentation);
-        sb_printf(&b, ",");
-        sb_num(&b, "%g", r->max_angle, r->max_angle >= 0);
-        sb_printf(&b, ",");
-        sb_num(&b, "%.0f", r->hidden, r->hidden >= 0);
-        sb_printf(&b, ",%s,%s,", r->rule, r->mode);
-        sb_num(&b, "%.0f", r->batch, r->batch >= 0);
-        sb_printf(&b, ",");
-        sb_num(&b, "%g", r->lr, r->lr >= 0);
-        sb_printf(&b, ",%s,", r->lr_schedule);
-        sb_num(&b, "%g", r->lr_end, r->lr_end >= 0);
-        sb_printf(&b, ",%d,", r->epochs_done);
-        sb_num(&b, "%.0f", r->epochs_planned, r->epochs_planned >= 0);
-        sb_printf(&b, ",%d,", r->ranks);
-        sb_num(&b, "%.4f", r->best_accuracy, r->best_accuracy >= 0);
-        sb_printf(&b, ",%d,", r->best_epoch);
-        sb_num(&b, "%.4f", r->final_accuracy, r->final_accuracy >= 0);
-        sb_printf(&b, ",%.0f,%.2f\n", r->samples_per_s, r->wall_s);
+        query_csv_field(b, r->name);
+        fprintf(b, ",");
+        query_csv_field(b, r->dir);
+        fprintf(b, ",");
+        query_csv_field(b, r->data_file);
+        fprintf(b, ",");
+        query_csv_field(b, r->augmentation);
+        fprintf(b, ",");
+        num_field(b, "%g", r->max_angle, r->max_angle >= 0);
+        fprintf(b, ",");
+        num_field(b, "%.0f", r->hidden, r->hidden >= 0);
+        fprintf(b, ",%s,%s,", r->rule, r->mode);
+        num_field(b, "%.0f", r->batch, r->batch >= 0);
+        fprintf(b, ",");
+        num_field(b, "%g", r->lr, r->lr >= 0);
+        fprintf(b, ",%s,", r->lr_schedule);
+        num_field(b, "%g", r->lr_end, r->lr_end >= 0);
+        fprintf(b, ",%d,", r->epochs_done);
+        num_field(b, "%.0f", r->epochs_planned, r->epochs_planned >= 0);
+        fprintf(b, ",%d,", r->ranks);
+        num_field(b, "%.4f", r->best_accuracy, r->best_accuracy >= 0);
+        fprintf(b, ",%d,", r->best_epoch);
+        num_field(b, "%.4f", r->final_accuracy, r->final_accuracy >= 0);
+        fprintf(b, ",%.0f,%.2f\n", r->samples_per_s, r->wall_s);
     }
-    if (b.failed) {
-        free(b.text);
-        return error_set("%s: out of memory", path);
-    }
-    int rc = fs_write_text(path, b.text);
-    free(b.text);
+    int rc = fclose(b) ? error_set("%s: out of memory", path) : fs_write_text(path, text);
+    free(text);
     return rc;
 }
 
 /* Markdown cells must not hold '|' or line breaks. */
-static void sb_md_text(sbuf_t *b, const char *s)
+static void md_text(FILE *b, const char *s)
 {
     for (const char *p = s; *p; p++)
-        sb_printf(b, "%s%c", *p == '|' ? "\\" : "", *p == '\n' || *p == '\r' ? ' ' : *p);
+        fprintf(b, "%s%c", *p == '|' ? "\\" : "", *p == '\n' || *p == '\r' ? ' ' : *p);
 }
 
 char *report_markdown(const report_run_t *runs, int n)
 {
-    sbuf_t b = {0};
-    sb_printf(&b, "| run | augmentation | hidden | lr | epochs | ranks | best test | final test "
-                  "| samples/s | wall time |\n");
-    sb_printf(&b, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
-    for (int i = 0; i < n; i++) {
-        const report_run_t *r = &runs[i];
-        sb_printf(&b, "| ");
-        sb_md_text(&b, r->name);
-        sb_printf(&b, " | ");
-        sb_md_text(&b, r->augmentation);
-        if (r->hidden >= 0)
-            sb_printf(&b, " | %d", r->hidden);
-        else
-            sb_printf(&b, " | ?");
-        if (r->lr < 0)
-            sb_printf(&b, " | ?");
-        else if (!strcmp(r->lr_schedule, "linear") || !strcmp(r->lr_schedule, "cosine"))
-            sb_printf(&b, " | %g -> %g %s", r->lr, r->lr_end, r->lr_schedule);
-        else
-            sb_printf(&b, " | %g", r->lr);
-        if (r->epochs_planned > 0 && r->epochs_planned != r->epochs_done)
-            sb_printf(&b, " | %d of %d", r->epochs_done, r->epochs_planned);
-        else
-            sb_printf(&b, " | %d", r->epochs_done);
-        sb_printf(&b, " | %d", r->ranks);
-        if (r->best_accuracy >= 0)
-            sb_printf(&b, " | %.2f%% (epoch %d) | %.2f%%", 100 * r->best_accuracy, r->best_epoch,
-                      100 * r->final_accuracy);
-        else
-            sb_printf(&b, " | - | -");
-        char wall[32];
-        log_format_duration(r->wall_s, wall, sizeof wall);
-        sb_printf(&b, " | %.0f | %s |\n", r->samples_per_s, wall);
-    }
-    if (b.failed) {
-        free(b.text);
+    char *text = NULL;
+    size_t size;
+    FILE *b = open_memstream(&text, &size);
+    if (!b) {
         error_set("out of memory for the report table");
         return NULL;
     }
-    return b.text;
+    fprintf(b, "| run | augmentation | hidden | lr | epochs | ranks | best test | final test "
+                  "| samples/s | wall time |\n");
+    fprintf(b, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+    for (int i = 0; i < n; i++) {
+        const report_run_t *r = &runs[i];
+        fprintf(b, "| ");
+        md_text(b, r->name);
+        fprintf(b, " | ");
+        md_text(b, r->augmentation);
+        if (r->hidden >= 0)
+            fprintf(b, " | %d", r->hidden);
+        else
+            fprintf(b, " | ?");
+        if (r->lr < 0)
+            fprintf(b, " | ?");
+        else if (!strcmp(r->lr_schedule, "linear") || !strcmp(r->lr_schedule, "cosine"))
+            fprintf(b, " | %g -> %g %s", r->lr, r->lr_end, r->lr_schedule);
+        else
+            fprintf(b, " | %g", r->lr);
+        if (r->epochs_planned > 0 && r->epochs_planned != r->epochs_done)
+            fprintf(b, " | %d of %d", r->epochs_done, r->epochs_planned);
+        else
+            fprintf(b, " | %d", r->epochs_done);
+        fprintf(b, " | %d", r->ranks);
+        if (r->best_accuracy >= 0)
+            fprintf(b, " | %.2f%% (epoch %d) | %.2f%%", 100 * r->best_accuracy, r->best_epoch,
+                      100 * r->final_accuracy);
+        else
+            fprintf(b, " | - | -");
+        char wall[32];
+        log_format_duration(r->wall_s, wall, sizeof wall);
+        fprintf(b, " | %.0f | %s |\n", r->samples_per_s, wall);
+    }
+    if (fclose(b)) {
+        free(text);
+        error_set("out of memory for the report table");
+        return NULL;
+    }
+    return text;
 }
