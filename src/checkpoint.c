@@ -148,7 +148,7 @@ static int read_matrix(hid_t f, const char *path, const char *name, float *data,
                          (unsigned long long)rows, (unsigned long long)cols);
     hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
     hid_t t = ds >= 0 ? H5Dget_type(ds) : -1;
-    int ok = t >= 0 && H5Tget_class(t) == H5T_FLOAT &&
+    int ok = h5_type_is_sound(t, H5T_FLOAT) &&
              H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
     if (t >= 0)
         H5Tclose(t);
@@ -201,7 +201,10 @@ static int read_metrics(hid_t f, const char *path, metrics_t *m)
     m->count = m->capacity = (int)n;
     hid_t type = metrics_type();
     hid_t ds = H5Dopen2(f, "metrics", H5P_DEFAULT);
-    int ok = ds >= 0 && H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, m->rows) >= 0;
+    hid_t ftype = ds >= 0 ? H5Dget_type(ds) : -1;
+    int ok = h5_type_is_sound(ftype, H5T_COMPOUND) && H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, m->rows) >= 0;
+    if (ftype >= 0)
+        H5Tclose(ftype);
     if (ds >= 0)
         H5Dclose(ds);
     H5Tclose(type);

@@ -140,7 +140,7 @@ static int check_type(hid_t file, const char *path, const char *name)
     hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
     hid_t t = ds >= 0 ? H5Dget_type(ds) : -1;
     /* unsigned too: HDF5 would clip a signed -1 label to 0 without a word */
-    int ok = t >= 0 && H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) == 1 &&
+    int ok = h5_type_is_sound(t, H5T_INTEGER) && H5Tget_size(t) == 1 &&
              H5Tget_sign(t) == H5T_SGN_NONE;
     if (t >= 0)
         H5Tclose(t);

@@ -176,6 +176,47 @@ int h5_attr_read_str(hid_t loc, const char *name, char **out)
     return rc ? error_set("attribute '%s' is not a readable string", name) : 0;
 }
 
+/* The bits [first, first + count) lie within an element of bytes bytes. */
+static int bits_inside(size_t first, size_t count, size_t bytes)
+{
+    return count > 0 && first <= 8 * bytes && count <= 8 * bytes - first;
+}
+
+static int float_fields_inside(hid_t type, size_t bytes)
+{
+    size_t spos, epos, esize, mpos, msize;
+    return H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) >= 0 &&
+           bits_inside(spos, 1, bytes) && bits_inside(epos, esize, bytes) &&
+           bits_inside(mpos, msize, bytes);
+}
+
+/* A compound of numbers, as /metrics is. */
+static int compound_is_sound(hid_t type)
+{
+    int members = H5Tget_nmembers(type);
+    int ok = members > 0;
+    for (int i = 0; ok && i < members; i++) {
+        hid_t member = H5Tget_member_type(type, (unsigned)i);
+        ok = h5_type_is_sound(member, H5T_INTEGER) || h5_type_is_sound(member, H5T_FLOAT);
+        if (member >= 0)
+            H5Tclose(member);
+    }
+    return ok;
+}
+
+int h5_type_is_sound(hid_t type, H5T_class_t cls)
+{
+    if (type < 0 || H5Tget_class(type) != cls)
+        return 0;
+    if (cls == H5T_COMPOUND)
+        return compound_is_sound(type);
+    size_t bytes = H5Tget_size(type);
+    int offset = H5Tget_offset(type);
+    if (bytes == 0 || offset < 0 || !bits_inside((size_t)offset, H5Tget_precision(type), bytes))
+        return 0;
+    return cls != H5T_FLOAT || float_fields_inside(type, bytes);
+}
+
 static int attr_read_number(hid_t loc, const char *name, hid_t mtype, void *value)
 {
     if (H5Aexists(loc, name) <= 0)
@@ -185,8 +226,8 @@ static int attr_read_number(hid_t loc, const char *name, hid_t mtype, void *valu
         return error_set("attribute '%s' cannot be read", name);
     hid_t space = H5Aget_space(attr);
     hid_t ftype = H5Aget_type(attr);
-    int ok = space >= 0 && H5Sget_simple_extent_npoints(space) == 1 && ftype >= 0 &&
-             (H5Tget_class(ftype) == H5T_INTEGER || H5Tget_class(ftype) == H5T_FLOAT) &&
+    int ok = space >= 0 && H5Sget_simple_extent_npoints(space) == 1 &&
+             (h5_type_is_sound(ftype, H5T_INTEGER) || h5_type_is_sound(ftype, H5T_FLOAT)) &&
              H5Aread(attr, mtype, value) >= 0;
     if (ftype >= 0)
         H5Tclose(ftype);

@@ -188,12 +188,8 @@ static void forward_lit(const net_t *net, net_work_t *work)
     const sparse_batch_t *lit = &work->lit;
     cblas_sgemv(CblasRowMajor, CblasTrans, ni, nh, 1.0f, net->w_ih_t, nh, work->ones, 1, 0.0f,
                 work->col_sum, 1);
-    for (int b = 0; b < lit->count; b++) {
-        int32_t first = lit->row_start[b];
-        sparse_rows_combine(nh, work->h + (size_t)b * nh, lit->background, work->col_sum, 0.0f,
-                            NULL, 1.0f, lit->row_start[b + 1] - first, lit->row_pixel + first,
-                            lit->row_value + first, net->w_ih_t, (size_t)nh);
-    }
+    sparse_rows_sum_each(lit->count, nh, work->h, lit->background, work->col_sum, lit->row_start,
+                         lit->row_pixel, lit->row_value, net->w_ih_t);
     sigmoid_inplace(work->h, (size_t)lit->count * nh);
     forward_output(net, work, lit->count, 1);
 }
@@ -294,14 +290,8 @@ void net_batch_update_pixels(const net_t *net, net_work_t *work, const uint8_t *
      * pixel, alpha*0.01*e_sum; the rest comes from the samples where i is lit */
     cblas_sgemv(CblasRowMajor, CblasTrans, B, nh, 1.0f, work->e_h, nh, work->ones, 1, 0.0f,
                 work->e_sum, 1);
-    for (int i = 0; i < ni; i++) {
-        int32_t first = lit->col_start[i];
-        float *row = out + (size_t)i * nh;
-        sparse_rows_combine(nh, row, beta, beta != 0.0f ? row : NULL, alpha * lit->background,
-                            work->e_sum, alpha, lit->col_start[i + 1] - first,
-                            lit->col_sample + first, lit->col_value + first, work->e_h,
-                            (size_t)nh);
-    }
+    sparse_rows_update(ni, nh, out, beta, alpha * lit->background, work->e_sum, alpha,
+                       lit->col_start, lit->col_sample, lit->col_value, work->e_h);
 }
 
 void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
@@ -442,11 +432,7 @@ void net_loop_sample(net_t *net, net_work_t *work, const uint8_t *pixels, int la
     sample_backward(net, work, label, lr, rule, stats);
     /* w_ih_t += lr.x.e_h^T: the lit rows, the background's share into u,
      * and the rows' sum follows */
-    for (int p = 0; p < n_lit; p++) {
-        float *row = net->w_ih_t + (size_t)lit->row_pixel[p] * nh;
-        sparse_rows_combine(nh, row, 1.0f, row, lr * lit->row_value[p], e_h, 0.0f, 0, NULL, NULL,
-                            e_h, 0); /* row += (lr.v_i).e_h; no list (M only not NULL) */
-    }
+    sparse_rows_scatter(nh, net->w_ih_t, n_lit, lit->row_pixel, lit->row_value, lr, e_h);
     cblas_saxpy(nh, lr * bg, e_h, 1, u, 1);
     cblas_saxpy(nh, lr * v_sum, e_h, 1, work->col_sum, 1);
 }

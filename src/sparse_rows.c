@@ -150,22 +150,41 @@ static const pass_fn passes_512[MAX_VECTORS_512 + 1] = {
     pass512_6,    pass512_7,  pass512_8,  pass512_9,  pass512_10, pass512_11,
     pass512_12,   pass512_13, pass512_14, pass512_15, pass512_16};
 
-/* `out` in as few passes over the list as the registers allow, of
- * balanced widths; `lanes` floats per vector, at most `most` vectors. */
-static void combine_simd(const pass_fn *passes, int lanes, int most, int n, float *out,
-                         float a, const float *A, float c, const float *C, float scale, int nnz,
-                         const int32_t *idx, const float *val, const float *M, size_t ld)
+/* How a vector of n floats is cut into passes: as few as the registers
+ * allow, of balanced widths. Made once for all the rows of a call. */
+#define MAX_PASSES 64
+typedef struct {
+    const pass_fn *passes;
+    int count;
+    int vectors[MAX_PASSES], first[MAX_PASSES], last[MAX_PASSES];
+} plan_t;
+
+/* `lanes` floats per vector, at most `most` vectors a pass. */
+static void make_plan(plan_t *plan, const pass_fn *passes, int lanes, int most, int n)
 {
     int vectors = (n + lanes - 1) / lanes, done = 0;
-    int count = (vectors + most - 1) / most;
-    for (int i = 0; i < count; i++) {
-        int nv = (vectors - done) / (count - i);
+    plan->passes = passes;
+    plan->count = (vectors + most - 1) / most;
+    for (int i = 0; i < plan->count; i++) {
+        int nv = (vectors - done) / (plan->count - i);
         int first = lanes * done;
         int last = n - (first + lanes * (nv - 1));
-        last = last > lanes ? lanes : last;
-        passes[nv](out + first, a, A ? A + first : NULL, c, C ? C + first : NULL, scale, nnz,
-                   idx, val, M + first, ld, last);
+        plan->vectors[i] = nv;
+        plan->first[i] = first;
+        plan->last[i] = last > lanes ? lanes : last;
         done += nv;
+    }
+}
+
+static void combine_planned(const plan_t *plan, float *out, float a, const float *A, float c,
+                            const float *C, float scale, int nnz, const int32_t *idx,
+                            const float *val, const float *M, size_t ld)
+{
+    for (int i = 0; i < plan->count; i++) {
+        int first = plan->first[i];
+        plan->passes[plan->vectors[i]](out + first, a, A ? A + first : NULL, c,
+                                       C ? C + first : NULL, scale, nnz, idx, val, M + first, ld,
+                                       plan->last[i]);
     }
 }
 
@@ -228,23 +247,86 @@ static isa_t best_isa(void)
     return chosen;
 }
 
+/* The SIMD plan for n floats, or 0 if the plain C loop is to run. The
+ * widest vectors are 16 floats and a pass takes at most 10 of 8, so
+ * MAX_PASSES passes cover rows of up to 8,000 floats; wider ones take the
+ * C loop (nnmpi's hidden layers are far narrower). */
+static int plan_for(plan_t *plan, int n)
+{
+    isa_t isa = n > 0 && n <= 8000 ? best_isa() : ISA_C;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (isa == ISA_AVX512) {
+        make_plan(plan, passes_512, 16, MAX_VECTORS_512, n);
+        return 1;
+    }
+    if (isa == ISA_AVX2) {
+        make_plan(plan, passes_256, 8, MAX_VECTORS, n);
+        return 1;
+    }
+#else
+    (void)isa;
+    (void)plan;
+#endif
+    return 0;
+}
+
 void sparse_rows_combine(int n, float *out, float a, const float *A, float c, const float *C,
                          float scale, int nnz, const int32_t *idx, const float *val,
                          const float *M, size_t ld)
 {
-    isa_t isa = n > 0 ? best_isa() : ISA_C;
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (isa == ISA_AVX512) {
-        combine_simd(passes_512, 16, MAX_VECTORS_512, n, out, a, A, c, C, scale, nnz, idx, val, M,
-                     ld);
-        return;
+    plan_t plan;
+    if (plan_for(&plan, n))
+        combine_planned(&plan, out, a, A, c, C, scale, nnz, idx, val, M, ld);
+    else
+        combine_c(n, out, a, A, c, C, scale, nnz, idx, val, M, ld);
+}
+
+void sparse_rows_sum_each(int count, int n, float *out, float a, const float *A,
+                          const int32_t *start, const int32_t *idx, const float *val,
+                          const float *M)
+{
+    plan_t plan;
+    const int simd = plan_for(&plan, n);
+    for (int r = 0; r < count; r++) {
+        float *o = out + (size_t)r * n;
+        int32_t s = start[r], nnz = start[r + 1] - s;
+        if (simd)
+            combine_planned(&plan, o, a, A, 0.0f, NULL, 1.0f, nnz, idx + s, val + s, M, (size_t)n);
+        else
+            combine_c(n, o, a, A, 0.0f, NULL, 1.0f, nnz, idx + s, val + s, M, (size_t)n);
     }
-    if (isa == ISA_AVX2) {
-        combine_simd(passes_256, 8, MAX_VECTORS, n, out, a, A, c, C, scale, nnz, idx, val, M, ld);
-        return;
+}
+
+void sparse_rows_update(int rows, int n, float *W, float beta, float c, const float *C,
+                        float scale, const int32_t *start, const int32_t *idx, const float *val,
+                        const float *M)
+{
+    plan_t plan;
+    const int simd = plan_for(&plan, n);
+    for (int r = 0; r < rows; r++) {
+        float *w = W + (size_t)r * n;
+        const float *A = beta != 0.0f ? w : NULL; /* beta 0: written, not read */
+        int32_t s = start[r], nnz = start[r + 1] - s;
+        if (simd)
+            combine_planned(&plan, w, beta, A, c, C, scale, nnz, idx + s, val + s, M, (size_t)n);
+        else
+            combine_c(n, w, beta, A, c, C, scale, nnz, idx + s, val + s, M, (size_t)n);
     }
-#endif
-    combine_c(n, out, a, A, c, C, scale, nnz, idx, val, M, ld);
+}
+
+void sparse_rows_scatter(int n, float *W, int count, const int32_t *idx, const float *val,
+                         float scale, const float *x)
+{
+    plan_t plan;
+    const int simd = plan_for(&plan, n);
+    for (int p = 0; p < count; p++) {
+        float *w = W + (size_t)idx[p] * n;
+        float c = scale * val[p];
+        if (simd)
+            combine_planned(&plan, w, 1.0f, w, c, x, 0.0f, 0, NULL, NULL, x, 0);
+        else
+            combine_c(n, w, 1.0f, w, c, x, 0.0f, 0, NULL, NULL, x, 0);
+    }
 }
 
 const char *sparse_rows_isa(void)

@@ -41,6 +41,13 @@ int h5_attr_read_str(hid_t loc, const char *name, char **out);
 int h5_attr_read_i64(hid_t loc, const char *name, int64_t *value);
 int h5_attr_read_f64(hid_t loc, const char *name, double *value);
 
+/* 1 if type is of class cls (H5T_INTEGER, H5T_FLOAT, or H5T_COMPOUND of
+ * those) and the bits of each of its numbers lie inside the number's bytes,
+ * 0 if not. HDF5 1.10 accepts a damaged type whose bit offset points past its
+ * element and then converts from memory beyond it, so a reader checks this
+ * before H5Aread/H5Dread. */
+int h5_type_is_sound(hid_t type, H5T_class_t cls);
+
 /* 1 if loc has an attribute / a link called name, 0 if not. */
 int h5_has_attr(hid_t loc, const char *name);
 int h5_has_link(hid_t loc, const char *name);

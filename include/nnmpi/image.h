@@ -11,6 +11,9 @@
  *
  * Files:  src/image.c            the image_t container, PNG read and write
  *         src/image_normalise.c  the MNIST and book frames
+ *         src/image_ink.c, image_blobs.c, image_stroke.c
+ *                                finding the digit in a real picture
+ *                                (nnmpi/image_clean.h)
  *         src/image_montage.c    labelled grids of small images
  *
  * Every function returns 0 (or a pointer) on success and -1 (NULL) with a
@@ -88,21 +91,25 @@ int image_write_png(const char *path, const image_t *img, int scale, image_tone_
 /* ---- normalisation (src/image_normalise.c) ---- */
 
 /* The MNIST frame, made the way MNIST itself was: from luminance `in` of
- * any size to ink out[28*28] (0 = paper, 255 = ink):
- *  1. polarity from the background, the median of the outermost ring of
- *     pixels: a light background (>= 128) means dark ink on paper, as people
- *     draw, and is inverted; a dark one is kept (light ink on dark);
- *  2. ink strength = distance from the background level (the book's 255 - x
- *     for white paper); a picture whose strongest ink is less than
- *     IMAGE_MIN_CONTRAST from the background is refused ("no ink found");
- *  3. ink at most IMAGE_NOISE_FRACTION of the strongest counts as paper
- *     (set to 0), the rest is stretched so the strongest ink is 255;
- *  4. crop to the bounding box of the remaining ink, scale it with area
- *     averaging (fractional pixel coverage) so its longer side is 20,
- *     keeping the aspect ratio;
- *  5. place it in 28x28 shifted by whole pixels so its centre of mass is at
- *     pixel (14, 14) (row, column; 0-based pixel indices), clamped so the
- *     digit stays inside the field. */
+ * any size to ink out[28*28] (0 = paper, 255 = ink). First the digit is
+ * found as nnmpi/image_clean.h describes, step by step:
+ *  1. a picture over IMAGE_WORK_SIDE pixels on a side is averaged down;
+ *  2. polarity and the paper's own light (shadow, board, coloured paper)
+ *     from a grid of cells; ink strength = distance from the paper; a
+ *     picture whose strongest ink is less than IMAGE_MIN_CONTRAST from its
+ *     paper is refused ("no ink found"); ruled lines are taken out;
+ *  3. ink vs paper by Otsu's threshold (with hysteresis: faint pixels joined
+ *     to strong ones count);
+ *  4. the digit's connected components kept, specks and far smudges dropped;
+ *  5. strokes outside MNIST's usual width redrawn at MNIST's median width
+ *     (scaled to the digit's size), ink below IMAGE_NOISE_FRACTION of the
+ *     strokes' level set to paper.
+ * Then as MNIST: crop to the digit's bounding box, scale it with area
+ * averaging (fractional pixel coverage) so its longer side is 20, keeping the
+ * aspect ratio; place it in 28x28 shifted by whole pixels so its centre of
+ * mass is at pixel (14, 14) (row, column; 0-based pixel indices), clamped so
+ * the digit stays inside the field; stretch so the strongest pixel is 255.
+ * Deterministic; a 1000 x 1000 photo takes about 25 ms. */
 int image_normalise_mnist(const image_t *in, uint8_t *out);
 
 /* Refusal thresholds of image_normalise_mnist (see above). */
