@@ -22,11 +22,6 @@ const char *log_host(void)
     return my_host;
 }
 
-int log_is_root(void)
-{
-    return my_rank == 0;
-}
-
 void log_info(const char *fmt, ...)
 {
     if (my_rank != 0)

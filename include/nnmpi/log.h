@@ -29,7 +29,4 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * wall time of a damaged metrics.csv, overflows an int. */
 void log_format_duration(double seconds, char *buf, size_t size);
 
-/* Whether this process is rank 0. */
-int log_is_root(void);
-
 #endif
