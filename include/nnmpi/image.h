@@ -14,8 +14,7 @@
  *         src/image_ink.c, image_blobs.c, image_stroke.c
  *                                finding the digit in a real picture
  *                                (nnmpi/image_clean.h)
- *         src/montage.c          labelled grids of small images
- *         src/font.c             the built-in 5x7 bitmap font
+ *         src/image_montage.c    labelled grids of small images
  *
  * Every function returns 0 (or a pointer) on success and -1 (NULL) with a
  * one-line message in error_message(); nothing here prints or exits. */
@@ -35,10 +34,6 @@
 #define IMAGE_SIDE 28
 #define IMAGE_PIXELS (IMAGE_SIDE * IMAGE_SIDE)
 #define IMAGE_BOX 20
-
-/* Height of the built-in font's glyphs (and their width, plus spacing). */
-#define IMAGE_FONT_HEIGHT 7
-#define IMAGE_FONT_WIDTH 5
 
 /* An 8-bit grey image. A caller may wrap a buffer of its own in one (e.g.
  * `image_t v = {28, 28, buf}`) to pass it to the writers; only images filled
@@ -158,7 +153,7 @@ int image_load(const char *path, image_frame_t frame, uint8_t *out);
 /* "mnist" or "book" -> frame; -1 with a message otherwise. */
 int image_frame_parse(const char *name, image_frame_t *frame);
 
-/* ---- montage (src/montage.c) ---- */
+/* ---- montage (src/image_montage.c) ---- */
 
 typedef struct {
     int columns;        /* tiles per row; 0 = as square a grid as possible */
@@ -168,19 +163,10 @@ typedef struct {
 
 /* A grid of n tiles (any sizes up to the largest) on white, each framed by
  * a thin grey line, with labels[i] (may be NULL, or any entry NULL) written
- * in dark text under tile i; *out is allocated (image_free it). Characters
- * the built-in font lacks are drawn as '?'. The tiles are already in the
- * requested tone, so write *out with IMAGE_HIGH_LIGHT. */
+ * in dark anti-aliased text under tile i (text.h: printable ASCII, other
+ * bytes as '?'); *out is allocated (image_free it). The tiles are already
+ * in the requested tone, so write *out with IMAGE_HIGH_LIGHT. */
 int image_montage(const image_t *tiles, const char *const *labels, int n,
                   const image_montage_opts_t *opts, image_t *out);
-
-/* ---- font (src/font.c) ---- */
-
-/* Width in pixels of text drawn at the given integer scale (0 for ""). */
-int image_text_width(const char *text, int scale);
-
-/* Draws text with its top-left corner at (x, y), each font pixel a
- * scale x scale block of `value`; parts outside img are clipped. */
-void image_draw_text(image_t *img, int x, int y, const char *text, int scale, uint8_t value);
 
 #endif
