@@ -112,16 +112,23 @@ static void shorten(const char *label, char *buf, size_t size, int max)
         snprintf(buf, size, "...%s", label + n - (size_t)(max - 3));
 }
 
-/* The data's bounding box {xmin, xmax, ymin, ymax}; returns how many
- * points are finite. */
-static int data_bounds(const plot_series_t *series, int n, double box[4])
+/* Where x lies along the axis: x itself, or log2(x) on a log axis (NaN,
+ * so not drawn, for x <= 0 there). */
+static double axis_x(const plot_chart_t *c, double x)
+{
+    return !c->log2_x ? x : x > 0 ? log2(x) : NAN;
+}
+
+/* The data's bounding box {xmin, xmax, ymin, ymax}, x as axis_x places it;
+ * returns how many points are finite. */
+static int data_bounds(const plot_chart_t *c, const plot_series_t *series, int n, double box[4])
 {
     int points = 0;
     box[0] = box[2] = INFINITY;
     box[1] = box[3] = -INFINITY;
     for (int s = 0; s < n; s++)
         for (int i = 0; i < series[s].n; i++) {
-            double x = series[s].x[i], y = series[s].y[i];
+            double x = axis_x(c, series[s].x[i]), y = series[s].y[i];
             if (!isfinite(x) || !isfinite(y))
                 continue;
             box[0] = fmin(box[0], x);
@@ -196,15 +203,15 @@ static int place_plot_area(chart_t *ch, const double box[4])
 {
     const plot_chart_t *c = ch->chart;
     double xmin = box[0], xmax = box[1], ymin = box[2], ymax = box[3];
-    if (c->x_range) {
-        xmin = fmin(xmin, c->x_range[0]);
-        xmax = fmax(xmax, c->x_range[1]);
+    if (c->x_range && isfinite(axis_x(c, c->x_range[0])) && isfinite(axis_x(c, c->x_range[1]))) {
+        xmin = fmin(xmin, axis_x(c, c->x_range[0]));
+        xmax = fmax(xmax, axis_x(c, c->x_range[1]));
     }
     if (c->y_range && c->y_range[0] < c->y_range[1]) {
         ymin = c->y_range[0];
         ymax = c->y_range[1];
     }
-    if (axis_make(&ch->xa, xmin, xmax, 11, c->integer_x) < 0 ||
+    if (axis_make(&ch->xa, xmin, xmax, 11, c->integer_x || c->log2_x) < 0 ||
         axis_make(&ch->ya, ymin, ymax, 9, 0) < 0)
         return -1;
     text_font(ch->cr, TEXT_PX, 0);
@@ -237,7 +244,10 @@ static void draw_ticks(chart_t *ch)
         double px = tick_pixel(&ch->xa, i, &v);
         hairline(cr, px, ch->top, px, ch->bottom, GRID);
         hairline(cr, px, ch->bottom, px, ch->bottom + TICK, BLACK);
-        plot_format_tick(v, ch->xa.step, t, sizeof t);
+        if (ch->chart->log2_x)
+            plot_format_tick(pow(2.0, v), 1.0, t, sizeof t);
+        else
+            plot_format_tick(v, ch->xa.step, t, sizeof t);
         centred(cr, px, ch->bottom + TICK + 4, t);
     }
     for (int i = 0; i < ch->ya.count; i++) {
@@ -335,9 +345,11 @@ static void draw_series(chart_t *ch)
         if (!sr->line)
             continue;
         cairo_new_path(cr);
-        for (int i = 0; i < sr->n; i++)
-            if (isfinite(sr->x[i]) && isfinite(sr->y[i]))
-                cairo_line_to(cr, axis_pixel(&ch->xa, sr->x[i]), axis_pixel(&ch->ya, sr->y[i]));
+        for (int i = 0; i < sr->n; i++) {
+            const double x = axis_x(ch->chart, sr->x[i]);
+            if (isfinite(x) && isfinite(sr->y[i]))
+                cairo_line_to(cr, axis_pixel(&ch->xa, x), axis_pixel(&ch->ya, sr->y[i]));
+        }
         series_pen(cr, sr);
         cairo_stroke(cr);
     }
@@ -346,11 +358,13 @@ static void draw_series(chart_t *ch)
         const plot_series_t *sr = &ch->series[s];
         if (sr->style < 0)
             continue;
-        for (int i = 0; i < sr->n; i++)
-            if (isfinite(sr->x[i]) && isfinite(sr->y[i]))
-                marker(cr, axis_pixel(&ch->xa, sr->x[i]), axis_pixel(&ch->ya, sr->y[i]),
+        for (int i = 0; i < sr->n; i++) {
+            const double x = axis_x(ch->chart, sr->x[i]);
+            if (isfinite(x) && isfinite(sr->y[i]))
+                marker(cr, axis_pixel(&ch->xa, x), axis_pixel(&ch->ya, sr->y[i]),
                        sr->n > 40 ? 3.0 : 5.0, plot_series_marker(sr->style),
                        plot_series_colour(sr->style));
+        }
     }
     cairo_restore(cr);
 }
@@ -396,7 +410,7 @@ static void draw_legend(chart_t *ch)
 static int draw_body(chart_t *ch)
 {
     double box[4];
-    if (!data_bounds(ch->series, ch->n, box)) {
+    if (!data_bounds(ch->chart, ch->series, ch->n, box)) {
         text_font(ch->cr, TEXT_PX, 0);
         set_colour(ch->cr, GREY);
         centred(ch->cr, ch->width / 2.0, ch->height / 2.0, "no data");

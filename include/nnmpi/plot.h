@@ -92,6 +92,8 @@ typedef struct {
     int width, height;       /* 0: 600 high, 1000 wide or wider to keep the plot
                               * area ~640 wide beside a long legend */
     int integer_x;           /* x ticks at whole numbers only (e.g. epochs) */
+    int log2_x;              /* x on a base-2 log scale (e.g. ranks): ticks at the
+                              * powers of 2, labelled 1, 2, 4, ...; x <= 0 skipped */
     const double *x_range;   /* {lo, hi} the axis must cover, or NULL: the data's */
     const double *y_range;   /* {lo, hi} the axis covers instead of the data's, or
                               * NULL; what lies outside is cut at the plot's edge */

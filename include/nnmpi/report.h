@@ -9,6 +9,7 @@
  * Files:  src/report.c       reading runs, the CSV and Markdown tables
  *         src/report_plot.c  the two charts (accuracy per epoch; final
  *                            accuracy against rotation angle)
+ *         src/report_time.c  time to a target accuracy against ranks
  *
  * Fallible functions return 0 or -1 with a message in error_message();
  * nothing here prints or exits. */
@@ -73,5 +74,29 @@ int report_plot_accuracy(const char *path, const report_run_t *runs, int n);
  * a marker per run, and a line through the best run at each angle. Runs
  * whose augmentation is unknown are left out (the note says how many). */
 int report_plot_angle(const char *path, const report_run_t *runs, int n);
+
+/* ---- time to a target accuracy (src/report_time.c) ---- */
+
+/* The run's wall-clock seconds (metrics.csv's wall_s) at the end of the
+ * first epoch whose test accuracy reached target percent, and that epoch
+ * in *epoch (may be NULL); -1 if none did. */
+double report_time_to(const report_run_t *run, double target, int *epoch);
+
+/* Predicted seconds to the target for numbers of ranks, read from a CSV
+ * file of RANKS,SECONDS lines (an optional header line "ranks,...",
+ * blank lines and #-comments skipped), e.g. the model's column of
+ * docs/time-to-accuracy.md. */
+#define REPORT_PREDICTED_MAX 64
+typedef struct {
+    int count;
+    double ranks[REPORT_PREDICTED_MAX], seconds[REPORT_PREDICTED_MAX];
+} report_prediction_t;
+int report_read_predicted(const char *path, report_prediction_t *p);
+
+/* Seconds to target percent against ranks (a base-2 axis): a marker per
+ * run that reached it (style i as in the other charts), and the prediction
+ * (may be NULL) as a grey dashed line. */
+int report_plot_time_to(const char *path, const report_run_t *runs, int n, double target,
+                        const report_prediction_t *predicted);
 
 #endif

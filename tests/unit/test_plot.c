@@ -256,6 +256,44 @@ static void test_chart_limits(void)
     CU_ASSERT(plot_series_dash(0).off == 0 && plot_series_dash(10).off > 0);
 }
 
+/* The mean column of the pixels of exactly colour col (-1 if none). */
+static double mean_x_of(const plot_canvas_t *c, plot_rgb_t col)
+{
+    double sum = 0;
+    int n = 0;
+    for (int y = 0; y < c->height; y++)
+        for (int x = 0; x < c->width; x++)
+            if (is_colour(c, x, y, col)) {
+                sum += x;
+                n++;
+            }
+    return n ? sum / n : -1;
+}
+
+/* A base-2 x axis: 1, 2, 4 and 16 ranks at equal steps per doubling, and a
+ * point at 0 ranks (no logarithm) left out rather than drawn at an edge. */
+static void test_log2_axis(void)
+{
+    static const double X[] = {1, 2, 4, 16, 0}, Y[] = {8, 5, 3, 2, 4};
+    plot_series_t s[5];
+    for (int i = 0; i < 5; i++)
+        s[i] = (plot_series_t){.x = X + i, .y = Y + i, .n = 1, .style = i};   /* no legend */
+    plot_chart_t chart = {.title = "t", .x_label = "ranks", .y_label = "s", .log2_x = 1};
+    plot_canvas_t c;
+    CU_ASSERT_FATAL(plot_chart_draw(&chart, s, 5, &c) == 0);
+    double px[4];
+    for (int i = 0; i < 4; i++) {
+        px[i] = mean_x_of(&c, plot_series_colour(i));   /* the marker's core */
+        CU_ASSERT(px[i] > 0);
+    }
+    const double step = px[1] - px[0];
+    CU_ASSERT(step > 20);
+    CU_ASSERT(fabs((px[2] - px[1]) - step) < 3);
+    CU_ASSERT(fabs((px[3] - px[2]) - 2 * step) < 3);
+    CU_ASSERT_EQUAL(count_colour(&c, plot_series_colour(4)), 0);   /* 0 ranks: not drawn */
+    plot_canvas_free(&c);
+}
+
 int main(void)
 {
     static const testutil_case_t cases[] = {
@@ -264,6 +302,7 @@ int main(void)
         {"RGB PNG written and read back", test_png_round_trip},
         {"a chart's series, text and legend where they belong", test_chart_layout},
         {"zoom, no data, odd names, sizes", test_chart_limits},
+        {"base-2 x axis: equal steps per doubling, x <= 0 left out", test_log2_axis},
         {NULL, NULL},
     };
     return testutil_run("plot", cases);
