@@ -507,3 +507,53 @@ char *report_markdown(const report_run_t *runs, int n)
     }
     return b.text;
 }
+
+/* ------------------------------------------------------ the whole report */
+
+/* report.md: the table, then the two charts beside it. */
+static int write_markdown_file(const char *path, const char *table)
+{
+    sbuf_t b = {0};
+    sb_printf(&b, "# nnmpi report\n\n%s\n"
+                  "![test accuracy after each epoch](" REPORT_PLOT_EPOCHS ")\n\n"
+                  "![final test accuracy against rotation angle](" REPORT_PLOT_ANGLE ")\n",
+              table);
+    if (b.failed) {
+        free(b.text);
+        return error_set("%s: out of memory", path);
+    }
+    int rc = fs_write_text(path, b.text);
+    free(b.text);
+    return rc;
+}
+
+#define REPORT_PATH_MAX 4200
+
+/* dir/name into path[REPORT_PATH_MAX]. */
+static int report_path(char *path, const char *dir, const char *name)
+{
+    int n = snprintf(path, REPORT_PATH_MAX, "%s/%s", dir, name);
+    return n < 0 || n >= REPORT_PATH_MAX ? error_set("%s/%s: path too long", dir, name) : 0;
+}
+
+int report_write(const char *dir, const report_run_t *runs, int n, char **table)
+{
+    char path[REPORT_PATH_MAX];
+    *table = NULL;
+    int rc = fs_mkdir_p(dir);
+    rc = rc ? rc : report_path(path, dir, "report.csv");
+    rc = rc ? rc : report_write_csv(path, runs, n);
+    if (!rc && !(*table = report_markdown(runs, n)))
+        rc = -1;
+    rc = rc ? rc : report_path(path, dir, "report.md");
+    rc = rc ? rc : write_markdown_file(path, *table);
+    rc = rc ? rc : report_path(path, dir, REPORT_PLOT_EPOCHS);
+    rc = rc ? rc : report_plot_accuracy(path, runs, n);
+    rc = rc ? rc : report_path(path, dir, REPORT_PLOT_ANGLE);
+    rc = rc ? rc : report_plot_angle(path, runs, n);
+    if (rc) {
+        free(*table);
+        *table = NULL;
+    }
+    return rc;
+}

@@ -22,6 +22,11 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Any rank, to stderr: "nnmpi: error: [rank R (HOST): ]..." */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Rank 0 only, to stderr: "nnmpi: error: ...", naming no rank. For a
+ * failure every rank shares, whose message names the rank it came from
+ * (agree.c), so that the job says it once. */
+void log_job_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Whether this process is rank 0. */
 int log_is_root(void);
 
