@@ -387,6 +387,14 @@ static void sb_printf(sbuf_t *b, const char *fmt, ...)
     }
 }
 
+/* Writes b's text to path (atomically) and frees it. */
+static int sb_write(sbuf_t *b, const char *path)
+{
+    int rc = b->failed ? error_set("%s: out of memory", path) : fs_write_text(path, b->text);
+    free(b->text);
+    return rc;
+}
+
 /* A CSV field: quoted if it holds a comma, quote or line break. */
 static void sb_csv_text(sbuf_t *b, const char *s)
 {
@@ -437,13 +445,7 @@ int report_write_csv(const char *path, const report_run_t *runs, int n)
         sb_num(&b, "%.4f", r->final_accuracy, r->final_accuracy >= 0);
         sb_printf(&b, ",%.0f,%.2f\n", r->samples_per_s, r->wall_s);
     }
-    if (b.failed) {
-        free(b.text);
-        return error_set("%s: out of memory", path);
-    }
-    int rc = fs_write_text(path, b.text);
-    free(b.text);
-    return rc;
+    return sb_write(&b, path);
 }
 
 /* In doubles throughout: no cast to int can overflow, whatever s is. */
@@ -518,13 +520,7 @@ static int write_markdown_file(const char *path, const char *table)
                   "![test accuracy after each epoch](" REPORT_PLOT_EPOCHS ")\n\n"
                   "![final test accuracy against rotation angle](" REPORT_PLOT_ANGLE ")\n",
               table);
-    if (b.failed) {
-        free(b.text);
-        return error_set("%s: out of memory", path);
-    }
-    int rc = fs_write_text(path, b.text);
-    free(b.text);
-    return rc;
+    return sb_write(&b, path);
 }
 
 #define REPORT_PATH_MAX 4200
