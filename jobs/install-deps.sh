@@ -9,10 +9,12 @@ packages=(
   build-essential cmake pkg-config
   openmpi-bin libopenmpi-dev openssh-client
   libhdf5-openmpi-dev hdf5-tools
-  libpng-dev libcunit1-dev libopenblas-dev
+  libpng-dev libssl-dev libcunit1-dev libopenblas-dev
+  # charts and montage labels: cairo, and the face text.c asks fontconfig for
+  libcairo2-dev fonts-dejavu-core
   ca-certificates
   # tests/owndigits/generate.py: Pillow, numpy and the faces it draws with
-  python3-pil python3-numpy fonts-dejavu-core fonts-liberation2
+  python3-pil python3-numpy fonts-liberation2
   fonts-freefont-ttf fonts-urw-base35 fonts-cantarell fonts-comic-neue
   fonts-humor-sans fonts-dancingscript fonts-femkeklaver
 )

@@ -27,9 +27,9 @@ static hid_t metrics_type(void)
 }
 
 /* Over the weights in the book's order, as the file stores them. */
-static void weights_sha256(const float *book, size_t n_params, char hex[65])
+static int weights_sha256(const float *book, size_t n_params, char hex[65])
 {
-    sha256_buffer_hex(book, n_params * sizeof(float), hex);
+    return sha256_buffer_hex(book, n_params * sizeof(float), hex);
 }
 
 static int write_matrix(hid_t g, const char *name, const float *data, hsize_t rows, hsize_t cols)
@@ -48,8 +48,8 @@ static int write_matrix(hid_t g, const char *name, const float *data, hsize_t ro
 static int write_net(hid_t f, const net_t *net, const float *book, const ckpt_meta_t *meta)
 {
     char hex[65];
-    weights_sha256(book, net->n_params, hex);
-    int rc = h5_attr_write_str(f, "format", CKPT_FORMAT);
+    int rc = weights_sha256(book, net->n_params, hex);
+    rc = rc ? rc : h5_attr_write_str(f, "format", CKPT_FORMAT);
     rc = rc ? rc : h5_attr_write_i64(f, "format_version", CKPT_VERSION);
     rc = rc ? rc : h5_attr_write_str(f, "weights_sha256", hex);
     rc = rc ? rc : h5_attr_write_str(f, "created_by", "nnmpi " NNMPI_VERSION);
@@ -338,10 +338,9 @@ static int read_net(hid_t f, const char *path, net_t *net, ckpt_meta_t *meta, in
     rc = rc ? rc : read_matrix(f, path, "/net/w_ho", book + (size_t)n_hidden * n_in,
                                (hsize_t)n_out, (hsize_t)n_hidden);
     char hex[65];
-    if (!rc) {
-        weights_sha256(book, net->n_params, hex);
+    rc = rc ? rc : weights_sha256(book, net->n_params, hex);
+    if (!rc)
         net_from_book_order(net, book);
-    }
     free(book);
     if (rc)
         return rc;

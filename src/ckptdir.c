@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "nnmpi/error.h"
-#include "nnmpi/log.h"
 
 #define NAME_MAX_LEN 256
 
@@ -85,8 +84,8 @@ void ckptdir_link_target(const char *dir, const char *link, char *name, size_t s
     name[n > 0 ? n : 0] = '\0';
 }
 
-int ckptdir_save(const char *dir, const net_t *net, const ckpt_meta_t *meta, int keep,
-                 int is_best, char *path_out, size_t size)
+int ckptdir_save(const char *dir, const net_t *net, const ckpt_meta_t *meta, int is_best,
+                 char *path_out, size_t size)
 {
     char path[4096];
     if (ckptdir_path(dir, meta->epoch, meta->step, path, sizeof path) < 0)
@@ -100,21 +99,25 @@ int ckptdir_save(const char *dir, const net_t *net, const ckpt_meta_t *meta, int
         return -1;
     if (is_best && ckptdir_set_link(dir, "best.h5", name) < 0)
         return -1;
+    return 0;
+}
 
-    /* retention: the newest `keep`, and whatever best.h5 names */
+int ckptdir_prune(const char *dir, int keep)
+{
     char best[NAME_MAX_LEN];
     ckptdir_link_target(dir, "best.h5", best, sizeof best);
     strlist_t names = ckptdir_list(dir);
-    for (size_t i = (size_t)keep; i < names.count; i++) {
+    int rc = 0;
+    for (size_t i = (size_t)(keep > 0 ? keep : 0); i < names.count; i++) {
         if (!strcmp(names.items[i], best))
             continue;
         char old[4096];
         snprintf(old, sizeof old, "%s/%s", dir, names.items[i]);
-        if (unlink(old) != 0 && errno != ENOENT)
-            log_warn("%s: cannot delete an old checkpoint: %s", old, strerror(errno));
+        if (unlink(old) != 0 && errno != ENOENT && rc == 0)
+            rc = error_set("%s: cannot delete an old checkpoint: %s", old, strerror(errno));
     }
     strlist_free(&names);
-    return 0;
+    return rc;
 }
 
 static int is_temporary(const char *n)

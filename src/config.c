@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "nnmpi/error.h"
+#include "nnmpi/fsutil.h"
 #include "nnmpi/inifile.h"
 
 /* T_AUTO_INT: a whole number, or "auto" (stored as 0) */
@@ -23,7 +24,7 @@ typedef struct {
     const char *const *names; /* for enums: index = value, NULL-terminated */
     const char *help;
     int fixed;              /* must stay the same when a run is resumed */
-} key_t_;
+} config_key_t;
 
 #define FIXED 1
 #define FREE 0
@@ -34,7 +35,7 @@ static const char *const schedule_names[] = {"constant", "linear", "cosine", NUL
 static const char *const frame_names[] = {"mnist", "book", NULL}; /* image_frame_t order */
 
 #define F(field) offsetof(config_t, field)
-static const key_t_ keys[] = {
+static const config_key_t keys[] = {
     {"data", "file", T_STRING, F(data_file), "", 0, 0, NULL,
      "HDF5 file made by `nnmpi prepare` (required)", FREE},
     {"net", "hidden", T_INT, F(hidden), "200", 1, 100000, NULL, "hidden nodes", FIXED},
@@ -98,7 +99,7 @@ static const key_t_ keys[] = {
 #undef F
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
-static const key_t_ *find_key(const char *section, const char *key)
+static const config_key_t *find_key(const char *section, const char *key)
 {
     for (size_t i = 0; i < N_KEYS; i++)
         if (!strcmp(keys[i].section, section) && !strcmp(keys[i].key, key))
@@ -156,7 +157,7 @@ static const char *ini_unsafe(const char *v)
 }
 
 /* Parses value into the field of k; the message says what was expected. */
-static int set_value(config_t *cfg, const key_t_ *k, const char *value)
+static int set_value(config_t *cfg, const config_key_t *k, const char *value)
 {
     char *field = (char *)cfg + k->offset;
     char *end = NULL;
@@ -234,7 +235,7 @@ static int set_key(config_t *cfg, const char *section, const char *key, const ch
         return error_set("'%s' is outside any [section]", key);
     if (!section_known(section))
         return error_set("unknown section [%s] (known: data, net, train, checkpoint, output, query)", section);
-    const key_t_ *k = find_key(section, key);
+    const config_key_t *k = find_key(section, key);
     if (!k) {
         char known[512];
         section_keys(section, known, sizeof known);
@@ -266,7 +267,7 @@ static int on_entry(void *user, int line, const char *section, const char *key,
                              ctx->origin, line, section);
         return 0;
     }
-    const key_t_ *k = *section ? find_key(section, key) : NULL;
+    const config_key_t *k = *section ? find_key(section, key) : NULL;
     if (k && ctx->line_set[k - keys])
         return error_set("%s:%d: [%s] %s is set twice (first on line %d)", ctx->origin, line,
                          section, key, ctx->line_set[k - keys]);
@@ -284,48 +285,9 @@ static int parse_text(config_t *cfg, const char *text, const char *origin)
 
 int config_load_file(config_t *cfg, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set("%s: cannot open config: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t size = 0, cap = 0;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (size + n + 1 > cap || size + n + 1 > (1u << 20)) {
-            if (size + n + 1 > (1u << 20)) {
-                free(text);
-                fclose(f);
-                return error_set("%s: config file larger than 1 MiB", path);
-            }
-            cap = (size + n + 1) * 2;
-            char *t = realloc(text, cap);
-            if (!t) {
-                free(text);
-                fclose(f);
-                return error_set("%s: out of memory", path);
-            }
-            text = t;
-        }
-        memcpy(text + size, buf, n);
-        size += n;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(text);
-        return error_set("%s: cannot read config", path);
-    }
+    char *text = fs_read_text(path, "config", CONFIG_MAX_BYTES);
     if (!text)
-        text = calloc(1, 1);
-    else
-        text[size] = '\0';
-    if (!text)
-        return error_set("%s: out of memory", path);
-    if (strlen(text) != size) {
-        free(text);
-        return error_set("%s: not a text file (contains a NUL byte)", path);
-    }
+        return -1;
     int rc = parse_text(cfg, text, path);
     free(text);
     if (!rc)
@@ -370,7 +332,7 @@ int config_validate(const config_t *cfg)
     return 0;
 }
 
-static void format_value(const config_t *cfg, const key_t_ *k, char *buf, size_t size)
+static void format_value(const config_t *cfg, const config_key_t *k, char *buf, size_t size)
 {
     const char *field = (const char *)cfg + k->offset;
     switch (k->type) {
@@ -428,7 +390,7 @@ void config_print_help(FILE *out)
 {
     const char *section = "";
     for (size_t i = 0; i < N_KEYS; i++) {
-        const key_t_ *k = &keys[i];
+        const config_key_t *k = &keys[i];
         if (strcmp(section, k->section)) {
             section = k->section;
             fprintf(out, "  [%s]\n", section);

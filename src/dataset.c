@@ -313,7 +313,8 @@ static int hash_sample_rows(hid_t f, const char *path, const char *split, int64_
             H5Sclose(sel);
             if (rc)
                 return rc;
-            sha256_update(h, row, pass == 0 ? sizeof row : 1);
+            if (sha256_update(h, row, pass == 0 ? sizeof row : 1) < 0)
+                return -1;
         }
     return 0;
 }
@@ -323,13 +324,12 @@ int dataset_sample_sha256(const char *path, const dataset_info_t *info, char hex
     hid_t f = h5_open_read(path);
     if (f < 0)
         return -1;
-    sha256_t h;
-    sha256_init(&h);
-    int rc = hash_sample_rows(f, path, "train", info->n_train, &h);
+    sha256_t h = {0};
+    int rc = sha256_init(&h);
+    rc = rc ? rc : hash_sample_rows(f, path, "train", info->n_train, &h);
     rc = rc ? rc : hash_sample_rows(f, path, "test", info->n_test, &h);
     H5Fclose(f);
-    uint8_t digest[32];
-    sha256_final(&h, digest);
-    sha256_hex(digest, hex);
+    rc = rc ? rc : sha256_final_hex(&h, hex);
+    sha256_free(&h);
     return rc;
 }

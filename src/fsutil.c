@@ -240,6 +240,54 @@ int fs_write_text(const char *path, const char *text)
     return fs_write_bytes(path, text, strlen(text));
 }
 
+/* Reads the next part of f onto text[*size], growing it when full: 1
+ * while there may be more, 0 at the end (or a read error: ferror says),
+ * -1 out of memory. */
+static int read_more(FILE *f, char **text, size_t *cap, size_t *size)
+{
+    if (*size + 1 >= *cap) {
+        char *t = realloc(*text, 2 * *cap);
+        if (!t)
+            return -1;
+        *text = t;
+        *cap *= 2;
+    }
+    size_t n = fread(*text + *size, 1, *cap - *size - 1, f);
+    *size += n;
+    return n > 0;
+}
+
+char *fs_read_text(const char *path, const char *what, size_t limit)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        error_set("%s: cannot open %s: %s", path, what, strerror(errno));
+        return NULL;
+    }
+    size_t size = 0, cap = 4096;
+    char *text = malloc(cap);
+    int more = text ? 1 : -1;
+    while (more == 1 && size <= limit)
+        more = read_more(f, &text, &cap, &size);
+    int mib = limit % (1 << 20) == 0;
+    int rc = more < 0      ? error_set("%s: out of memory", path)
+             : size > limit ? error_set("%s: %s file larger than %zu %s", path, what,
+                                        mib ? limit >> 20 : limit, mib ? "MiB" : "bytes")
+             : ferror(f)    ? error_set("%s: cannot read %s: %s", path, what, strerror(errno))
+                            : 0;
+    fclose(f);
+    if (!rc) {
+        text[size] = '\0';
+        if (strlen(text) != size)
+            rc = error_set("%s: not a text file (contains a NUL byte)", path);
+    }
+    if (rc) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
 const char *fs_kind(mode_t mode)
 {
     return S_ISDIR(mode)                    ? "a folder"

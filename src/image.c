@@ -19,7 +19,7 @@
 
 #include "nnmpi/error.h"
 #include "nnmpi/fsutil.h"
-#include "nnmpi/png_write.h"
+#include "nnmpi/pngout.h"
 
 int image_alloc(image_t *img, int height, int width)
 {
@@ -294,5 +294,5 @@ int image_write_png(const char *path, const image_t *img, int scale, image_tone_
         return error_set("%s: a %d x %d image enlarged %d times exceeds %d pixels on a side",
                          path, img->width, img->height, scale, IMAGE_MAX_SIDE);
     enlarged_t e = {img, scale, tone};
-    return png_write_file(path, img->width * scale, img->height * scale, 1, enlarged_row, &e);
+    return pngout_write(path, img->width * scale, img->height * scale, 1, enlarged_row, &e);
 }

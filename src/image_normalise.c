@@ -8,67 +8,7 @@
 
 #include "nnmpi/error.h"
 #include "nnmpi/image.h"
-
-/* Median of the outermost ring of pixels: the paper (or board) the digit is
- * on, robust to a stroke that touches the edge. */
-static int background_level(const image_t *in)
-{
-    size_t hist[256] = {0};
-    size_t n = 0;
-    const int h = in->height, w = in->width;
-    for (int y = 0; y < h; y++) {
-        const uint8_t *row = in->pixels + (size_t)y * (size_t)w;
-        if (y == 0 || y == h - 1) {
-            for (int x = 0; x < w; x++)
-                hist[row[x]]++;
-            n += (size_t)w;
-        } else {
-            hist[row[0]]++;
-            n++;
-            if (w > 1) {
-                hist[row[w - 1]]++;
-                n++;
-            }
-        }
-    }
-    size_t rank = (n - 1) / 2, seen = 0;
-    for (int v = 0; v < 256; v++) {
-        seen += hist[v];
-        if (seen > rank)
-            return v;
-    }
-    return 255;   /* not reached: n >= 1 */
-}
-
-/* Builds lut[luminance] = ink strength 0..255 (polarity, background
- * removed, faint noise to 0, strongest ink stretched to 255). The mapping
- * depends on the luminance only, so the large picture itself is never
- * copied. -1 (no ink) if nothing stands out from the background. */
-static int ink_table(const image_t *in, float lut[256])
-{
-    const int bg = background_level(in);
-    const int dark_ink = bg >= 128;   /* light paper: people draw dark on light */
-    uint8_t lo = 255, hi = 0;
-    const size_t n = (size_t)in->height * (size_t)in->width;
-    for (size_t i = 0; i < n; i++) {
-        if (in->pixels[i] < lo)
-            lo = in->pixels[i];
-        if (in->pixels[i] > hi)
-            hi = in->pixels[i];
-    }
-    const int peak = dark_ink ? bg - lo : hi - bg;
-    if (peak < IMAGE_MIN_CONTRAST)
-        return error_set("no ink found: on this %s background (grey level %d) nothing is more "
-                         "than %d levels %s (a digit needs %d)",
-                         dark_ink ? "light" : "dark", bg, peak < 0 ? 0 : peak,
-                         dark_ink ? "darker" : "lighter", IMAGE_MIN_CONTRAST);
-    const double noise = IMAGE_NOISE_FRACTION * peak;
-    for (int v = 0; v < 256; v++) {
-        double d = dark_ink ? bg - v : v - bg;
-        lut[v] = d <= noise ? 0.0f : (float)(d * 255.0 / peak);
-    }
-    return 0;
-}
+#include "nnmpi/image_clean.h"
 
 /* Area averaging along one axis: output sample j covers the input interval
  * [j*r, (j+1)*r) with r = n_in/n_out and is the mean over it, each input
@@ -93,84 +33,217 @@ static void box_resample(const float *in, size_t in_step, int n_in,
     }
 }
 
-int image_normalise_mnist(const image_t *in, uint8_t *out)
+/* Bounding box of the nonzero pixels; -1 if there are none. */
+static int ink_box(const image_t *ink, image_box_t *box)
 {
-    if (!in->pixels || in->height < 1 || in->width < 1)
-        return error_set("empty picture");
-    float lut[256];
-    if (ink_table(in, lut) < 0)
-        return -1;
-
-    /* bounding box of the ink [y0, y1] x [x0, x1] */
-    const int h = in->height, w = in->width;
-    int y0 = h, y1 = -1, x0 = w, x1 = -1;
-    for (int y = 0; y < h; y++) {
-        const uint8_t *row = in->pixels + (size_t)y * (size_t)w;
-        for (int x = 0; x < w; x++)
-            if (lut[row[x]] > 0.0f) {
-                if (y < y0) y0 = y;
-                if (y > y1) y1 = y;
-                if (x < x0) x0 = x;
-                if (x > x1) x1 = x;
+    *box = (image_box_t){ink->height, -1, ink->width, -1};
+    for (int y = 0; y < ink->height; y++) {
+        const uint8_t *row = ink->pixels + (size_t)y * (size_t)ink->width;
+        for (int x = 0; x < ink->width; x++)
+            if (row[x]) {
+                if (y < box->y0) box->y0 = y;
+                if (y > box->y1) box->y1 = y;
+                if (x < box->x0) box->x0 = x;
+                if (x > box->x1) box->x1 = x;
             }
     }
-    /* ink_table guarantees a pixel at the peak, which maps to 255 */
-    const int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+    return box->y1 < 0 ? error_set("no ink found after cleaning the picture") : 0;
+}
+
+/* The box's contents scaled with area averaging so the longer side is 20
+ * (the other in proportion, at least 1): box20 [*oh, *ow]. */
+static int scale_to_box(const image_t *ink, const image_box_t *b, float *box20, int *oh, int *ow)
+{
+    const int bw = b->x1 - b->x0 + 1, bh = b->y1 - b->y0 + 1;
     const int longest = bw > bh ? bw : bh;
-
-    /* longer side to 20, the other in proportion (at least 1 pixel) */
-    int ow = (int)floor((double)bw * IMAGE_BOX / longest + 0.5);
-    int oh = (int)floor((double)bh * IMAGE_BOX / longest + 0.5);
-    if (ow < 1) ow = 1;
-    if (oh < 1) oh = 1;
-
+    *ow = (int)floor((double)bw * IMAGE_BOX / longest + 0.5);
+    *oh = (int)floor((double)bh * IMAGE_BOX / longest + 0.5);
+    if (*ow < 1) *ow = 1;
+    if (*oh < 1) *oh = 1;
     /* separable: each cropped row to ow samples, then each column to oh */
-    float *tmp = malloc((size_t)bh * (size_t)ow * sizeof *tmp);   /* [bh, ow] */
-    float *line = malloc((size_t)bw * sizeof *line);              /* [bw] one cropped row */
+    float *tmp = malloc((size_t)bh * (size_t)*ow * sizeof *tmp);   /* [bh, ow] */
+    float *line = malloc((size_t)bw * sizeof *line);               /* [bw] one cropped row */
     if (!tmp || !line) {
         free(tmp);
         free(line);
-        return error_set("out of memory normalising a %d x %d picture", w, h);
+        return error_set("out of memory scaling a digit of %d x %d pixels", bw, bh);
     }
     for (int y = 0; y < bh; y++) {
-        const uint8_t *row = in->pixels + (size_t)(y0 + y) * (size_t)w + (size_t)x0;
+        const uint8_t *row = ink->pixels + (size_t)(b->y0 + y) * (size_t)ink->width + b->x0;
         for (int x = 0; x < bw; x++)
-            line[x] = lut[row[x]];
-        box_resample(line, 1, bw, tmp + (size_t)y * (size_t)ow, 1, ow);
+            line[x] = row[x];
+        box_resample(line, 1, bw, tmp + (size_t)y * (size_t)*ow, 1, *ow);
     }
-    float box[IMAGE_BOX * IMAGE_BOX];   /* [oh, ow] */
-    for (int x = 0; x < ow; x++)
-        box_resample(tmp + x, (size_t)ow, bh, box + x, (size_t)ow, oh);
+    for (int x = 0; x < *ow; x++)
+        box_resample(tmp + x, (size_t)*ow, bh, box20 + x, (size_t)*ow, *oh);
     free(tmp);
     free(line);
+    return 0;
+}
 
-    /* centre of mass in pixel indices of the box */
-    double mass = 0.0, my = 0.0, mx = 0.0;
+/* box20 [oh, ow] into out[28*28], shifted by whole pixels (no second
+ * resampling blur) so its centre of mass is at pixel (14, 14), kept inside,
+ * and stretched so its strongest pixel is 255 as in MNIST. */
+static void place_by_mass(const float *box20, int oh, int ow, uint8_t *out)
+{
+    double mass = 0.0, my = 0.0, mx = 0.0, top = 0.0;
     for (int y = 0; y < oh; y++)
         for (int x = 0; x < ow; x++) {
-            double v = box[y * ow + x];
+            const double v = box20[y * ow + x];
             mass += v;
             my += v * y;
             mx += v * x;
+            top = v > top ? v : top;
         }
-    /* mass > 0: the peak pixel keeps a positive share in every average */
-    const double cy = my / mass, cx = mx / mass;
-
-    /* whole-pixel shift (no second resampling blur), digit kept inside */
+    /* mass > 0: the box is the bounding box of nonzero ink */
+    const double cy = my / mass, cx = mx / mass, gain = 255.0 / top;
     const int centre = IMAGE_SIDE / 2;
     int oy = (int)floor(centre - cy + 0.5), ox = (int)floor(centre - cx + 0.5);
     if (oy < 0) oy = 0;
     if (oy > IMAGE_SIDE - oh) oy = IMAGE_SIDE - oh;
     if (ox < 0) ox = 0;
     if (ox > IMAGE_SIDE - ow) ox = IMAGE_SIDE - ow;
-
     memset(out, 0, IMAGE_PIXELS);
     for (int y = 0; y < oh; y++)
         for (int x = 0; x < ow; x++) {
-            double v = box[y * ow + x] + 0.5;
+            const double v = box20[y * ow + x] * gain + 0.5;
             out[(oy + y) * IMAGE_SIDE + ox + x] = v >= 255.0 ? 255 : v <= 0.0 ? 0 : (uint8_t)v;
         }
-    return 0;
+}
+
+/* Refuses a picture in which nothing stands out from the paper. */
+static int check_contrast(const image_t *ink, int dark_ink)
+{
+    const size_t n = (size_t)ink->height * (size_t)ink->width;
+    int peak = 0;
+    for (size_t i = 0; i < n; i++)
+        peak = ink->pixels[i] > peak ? ink->pixels[i] : peak;
+    if (peak >= IMAGE_MIN_CONTRAST)
+        return 0;
+    return error_set("no ink found: nothing is more than %d levels %s than the paper around it "
+                     "(a digit needs %d)",
+                     peak, dark_ink ? "darker" : "lighter", IMAGE_MIN_CONTRAST);
+}
+
+/* Keeps a copy of img in trace as step `title`, in luminance: ink maps
+ * (0 = paper) are turned over, `only` (if given) keeps the pixels under
+ * its nonzero ones. Without a trace, or out of memory, nothing is kept:
+ * the trace only explains, it never fails a picture. */
+static void record(image_trace_t *trace, const char *title, const image_t *img, int is_ink,
+                   const image_t *only)
+{
+    if (!trace || trace->count >= IMAGE_TRACE_STEPS)
+        return;
+    image_t *copy = &trace->step[trace->count];
+    if (image_alloc(copy, img->height, img->width) < 0)
+        return;
+    const size_t n = (size_t)img->height * (size_t)img->width;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t v = only && !only->pixels[i] ? 0 : img->pixels[i];
+        copy->pixels[i] = is_ink ? (uint8_t)(255 - v) : v;
+    }
+    trace->title[trace->count++] = title;
+}
+
+/* The steps of nnmpi/image_clean.h: from luminance to the digit alone,
+ * redrawn with MNIST's stroke width (*digit allocated). */
+static int clean_digit(const image_t *in, image_t *digit, image_trace_t *trace)
+{
+    image_t work = {0}, ink = {0}, mask = {0};
+    image_box_t box;
+    int factor, dark_ink, rc = -1;
+    double width;
+    if (image_work_copy(in, &work, &factor) == 0) {
+        record(trace, "picture", &work, 0, NULL);
+        int ok = image_ink_map(&work, &ink, &dark_ink) == 0;
+        if (ok && (ok = check_contrast(&ink, dark_ink) == 0 && image_ink_remove_lines(&ink) == 0,
+                   record(trace, "ink", &ink, 1, NULL), ok)) {
+            const int t = image_ink_threshold(&ink);
+            if (image_blobs_digit(&ink, t / 2 > 0 ? t / 2 : 1, t, &mask, &box) == 0) {
+                record(trace, "digit", &ink, 1, &mask);
+                rc = image_stroke_redraw(&ink, &mask, &box, digit, &width);
+            }
+        }
+    }
+    if (rc == 0)
+        record(trace, "strokes", digit, 1, NULL);
+    image_free(&work);
+    image_free(&ink);
+    image_free(&mask);
+    return rc;
+}
+
+int image_normalise_mnist_traced(const image_t *in, uint8_t *out, image_trace_t *trace)
+{
+    if (trace)
+        memset(trace, 0, sizeof *trace);
+    if (!in->pixels || in->height < 1 || in->width < 1)
+        return error_set("empty picture");
+    image_t digit;
+    image_box_t box;
+    float box20[IMAGE_BOX * IMAGE_BOX];   /* [oh, ow] */
+    int oh, ow;
+    if (clean_digit(in, &digit, trace) < 0)
+        return -1;
+    int rc = ink_box(&digit, &box) < 0 ? -1 : scale_to_box(&digit, &box, box20, &oh, &ow);
+    if (rc == 0) {
+        place_by_mass(box20, oh, ow, out);
+        record(trace, "28x28", &(image_t){IMAGE_SIDE, IMAGE_SIDE, out}, 1, NULL);
+    }
+    image_free(&digit);
+    return rc;
+}
+
+int image_normalise_mnist(const image_t *in, uint8_t *out)
+{
+    return image_normalise_mnist_traced(in, out, NULL);
+}
+
+void image_trace_free(image_trace_t *trace)
+{
+    for (int i = 0; i < trace->count; i++)
+        image_free(&trace->step[i]);
+    memset(trace, 0, sizeof *trace);
+}
+
+/* img scaled to height h keeping its shape (at least 1 pixel wide): area
+ * averaging when it shrinks, each pixel repeated when it grows. */
+static int scale_to_height(const image_t *img, int h, image_t *out)
+{
+    int w = (int)((double)img->width * h / img->height + 0.5);
+    w = w < 1 ? 1 : w > 8 * h ? 8 * h : w;
+    float *tmp = malloc((size_t)img->height * (size_t)w * sizeof *tmp);   /* [height, w] */
+    float *line = malloc((size_t)img->width * sizeof *line);
+    float *col = malloc((size_t)h * sizeof *col);
+    int rc = tmp && line && col ? image_alloc(out, h, w) : error_set("out of memory");
+    for (int y = 0; rc == 0 && y < img->height; y++) {
+        for (int x = 0; x < img->width; x++)
+            line[x] = img->pixels[(size_t)y * img->width + x];
+        box_resample(line, 1, img->width, tmp + (size_t)y * w, 1, w);
+    }
+    for (int x = 0; rc == 0 && x < w; x++) {
+        box_resample(tmp + x, (size_t)w, img->height, col, 1, h);
+        for (int y = 0; y < h; y++)
+            out->pixels[(size_t)y * w + x] = (uint8_t)fminf(255.0f, col[y] + 0.5f);
+    }
+    free(tmp);
+    free(line);
+    free(col);
+    return rc;
+}
+
+int image_trace_strip(const image_trace_t *trace, image_t *strip)
+{
+    image_t tiles[IMAGE_TRACE_STEPS] = {{0}};
+    int rc = trace->count > 0 ? 0 : error_set("nothing to explain: the picture was not read");
+    for (int i = 0; rc == 0 && i < trace->count; i++)
+        rc = scale_to_height(&trace->step[i], IMAGE_TRACE_HEIGHT, &tiles[i]);
+    image_montage_opts_t opts = {.columns = trace->count, .scale = 1, .tone = IMAGE_HIGH_LIGHT};
+    if (rc == 0)
+        rc = image_montage(tiles, trace->title, trace->count, &opts, strip);
+    for (int i = 0; i < trace->count; i++)
+        image_free(&tiles[i]);
+    return rc;
 }
 
 int image_normalise_book(const image_t *in, uint8_t *out)

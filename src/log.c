@@ -1,5 +1,6 @@
 #include "nnmpi/log.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -19,11 +20,6 @@ void log_set_rank(int rank, int size)
 const char *log_host(void)
 {
     return my_host;
-}
-
-int log_is_root(void)
-{
-    return my_rank == 0;
 }
 
 void log_info(const char *fmt, ...)
@@ -74,4 +70,16 @@ void log_job_error(const char *fmt, ...)
     va_start(ap, fmt);
     log_to_stderr("error", 0, fmt, ap);
     va_end(ap);
+}
+
+void log_format_duration(double s, char *buf, size_t size)
+{
+    if (!isfinite(s))
+        snprintf(buf, size, "?");
+    else if (s < 60)
+        snprintf(buf, size, "%.1f s", s);
+    else if (s < 3600)
+        snprintf(buf, size, "%.0fm%02.0fs", floor(s / 60), floor(fmod(s, 60)));
+    else
+        snprintf(buf, size, "%.0fh%02.0fm", floor(s / 3600), floor(fmod(s / 60, 60)));
 }

@@ -1,5 +1,9 @@
+/* metrics: the per-epoch table and metrics.csv, written by nnmpi train and
+ * read back by nnmpi report, both from the one column list below. */
 #include "nnmpi/metrics.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,8 +11,36 @@
 #include "nnmpi/error.h"
 #include "nnmpi/fsutil.h"
 
-const char metrics_csv_header[] =
-    "epoch,train_loss,train_accuracy,test_accuracy,lr,samples_per_s,wall_s,ranks";
+/* The columns of metrics.csv in the order written (metrics_format_row
+ * follows it), each with what it may hold when read: what nnmpi train
+ * writes, with room to spare. Outside it the file is damaged; the bounds
+ * also keep epoch and ranks within an int and wall_s within what a duration
+ * is printed as. */
+#define METRICS_COLUMNS(X)                   \
+    X(EPOCH, "epoch", 1, 1e7, 1)             \
+    X(LOSS, "train_loss", 0, 1e6, 0)         \
+    X(TRAIN, "train_accuracy", 0, 1, 0)      \
+    X(TEST, "test_accuracy", 0, 1, 0)        \
+    X(LR, "lr", 0, 1e6, 0)                   \
+    X(SPS, "samples_per_s", 0, 1e12, 0)      \
+    X(WALL, "wall_s", 0, 1e9, 0)             \
+    X(RANKS, "ranks", 1, 1e7, 1)
+
+#define AS_ENUM(id, name, lo, hi, whole) COL_##id,
+#define AS_ROW(id, name, lo, hi, whole) {name, lo, hi, whole},
+#define AS_TEXT(id, name, lo, hi, whole) "," name
+
+enum { METRICS_COLUMNS(AS_ENUM) N_COLS };
+
+static const struct {
+    const char *name;
+    double min, max;
+    int whole;
+} columns[N_COLS] = {METRICS_COLUMNS(AS_ROW)};
+
+/* ",epoch,train_loss,...": the header is this without its first comma */
+static const char header_text[] = METRICS_COLUMNS(AS_TEXT);
+const char *const metrics_csv_header = header_text + 1;
 
 int metrics_append(metrics_t *m, const metrics_row_t *row)
 {
@@ -42,34 +74,173 @@ int metrics_format_row(const metrics_row_t *r, char *buf, int size)
 
 int metrics_write_csv(const char *path, const metrics_t *m)
 {
-    size_t cap = sizeof metrics_csv_header + 2 + (size_t)m->count * 160;
-    char *text = malloc(cap);
-    if (!text)
+    char *text = NULL, row[2048];
+    size_t size;
+    FILE *f = open_memstream(&text, &size);   /* grows as the rows are printed */
+    if (!f)
         return error_set("out of memory for %s", path);
-    size_t used = (size_t)snprintf(text, cap, "%s\n", metrics_csv_header);
+    fprintf(f, "%s\n", metrics_csv_header);
     for (int i = 0; i < m->count; i++) {
         /* a row is usually ~80 characters, but %.6f of a huge value (a
-         * damaged checkpoint's metrics) runs to hundreds: grow to fit */
-        int n = metrics_format_row(&m->rows[i], NULL, 0);
-        if (n < 0) {
+         * damaged checkpoint's metrics) runs to 300 and more: five such
+         * fields still fit */
+        int n = metrics_format_row(&m->rows[i], row, sizeof row);
+        if (n < 0 || n >= (int)sizeof row) {
+            fclose(f);
             free(text);
             return error_set("%s: cannot format metrics row %d", path, i + 1);
         }
-        if (used + (size_t)n + 2 > cap) {
-            size_t need = used + (size_t)n + 2 + (size_t)(m->count - i) * 160;
-            char *t = realloc(text, need);
-            if (!t) {
-                free(text);
-                return error_set("out of memory for %s", path);
-            }
-            text = t;
-            cap = need;
-        }
-        used += (size_t)metrics_format_row(&m->rows[i], text + used, (int)(cap - used - 1));
-        text[used++] = '\n';
-        text[used] = '\0';
+        fprintf(f, "%s\n", row);
     }
-    int rc = fs_write_text(path, text);
+    int rc = fclose(f) ? error_set("out of memory for %s", path) : fs_write_text(path, text);
     free(text);
+    return rc;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* Splits line (modified) at commas into at most max fields; returns the
+ * count (max + 1 if there are more). */
+static int split(char *line, char **fields, int max)
+{
+    int n = 0;
+    for (char *p = line;; p++) {
+        if (n <= max) {
+            if (n < max)
+                fields[n] = p;
+            n++;
+        }
+        p = strchr(p, ',');
+        if (!p)
+            break;
+        *p = '\0';
+    }
+    return n;
+}
+
+static void trim(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\r' || s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    size_t k = 0;
+    while (s[k] == ' ' || s[k] == '\t')
+        k++;
+    if (k)
+        memmove(s, s + k, n - k + 1);
+}
+
+#define MAX_FIELDS 64
+
+/* Value x (written text) of column c: -1 naming FILE:LINE and the column
+ * unless it is in the column's range. */
+static int check_range(const char *path, int lineno, int c, const char *text, double x)
+{
+    double lo = columns[c].min, hi = columns[c].max;
+    if (columns[c].whole && (x < lo || x > hi || x != floor(x)))
+        return error_set("%s:%d: %s \"%s\" is not a whole number from %.0f to %.0f", path,
+                         lineno, columns[c].name, text, lo, hi);
+    if (hi == 1 && x > 1)
+        return error_set("%s:%d: %s %s is above 1 (a fraction is expected)", path, lineno,
+                         columns[c].name, text);
+    if (x < lo || x > hi)
+        return error_set("%s:%d: %s \"%s\" is out of range (%g to %g)", path, lineno,
+                         columns[c].name, text, lo, hi);
+    return 0;
+}
+
+/* The header line: where[c] is the field of column c, -1 if absent. */
+static int parse_header(char **fields, int n, int *where, const char *path, int lineno)
+{
+    for (int c = 0; c < N_COLS; c++)
+        where[c] = -1;
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < N_COLS; c++)
+            if (!strcmp(fields[i], columns[c].name))
+                where[c] = i;
+    if (where[COL_EPOCH] < 0 || where[COL_TEST] < 0)
+        return error_set("%s:%d: not a metrics.csv header (expected \"%s\")", path, lineno,
+                         metrics_csv_header);
+    return 0;
+}
+
+/* One data line's fields into row; -1 naming FILE:LINE and the column. */
+static int parse_row(char **fields, const int *where, const char *path, int lineno,
+                     metrics_row_t *row)
+{
+    double v[N_COLS];
+    for (int c = 0; c < N_COLS; c++) {
+        v[c] = c == COL_TEST ? -1.0 : 0.0;
+        if (where[c] < 0)
+            continue;
+        const char *text = fields[where[c]];
+        if (c == COL_TEST && !*text)
+            continue; /* not evaluated */
+        char *end;
+        errno = 0;
+        double x = strtod(text, &end);
+        if (!*text || *end || errno || !isfinite(x))
+            return error_set("%s:%d: %s \"%s\" is not a number", path, lineno, columns[c].name,
+                             text);
+        if (check_range(path, lineno, c, text, x) < 0)
+            return -1;
+        v[c] = x;
+    }
+    *row = (metrics_row_t){
+        .epoch = (int)v[COL_EPOCH], .train_loss = v[COL_LOSS], .train_accuracy = v[COL_TRAIN],
+        .test_accuracy = v[COL_TEST], .lr = v[COL_LR], .samples_per_s = v[COL_SPS],
+        .wall_s = v[COL_WALL], .ranks = (int)v[COL_RANKS],
+    };
+    return 0;
+}
+
+int metrics_read_csv(const char *path, metrics_t *m)
+{
+    memset(m, 0, sizeof *m);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return error_set("%s: cannot open: %s", path, strerror(errno));
+    char line[4096];
+    int lineno = 0, rc = 0, ncols = 0;
+    int where[N_COLS];   /* field index of each known column, -1 if absent */
+    while (!rc && fgets(line, sizeof line, f)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            rc = error_set("%s:%d: line longer than %zu characters", path, lineno,
+                           sizeof line - 2);
+            break;
+        }
+        trim(line);
+        if (!line[0])
+            continue;
+        char *fields[MAX_FIELDS];
+        int n = split(line, fields, MAX_FIELDS);
+        if (n > MAX_FIELDS) {
+            rc = error_set("%s:%d: more than %d fields", path, lineno, MAX_FIELDS);
+            break;
+        }
+        for (int i = 0; i < n; i++)
+            trim(fields[i]);
+        metrics_row_t row;
+        if (!ncols) { /* the header */
+            ncols = n;
+            rc = parse_header(fields, n, where, path, lineno);
+        } else if (n != ncols)
+            rc = error_set("%s:%d: %d field%s, but the header has %d", path, lineno, n,
+                           n == 1 ? "" : "s", ncols);
+        else if (parse_row(fields, where, path, lineno, &row) < 0)
+            rc = -1;
+        else if (metrics_append(m, &row) < 0)
+            rc = error_prefix("%s", path);
+    }
+    if (!rc && ferror(f))
+        rc = error_set("%s: read error", path);
+    if (!rc && !ncols)
+        rc = error_set("%s: empty (no header)", path);
+    if (!rc && !m->count)
+        rc = error_set("%s: no epoch finished yet (only the header)", path);
+    fclose(f);
+    if (rc)
+        metrics_free(m);
     return rc;
 }

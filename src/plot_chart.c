@@ -1,6 +1,6 @@
-/* A line/scatter chart: title, plot area with a light grid on nice tick
- * values, numbered ticks, axis labels, and a legend column to the right of
- * the plot area (outside it, so it never hides a curve).
+/* A line/scatter chart drawn with cairo: title, plot area with a light grid
+ * on nice tick values, numbered ticks, axis labels, and a legend column to
+ * the right of the plot area (outside it, so it never hides a curve).
  *
  *   +-------------------------------------------------------------+
  *   |                        title                                |
@@ -13,105 +13,64 @@
  *   |  l             1          5          10                     |
  *   |                         x label                             |
  *   +-------------------------------------------------------------+
- */
+ *
+ * Lines and markers are anti-aliased; grid lines and the frame sit on pixel
+ * centres so they stay one crisp pixel wide. */
+#include <cairo.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "nnmpi/error.h"
 #include "nnmpi/plot.h"
+#include "nnmpi/text.h"
 
-#define TEXT_SCALE 2             /* the 5x7 font at 10x14 pixels */
-#define LEGEND_LABEL_MAX 32      /* characters of a legend entry shown */
+#define TITLE_PX 20.0          /* bold */
+#define TEXT_PX 15.0           /* axis labels, tick numbers, legend */
+#define NOTE_PX 14.0
+#define MARGIN 16.0
+#define TICK 6.0               /* tick marks' length */
+#define LEGEND_LABEL_MAX 32    /* characters of a legend entry shown */
+#define LEGEND_SAMPLE 36.0     /* the sample line before a legend entry */
+#define MAX_SIDE 8192
 
 static const plot_rgb_t WHITE = {255, 255, 255}, BLACK = {0, 0, 0}, GRID = {225, 225, 225},
                         GREY = {110, 110, 110};
-
-int plot_nice_ticks(double lo, double hi, int max_ticks, double *first, double *step)
-{
-    if (!isfinite(lo) || !isfinite(hi) || lo > hi)
-        return -1;
-    /* two ticks cannot cover a range that spans 0 (-s, 0, s at best) */
-    if (max_ticks < 3)
-        max_ticks = 3;
-    if (lo == hi) {
-        double d = lo != 0.0 ? fabs(lo) * 0.05 : 1.0;
-        lo -= d;
-        hi += d;
-    }
-    double rough = (hi - lo) / (max_ticks - 1);
-    int e = (int)floor(log10(rough)) - 1;
-    for (;; e++) {
-        static const double mult[] = {1.0, 2.0, 5.0};
-        for (int m = 0; m < 3; m++) {
-            double s = mult[m] * pow(10.0, e);
-            double f = floor(lo / s + 1e-9) * s, l = ceil(hi / s - 1e-9) * s;
-            int count = (int)lround((l - f) / s) + 1;
-            if (count <= max_ticks) {
-                *first = f;
-                *step = s;
-                return count < 2 ? 2 : count;
-            }
-        }
-    }
-}
-
-void plot_format_tick(double value, double step, char *buf, size_t size)
-{
-    int decimals = step > 0 ? -(int)floor(log10(step) + 1e-9) : 0;
-    if (decimals < 0)
-        decimals = 0;
-    if (decimals > 9)
-        decimals = 9;
-    /* a tick that should be zero may be -1e-17 after first + i step */
-    if (step > 0 && fabs(value) < step * 1e-6)
-        value = 0.0;
-    snprintf(buf, size, "%.*f", decimals, value);
-}
-
-plot_rgb_t plot_series_colour(int i)
-{
-    /* Tableau's ten: distinct in colour and mostly in lightness too */
-    static const plot_rgb_t palette[10] = {
-        {31, 119, 180}, {255, 127, 14}, {44, 160, 44},  {214, 39, 40},  {148, 103, 189},
-        {140, 86, 75},  {227, 119, 194}, {90, 90, 90},  {188, 189, 34}, {23, 190, 207},
-    };
-    return palette[(i % 10 + 10) % 10];
-}
-
-plot_marker_t plot_series_marker(int i)
-{
-    return (plot_marker_t)((i % PLOT_MARKER_COUNT + PLOT_MARKER_COUNT) % PLOT_MARKER_COUNT);
-}
-
-plot_dash_t plot_series_dash(int i)
-{
-    static const plot_dash_t dashes[3] = {{1, 0}, {12, 7}, {3, 5}};
-    return dashes[((i / 10) % 3 + 3) % 3];
-}
-
-/* How series s is drawn (a negative style: a grey dashed guide line). */
-static plot_rgb_t colour_of(const plot_series_t *s)
-{
-    return s->style < 0 ? GREY : plot_series_colour(s->style);
-}
-
-static plot_dash_t dash_of(const plot_series_t *s)
-{
-    return s->style < 0 ? (plot_dash_t){8, 6} : plot_series_dash(s->style);
-}
-
-static int thickness_of(const plot_series_t *s)
-{
-    return s->style < 0 ? 2 : 3;
-}
 
 /* An axis: data range -> ticks -> pixel mapping. */
 typedef struct {
     double first, step, lo, hi;
     int count;
-    int p0, p1;   /* pixels of lo and hi */
+    double p0, p1;   /* pixels of lo and hi */
 } axis_t;
+
+/* One chart being drawn. */
+typedef struct {
+    const plot_chart_t *chart;
+    const plot_series_t *series;
+    int n;
+    cairo_t *cr;
+    int width, height;
+    double legend_w;                   /* the legend column, 0 without entries */
+    int entries;                       /* series with a label */
+    double top, left, right, bottom;   /* the plot area's edges */
+    axis_t xa, ya;
+} chart_t;
+
+static void set_colour(cairo_t *cr, plot_rgb_t c)
+{
+    cairo_set_source_rgb(cr, c.r / 255.0, c.g / 255.0, c.b / 255.0);
+}
+
+/* A one-pixel line, crisp when horizontal or vertical on a pixel centre. */
+static void hairline(cairo_t *cr, double x0, double y0, double x1, double y1, plot_rgb_t c)
+{
+    set_colour(cr, c);
+    cairo_set_line_width(cr, 1.0);
+    cairo_move_to(cr, x0, y0);
+    cairo_line_to(cr, x1, y1);
+    cairo_stroke(cr);
+}
 
 static int axis_make(axis_t *a, double lo, double hi, int max_ticks, int integer)
 {
@@ -135,8 +94,15 @@ static double axis_pixel(const axis_t *a, double v)
     return a->p0 + (v - a->lo) / (a->hi - a->lo) * (a->p1 - a->p0);
 }
 
-/* Copies label into buf, shortened to at most max characters ("...abc"
- * keeps the end, which tells runs of one sweep apart). */
+/* The pixel centre nearest tick i, where a one-pixel line is crisp. */
+static double tick_pixel(const axis_t *a, int i, double *value)
+{
+    *value = a->first + i * a->step;
+    return floor(axis_pixel(a, *value)) + 0.5;
+}
+
+/* label, shortened to at most max characters ("...abc" keeps the end, which
+ * tells runs of one sweep apart). */
 static void shorten(const char *label, char *buf, size_t size, int max)
 {
     size_t n = strlen(label);
@@ -146,195 +112,350 @@ static void shorten(const char *label, char *buf, size_t size, int max)
         snprintf(buf, size, "...%s", label + n - (size_t)(max - 3));
 }
 
-int plot_chart_draw(const plot_chart_t *chart, const plot_series_t *series, int n,
-                    plot_canvas_t *out)
+/* The data's bounding box {xmin, xmax, ymin, ymax}; returns how many
+ * points are finite. */
+static int data_bounds(const plot_series_t *series, int n, double box[4])
 {
-    const int th = plot_text_height(TEXT_SCALE);
-
-    /* data ranges */
-    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
     int points = 0;
+    box[0] = box[2] = INFINITY;
+    box[1] = box[3] = -INFINITY;
     for (int s = 0; s < n; s++)
         for (int i = 0; i < series[s].n; i++) {
             double x = series[s].x[i], y = series[s].y[i];
             if (!isfinite(x) || !isfinite(y))
                 continue;
-            xmin = fmin(xmin, x);
-            xmax = fmax(xmax, x);
-            ymin = fmin(ymin, y);
-            ymax = fmax(ymax, y);
+            box[0] = fmin(box[0], x);
+            box[1] = fmax(box[1], x);
+            box[2] = fmin(box[2], y);
+            box[3] = fmax(box[3], y);
             points++;
         }
+    return points;
+}
 
-    /* legend column */
-    int legend_w = 0, entries = 0;
-    for (int s = 0; s < n; s++) {
-        if (!series[s].label)
+/* The legend's width and the picture's size; measuring text needs a cairo
+ * context, so this one draws on a scratch pixel. */
+static int measure(chart_t *ch)
+{
+    cairo_surface_t *scratch = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+    cairo_t *cr = cairo_create(scratch);
+    text_font(cr, TEXT_PX, 0);
+    for (int s = 0; s < ch->n; s++) {
+        if (!ch->series[s].label)
             continue;
         char label[LEGEND_LABEL_MAX + 8];
-        shorten(series[s].label, label, sizeof label, LEGEND_LABEL_MAX);
-        int w = plot_text_width(label, TEXT_SCALE) + 56;
-        legend_w = w > legend_w ? w : legend_w;
-        entries++;
+        shorten(ch->series[s].label, label, sizeof label, LEGEND_LABEL_MAX);
+        ch->legend_w = fmax(ch->legend_w, text_width(cr, label) + LEGEND_SAMPLE + 20);
+        ch->entries++;
     }
+    cairo_status_t status = cairo_status(cr);
+    cairo_destroy(cr);
+    cairo_surface_destroy(scratch);
+    if (status)
+        return error_set("cannot measure the chart's text: %s", cairo_status_to_string(status));
     /* by default the picture widens with a wide legend, so the plot area
      * keeps about 640 pixels */
-    const int W = chart->width > 0 ? chart->width
-                                   : (legend_w + 800 > 1000 ? legend_w + 800 : 1000);
-    const int H = chart->height > 0 ? chart->height : 600;
-    if (legend_w > W / 2)
-        legend_w = W / 2;
-    if (plot_canvas_init(out, W, H, WHITE) < 0)
+    ch->width = ch->chart->width > 0 ? ch->chart->width : (int)fmax(1000, ch->legend_w + 800);
+    ch->height = ch->chart->height > 0 ? ch->chart->height : 600;
+    ch->legend_w = fmin(ch->legend_w, ch->width / 2);
+    if (ch->width > MAX_SIDE || ch->height > MAX_SIDE)
+        return error_set("a %d x %d chart: sides must be at most %d pixels", ch->width,
+                         ch->height, MAX_SIDE);
+    return 0;
+}
+
+/* Text centred on x with its top at y, in the current font and colour. */
+static void centred(cairo_t *cr, double x, double y, const char *s)
+{
+    text_draw(cr, x - text_width(cr, s) / 2, y, s);
+}
+
+/* The title and the note under it; the plot area starts below them. */
+static void draw_titles(chart_t *ch)
+{
+    cairo_t *cr = ch->cr;
+    double y = MARGIN;
+    if (ch->chart->title) {
+        text_font(cr, TITLE_PX, 1);
+        set_colour(cr, BLACK);
+        centred(cr, ch->width / 2.0, y, ch->chart->title);
+        y += text_height(cr) + 4;
+    }
+    if (ch->chart->note) {
+        text_font(cr, NOTE_PX, 0);
+        set_colour(cr, GREY);
+        centred(cr, ch->width / 2.0, y, ch->chart->note);
+        y += text_height(cr) + 4;
+    }
+    ch->top = floor(y + 12) + 0.5;
+}
+
+/* The axes' ticks and the plot area: the widest y tick number sets the left
+ * margin, the legend the right one, the x labels the bottom one. */
+static int place_plot_area(chart_t *ch, const double box[4])
+{
+    const plot_chart_t *c = ch->chart;
+    double xmin = box[0], xmax = box[1], ymin = box[2], ymax = box[3];
+    if (c->x_range) {
+        xmin = fmin(xmin, c->x_range[0]);
+        xmax = fmax(xmax, c->x_range[1]);
+    }
+    if (c->y_range && c->y_range[0] < c->y_range[1]) {
+        ymin = c->y_range[0];
+        ymax = c->y_range[1];
+    }
+    if (axis_make(&ch->xa, xmin, xmax, 11, c->integer_x) < 0 ||
+        axis_make(&ch->ya, ymin, ymax, 9, 0) < 0)
         return -1;
-
-    /* title and note */
-    int top = 16;
-    if (chart->title) {
-        plot_text(out, (W - plot_text_width(chart->title, TEXT_SCALE)) / 2, top, chart->title,
-                  TEXT_SCALE, BLACK);
-        top += th + 10;
-    }
-    if (chart->note) {
-        plot_text(out, (W - plot_text_width(chart->note, TEXT_SCALE)) / 2, top, chart->note,
-                  TEXT_SCALE, GREY);
-        top += th + 10;
-    }
-    top += 10;
-
-    if (!points) {
-        const char *msg = "no data";
-        plot_text(out, (W - plot_text_width(msg, TEXT_SCALE)) / 2, H / 2, msg, TEXT_SCALE, GREY);
-        return 0;
-    }
-
-    if (chart->x_range) {
-        xmin = fmin(xmin, chart->x_range[0]);
-        xmax = fmax(xmax, chart->x_range[1]);
-    }
-    if (chart->y_range && chart->y_range[0] < chart->y_range[1]) {
-        ymin = chart->y_range[0];
-        ymax = chart->y_range[1];
-    }
-    axis_t xa, ya;
-    if (axis_make(&xa, xmin, xmax, 11, chart->integer_x) < 0 ||
-        axis_make(&ya, ymin, ymax, 9, 0) < 0) {
-        plot_canvas_free(out);
-        return -1;
-    }
-    /* the widest y tick label sets the left margin */
-    int ytick_w = 0;
-    for (int i = 0; i < ya.count; i++) {
+    text_font(ch->cr, TEXT_PX, 0);
+    double th = text_height(ch->cr), ytick_w = 0;
+    for (int i = 0; i < ch->ya.count; i++) {
         char t[64];
-        plot_format_tick(ya.first + i * ya.step, ya.step, t, sizeof t);
-        int w = plot_text_width(t, TEXT_SCALE);
-        ytick_w = w > ytick_w ? w : ytick_w;
+        plot_format_tick(ch->ya.first + i * ch->ya.step, ch->ya.step, t, sizeof t);
+        ytick_w = fmax(ytick_w, text_width(ch->cr, t));
     }
-    const int left = 16 + (chart->y_label ? th + 14 : 0) + ytick_w + 14;
-    const int right = W - 24 - (entries ? legend_w + 16 : 0);
-    const int bottom = H - 24 - (chart->x_label ? th + 14 : 0) - th - 14;
-    if (right - left < 100 || bottom - top < 100) {
-        plot_canvas_free(out);
-        return error_set("a %d x %d chart is too small for its labels", W, H);
-    }
-    xa.p0 = left;
-    xa.p1 = right;
-    ya.p0 = bottom;
-    ya.p1 = top;
+    ch->left = floor(MARGIN + (c->y_label ? th + 10 : 0) + ytick_w + TICK + 6) + 0.5;
+    ch->right = floor(ch->width - 24 - (ch->entries ? ch->legend_w + 16 : 0)) + 0.5;
+    ch->bottom = floor(ch->height - MARGIN - (c->x_label ? th + 8 : 0) - th - TICK - 6) + 0.5;
+    if (ch->right - ch->left < 100 || ch->bottom - ch->top < 100)
+        return error_set("a %d x %d chart is too small for its labels", ch->width, ch->height);
+    ch->xa.p0 = ch->left;
+    ch->xa.p1 = ch->right;
+    ch->ya.p0 = ch->bottom;
+    ch->ya.p1 = ch->top;
+    return 0;
+}
 
-    /* grid, ticks and their numbers */
-    for (int i = 0; i < xa.count; i++) {
-        double v = xa.first + i * xa.step;
-        int px = (int)lround(axis_pixel(&xa, v));
-        plot_fill_rect(out, px, top, 1, bottom - top, GRID);
-        plot_fill_rect(out, px - 1, bottom, 2, 7, BLACK);
-        char t[64];
-        plot_format_tick(v, xa.step, t, sizeof t);
-        plot_text(out, px - plot_text_width(t, TEXT_SCALE) / 2, bottom + 12, t, TEXT_SCALE, BLACK);
+/* Grid lines, tick marks and tick numbers of both axes. */
+static void draw_ticks(chart_t *ch)
+{
+    cairo_t *cr = ch->cr;
+    const double th = text_height(cr);
+    char t[64];
+    double v;
+    for (int i = 0; i < ch->xa.count; i++) {
+        double px = tick_pixel(&ch->xa, i, &v);
+        hairline(cr, px, ch->top, px, ch->bottom, GRID);
+        hairline(cr, px, ch->bottom, px, ch->bottom + TICK, BLACK);
+        plot_format_tick(v, ch->xa.step, t, sizeof t);
+        centred(cr, px, ch->bottom + TICK + 4, t);
     }
-    for (int i = 0; i < ya.count; i++) {
-        double v = ya.first + i * ya.step;
-        int py = (int)lround(axis_pixel(&ya, v));
-        plot_fill_rect(out, left, py, right - left, 1, GRID);
-        plot_fill_rect(out, left - 7, py - 1, 7, 2, BLACK);
-        char t[64];
-        plot_format_tick(v, ya.step, t, sizeof t);
-        plot_text(out, left - 12 - plot_text_width(t, TEXT_SCALE), py - th / 2, t, TEXT_SCALE,
-                  BLACK);
+    for (int i = 0; i < ch->ya.count; i++) {
+        double py = tick_pixel(&ch->ya, i, &v);
+        hairline(cr, ch->left, py, ch->right, py, GRID);
+        hairline(cr, ch->left - TICK, py, ch->left, py, BLACK);
+        plot_format_tick(v, ch->ya.step, t, sizeof t);
+        text_draw(cr, ch->left - TICK - 4 - text_width(cr, t), py - th / 2, t);
     }
-    /* the frame of the plot area */
-    plot_fill_rect(out, left - 1, top, 2, bottom - top + 1, BLACK);
-    plot_fill_rect(out, left - 1, bottom, right - left + 2, 2, BLACK);
-    plot_fill_rect(out, left - 1, top, right - left + 2, 1, BLACK);
-    plot_fill_rect(out, right, top, 1, bottom - top + 1, BLACK);
-    if (chart->x_label)
-        plot_text(out, (left + right - plot_text_width(chart->x_label, TEXT_SCALE)) / 2,
-                  bottom + 12 + th + 14, chart->x_label, TEXT_SCALE, BLACK);
-    if (chart->y_label)
-        plot_text_vertical(out, 16,
-                           (top + bottom - plot_text_width(chart->y_label, TEXT_SCALE)) / 2,
-                           chart->y_label, TEXT_SCALE, BLACK);
+}
 
-    /* the series, within the plot area: lines first, then markers on top */
-    /* (6 pixels beyond the frame: a marker on the edge shows whole) */
-    plot_clip(out, left - 6, top - 6, right - left + 13, bottom - top + 13);
-    for (int s = 0; s < n; s++) {
-        const plot_series_t *sr = &series[s];
+/* The plot area's frame and the axis labels (y reads bottom to top). */
+static void draw_frame_and_labels(chart_t *ch)
+{
+    cairo_t *cr = ch->cr;
+    const plot_chart_t *c = ch->chart;
+    const double th = text_height(cr);
+    set_colour(cr, BLACK);
+    cairo_set_line_width(cr, 1.0);
+    cairo_rectangle(cr, ch->left, ch->top, ch->right - ch->left, ch->bottom - ch->top);
+    cairo_stroke(cr);
+    if (c->x_label)
+        centred(cr, (ch->left + ch->right) / 2, ch->bottom + TICK + 4 + th + 8, c->x_label);
+    if (c->y_label) {
+        cairo_save(cr);
+        cairo_translate(cr, MARGIN, (ch->top + ch->bottom) / 2);
+        cairo_rotate(cr, -M_PI / 2);
+        centred(cr, 0, 0, c->y_label);
+        cairo_restore(cr);
+    }
+}
+
+/* Colour, width and dashes of series s's line (a negative style: a grey
+ * dashed guide line). */
+static void series_pen(cairo_t *cr, const plot_series_t *s)
+{
+    plot_dash_t d = s->style < 0 ? (plot_dash_t){8, 6} : plot_series_dash(s->style);
+    set_colour(cr, s->style < 0 ? GREY : plot_series_colour(s->style));
+    cairo_set_line_width(cr, s->style < 0 ? 2.0 : 2.5);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    cairo_set_dash(cr, (const double[]){d.on, d.off}, d.off > 0 ? 2 : 0, 0);
+}
+
+/* A filled marker about 2 r across centred on (x, y), with a thin white
+ * edge so overlapping markers stay apart. */
+static void marker(cairo_t *cr, double x, double y, double r, plot_marker_t shape, plot_rgb_t c)
+{
+    switch (shape) {
+    case PLOT_MARKER_SQUARE:
+        cairo_rectangle(cr, x - 0.85 * r, y - 0.85 * r, 1.7 * r, 1.7 * r);
+        break;
+    case PLOT_MARKER_TRIANGLE: /* pointing up */
+        cairo_move_to(cr, x, y - 1.1 * r);
+        cairo_line_to(cr, x + r, y + 0.8 * r);
+        cairo_line_to(cr, x - r, y + 0.8 * r);
+        cairo_close_path(cr);
+        break;
+    case PLOT_MARKER_DIAMOND:
+        cairo_move_to(cr, x, y - 1.2 * r);
+        cairo_line_to(cr, x + 1.2 * r, y);
+        cairo_line_to(cr, x, y + 1.2 * r);
+        cairo_line_to(cr, x - 1.2 * r, y);
+        cairo_close_path(cr);
+        break;
+    default:
+        cairo_arc(cr, x, y, r, 0, 2 * M_PI);
+    }
+    set_colour(cr, c);
+    cairo_fill_preserve(cr);
+    set_colour(cr, WHITE);
+    cairo_set_dash(cr, NULL, 0, 0);
+    cairo_set_line_width(cr, 1.0);
+    cairo_stroke(cr);
+}
+
+/* Clips to the plot area, widened by `margin` pixels on every side. */
+static void clip_to_plot(chart_t *ch, double margin)
+{
+    cairo_reset_clip(ch->cr);
+    cairo_rectangle(ch->cr, ch->left - margin, ch->top - margin,
+                    ch->right - ch->left + 2 * margin, ch->bottom - ch->top + 2 * margin);
+    cairo_clip(ch->cr);
+}
+
+/* The series: lines cut at the plot area's frame, then the markers on top
+ * of every line (6 pixels beyond the frame, so one on the edge shows whole). */
+static void draw_series(chart_t *ch)
+{
+    cairo_t *cr = ch->cr;
+    cairo_save(cr);
+    clip_to_plot(ch, 0);
+    for (int s = 0; s < ch->n; s++) {
+        const plot_series_t *sr = &ch->series[s];
         if (!sr->line)
             continue;
-        double phase = 0;
-        int have = 0;
-        double px = 0, py = 0;
-        for (int i = 0; i < sr->n; i++) {
-            if (!isfinite(sr->x[i]) || !isfinite(sr->y[i]))
-                continue;
-            double x = axis_pixel(&xa, sr->x[i]), y = axis_pixel(&ya, sr->y[i]);
-            if (have)
-                plot_line(out, px, py, x, y, colour_of(sr), thickness_of(sr), dash_of(sr),
-                          &phase);
-            px = x;
-            py = y;
-            have = 1;
-        }
+        cairo_new_path(cr);
+        for (int i = 0; i < sr->n; i++)
+            if (isfinite(sr->x[i]) && isfinite(sr->y[i]))
+                cairo_line_to(cr, axis_pixel(&ch->xa, sr->x[i]), axis_pixel(&ch->ya, sr->y[i]));
+        series_pen(cr, sr);
+        cairo_stroke(cr);
     }
-    for (int s = 0; s < n; s++) {
-        const plot_series_t *sr = &series[s];
-        int radius = sr->n > 40 ? 3 : 5;
+    clip_to_plot(ch, 6);
+    for (int s = 0; s < ch->n; s++) {
+        const plot_series_t *sr = &ch->series[s];
         if (sr->style < 0)
             continue;
         for (int i = 0; i < sr->n; i++)
             if (isfinite(sr->x[i]) && isfinite(sr->y[i]))
-                plot_marker(out, axis_pixel(&xa, sr->x[i]), axis_pixel(&ya, sr->y[i]), radius,
-                            plot_series_marker(sr->style), plot_series_colour(sr->style));
+                marker(cr, axis_pixel(&ch->xa, sr->x[i]), axis_pixel(&ch->ya, sr->y[i]),
+                       sr->n > 40 ? 3.0 : 5.0, plot_series_marker(sr->style),
+                       plot_series_colour(sr->style));
     }
+    cairo_restore(cr);
+}
 
-    plot_clip(out, 0, 0, 0, 0);
-
-    /* legend: sample line and marker, then the label */
-    int ly = top + 4, lx = right + 20, shown = 0;
-    for (int s = 0; s < n; s++) {
-        const plot_series_t *sr = &series[s];
+/* One entry a line: a sample of the line and marker, then the label; what
+ * does not fit beside the plot area is counted ("+3 more"). */
+static void draw_legend(chart_t *ch)
+{
+    cairo_t *cr = ch->cr;
+    const double th = text_height(cr), x = ch->right + 20;
+    double y = ch->top + 4;
+    int shown = 0;
+    for (int s = 0; s < ch->n; s++) {
+        const plot_series_t *sr = &ch->series[s];
         if (!sr->label)
             continue;
-        if (ly + th > bottom) {
+        if (y + th > ch->bottom) {
             char more[32];
-            snprintf(more, sizeof more, "+%d more", entries - shown);
-            plot_text(out, lx, ly, more, TEXT_SCALE, GREY);
-            break;
+            snprintf(more, sizeof more, "+%d more", ch->entries - shown);
+            set_colour(cr, GREY);
+            text_draw(cr, x, y, more);
+            return;
         }
-        plot_rgb_t colour = colour_of(sr);
-        double phase = 0;
-        if (sr->line)
-            plot_line(out, lx, ly + th / 2.0, lx + 36, ly + th / 2.0, colour, thickness_of(sr),
-                      dash_of(sr), &phase);
+        if (sr->line) {
+            series_pen(cr, sr);
+            cairo_move_to(cr, x, y + th / 2);
+            cairo_line_to(cr, x + LEGEND_SAMPLE, y + th / 2);
+            cairo_stroke(cr);
+        }
         if (sr->style >= 0)
-            plot_marker(out, lx + 18, ly + th / 2.0, 5, plot_series_marker(sr->style), colour);
+            marker(cr, x + LEGEND_SAMPLE / 2, y + th / 2, 5.0, plot_series_marker(sr->style),
+                   plot_series_colour(sr->style));
         char label[LEGEND_LABEL_MAX + 8];
         shorten(sr->label, label, sizeof label, LEGEND_LABEL_MAX);
-        plot_text(out, lx + 46, ly, label, TEXT_SCALE, BLACK);
-        ly += th + 12;
+        set_colour(cr, BLACK);
+        text_draw(cr, x + LEGEND_SAMPLE + 10, y, label);
+        y += th + 8;
         shown++;
     }
+}
+
+/* Everything but the title: "no data" when there is no point at all. */
+static int draw_body(chart_t *ch)
+{
+    double box[4];
+    if (!data_bounds(ch->series, ch->n, box)) {
+        text_font(ch->cr, TEXT_PX, 0);
+        set_colour(ch->cr, GREY);
+        centred(ch->cr, ch->width / 2.0, ch->height / 2.0, "no data");
+        return 0;
+    }
+    if (place_plot_area(ch, box) < 0)
+        return -1;
+    set_colour(ch->cr, BLACK);
+    draw_ticks(ch);
+    draw_frame_and_labels(ch);
+    draw_series(ch);
+    draw_legend(ch);
     return 0;
+}
+
+/* cairo's RGB24 pixels (0x00RRGGBB words, rows `stride` bytes apart) into
+ * out, a new canvas. */
+static int to_canvas(cairo_surface_t *surface, plot_canvas_t *out)
+{
+    cairo_surface_flush(surface);
+    int w = cairo_image_surface_get_width(surface), h = cairo_image_surface_get_height(surface);
+    int stride = cairo_image_surface_get_stride(surface);
+    const unsigned char *data = cairo_image_surface_get_data(surface);
+    if (plot_canvas_init(out, w, h, WHITE) < 0)
+        return -1;
+    for (int y = 0; y < h; y++) {
+        const uint32_t *row = (const uint32_t *)(data + (size_t)y * (size_t)stride);
+        uint8_t *p = out->pixels + 3 * (size_t)y * (size_t)w;
+        for (int x = 0; x < w; x++, p += 3) {
+            p[0] = (uint8_t)(row[x] >> 16);
+            p[1] = (uint8_t)(row[x] >> 8);
+            p[2] = (uint8_t)row[x];
+        }
+    }
+    return 0;
+}
+
+int plot_chart_draw(const plot_chart_t *chart, const plot_series_t *series, int n,
+                    plot_canvas_t *out)
+{
+    memset(out, 0, sizeof *out);
+    chart_t ch = {.chart = chart, .series = series, .n = n};
+    if (measure(&ch) < 0)
+        return -1;
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, ch.width,
+                                                          ch.height);
+    ch.cr = cairo_create(surface);
+    set_colour(ch.cr, WHITE);
+    cairo_paint(ch.cr);
+    draw_titles(&ch);
+    int rc = draw_body(&ch);
+    cairo_status_t status = cairo_status(ch.cr);
+    if (!rc && status)
+        rc = error_set("cannot draw a %d x %d chart: %s", ch.width, ch.height,
+                       cairo_status_to_string(status));
+    rc = rc ? rc : to_canvas(surface, out);
+    cairo_destroy(ch.cr);
+    cairo_surface_destroy(surface);
+    return rc;
 }
 
 int plot_chart_write(const char *path, const plot_chart_t *chart, const plot_series_t *series,

@@ -43,121 +43,121 @@ static int count_below(const report_run_t *runs, int n, double lo)
     return below;
 }
 
+/* Zooms chart's y axis on the runs that learned (range holds the limits)
+ * and returns how many runs end below it, out of sight. */
+static int zoom(plot_chart_t *chart, const report_run_t *runs, int n, double range[2])
+{
+    if (!accuracy_range(runs, n, range))
+        return 0;
+    chart->y_range = range;
+    return count_below(runs, n, range[0]);
+}
+
 int report_plot_accuracy(const char *path, const report_run_t *runs, int n)
 {
-    plot_series_t *series = calloc((size_t)(n ? n : 1), sizeof *series);
-    double **xy = calloc((size_t)(n ? 2 * n : 1), sizeof *xy);
-    int rc = 0;
-    if (!series || !xy)
-        rc = error_set("%s: out of memory", path);
-    for (int i = 0; i < n && !rc; i++) {
+    size_t points = 0;
+    for (int i = 0; i < n; i++)
+        points += (size_t)runs[i].metrics.count;
+    plot_series_t *series = calloc((size_t)n + 1, sizeof *series);
+    double *x = malloc((2 * points + 1) * sizeof *x);   /* [points] epochs, then accuracies */
+    if (!series || !x) {
+        free(series);
+        free(x);
+        return error_set("%s: out of memory", path);
+    }
+    double *y = x + points;
+    size_t at = 0;
+    for (int i = 0; i < n; i++) {
         const metrics_t *m = &runs[i].metrics;
-        double *x = xy[2 * i] = malloc((size_t)m->count * sizeof *x);
-        double *y = xy[2 * i + 1] = malloc((size_t)m->count * sizeof *y);
-        if (!x || !y) {
-            rc = error_set("%s: out of memory", path);
-            break;
+        series[i] = (plot_series_t){.label = runs[i].name, .x = x + at, .y = y + at,
+                                    .n = m->count, .line = 1, .style = i};
+        for (int k = 0; k < m->count; k++, at++) {
+            x[at] = m->rows[k].epoch;
+            y[at] = m->rows[k].test_accuracy >= 0 ? 100.0 * m->rows[k].test_accuracy : NAN;
         }
-        for (int k = 0; k < m->count; k++) {
-            x[k] = m->rows[k].epoch;
-            y[k] = m->rows[k].test_accuracy >= 0 ? 100.0 * m->rows[k].test_accuracy : NAN;
-        }
-        series[i] = (plot_series_t){.label = runs[i].name, .x = x, .y = y, .n = m->count,
-                                    .line = 1, .style = i};
     }
-    if (!rc) {
-        double range[2];
-        int zoom = accuracy_range(runs, n, range);
-        char note[160] = "";
-        int below = zoom ? count_below(runs, n, range[0]) : 0;
-        if (below)
-            snprintf(note, sizeof note, "%d run%s ending below %.1f%% not shown", below,
-                     below == 1 ? "" : "s", range[0]);
-        plot_chart_t chart = {
-            .title = "Test accuracy after each epoch",
-            .note = below ? note : NULL,
-            .x_label = "epoch",
-            .y_label = "test accuracy (%)",
-            .integer_x = 1,
-            .y_range = zoom ? range : NULL,
-        };
-        rc = plot_chart_write(path, &chart, series, n);
+    plot_chart_t chart = {.title = "Test accuracy after each epoch", .x_label = "epoch",
+                          .y_label = "test accuracy (%)", .integer_x = 1};
+    double range[2];
+    char note[160];
+    int below = zoom(&chart, runs, n, range);
+    if (below) {
+        snprintf(note, sizeof note, "%d run%s ending below %.1f%% not shown", below,
+                 below == 1 ? "" : "s", range[0]);
+        chart.note = note;
     }
-    for (int i = 0; xy && i < 2 * n; i++)
-        free(xy[i]);
-    free(xy);
+    int rc = plot_chart_write(path, &chart, series, n);
+    free(x);
     free(series);
     return rc;
 }
 
+/* The best accuracy at each angle, angles increasing: the guide line's
+ * points (gx, gy: room for n). Returns how many. */
+static int best_per_angle(const double *x, const double *y, int n, double *gx, double *gy)
+{
+    int g = 0;
+    double last = -INFINITY;
+    for (;;) {
+        double next = INFINITY, best = -INFINITY;
+        for (int i = 0; i < n; i++)
+            if (x[i] > last && x[i] < next)
+                next = x[i];
+        if (next == INFINITY)
+            return g;
+        for (int i = 0; i < n; i++)
+            if (x[i] == next)
+                best = fmax(best, y[i]);
+        gx[g] = next;
+        gy[g++] = best;
+        last = next;
+    }
+}
+
 int report_plot_angle(const char *path, const report_run_t *runs, int n)
 {
-    /* n runs as one-point series, then the guide line through the best run
-     * at each angle (angles in increasing order) */
+    /* the runs of known data as one-point series, then the guide line */
     plot_series_t *series = calloc((size_t)n + 1, sizeof *series);
-    double *x = calloc((size_t)n + 1, sizeof *x), *y = calloc((size_t)n + 1, sizeof *y);
-    double *gx = calloc((size_t)n + 1, sizeof *gx), *gy = calloc((size_t)n + 1, sizeof *gy);
-    int rc = 0;
-    if (!series || !x || !y || !gx || !gy)
-        rc = error_set("%s: out of memory", path);
-    int used = 0, unknown = 0, guide = 0;
-    for (int i = 0; i < n && !rc; i++) {
+    double *xy = calloc(4 * (size_t)n + 1, sizeof *xy);   /* x, y, gx, gy: [n] each */
+    if (!series || !xy) {
+        free(series);
+        free(xy);
+        return error_set("%s: out of memory", path);
+    }
+    double *x = xy, *y = xy + n, *gx = xy + 2 * n, *gy = xy + 3 * n;
+    double xr[2] = {0, 10};   /* the x axis reaches past the last angle */
+    int used = 0;
+    for (int i = 0; i < n; i++) {
         const report_run_t *r = &runs[i];
-        if (r->max_angle < 0 || r->final_accuracy < 0) {
-            unknown++;
+        xr[1] = fmax(xr[1], r->max_angle * 1.1 + 1.0);
+        if (r->max_angle < 0 || r->final_accuracy < 0)
             continue;
-        }
-        x[i] = r->max_angle;
-        y[i] = 100.0 * r->final_accuracy;
-        series[used++] = (plot_series_t){.label = r->name, .x = &x[i], .y = &y[i], .n = 1,
-                                         .style = i};
-        /* best at this angle: insert or improve, keeping gx sorted */
-        int k = 0;
-        while (k < guide && gx[k] < x[i])
-            k++;
-        if (k < guide && gx[k] == x[i]) {
-            gy[k] = fmax(gy[k], y[i]);
-        } else {
-            for (int j = guide; j > k; j--) {
-                gx[j] = gx[j - 1];
-                gy[j] = gy[j - 1];
-            }
-            gx[k] = x[i];
-            gy[k] = y[i];
-            guide++;
-        }
+        x[used] = r->max_angle;
+        y[used] = 100.0 * r->final_accuracy;
+        series[used] = (plot_series_t){.label = r->name, .x = &x[used], .y = &y[used], .n = 1,
+                                       .style = i};
+        used++;
     }
-    if (!rc) {
-        if (guide > 1)
-            series[used++] = (plot_series_t){.label = "best at each angle", .x = gx, .y = gy,
-                                             .n = guide, .line = 1, .style = -1};
-        double range[2], xr[2] = {0, 10};
-        for (int i = 0; i < n; i++)
-            xr[1] = fmax(xr[1], runs[i].max_angle * 1.1 + 1.0); /* keep markers off the edge */
-        int zoom = accuracy_range(runs, n, range);
-        int below = zoom ? count_below(runs, n, range[0]) : 0;
-        char note[200];
-        int len = snprintf(note, sizeof note, "0 = no rotated copies");
-        if (unknown)
-            len += snprintf(note + len, sizeof note - (size_t)len, "; %d run%s of unknown data left out",
-                            unknown, unknown == 1 ? "" : "s");
-        if (below)
-            snprintf(note + len, sizeof note - (size_t)len, "; %d below %.1f%% not shown", below,
-                     range[0]);
-        plot_chart_t chart = {
-            .title = "Final test accuracy against rotation angle",
-            .note = note,
-            .x_label = "largest rotation of the training copies (degrees)",
-            .y_label = "final test accuracy (%)",
-            .x_range = xr,
-            .y_range = zoom ? range : NULL,
-        };
-        rc = plot_chart_write(path, &chart, series, used);
-    }
+    int guide = best_per_angle(x, y, used, gx, gy), unknown = n - used;
+    if (guide > 1)
+        series[used] = (plot_series_t){.label = "best at each angle", .x = gx, .y = gy,
+                                           .n = guide, .line = 1, .style = -1};
+    plot_chart_t chart = {.title = "Final test accuracy against rotation angle",
+                          .x_label = "largest rotation of the training copies (degrees)",
+                          .y_label = "final test accuracy (%)", .x_range = xr};
+    double range[2];
+    int below = zoom(&chart, runs, n, range);
+    char note[200];
+    int len = snprintf(note, sizeof note, "0 = no rotated copies");
+    if (unknown)
+        len += snprintf(note + len, sizeof note - (size_t)len,
+                        "; %d run%s of unknown data left out", unknown, unknown == 1 ? "" : "s");
+    if (below)
+        snprintf(note + len, sizeof note - (size_t)len, "; %d below %.1f%% not shown", below,
+                 range[0]);
+    chart.note = note;
+    int rc = plot_chart_write(path, &chart, series, used + (guide > 1));
     free(series);
-    free(x);
-    free(y);
-    free(gx);
-    free(gy);
+    free(xy);
     return rc;
 }

@@ -72,8 +72,8 @@ void trainer_write_checkpoint(trainer_t *t, int at_epoch_end)
             t->best_accuracy = acc;
     }
     int rc = gathered && meta.config_text
-                 ? ckptdir_save(t->cfg->dir, whole(t), &meta, t->cfg->ckpt_keep, is_best,
-                                t->ckpt_path, sizeof t->ckpt_path)
+                 ? ckptdir_save(t->cfg->dir, whole(t), &meta, is_best, t->ckpt_path,
+                                sizeof t->ckpt_path)
                  : -1;
     free(meta.config_text);
     t->last_ckpt_t = now();
@@ -87,6 +87,8 @@ void trainer_write_checkpoint(trainer_t *t, int at_epoch_end)
     } else {
         t->ckpt_failures = 0;
         log_info("  checkpoint %s (%.0f ms)", t->ckpt_path, (t->last_ckpt_t - t0) * 1e3);
+        if (ckptdir_prune(t->cfg->dir, t->cfg->ckpt_keep) < 0)
+            log_warn("%s", error_message());
     }
 }
 

@@ -47,11 +47,12 @@ static int fault_parse(trainer_t *t)
 }
 
 /* What the ranks must agree on about the data file each of them opened. */
-static void data_items(const dataset_info_t *info, const char *sample, agree_list_t *items)
+static int data_items(const dataset_info_t *info, const char *sample, agree_list_t *items)
 {
     char sources[65];
     const char *src = info->source_sha256 ? info->source_sha256 : "?";
-    sha256_buffer_hex(src, strlen(src), sources);
+    if (sha256_buffer_hex(src, strlen(src), sources) < 0)
+        return -1;
     agree_add(items, "the data file's training rows", "%lld", (long long)info->n_train);
     agree_add(items, "the data file's test rows", "%lld", (long long)info->n_test);
     agree_add(items, "the data file's augmentation", "%s",
@@ -59,6 +60,7 @@ static void data_items(const dataset_info_t *info, const char *sample, agree_lis
     agree_add(items, "the data file's order seed", "%lld", (long long)info->shuffle_seed);
     agree_add(items, "the data file's sources", "checksums %.16s", sources);
     agree_add(items, "the data file's rows (a sample)", "sha256 %.16s", sample);
+    return 0;
 }
 
 /* Every rank opens the data file and all agree that it is the same data: a
@@ -73,9 +75,8 @@ static int open_data(trainer_t *t, int64_t *n_rows)
     char sample[65] = "";
     agree_list_t items = {0};
     int status = dataset_info(cfg->data_file, &info) < 0 ||
-                 dataset_sample_sha256(cfg->data_file, &info, sample) < 0;
-    if (!status)
-        data_items(&info, sample, &items);
+                 dataset_sample_sha256(cfg->data_file, &info, sample) < 0 ||
+                 data_items(&info, sample, &items) < 0;
     status = agree_all(status ? EXIT_FAILURE_RUN : 0, &items);
     if (!status) {
         char id[4096];

@@ -16,11 +16,14 @@
 /* The checkpoint name for a position. */
 int ckptdir_path(const char *dir, int epoch, int64_t step, char *path, size_t size);
 
-/* Writes a checkpoint for meta's position, points latest.h5 at it (and
- * best.h5 if is_best), then deletes all but the newest `keep` checkpoints,
- * never best.h5's. The path written goes to path (may be NULL). */
-int ckptdir_save(const char *dir, const net_t *net, const ckpt_meta_t *meta, int keep,
-                 int is_best, char *path, size_t size);
+/* Writes a checkpoint for meta's position and points latest.h5 at it (and
+ * best.h5 if is_best). The path written goes to path (may be NULL). */
+int ckptdir_save(const char *dir, const net_t *net, const ckpt_meta_t *meta, int is_best,
+                 char *path, size_t size);
+
+/* Deletes all but the newest `keep` checkpoints of dir, never best.h5's;
+ * -1 (the message naming the first it could not delete) if some stay. */
+int ckptdir_prune(const char *dir, int keep);
 
 /* Whether name is a checkpoint's file name; if so its position (epochs
  * done, steps into the next) in *epoch and *step (either may be NULL). */

@@ -14,6 +14,9 @@
 
 #define CONFIG_PATH_MAX 1024
 
+/* Largest configuration file read (a real one is a few KiB). */
+#define CONFIG_MAX_BYTES (1 << 20)
+
 typedef enum { TRAIN_MODE_SYNC = 0, TRAIN_MODE_LOCAL = 1 } train_mode_t;
 typedef enum { LR_CONSTANT = 0, LR_LINEAR = 1, LR_COSINE = 2 } lr_schedule_t;
 

@@ -51,6 +51,12 @@ int fs_write_bytes(const char *path, const void *data, size_t n);
 /* fs_write_bytes of a text. */
 int fs_write_text(const char *path, const char *text);
 
+/* A whole text file (a pipe too), NUL-terminated and malloc'd, or NULL
+ * with a message naming path: it cannot be opened ("cannot open WHAT: ..."),
+ * it holds more than limit bytes ("WHAT file larger than 1 MiB"), it holds a
+ * NUL byte, or it cannot be read. */
+char *fs_read_text(const char *path, const char *what, size_t limit);
+
 /* What a file of this st_mode is, for messages about files that are not
  * regular: "a folder", "a FIFO", "a socket", "a device", "a symbolic link"
  * or "not a regular file". */

@@ -6,6 +6,8 @@
 #ifndef NNMPI_LOG_H
 #define NNMPI_LOG_H
 
+#include <stddef.h>
+
 /* Tells the logger who we are (and notes the host name); before this every
  * process counts as rank 0. */
 void log_set_rank(int rank, int size);
@@ -27,7 +29,9 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * (agree.c), so that the job says it once. */
 void log_job_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Whether this process is rank 0. */
-int log_is_root(void);
+/* A duration as people read it: "7.4 s", "1m02s", "3h05m" ("?" if not
+ * finite). Counted in doubles: the ETA of a million slow epochs, or the
+ * wall time of a damaged metrics.csv, overflows an int. */
+void log_format_duration(double seconds, char *buf, size_t size);
 
 #endif

@@ -1,13 +1,12 @@
-/* plot: charts a person can read at a glance, drawn here and written as RGB
- * PNG with libpng (no plotting program needed): a white canvas, axes with
- * "nice" tick values and their numbers, axis labels, a title, and a legend
- * beside the plot area that tells the series apart by colour, marker shape
- * and (from the eleventh series on) dash pattern, so a greyscale print still
- * distinguishes them. Text uses the built-in 5x7 font of image.h, at twice
- * its size.
+/* plot: charts a person can read at a glance, drawn with cairo (anti-aliased
+ * lines and markers, text in text.h's typeface) and written as RGB PNG: a
+ * white canvas, axes with "nice" tick values and their numbers, axis
+ * labels, a title, and a legend beside the plot area that tells the series
+ * apart by colour, marker shape and (from the eleventh series on) dash
+ * pattern, so a greyscale print still distinguishes them.
  *
- * Files:  src/plot.c        canvas, drawing, RGB PNG writer
- *         src/plot_chart.c  ticks and the line/scatter chart
+ * Files:  src/plot.c        ticks, the series' styles, the RGB canvas and PNG
+ *         src/plot_chart.c  the line/scatter chart, laid out and drawn
  *
  * Fallible functions return 0 or -1 with a message in error_message();
  * nothing here prints or exits. */
@@ -25,11 +24,9 @@ typedef struct {
 typedef struct {
     int width, height;
     uint8_t *pixels;   /* [height, width, 3], row-major */
-    int clip;          /* drawing confined to [clip_x0, clip_x1) x [clip_y0, clip_y1) */
-    int clip_x0, clip_y0, clip_x1, clip_y1;
 } plot_canvas_t;
 
-/* ---- canvas and drawing (src/plot.c) ---- */
+/* ---- canvas (src/plot.c) ---- */
 
 /* Allocates a width x height canvas (1..8192 each) filled with bg. */
 int plot_canvas_init(plot_canvas_t *c, int width, int height, plot_rgb_t bg);
@@ -41,52 +38,7 @@ void plot_canvas_free(plot_canvas_t *c);
  * rename), so a reader never sees half a file. */
 int plot_write_png(const char *path, const plot_canvas_t *c);
 
-/* Confines drawing to the rectangle [x, x+w) x [y, y+h) (e.g. the plot
- * area, so a curve that leaves a zoomed axis is cut at its edge); w = 0
- * lifts the limit. */
-void plot_clip(plot_canvas_t *c, int x, int y, int w, int h);
-
-/* One pixel, clipped to the canvas (and the clip rectangle). */
-void plot_pixel(plot_canvas_t *c, int x, int y, plot_rgb_t colour);
-
-/* Filled rectangle [x, x+w) x [y, y+h), clipped. */
-void plot_fill_rect(plot_canvas_t *c, int x, int y, int w, int h, plot_rgb_t colour);
-
-/* A dash pattern: `on` pixels drawn, `off` skipped (off 0: solid). */
-typedef struct {
-    double on, off;
-} plot_dash_t;
-
-/* A line from (x0, y0) to (x1, y1) of the given thickness in pixels,
- * dashed as `dash` says; *phase carries the position in the pattern from one
- * segment to the next of a polyline (start it at 0). Clipped. */
-void plot_line(plot_canvas_t *c, double x0, double y0, double x1, double y1, plot_rgb_t colour,
-               int thickness, plot_dash_t dash, double *phase);
-
-typedef enum {
-    PLOT_MARKER_CIRCLE = 0,
-    PLOT_MARKER_SQUARE,
-    PLOT_MARKER_TRIANGLE,
-    PLOT_MARKER_DIAMOND,
-    PLOT_MARKER_COUNT,
-} plot_marker_t;
-
-/* A filled marker centred on (x, y), about 2 radius + 1 pixels across. */
-void plot_marker(plot_canvas_t *c, double x, double y, int radius, plot_marker_t shape,
-                 plot_rgb_t colour);
-
-/* Text with its top-left corner at (x, y), the 5x7 font enlarged `scale`
- * times; vertical text reads bottom to top (for a y-axis label) with (x, y)
- * its top-left corner after turning. Characters the font lacks show as '?'. */
-void plot_text(plot_canvas_t *c, int x, int y, const char *text, int scale, plot_rgb_t colour);
-void plot_text_vertical(plot_canvas_t *c, int x, int y, const char *text, int scale,
-                        plot_rgb_t colour);
-
-/* Width and height in pixels of text at a scale. */
-int plot_text_width(const char *text, int scale);
-int plot_text_height(int scale);
-
-/* ---- ticks and charts (src/plot_chart.c) ---- */
+/* ---- ticks and styles (src/plot.c) ---- */
 
 /* Tick values for an axis over [lo, hi]: the smallest step of 1, 2 or 5
  * times a power of ten giving at most max_ticks ticks (taken as at least 3:
@@ -101,17 +53,32 @@ int plot_nice_ticks(double lo, double hi, int max_ticks, double *first, double *
  * "98.25", "10"), never "-0". */
 void plot_format_tick(double value, double step, char *buf, size_t size);
 
+/* A dash pattern in pixels: `on` drawn, `off` skipped (off 0: solid). */
+typedef struct {
+    double on, off;
+} plot_dash_t;
+
+typedef enum {
+    PLOT_MARKER_CIRCLE = 0,
+    PLOT_MARKER_SQUARE,
+    PLOT_MARKER_TRIANGLE,
+    PLOT_MARKER_DIAMOND,
+    PLOT_MARKER_COUNT,
+} plot_marker_t;
+
 /* Colour and marker of series i (a ten-colour palette; markers cycle with
  * period 4; the dash pattern changes every ten series). */
 plot_rgb_t plot_series_colour(int i);
 plot_marker_t plot_series_marker(int i);
 plot_dash_t plot_series_dash(int i);
 
+/* ---- charts (src/plot_chart.c) ---- */
+
 /* One series of a chart: n points (x[i], y[i]), drawn as markers and, if
- * `line`, joined by a line in the order given. style picks colour, marker
- * and dash (plot_series_*); a negative style is a guide line: dark grey,
- * dashed, thin, without markers. label goes in the legend (NULL: not
- * listed). */
+ * `line`, joined by a line in the order given (a point that is not finite
+ * is skipped). style picks colour, marker and dash (plot_series_*); a
+ * negative style is a guide line: grey, dashed, thin, without markers.
+ * label goes in the legend (NULL: not listed). */
 typedef struct {
     const char *label;
     const double *x, *y;
@@ -128,7 +95,7 @@ typedef struct {
     const double *x_range;   /* {lo, hi} the axis must cover, or NULL: the data's */
     const double *y_range;   /* {lo, hi} the axis covers instead of the data's, or
                               * NULL; what lies outside is cut at the plot's edge */
-    const char *note;        /* small grey text under the title, or NULL */
+    const char *note;        /* smaller grey text under the title, or NULL */
 } plot_chart_t;
 
 /* Draws the chart of n series onto a new canvas (*out, plot_canvas_free it).

@@ -50,15 +50,6 @@ typedef struct {
     char warning[REPORT_TEXT_MAX];   /* what could not be found, for the user; "" if all */
 } report_run_t;
 
-/* Reads a metrics.csv: a header naming at least `epoch` and `test_accuracy`
- * (the columns of metrics_csv_header, in any order; unknown columns are
- * ignored), then one row per epoch. An empty test_accuracy means "not
- * evaluated" (stored negative). Any malformed line is an error naming
- * FILE:LINE and what is wrong, also a value that is not finite or outside
- * its column's range (accuracies 0..1, epoch and ranks whole 1..10^7,
- * wall_s 0..10^9 s...). m is filled (metrics_free it, also on error). */
-int report_read_metrics(const char *path, metrics_t *m);
-
 /* Loads one run directory. Without a readable metrics.csv it fails, naming
  * the directory; a missing config.ini or data file is not an error: the
  * values become "?" and run->warning says what was missing. */

@@ -47,10 +47,11 @@ awk -F, 'NR > 1 && !(NF == 3 && $2 ~ /^[0-9]$/ && $3 >= 0 && $3 <= 1) { bad++ } 
 ok "query --csv answered all $n pictures"
 
 # ---- accuracy: labels.csv joined with the answers by file name. Measured
-# here: 0.513 (77 of 150: clean, broken, thick, wobbly high; shadow, thin,
-# chalk low -- see docs/own-digits-varied.md); chance is 0.1. The floor is
-# about half of that, so a broken normaliser or reader fails, noise does not.
+# here: 0.800 (120 of 150; 0.513 before the cleaning steps of
+# nnmpi/image_clean.h -- see docs/own-digits-varied.md); chance is 0.1. The
+# floor is well below, so a broken cleaning step or reader fails, a short
+# model's noise does not.
 acc=$(awk -F, 'FNR == 1 { next } NR == FNR { label[$1] = $2; next }
   { f = $1; sub(/.*\//, "", f); n++; c += (f in label && $2 == label[f]) }
   END { printf "%.3f\n", n ? c / n : 0 }' "$WORK/set/labels.csv" "$WORK/answers.csv")
-at_least "$acc" 0.25 "accuracy on $n varied own digits"
+at_least "$acc" 0.55 "accuracy on $n varied own digits"

@@ -3,7 +3,6 @@
  * rank counts), and every kind of damaged or foreign file is refused with a
  * message naming it. Files that dataset_write would never produce are made
  * here with the HDF5 API directly. */
-#include <dirent.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,13 +81,7 @@ static void test_info(void)
     free(a);
 
     /* no temporary file was left beside it */
-    DIR *d = opendir(dir);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    int leftovers = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        leftovers += strstr(e->d_name, ".tmp") != NULL;
-    closedir(d);
-    CU_ASSERT_EQUAL(leftovers, 0);
+    CU_ASSERT_EQUAL(testutil_count_tmp(dir), 0);
 }
 
 static void assert_same_set(const imageset_t *got, const imageset_t *want)

@@ -1,7 +1,7 @@
 /* Tests of fsutil: temporaries named after their writer, stale ones of
  * dead writers removed and live or foreign ones kept, whole-file writes
- * that replace atomically, mkdir -p, same-file detection, the size limit
- * check and the names of file kinds. */
+ * that replace atomically, whole text files read, mkdir -p, same-file
+ * detection, the size limit check and the names of file kinds. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -109,6 +109,46 @@ static void test_write_replaces_whole(void)
     free(dir);
 }
 
+/* A whole text file, past the first 4 KiB buffer; refused over the limit
+ * (counted in MiB when it is whole MiB), with a NUL byte, or missing. */
+static void test_read_text(void)
+{
+    char *dir = testutil_tmpdir();
+    enum { N = 10000 };
+    char *big = malloc((1 << 20) + 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    for (int i = 0; i < (1 << 20) + 1; i++)
+        big[i] = (char)('a' + i % 26);
+    big[N] = '\0';
+    const char *path = testutil_path(dir, "t.txt");
+    CU_ASSERT_EQUAL_FATAL(testutil_write_text(path, big), 0);
+    char *text = fs_read_text(path, "thing", N);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT_STRING_EQUAL(text, big);
+    free(text);
+    CU_ASSERT_PTR_NULL(fs_read_text(path, "thing", N - 1));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "t.txt: thing file larger than 9999 bytes"));
+    big[N] = 'x';
+    big[(1 << 20) + 1] = '\0';
+    CU_ASSERT_EQUAL_FATAL(testutil_write_text(path, big), 0);
+    CU_ASSERT_PTR_NULL(fs_read_text(path, "config", 1 << 20));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "config file larger than 1 MiB"));
+    free(big);
+
+    CU_ASSERT_EQUAL_FATAL(testutil_write_file(path, "", 0), 0);
+    text = fs_read_text(path, "thing", N);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT_STRING_EQUAL(text, "");
+    free(text);
+    CU_ASSERT_EQUAL_FATAL(testutil_write_file(path, "a\0b", 3), 0);
+    CU_ASSERT_PTR_NULL(fs_read_text(path, "thing", N));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "contains a NUL byte"));
+    CU_ASSERT_PTR_NULL(fs_read_text(testutil_path(dir, "none.ini"), "config", N));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "none.ini: cannot open config: No such file"));
+    testutil_rmtree(dir);
+    free(dir);
+}
+
 static void test_mkdir_p_and_same_file(void)
 {
     char *dir = testutil_tmpdir(), deep[PATH_MAX], link_path[PATH_MAX];
@@ -159,6 +199,7 @@ int main(void)
         {"a temporary's name says its host and pid", test_tmp_name_says_host_and_pid},
         {"only dead writers' temporaries of this host go", test_stale_tmps_of_dead_writers_only},
         {"a write replaces the whole file, or fails naming it", test_write_replaces_whole},
+        {"a whole text file, or a refusal naming it", test_read_text},
         {"mkdir -p; the same file by other names", test_mkdir_p_and_same_file},
         {"the file size limit; kinds of files", test_size_limit_and_kinds},
         {NULL, NULL},

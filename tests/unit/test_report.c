@@ -1,6 +1,6 @@
-/* report: reading metrics.csv (good files, and bad lines named by
- * FILE:LINE), loading run directories (with and without config.ini and data
- * file), the summary figures, and the CSV and Markdown tables. */
+/* report: loading run directories (with and without config.ini and data
+ * file), the summary figures, and the CSV and Markdown tables. (Reading
+ * metrics.csv is test_metrics.c's.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,78 +16,6 @@ static const char METRICS[] =
     "1,0.124883,0.8124,0.9579,2,89842,2.36,2\n"
     "2,0.036653,0.9577,0.9717,2,81544,4.63,2\n"
     "3,0.030000,0.9600,0.9700,1.5,80000,7.00,2\n";
-
-static int write_text(const char *path, const char *text)
-{
-    return testutil_write_file(path, text, strlen(text));
-}
-
-static void test_read_metrics(void)
-{
-    char *dir = testutil_tmpdir();
-    const char *path = testutil_path(dir, "metrics.csv");
-    CU_ASSERT_EQUAL_FATAL(write_text(path, METRICS), 0);
-    metrics_t m;
-    CU_ASSERT_EQUAL_FATAL(report_read_metrics(path, &m), 0);
-    CU_ASSERT_EQUAL(m.count, 3);
-    CU_ASSERT_EQUAL(m.rows[1].epoch, 2);
-    CU_ASSERT_DOUBLE_EQUAL(m.rows[1].test_accuracy, 0.9717, 1e-12);
-    CU_ASSERT_DOUBLE_EQUAL(m.rows[2].lr, 1.5, 1e-12);
-    CU_ASSERT_EQUAL(m.rows[2].ranks, 2);
-    metrics_free(&m);
-
-    /* columns in another order, an extra one, CRLF, a missing test figure */
-    CU_ASSERT_EQUAL_FATAL(write_text(path, "test_accuracy,epoch,extra\r\n0.5,1,x\r\n,2,y\r\n"), 0);
-    CU_ASSERT_EQUAL_FATAL(report_read_metrics(path, &m), 0);
-    CU_ASSERT_EQUAL(m.count, 2);
-    CU_ASSERT_DOUBLE_EQUAL(m.rows[0].test_accuracy, 0.5, 1e-12);
-    CU_ASSERT(m.rows[1].test_accuracy < 0);
-    metrics_free(&m);
-
-    static const struct {
-        const char *text, *fragment;
-    } bad[] = {
-        {"epoch,test_accuracy\n1,0.9\n2,zero\n", "metrics.csv:3: test_accuracy \"zero\" is not a number"},
-        {"epoch,test_accuracy\n1,0.9,7\n", "metrics.csv:2: 3 fields, but the header has 2"},
-        {"epoch,test_accuracy\n1\n", "metrics.csv:2: 1 field, but the header has 2"},
-        {"epoch,test_accuracy\n1.5,0.9\n", "metrics.csv:2: epoch \"1.5\" is not a whole number"},
-        {"epoch,test_accuracy\n0,0.9\n", "metrics.csv:2: epoch \"0\""},
-        {"epoch,test_accuracy\n1,97.5\n", "metrics.csv:2: test_accuracy 97.5 is above 1"},
-        {"epoch,test_accuracy\n1,nan\n", "metrics.csv:2: test_accuracy \"nan\" is not a number"},
-        {"epoch,test_accuracy,ranks\n1,0.9,2147483648\n",
-         "metrics.csv:2: ranks \"2147483648\" is not a whole number from 1 to 10000000"},
-        {"epoch,test_accuracy,ranks\n1,0.9,-3\n", "metrics.csv:2: ranks \"-3\" is not a whole"},
-        {"epoch,test_accuracy,ranks\n1,0.9,0\n", "metrics.csv:2: ranks \"0\" is not a whole"},
-        {"epoch,test_accuracy\n99999999999,0.9\n", "metrics.csv:2: epoch \"99999999999\" is not"},
-        {"epoch,test_accuracy,wall_s\n1,0.9,1e308\n",
-         "metrics.csv:2: wall_s \"1e308\" is out of range (0 to 1e+09)"},
-        {"epoch,test_accuracy,wall_s\n1,0.9,-1\n", "metrics.csv:2: wall_s \"-1\" is out of range"},
-        {"epoch,test_accuracy,wall_s\n1,0.9,inf\n", "metrics.csv:2: wall_s \"inf\" is not a number"},
-        {"epoch,test_accuracy,wall_s\n1,0.9,1e999\n", "metrics.csv:2: wall_s \"1e999\" is not a"},
-        {"epoch,test_accuracy\n1,-0.5\n", "metrics.csv:2: test_accuracy \"-0.5\" is out of range"},
-        {"epoch,test_accuracy,train_accuracy\n1,0.9,1.5\n",
-         "metrics.csv:2: train_accuracy 1.5 is above 1"},
-        {"epoch,test_accuracy,samples_per_s\n1,0.9,-5\n", "samples_per_s \"-5\" is out of range"},
-        {"epoch,loss\n1,0.9\n", "metrics.csv:1: not a metrics.csv header"},
-        {"", "metrics.csv: empty (no header)"},
-        {"epoch,test_accuracy\n", "metrics.csv: no epoch finished yet"},
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        CU_ASSERT_EQUAL_FATAL(write_text(path, bad[i].text), 0);
-        int rc = report_read_metrics(path, &m);
-        const char *msg = error_message();
-        if (rc != -1 || !strstr(msg, bad[i].fragment) || !strstr(msg, dir))
-            fprintf(stderr, "\n  case %zu: %d, \"%s\"\n", i, rc, msg);
-        CU_ASSERT_EQUAL(rc, -1);
-        CU_ASSERT_PTR_NOT_NULL(strstr(msg, bad[i].fragment));
-        CU_ASSERT_PTR_NOT_NULL(strstr(msg, dir)); /* the whole path */
-        CU_ASSERT_EQUAL(m.count, 0);
-    }
-    CU_ASSERT_EQUAL(report_read_metrics(testutil_path(dir, "none.csv"), &m), -1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "none.csv: cannot open"));
-    testutil_rmtree(dir);
-    free(dir);
-}
 
 /* A tiny dataset file with the given augmentation attribute. */
 static int write_dataset(const char *path, const char *augmentation)
@@ -116,13 +44,13 @@ static void test_load_runs(void)
     CU_ASSERT_EQUAL_FATAL(mkdir(testutil_path(dir, "sweep"), 0777), 0);
     CU_ASSERT_EQUAL_FATAL(mkdir(run, 0777), 0);
     CU_ASSERT_EQUAL_FATAL(write_dataset(data, "rotations=-15,5;elastic=1,alpha=34,sigma=4"), 0);
-    CU_ASSERT_EQUAL_FATAL(write_text(testutil_path(run, "metrics.csv"), METRICS), 0);
+    CU_ASSERT_EQUAL_FATAL(testutil_write_text(testutil_path(run, "metrics.csv"), METRICS), 0);
     snprintf(cfg, sizeof cfg,
              "[data]\nfile = %s\n\n[net]\nhidden = 300\nrule = gradient\n\n[train]\n"
              "mode = sync\nlr = 2\nlr_schedule = linear\nlr_end = 0.1\nepochs = 5\nbatch = 32\n"
              "future_key = 1\n\n[future_section]\nx = y\n",
              data);
-    CU_ASSERT_EQUAL_FATAL(write_text(testutil_path(run, "config.ini"), cfg), 0);
+    CU_ASSERT_EQUAL_FATAL(testutil_write_text(testutil_path(run, "config.ini"), cfg), 0);
 
     report_run_t r;
     char with_slash[4200];
@@ -149,7 +77,7 @@ static void test_load_runs(void)
     char run2[4096];
     snprintf(run2, sizeof run2, "%s/sweep/bare", dir);
     CU_ASSERT_EQUAL_FATAL(mkdir(run2, 0777), 0);
-    CU_ASSERT_EQUAL_FATAL(write_text(testutil_path(run2, "metrics.csv"), METRICS), 0);
+    CU_ASSERT_EQUAL_FATAL(testutil_write_text(testutil_path(run2, "metrics.csv"), METRICS), 0);
     report_run_t r2;
     CU_ASSERT_EQUAL_FATAL(report_load_run(run2, &r2), 0);
     CU_ASSERT_STRING_EQUAL(r2.augmentation, "?");
@@ -160,8 +88,8 @@ static void test_load_runs(void)
     char run3[4096];
     snprintf(run3, sizeof run3, "%s/sweep/lost", dir);
     CU_ASSERT_EQUAL_FATAL(mkdir(run3, 0777), 0);
-    CU_ASSERT_EQUAL_FATAL(write_text(testutil_path(run3, "metrics.csv"), METRICS), 0);
-    CU_ASSERT_EQUAL_FATAL(write_text(testutil_path(run3, "config.ini"),
+    CU_ASSERT_EQUAL_FATAL(testutil_write_text(testutil_path(run3, "metrics.csv"), METRICS), 0);
+    CU_ASSERT_EQUAL_FATAL(testutil_write_text(testutil_path(run3, "config.ini"),
                                      "[data]\nfile = /nowhere/x.h5\n[net]\nhidden = 200\n"), 0);
     report_run_t r3;
     CU_ASSERT_EQUAL_FATAL(report_load_run(run3, &r3), 0);
@@ -255,7 +183,6 @@ static void test_wall_time(void)
 int main(void)
 {
     static const testutil_case_t cases[] = {
-        {"metrics.csv: read, and bad lines named by file:line", test_read_metrics},
         {"run directories, tables and plots", test_load_runs},
         {"wall time of any length in the table", test_wall_time},
         {NULL, NULL},

@@ -1,5 +1,6 @@
 /* sha256: the FIPS 180-2 example vectors, padding boundaries, streaming in odd
- * pieces, files larger than the 1 MiB read block, and a missing file.
+ * pieces, files larger than the 1 MiB read block, a missing file, and a
+ * zeroed hash that may be freed.
  * Expected digests of the boundary cases were computed independently with
  * Python's hashlib.sha256. */
 #include <stdio.h>
@@ -13,7 +14,7 @@
 static void check_buffer(const void *data, size_t n, const char *expected)
 {
     char hex[65];
-    sha256_buffer_hex(data, n, hex);
+    CU_ASSERT_EQUAL(sha256_buffer_hex(data, n, hex), 0);
     CU_ASSERT_STRING_EQUAL(hex, expected);
 }
 
@@ -70,22 +71,28 @@ static void test_streaming(void)
     for (int i = 0; i < N; i++)
         data[i] = (uint8_t)(i * 7 + (i >> 8));
     char whole[65], pieces[65];
-    sha256_buffer_hex(data, N, whole);
+    CU_ASSERT_EQUAL(sha256_buffer_hex(data, N, whole), 0);
     static const size_t steps[] = {1, 63, 64, 65, 3, 127, 200, 0, 7};
-    sha256_t ctx;
-    sha256_init(&ctx);
+    sha256_t h = {0};
+    CU_ASSERT_EQUAL_FATAL(sha256_init(&h), 0);
     size_t at = 0;
     for (int k = 0; at < N; k++) {
         size_t step = steps[k % (sizeof steps / sizeof steps[0])];
         if (step > N - at)
             step = N - at;
-        sha256_update(&ctx, data + at, step);
+        CU_ASSERT_EQUAL(sha256_update(&h, data + at, step), 0);
         at += step;
     }
-    uint8_t digest[32];
-    sha256_final(&ctx, digest);
-    sha256_hex(digest, pieces);
+    CU_ASSERT_EQUAL(sha256_final_hex(&h, pieces), 0);
+    CU_ASSERT_PTR_NULL(h.md);
     CU_ASSERT_STRING_EQUAL(pieces, whole);
+
+    /* the raw digest is the hex one's bytes */
+    uint8_t digest[32];
+    CU_ASSERT_EQUAL(sha256_buffer(data, N, digest), 0);
+    char first[3];
+    snprintf(first, sizeof first, "%02x", digest[0]);
+    CU_ASSERT_EQUAL(strncmp(first, whole, 2), 0);
     free(data);
 }
 
@@ -107,7 +114,7 @@ static void test_file(void)
     CU_ASSERT_FATAL(testutil_write_file(path, data, n) == 0);
     char from_file[65], from_memory[65];
     CU_ASSERT_EQUAL(sha256_file_hex(path, from_file), 0);
-    sha256_buffer_hex(data, n, from_memory);
+    CU_ASSERT_EQUAL(sha256_buffer_hex(data, n, from_memory), 0);
     CU_ASSERT_STRING_EQUAL(from_file, from_memory);
 
     const char *empty = testutil_path(dir, "empty.bin");
@@ -129,6 +136,20 @@ static void test_missing_file(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "No such file or directory"));
 }
 
+/* Freeing a zeroed hash, or one twice, is safe (error paths rely on it);
+ * a finished hash refuses more input with a message. */
+static void test_free_and_misuse(void)
+{
+    sha256_t h = {0};
+    sha256_free(&h);
+    CU_ASSERT_EQUAL(sha256_init(&h), 0);
+    sha256_free(&h);
+    sha256_free(&h);
+    error_clear();
+    CU_ASSERT_EQUAL(sha256_update(&h, "x", 1), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "SHA-256"));
+}
+
 int main(void)
 {
     static const testutil_case_t cases[] = {
@@ -138,6 +159,7 @@ int main(void)
         {"streaming in odd pieces", test_streaming},
         {"file hash equals buffer hash", test_file},
         {"missing file names the file", test_missing_file},
+        {"free is safe; a finished hash refuses input", test_free_and_misuse},
         {NULL, NULL},
     };
     return testutil_run("sha256", cases);

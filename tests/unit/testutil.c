@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <CUnit/Basic.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,23 @@ int testutil_write_file(const char *path, const void *data, size_t n)
         return -1;
     size_t w = fwrite(data, 1, n, f);
     return (fclose(f) == 0 && w == n) ? 0 : -1;
+}
+
+int testutil_write_text(const char *path, const char *text)
+{
+    return testutil_write_file(path, text, strlen(text));
+}
+
+int testutil_count_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strstr(e->d_name, ".tmp") != NULL;
+    closedir(d);
+    return n;
 }
 
 static void put_be32(FILE *f, uint32_t v)

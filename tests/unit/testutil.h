@@ -24,8 +24,13 @@ void testutil_rmtree(const char *dir);
 /* dir + "/" + name in a static rotating buffer. */
 const char *testutil_path(const char *dir, const char *name);
 
-/* Writes bytes to a file; 0 on success. */
+/* Writes bytes (or a string) to a file; 0 on success. */
 int testutil_write_file(const char *path, const void *data, size_t n);
+int testutil_write_text(const char *path, const char *text);
+
+/* Files in dir whose name holds ".tmp" (an atomic writer's leftovers), or
+ * -1 if dir cannot be read. */
+int testutil_count_tmp(const char *dir);
 
 /* Writes an IDX images file [n, rows, cols] / labels file [n]. */
 int testutil_write_idx_images(const char *path, const uint8_t *pixels,

@@ -1,4 +1,7 @@
-#include "nnmpi/png_write.h"
+/* pngout: the one PNG writer, over libpng (named apart from libpng's own png_
+ * namespace): checked I/O through our own write callbacks, so a full disk
+ * is a message, and no partial file on failure. */
+#include "nnmpi/pngout.h"
 
 #include <errno.h>
 #include <png.h>
@@ -52,7 +55,7 @@ static void flush_data(png_structp png)
     }
 }
 
-static int encode(writer_t *w, int width, int height, int channels, png_row_fn rows, void *ctx)
+static int encode(writer_t *w, int width, int height, int channels, pngout_row_fn rows, void *ctx)
 {
     png_structp png = w->png;
     if (setjmp(png_jmpbuf(png)))
@@ -70,8 +73,8 @@ static int encode(writer_t *w, int width, int height, int channels, png_row_fn r
     return 0;
 }
 
-int png_write_file(const char *path, int width, int height, int channels, png_row_fn rows,
-                   void *ctx)
+int pngout_write(const char *path, int width, int height, int channels, pngout_row_fn rows,
+                 void *ctx)
 {
     if (width < 1 || height < 1 || (channels != 1 && channels != 3))
         return error_set("%s: nothing to write (a %d x %d picture)", path, width, height);

@@ -1,5 +1,5 @@
-#ifndef NNMPI_PNG_WRITE_H
-#define NNMPI_PNG_WRITE_H
+#ifndef NNMPI_PNGOUT_H
+#define NNMPI_PNGOUT_H
 
 #include <stdint.h>
 
@@ -8,12 +8,12 @@
 
 /* Fills row y (0-based, top first) of the picture into row
  * [width * channels]. */
-typedef void (*png_row_fn)(void *ctx, int y, uint8_t *row);
+typedef void (*pngout_row_fn)(void *ctx, int y, uint8_t *row);
 
 /* Writes a width x height 8-bit PNG with channels 1 (grey) or 3 (RGB) to
  * path, asking rows() for each row. On failure (-1) the message names path
  * and the reason (a full disk included), and no partial file is left. */
-int png_write_file(const char *path, int width, int height, int channels, png_row_fn rows,
-                   void *ctx);
+int pngout_write(const char *path, int width, int height, int channels, pngout_row_fn rows,
+                 void *ctx);
 
 #endif
