@@ -5,12 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "commands.h"
-#include "nnmpi/checkpoint.h"
+#include "cmd_common.h"
 #include "nnmpi/error.h"
 #include "nnmpi/fsutil.h"
 #include "nnmpi/image.h"
-#include "nnmpi/log.h"
 #include "nnmpi/net.h"
 #include "nnmpi/query.h"
 
@@ -73,6 +71,39 @@ static int parse_target(const char *text, float *values, int max)
     }
 }
 
+/* "1".."MAX_SCALE" -> *scale; -1 with a message otherwise. */
+static int parse_scale(const char *text, int *scale)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (*text == '\0' || *end || v < 1 || v > MAX_SCALE)
+        return error_set("--scale must be a whole number from 1 to %d, not '%s'", MAX_SCALE,
+                         text);
+    *scale = (int)v;
+    return 0;
+}
+
+/* DIR/backquery_target.png and its enlarged copy; 0, or -1 with the message. */
+static int draw_target(const net_t *net, const float *target, const char *dir, int scale)
+{
+    uint8_t px[IMAGE_PIXELS];
+    if (query_backquery_png(net, target, dir, "target", scale, px) < 0)
+        return -1;
+    printf("wrote %s/backquery_target.png%s\n", dir, scale > 1 ? " and its enlarged copy" : "");
+    return 0;
+}
+
+/* Every digit's picture and the montage of them; 0, or -1 with the message. */
+static int draw_digits(const net_t *net, const char *model, const char *dir, int scale)
+{
+    if (query_backquery_all(net, dir, scale) < 0)
+        return error_prefix("%s", model);
+    printf("wrote %s/backquery_0.png ... backquery_%d.png%s and backquery_all.png (the %d "
+           "pictures side by side)\n", dir, net->n_out - 1,
+           scale > 1 ? ", their enlarged copies" : "", net->n_out);
+    return 0;
+}
+
 int cmd_backquery(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -84,88 +115,40 @@ int cmd_backquery(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *model = NULL, *dir = NULL, *target_text = NULL;
-    int scale = DEFAULT_SCALE;
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "m:o:h", options, NULL)) != -1) {
+    int scale = DEFAULT_SCALE, opt;
+    cmd_options_t o = cmd_options("backquery", argc, argv, "m:o:h", options, usage);
+    while ((opt = cmd_option(&o))) {
         switch (opt) {
         case 'm': model = optarg; break;
         case 'o': dir = optarg; break;
         case 't': target_text = optarg; break;
-        case 's': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end || v < 1 || v > MAX_SCALE) {
-                log_error("backquery: --scale must be a whole number from 1 to %d, not '%s'",
-                          MAX_SCALE, optarg);
-                return EXIT_USAGE;
-            }
-            scale = (int)v;
+        case 's':
+            if (parse_scale(optarg, &scale) < 0)
+                return cmd_usage_error("backquery: %s", error_message());
             break;
         }
-        case 'h': usage(stdout); return EXIT_OK;
-        default:
-            log_error("backquery: unknown or incomplete option '%s' (see nnmpi backquery --help)",
-                      argv[optind - 1]);
-            return EXIT_USAGE;
-        }
     }
-    if (!model || !dir || optind < argc) {
-        log_error("backquery: needs -m MODEL.h5 -o DIR (see nnmpi backquery --help)");
-        return EXIT_USAGE;
-    }
+    if (o.finished)
+        return o.status;
+    if (!model || !dir || optind < argc)
+        return cmd_usage_error("backquery: needs -m MODEL.h5 -o DIR (see nnmpi backquery --help)");
     float target[MAX_TARGETS];
     int n_target = 0;
-    if (target_text && (n_target = parse_target(target_text, target, MAX_TARGETS)) < 0) {
-        log_error("backquery: %s", error_message());
-        return EXIT_USAGE;
-    }
+    if (target_text && (n_target = parse_target(target_text, target, MAX_TARGETS)) < 0)
+        return cmd_usage_error("backquery: %s", error_message());
 
     net_t net;
-    ckpt_meta_t meta;
-    if (ckpt_read(model, &net, &meta) < 0) {
-        log_error("%s", error_message());
-        return EXIT_FAILURE_RUN;
-    }
-    ckpt_meta_free(&meta);
-    int rc = EXIT_FAILURE_RUN;
-    if (net.n_in != IMAGE_PIXELS) {
-        log_error("%s: the model has %d inputs, not the %d pixels of a %dx%d picture", model,
-                  net.n_in, IMAGE_PIXELS, IMAGE_SIDE, IMAGE_SIDE);
-        goto done;
-    }
-    if (target_text && n_target != net.n_out) {
-        log_error("backquery: --target has %d values but the model has %d outputs", n_target,
-                  net.n_out);
-        rc = EXIT_USAGE;
-        goto done;
-    }
-    if (fs_mkdir_p(dir) < 0) {
-        log_error("%s", error_message());
-        goto done;
-    }
-
-    if (target_text) {
-        uint8_t px[IMAGE_PIXELS];
-        if (query_backquery_png(&net, target, dir, "target", scale, px) < 0) {
-            log_error("%s", error_message());
-            goto done;
-        }
-        printf("wrote %s/backquery_target.png%s\n", dir, scale > 1 ? " and its enlarged copy" : "");
-        rc = EXIT_OK;
-        goto done;
-    }
-
-    if (query_backquery_all(&net, dir, scale) < 0) {
-        log_error("%s: %s", model, error_message());
-        goto done;
-    }
-    printf("wrote %s/backquery_0.png ... backquery_%d.png%s and backquery_all.png (the %d "
-           "pictures side by side)\n", dir, net.n_out - 1,
-           scale > 1 ? ", their enlarged copies" : "", net.n_out);
-    rc = EXIT_OK;
-done:
+    if (cmd_load_picture_model(model, &net) < 0)
+        return cmd_fail();
+    int status = EXIT_OK;
+    if (target_text && n_target != net.n_out)
+        status = cmd_usage_error("backquery: --target has %d values but the model has %d outputs",
+                                 n_target, net.n_out);
+    else if (fs_mkdir_p(dir) < 0)
+        status = cmd_fail();
+    else if ((target_text ? draw_target(&net, target, dir, scale)
+                          : draw_digits(&net, model, dir, scale)) < 0)
+        status = cmd_fail();
     net_free(&net);
-    return rc;
+    return status;
 }

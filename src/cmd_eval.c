@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cmd_common.h"
 #include "nnmpi/checkpoint.h"
 #include "nnmpi/dataset.h"
 #include "nnmpi/error.h"
@@ -24,6 +24,30 @@ static void usage(FILE *out)
             "  -h, --help         this text\n");
 }
 
+/* Prints the model's results on the split; 0, or -1 with the message. */
+static int evaluate(const char *model, const char *data, const char *split)
+{
+    net_t net;
+    ckpt_meta_t meta;
+    imageset_t set = {0};
+    eval_result_t res;
+    if (ckpt_read(model, &net, &meta) < 0)
+        return -1;
+    int rc = dataset_read_split(data, split, &set);
+    rc = rc ? rc : eval_run(&net, &set, &res);
+    if (!rc) {
+        printf("model %s (784-%d-10, epoch %d) on %s /%s: %lld images\n", model, net.n_hidden,
+               meta.epoch, data, split, (long long)res.count);
+        eval_print_confusion(stdout, &res);
+        printf("loss %.6f\n", res.loss_sum / (double)res.count);
+        printf("accuracy %.4f\n", eval_accuracy(&res));
+    }
+    imageset_free(&set);
+    net_free(&net);
+    ckpt_meta_free(&meta);
+    return rc;
+}
+
 int cmd_eval(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -34,46 +58,18 @@ int cmd_eval(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *model = NULL, *data = NULL, *split = "test";
+    cmd_options_t o = cmd_options("eval", argc, argv, "m:d:h", options, usage);
     int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "m:d:h", options, NULL)) != -1) {
+    while ((opt = cmd_option(&o))) {
         switch (opt) {
         case 'm': model = optarg; break;
         case 'd': data = optarg; break;
         case 's': split = optarg; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default:
-            fprintf(stderr, "nnmpi: error: eval: unknown or incomplete option '%s' (see nnmpi "
-                            "eval --help)\n", argv[optind - 1]);
-            return EXIT_USAGE;
         }
     }
-    if (!model || !data || optind < argc || (strcmp(split, "test") && strcmp(split, "train"))) {
-        fprintf(stderr, "nnmpi: error: eval: needs -m MODEL.h5 -d DATA.h5 [--split test|train]\n");
-        return EXIT_USAGE;
-    }
-    net_t net;
-    ckpt_meta_t meta;
-    imageset_t set;
-    eval_result_t res;
-    if (ckpt_read(model, &net, &meta) < 0) {
-        fprintf(stderr, "nnmpi: error: %s\n", error_message());
-        return EXIT_FAILURE_RUN;
-    }
-    int rc = dataset_read_split(data, split, &set);
-    rc = rc ? rc : eval_run(&net, &set, &res);
-    if (!rc) {
-        printf("model %s (784-%d-10, epoch %d) on %s /%s: %lld images\n", model, net.n_hidden,
-               meta.epoch, data, split, (long long)res.count);
-        eval_print_confusion(stdout, &res);
-        printf("loss %.6f\n", res.loss_sum / (double)res.count);
-        printf("accuracy %.4f\n", eval_accuracy(&res));
-    } else {
-        fprintf(stderr, "nnmpi: error: %s\n", error_message());
-    }
-    imageset_free(&set);
-    net_free(&net);
-    ckpt_meta_free(&meta);
-    return rc ? EXIT_FAILURE_RUN : EXIT_OK;
+    if (o.finished)
+        return o.status;
+    if (!model || !data || optind < argc || (strcmp(split, "test") && strcmp(split, "train")))
+        return cmd_usage_error("eval: needs -m MODEL.h5 -d DATA.h5 [--split test|train]");
+    return evaluate(model, data, split) < 0 ? cmd_fail() : EXIT_OK;
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "commands.h"
+#include "cmd_common.h"
 #include "nnmpi/checkpoint.h"
 #include "nnmpi/ckptdir.h"
 #include "nnmpi/config.h"
@@ -215,20 +215,20 @@ static int info_one(const char *path)
 
 int cmd_info(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage(stdout);
-        return EXIT_OK;
-    }
-    int failed = 0;
-    for (int i = 1; i < argc; i++) {
-        if (info_one(argv[i]) < 0) {
-            fprintf(stderr, "nnmpi: error: %s\n", error_message());
-            failed = 1;
-        }
-    }
-    return failed ? EXIT_FAILURE_RUN : EXIT_OK;
+    static const struct option options[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    cmd_options_t o = cmd_options("info", argc, argv, "h", options, usage);
+    while (cmd_option(&o))
+        ; /* --help is its only option */
+    if (o.finished)
+        return o.status;
+    if (optind >= argc)
+        return cmd_usage_error("info: no file or run directory given (see nnmpi info --help)");
+    int status = EXIT_OK; /* one file that fails does not stop the others */
+    for (int i = optind; i < argc; i++)
+        if (info_one(argv[i]) < 0)
+            status = cmd_fail();
+    return status;
 }

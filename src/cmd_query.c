@@ -11,8 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "commands.h"
-#include "nnmpi/checkpoint.h"
+#include "cmd_common.h"
 #include "nnmpi/error.h"
 #include "nnmpi/fsutil.h"
 #include "nnmpi/image.h"
@@ -106,45 +105,27 @@ int cmd_query(int argc, char **argv)
     int csv = 0;
     image_frame_t frame = IMAGE_FRAME_MNIST;
     int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "m:h", options, NULL)) != -1) {
+    cmd_options_t o = cmd_options("query", argc, argv, "m:h", options, usage);
+    while ((opt = cmd_option(&o))) {
         switch (opt) {
         case 'm': model = optarg; break;
         case 'c': csv = 1; break;
         case 'f':
-            if (image_frame_parse(optarg, &frame) < 0) {
-                log_error("query: --frame: %s", error_message());
-                return EXIT_USAGE;
-            }
+            if (image_frame_parse(optarg, &frame) < 0)
+                return cmd_usage_error("query: --frame: %s", error_message());
             break;
         case 's': save_dir = optarg; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default:
-            log_error("query: unknown or incomplete option '%s' (see nnmpi query --help)",
-                      argv[optind - 1]);
-            return EXIT_USAGE;
         }
     }
-    if (!model || optind >= argc) {
-        log_error("query: needs -m MODEL.h5 and at least one PNG file or folder "
-                  "(see nnmpi query --help)");
-        return EXIT_USAGE;
-    }
+    if (o.finished)
+        return o.status;
+    if (!model || optind >= argc)
+        return cmd_usage_error("query: needs -m MODEL.h5 and at least one PNG file or folder "
+                               "(see nnmpi query --help)");
 
     net_t net;
-    ckpt_meta_t meta;
-    if (ckpt_read(model, &net, &meta) < 0) {
-        log_error("%s", error_message());
-        return EXIT_FAILURE_RUN;
-    }
-    ckpt_meta_free(&meta);   /* only the weights are needed */
-    if (net.n_in != IMAGE_PIXELS) {
-        log_error("%s: the model takes %d inputs, not the %d pixels of a %dx%d picture",
-                  model, net.n_in, IMAGE_PIXELS, IMAGE_SIDE, IMAGE_SIDE);
-        net_free(&net);
-        return EXIT_FAILURE_RUN;
-    }
+    if (cmd_load_picture_model(model, &net) < 0)
+        return cmd_fail();
 
     int failures = 0;
     query_list_t files = {0};

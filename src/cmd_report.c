@@ -5,13 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cmd_common.h"
 #include "nnmpi/error.h"
-#include "nnmpi/fsutil.h"
+#include "nnmpi/log.h"
 #include "nnmpi/report.h"
-
-#define PLOT_EPOCHS "accuracy_per_epoch.png"
-#define PLOT_ANGLE "accuracy_vs_angle.png"
 
 static void usage(FILE *out)
 {
@@ -29,8 +26,8 @@ static void usage(FILE *out)
             "                                 the epochs), wall_s\n"
             "  OUT_DIR/report.md              the same as a Markdown table (also printed),\n"
             "                                 with the charts\n"
-            "  OUT_DIR/" PLOT_EPOCHS "  test accuracy after each epoch, a line per run\n"
-            "  OUT_DIR/" PLOT_ANGLE "   final test accuracy against the largest rotation\n"
+            "  OUT_DIR/" REPORT_PLOT_EPOCHS "  test accuracy after each epoch, a line per run\n"
+            "  OUT_DIR/" REPORT_PLOT_ANGLE "   final test accuracy against the largest rotation\n"
             "                                 angle of the run's data (0: none)\n"
             "Unknown values (no config.ini, data file not found) show as '?'.\n"
             "\n"
@@ -43,6 +40,43 @@ static void usage(FILE *out)
             "(it is named; the others are still reported), 2 bad command line.\n");
 }
 
+/* Loads each directory into runs[] (room for all), naming those that
+ * cannot be read; returns how many loaded, *failed how many did not. */
+static int load_runs(char **dirs, int n_dirs, report_run_t *runs, int *failed)
+{
+    int n = 0;
+    *failed = 0;
+    for (int i = 0; i < n_dirs; i++) {
+        if (report_load_run(dirs[i], &runs[n]) < 0) {
+            log_error("report: %s", error_message());
+            report_run_free(&runs[n]);
+            (*failed)++;
+            continue;
+        }
+        if (runs[n].warning[0])
+            log_warn("report: %s: %s", runs[n].dir, runs[n].warning);
+        n++;
+    }
+    return n;
+}
+
+/* Writes the report of the runs into out_dir and says so; 0 or -1. */
+static int write_report(const char *out_dir, const report_run_t *runs, int n, int quiet)
+{
+    char *table;
+    if (n == 0)
+        return error_set("no run could be read; nothing written");
+    if (report_write(out_dir, runs, n, &table) < 0)
+        return -1;
+    if (!quiet)
+        printf("%s\n", table);
+    printf("wrote %s/report.csv, %s/report.md, %s/" REPORT_PLOT_EPOCHS ", %s/" REPORT_PLOT_ANGLE
+           " (%d run%s)\n",
+           out_dir, out_dir, out_dir, out_dir, n, n == 1 ? "" : "s");
+    free(table);
+    return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -53,96 +87,30 @@ int cmd_report(int argc, char **argv)
     };
     const char *out_dir = "report";
     int quiet = 0, opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
+    cmd_options_t o = cmd_options("report", argc, argv, "o:qh", options, usage);
+    while ((opt = cmd_option(&o))) {
         switch (opt) {
         case 'o': out_dir = optarg; break;
         case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default:
-            fprintf(stderr,
-                    "nnmpi: error: report: unknown or incomplete option '%s' (see nnmpi report "
-                    "--help)\n",
-                    argv[optind - 1]);
-            return EXIT_USAGE;
         }
     }
+    if (o.finished)
+        return o.status;
     int n_dirs = argc - optind;
-    if (n_dirs < 1) {
-        fprintf(stderr, "nnmpi: error: report: no run directories given (see nnmpi report --help)\n");
-        return EXIT_USAGE;
-    }
-
+    if (n_dirs < 1)
+        return cmd_usage_error("report: no run directories given (see nnmpi report --help)");
     report_run_t *runs = calloc((size_t)n_dirs, sizeof *runs);
     if (!runs) {
-        fprintf(stderr, "nnmpi: error: report: out of memory\n");
-        return EXIT_FAILURE_RUN;
+        error_set("report: out of memory");
+        return cmd_fail();
     }
-    int n = 0, failed = 0;
-    for (int i = optind; i < argc; i++) {
-        if (report_load_run(argv[i], &runs[n]) < 0) {
-            fprintf(stderr, "nnmpi: error: report: %s\n", error_message());
-            report_run_free(&runs[n]);
-            failed++;
-            continue;
-        }
-        if (runs[n].warning[0])
-            fprintf(stderr, "nnmpi: warning: report: %s: %s\n", runs[n].dir, runs[n].warning);
-        n++;
-    }
-
-    int rc = 0;
-    char path[4200];
-    char *table = NULL;
-    if (n == 0) {
-        fprintf(stderr, "nnmpi: error: report: no run could be read; nothing written\n");
-        rc = -1;
-    } else {
-        rc = fs_mkdir_p(out_dir);
-        if (!rc) {
-            snprintf(path, sizeof path, "%s/report.csv", out_dir);
-            rc = report_write_csv(path, runs, n);
-        }
-        if (!rc && !(table = report_markdown(runs, n)))
-            rc = -1;
-        if (!rc) {
-            size_t size = strlen(table) + 512;
-            char *md = malloc(size);
-            if (!md) {
-                rc = error_set("out of memory");
-            } else {
-                snprintf(md, size,
-                         "# nnmpi report\n\n%s\n"
-                         "![test accuracy after each epoch](" PLOT_EPOCHS ")\n\n"
-                         "![final test accuracy against rotation angle](" PLOT_ANGLE ")\n",
-                         table);
-                snprintf(path, sizeof path, "%s/report.md", out_dir);
-                rc = fs_write_text(path, md);
-                free(md);
-            }
-        }
-        if (!rc) {
-            snprintf(path, sizeof path, "%s/" PLOT_EPOCHS, out_dir);
-            rc = report_plot_accuracy(path, runs, n);
-        }
-        if (!rc) {
-            snprintf(path, sizeof path, "%s/" PLOT_ANGLE, out_dir);
-            rc = report_plot_angle(path, runs, n);
-        }
-        if (rc)
-            fprintf(stderr, "nnmpi: error: report: %s\n", error_message());
-        else {
-            if (!quiet)
-                printf("%s\n", table);
-            printf("wrote %s/report.csv, %s/report.md, %s/" PLOT_EPOCHS ", %s/" PLOT_ANGLE
-                   " (%d run%s)\n",
-                   out_dir, out_dir, out_dir, out_dir, n, n == 1 ? "" : "s");
-        }
-    }
-    free(table);
+    int failed;
+    int n = load_runs(argv + optind, n_dirs, runs, &failed);
+    int rc = write_report(out_dir, runs, n, quiet);
+    if (rc < 0)
+        log_error("report: %s", error_message());
     for (int i = 0; i < n; i++)
         report_run_free(&runs[i]);
     free(runs);
-    return rc || failed ? EXIT_FAILURE_RUN : EXIT_OK;
+    return rc < 0 || failed ? EXIT_FAILURE_RUN : EXIT_OK;
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cmd_common.h"
 #include "nnmpi/agree.h"
 #include "nnmpi/ckptdir.h"
 #include "nnmpi/config.h"
@@ -22,115 +22,120 @@
 #include "nnmpi/version.h"
 #include "nnmpi/watchdog.h"
 
+/* train --help: the text around the configuration keys (config_print_help). */
+static const char usage_head[] =
+    "usage: mpirun -np P nnmpi train -c CONFIG.ini [--set section.key=value]...\n"
+    "\n"
+    "Trains the network on the HDF5 file named by [data] file, data-parallel over\n"
+    "the P ranks of the job: every rank reads only its share of the training rows;\n"
+    "rank 0 also evaluates the test set after every epoch, prints one progress line\n"
+    "per epoch and writes into [output] dir:\n"
+    "  model.h5     the trained network (nnmpi eval / info / query read it)\n"
+    "  metrics.csv  one row per epoch: epoch,train_loss,train_accuracy,\n"
+    "               test_accuracy,lr,samples_per_s,wall_s,ranks\n"
+    "  config.ini   the resolved configuration of the run\n"
+    "  ckpt-eEEEEEE-sSSSSSSSSSS.h5  checkpoints: E epochs done, S steps into the\n"
+    "               next ([checkpoint] every_epochs/every_steps/every_minutes;\n"
+    "               the newest `keep` are kept, and the best)\n"
+    "  latest.h5, best.h5  links to the newest and the best checkpoint\n"
+    "  run.lock     held by rank 0 while a job trains here (see run directory)\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE     INI file (sections and keys below)\n"
+    "  -s, --set S.K=V       override one key, e.g. --set train.lr=0.05 (repeatable,\n"
+    "                        applied after the file)\n"
+    "  -r, --resume PATH     continue the run saved in checkpoint PATH; without -c\n"
+    "                        the checkpoint's own configuration is used\n"
+    "  -r, --resume auto     continue the run directory's run from latest.h5 (an\n"
+    "                        older checkpoint if that one is damaged), or start\n"
+    "                        afresh if it holds none\n"
+    "      --fresh           start a new run; the directory's previous run is moved\n"
+    "                        into previous-TIME/, not deleted\n"
+    "      --print-config    print the resolved configuration (and the seconds a\n"
+    "                        stop needs for its checkpoint) and exit\n"
+    "      --ranks N         with --print-config: check it for a job of N ranks\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "configuration keys (unknown keys and bad values are errors):\n";
+
+static const char usage_tail[] =
+    "\n"
+    "modes: sync computes each global batch's mean update over all ranks (one\n"
+    "MPI_Allreduce per step); the same batch gives the same result on any number of\n"
+    "ranks. local runs the book's per-sample SGD on every rank and averages the\n"
+    "weights every sync_every samples; on one rank it is exactly the book's loop.\n"
+    "\n"
+    "sharing the work: tensor_parallel = T makes groups of T consecutive ranks that\n"
+    "process the same samples, each rank its slice of the hidden units, exchanging\n"
+    "only the output layer's sums (batch x 10 floats) per step; the groups share\n"
+    "the batch (sync) or are the workers (local). The default, auto, groups the\n"
+    "ranks of a node in sync mode (on 2 cores here: about 1.6x one rank at batch 32,\n"
+    "where 2 ranks sharing the batch were slower than one) and uses 1 (plain data\n"
+    "parallelism) in local mode. Results equal one rank's up to float rounding.\n"
+    "\n"
+    "resuming: the same number of ranks continues exactly the run that would have\n"
+    "happened (bit-identical weights, also from a mid-epoch checkpoint). Another\n"
+    "number of ranks continues too: sync mode keeps the same global batches (same\n"
+    "mathematics, float rounding aside); local mode deals the rows anew and goes on\n"
+    "at the same fraction of the epoch. Keys that define the run (net.hidden,\n"
+    "net.rule, train.mode, batch, sync_every, seed, shuffle) must not change; the\n"
+    "others (epochs, lr, schedule, checkpoint and output settings) may, and the\n"
+    "changes are logged.\n"
+    "\n"
+    "run directory: one job, one run. Rank 0 holds DIR/run.lock while it trains\n"
+    "(an fcntl lock, gone when the job is; NNMPI_RUN_LOCK=file for file systems\n"
+    "without them): a second job into DIR stops at once (exit 3) naming the\n"
+    "holder. Every checkpoint records its run's id and lineage (nnmpi info DIR\n"
+    "shows them). Without --resume, DIR must hold no run. --resume auto follows\n"
+    "latest.h5; resuming an older checkpoint moves what came after it into\n"
+    "DIR/abandoned-TIME/; a checkpoint of another run is refused into DIR;\n"
+    "checkpoints that do not load are moved into DIR/damaged-TIME/. Nothing is\n"
+    "moved and config.ini is not written until every check has passed.\n"
+    "\n"
+    "ranks and hosts: every rank reads its own command line, configuration and\n"
+    "data file; before training they must agree on all of it (values, the data's\n"
+    "rows, order seed and a sample checksum, the CPU kernels, the version), or\n"
+    "every rank stops naming what differs, the ranks and their hosts (exit 2). A\n"
+    "rank that waits [train] stall_timeout seconds in one step (a stopped or hung\n"
+    "rank, a failed network) ends the job (exit 4) naming the step; --resume auto\n"
+    "then continues from the last checkpoint. Rank 0 warns when some ranks do not\n"
+    "see the run directory (no shared file system).\n"
+    "\n"
+    "speed: both modes work on the lit pixels only (an MNIST digit lights about a\n"
+    "quarter of them), with AVX-512, AVX2 or plain C kernels chosen for the\n"
+    "CPU; NNMPI_SIMD=avx2 or c narrows the choice (results then differ in the last\n"
+    "bits, so resume bit-identically on the same kind of CPU). Ranks on one node\n"
+    "exchange through shared memory: nnmpi sets\n"
+    "OMPI_MCA_btl_vader_single_copy_mechanism=none unless it is set already.\n"
+    "At the end a line tells where a step's time went: the compute (this rank's\n"
+    "and the slowest rank's) and the reduction with its wait for the slowest rank.\n"
+    "Above about 30% in the reduction, a larger train.batch pays off; a slowest\n"
+    "rank well behind the others means unequal cores (shared or throttled).\n"
+    "\n"
+    "stopping: SIGTERM (scancel, mpirun on Ctrl-C), SIGUSR1 (sbatch\n"
+    "--signal=B:USR1@120) or SIGINT on any rank, also during start-up: all ranks\n"
+    "stop at the next step, rank 0 writes a checkpoint, and the exit status is 75\n"
+    "(requeue and run again with --resume auto). mpirun, sent SIGTERM, passes it\n"
+    "on after odls_base_sigkill_timeout seconds and kills the ranks as long\n"
+    "after: Open MPI's 1 s is too short for a large network's checkpoint (a\n"
+    "warning says so at start); give mpirun --mca odls_base_sigkill_timeout N\n"
+    "with the N --print-config names, as jobs/mpirun.sh and jobs/train.sbatch do,\n"
+    "or stop mpirun with SIGUSR1.\n"
+    "\n"
+    "last line: rank 0 ends with 'outcome: done|stopped|failed|refused | ... |\n"
+    "model|checkpoint HOST:PATH', which the job scripts report from.\n"
+    "\n"
+    "exit status: 0 done, 1 failed (the message names the rank, its host and the\n"
+    "cause; an MPI call that fails ends every rank at once, naming the call in\n"
+    "progress), 2 bad command line or configuration, or ranks that disagree, 3 the\n"
+    "run directory is in use by another job, 4 ranks stopped answering\n"
+    "([train] stall_timeout), 75 stopped by a signal after writing a checkpoint.\n";
+
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: mpirun -np P nnmpi train -c CONFIG.ini [--set section.key=value]...\n"
-            "\n"
-            "Trains the network on the HDF5 file named by [data] file, data-parallel over\n"
-            "the P ranks of the job: every rank reads only its share of the training rows;\n"
-            "rank 0 also evaluates the test set after every epoch, prints one progress line\n"
-            "per epoch and writes into [output] dir:\n"
-            "  model.h5     the trained network (nnmpi eval / info / query read it)\n"
-            "  metrics.csv  one row per epoch: epoch,train_loss,train_accuracy,\n"
-            "               test_accuracy,lr,samples_per_s,wall_s,ranks\n"
-            "  config.ini   the resolved configuration of the run\n"
-            "  ckpt-eEEEEEE-sSSSSSSSSSS.h5  checkpoints: E epochs done, S steps into the\n"
-            "               next ([checkpoint] every_epochs/every_steps/every_minutes;\n"
-            "               the newest `keep` are kept, and the best)\n"
-            "  latest.h5, best.h5  links to the newest and the best checkpoint\n"
-            "  run.lock     held by rank 0 while a job trains here (see run directory)\n"
-            "\n"
-            "options:\n"
-            "  -c, --config FILE     INI file (sections and keys below)\n"
-            "  -s, --set S.K=V       override one key, e.g. --set train.lr=0.05 (repeatable,\n"
-            "                        applied after the file)\n"
-            "  -r, --resume PATH     continue the run saved in checkpoint PATH; without -c\n"
-            "                        the checkpoint's own configuration is used\n"
-            "  -r, --resume auto     continue the run directory's run from latest.h5 (an\n"
-            "                        older checkpoint if that one is damaged), or start\n"
-            "                        afresh if it holds none\n"
-            "      --fresh           start a new run; the directory's previous run is moved\n"
-            "                        into previous-TIME/, not deleted\n"
-            "      --print-config    print the resolved configuration (and the seconds a\n"
-            "                        stop needs for its checkpoint) and exit\n"
-            "      --ranks N         with --print-config: check it for a job of N ranks\n"
-            "  -h, --help            this text\n"
-            "\n"
-            "configuration keys (unknown keys and bad values are errors):\n");
+    fputs(usage_head, out);
     config_print_help(out);
-    fprintf(out,
-            "\n"
-            "modes: sync computes each global batch's mean update over all ranks (one\n"
-            "MPI_Allreduce per step); the same batch gives the same result on any number of\n"
-            "ranks. local runs the book's per-sample SGD on every rank and averages the\n"
-            "weights every sync_every samples; on one rank it is exactly the book's loop.\n"
-            "\n"
-            "sharing the work: tensor_parallel = T makes groups of T consecutive ranks that\n"
-            "process the same samples, each rank its slice of the hidden units, exchanging\n"
-            "only the output layer's sums (batch x 10 floats) per step; the groups share\n"
-            "the batch (sync) or are the workers (local). The default, auto, groups the\n"
-            "ranks of a node in sync mode (on 2 cores here: about 1.6x one rank at batch 32,\n"
-            "where 2 ranks sharing the batch were slower than one) and uses 1 (plain data\n"
-            "parallelism) in local mode. Results equal one rank's up to float rounding.\n"
-            "\n"
-            "resuming: the same number of ranks continues exactly the run that would have\n"
-            "happened (bit-identical weights, also from a mid-epoch checkpoint). Another\n"
-            "number of ranks continues too: sync mode keeps the same global batches (same\n"
-            "mathematics, float rounding aside); local mode deals the rows anew and goes on\n"
-            "at the same fraction of the epoch. Keys that define the run (net.hidden,\n"
-            "net.rule, train.mode, batch, sync_every, seed, shuffle) must not change; the\n"
-            "others (epochs, lr, schedule, checkpoint and output settings) may, and the\n"
-            "changes are logged.\n"
-            "\n"
-            "run directory: one job, one run. Rank 0 holds DIR/run.lock while it trains\n"
-            "(an fcntl lock, gone when the job is; NNMPI_RUN_LOCK=file for file systems\n"
-            "without them): a second job into DIR stops at once (exit 3) naming the\n"
-            "holder. Every checkpoint records its run's id and lineage (nnmpi info DIR\n"
-            "shows them). Without --resume, DIR must hold no run. --resume auto follows\n"
-            "latest.h5; resuming an older checkpoint moves what came after it into\n"
-            "DIR/abandoned-TIME/; a checkpoint of another run is refused into DIR;\n"
-            "checkpoints that do not load are moved into DIR/damaged-TIME/. Nothing is\n"
-            "moved and config.ini is not written until every check has passed.\n"
-            "\n"
-            "ranks and hosts: every rank reads its own command line, configuration and\n"
-            "data file; before training they must agree on all of it (values, the data's\n"
-            "rows, order seed and a sample checksum, the CPU kernels, the version), or\n"
-            "every rank stops naming what differs, the ranks and their hosts (exit 2). A\n"
-            "rank that waits [train] stall_timeout seconds in one step (a stopped or hung\n"
-            "rank, a failed network) ends the job (exit 4) naming the step; --resume auto\n"
-            "then continues from the last checkpoint. Rank 0 warns when some ranks do not\n"
-            "see the run directory (no shared file system).\n"
-            "\n"
-            "speed: both modes work on the lit pixels only (an MNIST digit lights about a\n"
-            "quarter of them), with AVX-512, AVX2 or plain C kernels chosen for the\n"
-            "CPU; NNMPI_SIMD=avx2 or c narrows the choice (results then differ in the last\n"
-            "bits, so resume bit-identically on the same kind of CPU). Ranks on one node\n"
-            "exchange through shared memory: nnmpi sets\n"
-            "OMPI_MCA_btl_vader_single_copy_mechanism=none unless it is set already.\n"
-            "At the end a line tells where a step's time went: the compute (this rank's\n"
-            "and the slowest rank's) and the reduction with its wait for the slowest rank.\n"
-            "Above about 30%% in the reduction, a larger train.batch pays off; a slowest\n"
-            "rank well behind the others means unequal cores (shared or throttled).\n"
-            "\n"
-            "stopping: SIGTERM (scancel, mpirun on Ctrl-C), SIGUSR1 (sbatch\n"
-            "--signal=B:USR1@120) or SIGINT on any rank, also during start-up: all ranks\n"
-            "stop at the next step, rank 0 writes a checkpoint, and the exit status is 75\n"
-            "(requeue and run again with --resume auto). mpirun, sent SIGTERM, passes it\n"
-            "on after odls_base_sigkill_timeout seconds and kills the ranks as long\n"
-            "after: Open MPI's 1 s is too short for a large network's checkpoint (a\n"
-            "warning says so at start); give mpirun --mca odls_base_sigkill_timeout N\n"
-            "with the N --print-config names, as jobs/mpirun.sh and jobs/train.sbatch do,\n"
-            "or stop mpirun with SIGUSR1.\n"
-            "\n"
-            "last line: rank 0 ends with 'outcome: done|stopped|failed|refused | ... |\n"
-            "model|checkpoint HOST:PATH', which the job scripts report from.\n"
-            "\n"
-            "exit status: 0 done, 1 failed (the message names the rank, its host and the\n"
-            "cause; an MPI call that fails ends every rank at once, naming the call in\n"
-            "progress), 2 bad command line or configuration, or ranks that disagree, 3 the\n"
-            "run directory is in use by another job, 4 ranks stopped answering\n"
-            "([train] stall_timeout), 75 stopped by a signal after writing a checkpoint.\n");
+    fputs(usage_tail, out);
 }
 
 /* runs/<config file name without .ini>, or runs/default */
@@ -186,10 +191,10 @@ static int parse_args(int argc, char **argv, train_args_t *a)
     a->sets = calloc((size_t)argc, sizeof *a->sets);
     if (!a->sets)
         return error_set("out of memory");
+    /* no usage: every rank parses, rank 0 alone prints --help or the message */
+    cmd_options_t o = cmd_options("train", argc, argv, "c:s:r:h", options, NULL);
     int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "c:s:r:h", options, NULL)) != -1) {
+    while ((opt = cmd_option(&o))) {
         switch (opt) {
         case 'c': a->config_path = optarg; break;
         case 's': a->sets[a->n_sets++] = optarg; break;
@@ -201,9 +206,7 @@ static int parse_args(int argc, char **argv, train_args_t *a)
                 return -1;
             break;
         case 'h': a->help = 1; break;
-        default:
-            return error_set("train: unknown or incomplete option '%s' (see nnmpi train --help)",
-                             argv[optind - 1]);
+        case '?': return -1; /* cmd_option recorded the message */
         }
     }
     if (optind < argc)
@@ -367,8 +370,8 @@ int cmd_train(int argc, char **argv)
     prefer_shared_memory_copies();
     int provided;
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
-        fprintf(stderr, "nnmpi: error: MPI_Init failed\n");
-        return EXIT_FAILURE_RUN;
+        error_set("MPI_Init failed");
+        return cmd_fail();
     }
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -382,7 +385,7 @@ int cmd_train(int argc, char **argv)
     train_result_t result = {0};
     config_t *cfg = calloc(1, sizeof *cfg); /* zeroed: a refused command line has no dir */
     int status = cfg ? read_command(argc, argv, &args, cfg)
-                     : (fprintf(stderr, "nnmpi: error: out of memory\n"), EXIT_FAILURE_RUN);
+                     : (error_set("out of memory"), cmd_fail());
     int training = cfg && !args.help && !args.print_only;
     if (!status && args.help && rank == 0)
         usage(stdout);
@@ -403,8 +406,8 @@ int cmd_train(int argc, char **argv)
         status = train_run(cfg, &start, &result);
     }
     /* every failure's message is the same on every rank: rank 0 says it */
-    if (status && status != EXIT_STOPPED && rank == 0 && cfg)
-        fprintf(stderr, "nnmpi: error: %s\n", error_message());
+    if (status && status != EXIT_STOPPED && cfg)
+        log_job_error("%s", error_message());
     if (training && rank == 0)
         say_outcome(status, cfg, &result);
     watchdog_on_give_up(NULL, NULL);

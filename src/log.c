@@ -35,11 +35,11 @@ void log_info(const char *fmt, ...)
 }
 
 /* One fprintf per line so lines from different ranks do not interleave. */
-static void log_to_stderr(const char *kind, const char *fmt, va_list ap)
+static void log_to_stderr(const char *kind, int name_rank, const char *fmt, va_list ap)
 {
     char text[2048];
     vsnprintf(text, sizeof text, fmt, ap);
-    if (world_size > 1)
+    if (name_rank && world_size > 1)
         fprintf(stderr, "nnmpi: %s: rank %d (%s): %s\n", kind, my_rank, my_host, text);
     else
         fprintf(stderr, "nnmpi: %s: %s\n", kind, text);
@@ -50,7 +50,7 @@ void log_warn(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    log_to_stderr("warning", fmt, ap);
+    log_to_stderr("warning", 1, fmt, ap);
     va_end(ap);
 }
 
@@ -58,7 +58,17 @@ void log_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    log_to_stderr("error", fmt, ap);
+    log_to_stderr("error", 1, fmt, ap);
+    va_end(ap);
+}
+
+void log_job_error(const char *fmt, ...)
+{
+    if (my_rank != 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    log_to_stderr("error", 0, fmt, ap);
     va_end(ap);
 }
 

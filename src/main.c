@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "nnmpi/h5util.h"
+#include "nnmpi/log.h"
 #include "nnmpi/preempt.h"
 #include "nnmpi/version.h"
 
@@ -104,6 +105,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "nnmpi: error: unknown command '%s' (try nnmpi --help)\n", argv[1]);
+    log_error("unknown command '%s' (try nnmpi --help)", argv[1]);
     return EXIT_USAGE;
 }

@@ -173,6 +173,15 @@ void report_run_free(report_run_t *run)
 
 /* ---------------------------------------------------------------- tables */
 
+/* Closes b, a memory stream onto *text, and writes the text to path
+ * (atomically); frees it. */
+static int write_stream(FILE *b, char **text, const char *path)
+{
+    int rc = fclose(b) ? error_set("%s: out of memory", path) : fs_write_text(path, *text);
+    free(*text);
+    return rc;
+}
+
 /* A number, or an empty field when it is not known. */
 static void num_field(FILE *b, const char *fmt, double v, int known)
 {
@@ -215,9 +224,7 @@ int report_write_csv(const char *path, const report_run_t *runs, int n)
         num_field(b, "%.4f", r->final_accuracy, r->final_accuracy >= 0);
         fprintf(b, ",%.0f,%.2f\n", r->samples_per_s, r->wall_s);
     }
-    int rc = fclose(b) ? error_set("%s: out of memory", path) : fs_write_text(path, text);
-    free(text);
-    return rc;
+    return write_stream(b, &text, path);
 }
 
 /* Markdown cells must not hold '|' or line breaks. */
@@ -275,4 +282,52 @@ char *report_markdown(const report_run_t *runs, int n)
         return NULL;
     }
     return text;
+}
+
+/* ------------------------------------------------------ the whole report */
+
+/* report.md: the table, then the two charts beside it. */
+static int write_markdown_file(const char *path, const char *table)
+{
+    char *text = NULL;
+    size_t size;
+    FILE *b = open_memstream(&text, &size);
+    if (!b)
+        return error_set("%s: out of memory", path);
+    fprintf(b, "# nnmpi report\n\n%s\n"
+               "![test accuracy after each epoch](" REPORT_PLOT_EPOCHS ")\n\n"
+               "![final test accuracy against rotation angle](" REPORT_PLOT_ANGLE ")\n",
+            table);
+    return write_stream(b, &text, path);
+}
+
+#define REPORT_PATH_MAX 4200
+
+/* dir/name into path[REPORT_PATH_MAX]. */
+static int report_path(char *path, const char *dir, const char *name)
+{
+    int n = snprintf(path, REPORT_PATH_MAX, "%s/%s", dir, name);
+    return n < 0 || n >= REPORT_PATH_MAX ? error_set("%s/%s: path too long", dir, name) : 0;
+}
+
+int report_write(const char *dir, const report_run_t *runs, int n, char **table)
+{
+    char path[REPORT_PATH_MAX];
+    *table = NULL;
+    int rc = fs_mkdir_p(dir);
+    rc = rc ? rc : report_path(path, dir, "report.csv");
+    rc = rc ? rc : report_write_csv(path, runs, n);
+    if (!rc && !(*table = report_markdown(runs, n)))
+        rc = -1;
+    rc = rc ? rc : report_path(path, dir, "report.md");
+    rc = rc ? rc : write_markdown_file(path, *table);
+    rc = rc ? rc : report_path(path, dir, REPORT_PLOT_EPOCHS);
+    rc = rc ? rc : report_plot_accuracy(path, runs, n);
+    rc = rc ? rc : report_path(path, dir, REPORT_PLOT_ANGLE);
+    rc = rc ? rc : report_plot_angle(path, runs, n);
+    if (rc) {
+        free(*table);
+        *table = NULL;
+    }
+    return rc;
 }

@@ -24,6 +24,11 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Any rank, to stderr: "nnmpi: error: [rank R (HOST): ]..." */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Rank 0 only, to stderr: "nnmpi: error: ...", naming no rank. For a
+ * failure every rank shares, whose message names the rank it came from
+ * (agree.c), so that the job says it once. */
+void log_job_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* A duration as people read it: "7.4 s", "1m02s", "3h05m" ("?" if not
  * finite). Counted in doubles: the ETA of a million slow epochs, or the
  * wall time of a damaged metrics.csv, overflows an int. */

@@ -22,6 +22,10 @@
 
 #define REPORT_TEXT_MAX 1024
 
+/* The charts' file names in the output directory (report.md shows them). */
+#define REPORT_PLOT_EPOCHS "accuracy_per_epoch.png"
+#define REPORT_PLOT_ANGLE "accuracy_vs_angle.png"
+
 typedef struct {
     char name[256];          /* the directory's last component */
     char dir[REPORT_TEXT_MAX];
@@ -65,6 +69,11 @@ int report_write_csv(const char *path, const report_run_t *runs, int n);
 /* The Markdown table (malloc'd; free it), accuracies in percent; NULL with
  * a message if out of memory. */
 char *report_markdown(const report_run_t *runs, int n);
+
+/* The whole report into dir (made if missing): report.csv, report.md (the
+ * Markdown table and the charts) and the two charts. *table receives the
+ * Markdown table (malloc'd; free it), NULL on failure. */
+int report_write(const char *dir, const report_run_t *runs, int n, char **table);
 
 /* Test accuracy (%) per epoch, one line per run. */
 int report_plot_accuracy(const char *path, const report_run_t *runs, int n);
