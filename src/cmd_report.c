@@ -13,7 +13,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: nnmpi report RUN_DIR... [-o OUT_DIR]\n"
+            "usage: nnmpi report RUN_DIR... [-o OUT_DIR] [--target PERCENT [--predicted FILE]]\n"
             "\n"
             "Gathers the runs of `nnmpi train` (each directory's metrics.csv and config.ini,\n"
             "and the `augmentation` attribute of the data file config.ini names, read from\n"
@@ -29,11 +29,20 @@ static void usage(FILE *out)
             "  OUT_DIR/" REPORT_PLOT_EPOCHS "  test accuracy after each epoch, a line per run\n"
             "  OUT_DIR/" REPORT_PLOT_ANGLE "   final test accuracy against the largest rotation\n"
             "                                 angle of the run's data (0: none)\n"
+            "With --target, also the time each run took to reach that test accuracy (the\n"
+            "wall_s of the first epoch that did), as a table and as a chart against ranks:\n"
+            "  OUT_DIR/" REPORT_PLOT_TIME "     seconds to the target against ranks (base-2\n"
+            "                                 axis), a marker per run, and --predicted's\n"
+            "                                 RANKS,SECONDS lines as a dashed line\n"
             "Unknown values (no config.ini, data file not found) show as '?'.\n"
             "\n"
             "options:\n"
             "  -o, --output DIR   where to write (default: report); created if missing\n"
             "  -q, --quiet        do not print the table\n"
+            "      --target PCT   the test accuracy in percent to time the runs to (e.g. 98.4)\n"
+            "      --predicted F  a CSV of RANKS,SECONDS lines (a header line allowed) drawn\n"
+            "                     beside them, e.g. a model's prediction for more ranks\n"
+            "                     (docs/time-to-accuracy.md)\n"
             "  -h, --help         this text\n"
             "\n"
             "exit status: 0 if every directory was reported, 1 if any could not be read\n"
@@ -61,19 +70,36 @@ static int load_runs(char **dirs, int n_dirs, report_run_t *runs, int *failed)
 }
 
 /* Writes the report of the runs into out_dir and says so; 0 or -1. */
-static int write_report(const char *out_dir, const report_run_t *runs, int n, int quiet)
+static int write_report(const char *out_dir, const report_run_t *runs, int n, int quiet,
+                        const report_target_t *target)
 {
     char *table;
     if (n == 0)
         return error_set("no run could be read; nothing written");
-    if (report_write(out_dir, runs, n, &table) < 0)
+    if (report_write(out_dir, runs, n, target, &table) < 0)
         return -1;
     if (!quiet)
         printf("%s\n", table);
     printf("wrote %s/report.csv, %s/report.md, %s/" REPORT_PLOT_EPOCHS ", %s/" REPORT_PLOT_ANGLE
-           " (%d run%s)\n",
-           out_dir, out_dir, out_dir, out_dir, n, n == 1 ? "" : "s");
+           "%s%s%s (%d run%s)\n",
+           out_dir, out_dir, out_dir, out_dir, target ? ", " : "", target ? out_dir : "",
+           target ? "/" REPORT_PLOT_TIME : "", n, n == 1 ? "" : "s");
     free(table);
+    return 0;
+}
+
+/* --target's percentage into *percent (0 without it); an exit status for
+ * a bad one, or --predicted without it. */
+static int parse_target(const char *text, const char *predicted, double *percent)
+{
+    char *end = NULL;
+    *percent = text ? strtod(text, &end) : 0.0;
+    if (text && (end == text || *end || !(*percent > 0 && *percent <= 100)))
+        return cmd_usage_error("report: --target takes a test accuracy in percent (0-100], "
+                               "not '%s'", text);
+    if (predicted && !text)
+        return cmd_usage_error("report: --predicted needs --target (the accuracy it predicts "
+                               "the time to)");
     return 0;
 }
 
@@ -82,20 +108,31 @@ int cmd_report(int argc, char **argv)
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
+        {"target", required_argument, NULL, 't'},
+        {"predicted", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *out_dir = "report";
+    const char *out_dir = "report", *target_text = NULL, *predicted_path = NULL;
     int quiet = 0, opt;
     cmd_options_t o = cmd_options("report", argc, argv, "o:qh", options, usage);
     while ((opt = cmd_option(&o))) {
         switch (opt) {
         case 'o': out_dir = optarg; break;
         case 'q': quiet = 1; break;
+        case 't': target_text = optarg; break;
+        case 'p': predicted_path = optarg; break;
         }
     }
     if (o.finished)
         return o.status;
+    report_prediction_t predicted;
+    report_target_t target = {.predicted = predicted_path ? &predicted : NULL};
+    int bad = parse_target(target_text, predicted_path, &target.percent);
+    if (bad)
+        return bad;
+    if (predicted_path && report_read_predicted(predicted_path, &predicted) < 0)
+        return cmd_fail();
     int n_dirs = argc - optind;
     if (n_dirs < 1)
         return cmd_usage_error("report: no run directories given (see nnmpi report --help)");
@@ -106,7 +143,7 @@ int cmd_report(int argc, char **argv)
     }
     int failed;
     int n = load_runs(argv + optind, n_dirs, runs, &failed);
-    int rc = write_report(out_dir, runs, n, quiet);
+    int rc = write_report(out_dir, runs, n, quiet, target_text ? &target : NULL);
     if (rc < 0)
         log_error("report: %s", error_message());
     for (int i = 0; i < n; i++)

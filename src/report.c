@@ -284,10 +284,39 @@ char *report_markdown(const report_run_t *runs, int n)
     return text;
 }
 
+int report_time_markdown(const report_run_t *runs, int n, double target, char **md)
+{
+    char *text = NULL;
+    size_t size;
+    FILE *b = open_memstream(&text, &size);
+    if (!b)
+        return error_set("out of memory for the time table");
+    fprintf(b, "%s\n## Time to %g%% test accuracy\n\n| run | ranks | epoch | seconds |\n"
+               "|---|---:|---:|---:|\n", *md, target);
+    for (int i = 0; i < n; i++) {
+        int epoch = 0;
+        double s = report_time_to(&runs[i], target, &epoch);
+        fprintf(b, "| ");
+        md_text(b, runs[i].name);
+        fprintf(b, " | %d | ", runs[i].ranks);
+        if (s < 0)
+            fprintf(b, "never (%d epochs) | - |\n", runs[i].epochs_done);
+        else
+            fprintf(b, "%d | %.1f |\n", epoch, s);
+    }
+    if (fclose(b)) {
+        free(text);
+        return error_set("out of memory for the time table");
+    }
+    free(*md);
+    *md = text;
+    return 0;
+}
+
 /* ------------------------------------------------------ the whole report */
 
-/* report.md: the table, then the two charts beside it. */
-static int write_markdown_file(const char *path, const char *table)
+/* report.md: the tables, then the charts beside them. */
+static int write_markdown_file(const char *path, const char *table, int with_time)
 {
     char *text = NULL;
     size_t size;
@@ -298,6 +327,8 @@ static int write_markdown_file(const char *path, const char *table)
                "![test accuracy after each epoch](" REPORT_PLOT_EPOCHS ")\n\n"
                "![final test accuracy against rotation angle](" REPORT_PLOT_ANGLE ")\n",
             table);
+    if (with_time)
+        fprintf(b, "\n![time to the target accuracy against ranks](" REPORT_PLOT_TIME ")\n");
     return write_stream(b, &text, path);
 }
 
@@ -310,7 +341,8 @@ static int report_path(char *path, const char *dir, const char *name)
     return n < 0 || n >= REPORT_PATH_MAX ? error_set("%s/%s: path too long", dir, name) : 0;
 }
 
-int report_write(const char *dir, const report_run_t *runs, int n, char **table)
+int report_write(const char *dir, const report_run_t *runs, int n, const report_target_t *target,
+                 char **table)
 {
     char path[REPORT_PATH_MAX];
     *table = NULL;
@@ -319,12 +351,18 @@ int report_write(const char *dir, const report_run_t *runs, int n, char **table)
     rc = rc ? rc : report_write_csv(path, runs, n);
     if (!rc && !(*table = report_markdown(runs, n)))
         rc = -1;
+    if (!rc && target)
+        rc = report_time_markdown(runs, n, target->percent, table);
     rc = rc ? rc : report_path(path, dir, "report.md");
-    rc = rc ? rc : write_markdown_file(path, *table);
+    rc = rc ? rc : write_markdown_file(path, *table, target != NULL);
     rc = rc ? rc : report_path(path, dir, REPORT_PLOT_EPOCHS);
     rc = rc ? rc : report_plot_accuracy(path, runs, n);
     rc = rc ? rc : report_path(path, dir, REPORT_PLOT_ANGLE);
     rc = rc ? rc : report_plot_angle(path, runs, n);
+    if (!rc && target) {
+        rc = report_path(path, dir, REPORT_PLOT_TIME);
+        rc = rc ? rc : report_plot_time_to(path, runs, n, target->percent, target->predicted);
+    }
     if (rc) {
         free(*table);
         *table = NULL;

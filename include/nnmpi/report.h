@@ -25,6 +25,7 @@
 /* The charts' file names in the output directory (report.md shows them). */
 #define REPORT_PLOT_EPOCHS "accuracy_per_epoch.png"
 #define REPORT_PLOT_ANGLE "accuracy_vs_angle.png"
+#define REPORT_PLOT_TIME "time_to_target.png"
 
 typedef struct {
     char name[256];          /* the directory's last component */
@@ -70,10 +71,21 @@ int report_write_csv(const char *path, const report_run_t *runs, int n);
  * a message if out of memory. */
 char *report_markdown(const report_run_t *runs, int n);
 
+/* What `report --target` adds: the time each run took to reach `percent`
+ * test accuracy (a table and REPORT_PLOT_TIME), next to a prediction for
+ * more ranks (NULL: none). */
+typedef struct report_prediction report_prediction_t;
+typedef struct {
+    double percent;
+    const report_prediction_t *predicted;
+} report_target_t;
+
 /* The whole report into dir (made if missing): report.csv, report.md (the
- * Markdown table and the charts) and the two charts. *table receives the
- * Markdown table (malloc'd; free it), NULL on failure. */
-int report_write(const char *dir, const report_run_t *runs, int n, char **table);
+ * Markdown tables and the charts) and the charts; with target (may be
+ * NULL) the time to it too. *table receives the Markdown tables (malloc'd;
+ * free it), NULL on failure. */
+int report_write(const char *dir, const report_run_t *runs, int n, const report_target_t *target,
+                 char **table);
 
 /* Test accuracy (%) per epoch, one line per run. */
 int report_plot_accuracy(const char *path, const report_run_t *runs, int n);
@@ -96,10 +108,10 @@ double report_time_to(const report_run_t *run, double target, int *epoch);
  * blank lines and #-comments skipped), e.g. the model's column of
  * docs/time-to-accuracy.md. */
 #define REPORT_PREDICTED_MAX 64
-typedef struct {
+struct report_prediction {
     int count;
     double ranks[REPORT_PREDICTED_MAX], seconds[REPORT_PREDICTED_MAX];
-} report_prediction_t;
+};
 int report_read_predicted(const char *path, report_prediction_t *p);
 
 /* Seconds to target percent against ranks (a base-2 axis): a marker per
@@ -107,5 +119,10 @@ int report_read_predicted(const char *path, report_prediction_t *p);
  * (may be NULL) as a grey dashed line. */
 int report_plot_time_to(const char *path, const report_run_t *runs, int n, double target,
                         const report_prediction_t *predicted);
+
+/* The Markdown table of the runs' times to target percent (run, ranks,
+ * epoch, seconds, or "never"), headed, appended to *md (malloc'd, grown
+ * here); -1 if out of memory. */
+int report_time_markdown(const report_run_t *runs, int n, double target, char **md);
 
 #endif

@@ -25,6 +25,8 @@
 #
 #   tests/bench/run.sh [--torch] [--quick]
 #     RUNS=3  NNMPI=build/nnmpi  PEAK_GFLOPS=157 (2 cores x AVX2 FMA x 2.45 GHz)
+#     BENCH_CHART_DIR=DIR keeps the report (and chart) of time to 98.4% against
+#     ranks, the measured runs beside docs/time-to-accuracy-predicted.csv
 #
 # Timings on a shared machine are noisy: compare rows of one run, not runs.
 set -euo pipefail
@@ -180,23 +182,24 @@ done | median >"$work/eval"
 # configs/sprint.ini (batch 64, warm-up and linear decay, 8), runs
 # alternated: the run's own clock at the first epoch that reaches the book's
 # 97.87% and 98.4% ("nan" if it does not), and the whole mpirun
-# tta NP CONFIG: "t97 epoch97 t984 epoch984 total final"
+# tta NP CONFIG ROUND: "t97 epoch97 t984 epoch984 total final"; the run
+# directory stays as $work/tta-NP-CONFIG-ROUND for the chart
 tta() {
-  local s total
+  local s total dir=$work/tta-$1-$2-$3
   s=$(date +%s.%N)
   mpirun --oversubscribe -np "$1" "$NNMPI" train -c "configs/$2.ini" --set data.file="$data" --fresh \
-    --set output.dir="$work/tta" --set output.backquery=false --set checkpoint.every_epochs=0 \
+    --set output.dir="$dir" --set output.backquery=false --set checkpoint.every_epochs=0 \
     >"$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
   total=$(seconds "$s")
   awk -F, -v total="$total" 'NR > 1 && !a && $4 >= 0.9787 {a = $7 " " $1}
     NR > 1 && !b && $4 >= 0.984 {b = $7 " " $1} {last = $4}
-    END {print (a ? a : "nan -"), (b ? b : "nan -"), total, last}' "$work/tta/metrics.csv"
+    END {print (a ? a : "nan -"), (b ? b : "nan -"), total, last}' "$dir/metrics.csv"
 }
 tta_configs="fast large-batch sprint"
 for i in $(seq "$RUNS"); do
   for c in $tta_configs; do
-    tta 1 "$c" >>"$work/tta-1-$c.txt"
-    tta 2 "$c" >>"$work/tta-2-$c.txt"
+    tta 1 "$c" "$i" >>"$work/tta-1-$c.txt"
+    tta 2 "$c" "$i" >>"$work/tta-2-$c.txt"
   done
 done
 echo
@@ -218,6 +221,19 @@ best2=$(sort -g "$work/tta-best-2.txt" | grep -v '^nan' | head -1)
 if [ -n "$best1" ] && [ -n "$best2" ]; then
   awk -v a="${best2% *}" -v b="${best1% *}" -v ca="${best2#* }" -v cb="${best1#* }" \
     'BEGIN {printf "time to 98.4%%, each with its best configuration: 2 ranks (%s) / 1 rank (%s): %.2f\n", ca, cb, a / b}'
+  # the chart of README and docs/time-to-accuracy.md: the median run of each
+  # rank count's best configuration, beside the model's prediction
+  median_run() { # NP CONFIG: the round whose time to 98.4% is the median
+    local t
+    t=$(cut -d' ' -f3 "$work/tta-$1-$2.txt" | median)
+    echo "$work/tta-$1-$2-$(awk -v t="$t" '$3 == t {print NR; exit}' "$work/tta-$1-$2.txt")"
+  }
+  chart=${BENCH_CHART_DIR:-$work/chart}
+  mkdir -p "$work/np1" "$work/np2"
+  ln -sfn "$(median_run 1 "${best1#* }")" "$work/np1/1-rank-${best1#* }"
+  ln -sfn "$(median_run 2 "${best2#* }")" "$work/np2/2-ranks-${best2#* }"
+  "$NNMPI" report -q --target 98.4 --predicted docs/time-to-accuracy-predicted.csv -o "$chart" \
+    "$work"/np1/* "$work"/np2/* >/dev/null && echo "chart of time to 98.4% against ranks: $chart/time_to_target.png"
 fi
 printf "nnmpi prepare (60,000 + 2 x 60,000 rotated, written as HDF5): %.2f s\n" "$(cat "$work/prepare")"
 printf "nnmpi eval (10,000 test images, whole process): %.2f s\n" "$(cat "$work/eval")"

@@ -62,6 +62,25 @@ for png in accuracy_per_epoch accuracy_vs_angle; do
   ok "$png.png: $w x $h RGB"
 done
 
+# --target: the time each run took to the target, as a table and a chart
+# beside a prediction; lr2's own metrics.csv says when it got there
+target=$(awk -F, 'NR == 2 {printf "%.2f", 100 * $4 - 0.01}' "$WORK/runs/lr2/metrics.csv")
+printf 'ranks,seconds\n2,5\n4,3\n8,2.5\n' >"$WORK/predicted.csv"
+"$NNMPI" report "$WORK/runs/lr2" "$WORK/runs/lr1" -o "$WORK/rep-t" --target "$target" \
+  --predicted "$WORK/predicted.csv" >"$WORK/out-t" || { cat "$WORK/out-t"; fail "report --target failed"; }
+wall=$(awk -F, 'NR == 2 {printf "%.1f", $7}' "$WORK/runs/lr2/metrics.csv")
+grep -q "^## Time to $target% test accuracy" "$WORK/rep-t/report.md" || fail "no time table in report.md"
+grep -q "^| lr2 | 2 | 1 | $wall |" "$WORK/rep-t/report.md" || fail "lr2's time to $target% is not epoch 1, $wall s"
+[ -s "$WORK/rep-t/time_to_target.png" ] || fail "time_to_target.png missing"
+grep -q "time_to_target.png" "$WORK/rep-t/report.md" || fail "report.md does not show the time chart"
+expect_fail 2 "test accuracy in percent (0-100], not .101." "$NNMPI" report "$WORK/runs/lr2" -o "$WORK/rep-x" --target 101
+expect_fail 2 "needs --target" "$NNMPI" report "$WORK/runs/lr2" -o "$WORK/rep-x" \
+  --predicted "$WORK/predicted.csv"
+printf '2,5\n4\n' >"$WORK/bad.csv"
+expect_fail 1 "bad.csv:2: expected RANKS,SECONDS" "$NNMPI" report "$WORK/runs/lr2" -o "$WORK/rep-x" \
+  --target 90 --predicted "$WORK/bad.csv"
+ok "--target: time table and chart; bad targets and predictions refused"
+
 # bad input: named, the others still reported, exit 1
 mkdir -p "$WORK/runs/empty" "$WORK/runs/damaged"
 cp "$WORK/runs/lr1/config.ini" "$WORK/runs/damaged/"
