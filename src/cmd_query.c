@@ -25,7 +25,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: nnmpi query -m MODEL.h5 [--csv] [--frame mnist|book]\n"
-            "                   [--save-normalised DIR] PATH...\n"
+            "                   [--save-normalised DIR] [--explain DIR] PATH...\n"
             "\n"
             "Shows each picture to the model and prints the digit it sees, how sure it is\n"
             "and its second choice. PATH is a PNG file or a folder; from a folder every\n"
@@ -51,6 +51,12 @@ static void usage(FILE *out)
             "                             DIR/NAME.png (its raw input: ink light on black,\n"
             "                             like MNIST) and all of them, labelled with the\n"
             "                             answers, as DIR/" MONTAGE_NAME " (ink dark on white)\n"
+            "      --explain DIR          also write DIR/NAME.png, the steps of the mnist\n"
+            "                             frame side by side: the picture, the ink with the\n"
+            "                             paper's light taken out, the digit's pieces kept,\n"
+            "                             the strokes redrawn, the 28x28; for a picture that\n"
+            "                             is refused, the steps it got through. Shows which\n"
+            "                             step went wrong\n"
             "  -h, --help                 this text\n"
             "\n"
             "The confidence is the value of the winning output neuron: 0.99 is what the\n"
@@ -91,125 +97,202 @@ static int saved_name(const char *dir, const char *path, strlist_t *used, char *
 
 /* --------------------------------------------------------------- main */
 
-int cmd_query(int argc, char **argv)
+typedef struct {
+    const char *model, *save_dir, *explain_dir;
+    int csv;
+    image_frame_t frame;
+} query_opts_t;
+
+/* A run of the command: the model, and what the pictures left behind. */
+typedef struct {
+    const query_opts_t *opts;
+    net_t net;
+    net_work_t work;
+    strlist_t saved, explained;   /* names used in save_dir and explain_dir */
+    uint8_t *seen;                /* [pictures, 28*28] what the network saw */
+    query_answer_t *answers;      /* [pictures] */
+    size_t answered;
+} query_state_t;
+
+/* The options into *q; an exit status if the command is to end now, else -1. */
+static int parse_options(int argc, char **argv, query_opts_t *q)
 {
     static const struct option options[] = {
         {"model", required_argument, NULL, 'm'},
         {"csv", no_argument, NULL, 'c'},
         {"frame", required_argument, NULL, 'f'},
         {"save-normalised", required_argument, NULL, 's'},
+        {"explain", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *model = NULL, *save_dir = NULL;
-    int csv = 0;
-    image_frame_t frame = IMAGE_FRAME_MNIST;
+    *q = (query_opts_t){.frame = IMAGE_FRAME_MNIST};
     int opt;
     cmd_options_t o = cmd_options("query", argc, argv, "m:h", options, usage);
     while ((opt = cmd_option(&o))) {
         switch (opt) {
-        case 'm': model = optarg; break;
-        case 'c': csv = 1; break;
+        case 'm': q->model = optarg; break;
+        case 'c': q->csv = 1; break;
         case 'f':
-            if (image_frame_parse(optarg, &frame) < 0)
+            if (image_frame_parse(optarg, &q->frame) < 0)
                 return cmd_usage_error("query: --frame: %s", error_message());
             break;
-        case 's': save_dir = optarg; break;
+        case 's': q->save_dir = optarg; break;
+        case 'e': q->explain_dir = optarg; break;
         }
     }
     if (o.finished)
         return o.status;
-    if (!model || optind >= argc)
+    if (!q->model || optind >= argc)
         return cmd_usage_error("query: needs -m MODEL.h5 and at least one PNG file or folder "
                                "(see nnmpi query --help)");
+    if (q->explain_dir && q->frame == IMAGE_FRAME_BOOK)
+        return cmd_usage_error("query: --explain shows the steps of the mnist frame; the book "
+                               "frame has one (255 - x)");
+    return -1;
+}
 
-    net_t net;
-    if (cmd_load_picture_model(model, &net) < 0)
-        return cmd_fail();
+/* Makes the output folders; room for n pictures. */
+static int prepare_outputs(query_state_t *st, size_t n)
+{
+    const query_opts_t *q = st->opts;
+    if (q->save_dir && (fs_mkdir_p(q->save_dir) < 0 || strlist_add(&st->saved, MONTAGE_NAME) < 0))
+        return -1;
+    if (q->explain_dir && fs_mkdir_p(q->explain_dir) < 0)
+        return -1;
+    if (net_work_init(&st->work, &st->net, 1) < 0)
+        return -1;
+    if (n && (!(st->seen = malloc(n * IMAGE_PIXELS)) || !(st->answers = malloc(n * sizeof *st->answers))))
+        return error_set("out of memory for %zu pictures", n);
+    return 0;
+}
 
+/* DIR/NAME.png of --explain: the trace's steps side by side. */
+static int write_explanation(query_state_t *st, const char *path, const image_trace_t *trace)
+{
+    char out[4096];
+    image_t strip;
+    if (saved_name(st->opts->explain_dir, path, &st->explained, out, sizeof out) < 0 ||
+        image_trace_strip(trace, &strip) < 0)
+        return -1;
+    int rc = image_write_png(out, &strip, 1, IMAGE_HIGH_LIGHT);
+    image_free(&strip);
+    return rc;
+}
+
+/* The picture at path normalised into px; with --explain, its steps
+ * written (for a refused picture too, as far as it got). -1 with the
+ * message naming path; -2 if the explanation could not be written. */
+static int normalise(query_state_t *st, const char *path, uint8_t *px)
+{
+    if (!st->opts->explain_dir)
+        return image_load(path, st->opts->frame, px);
+    image_t img;
+    image_trace_t trace;
+    if (image_read_png(path, &img) < 0)
+        return -1;   /* the message names path */
+    int rc = image_normalise_mnist_traced(&img, px, &trace);
+    if (rc < 0)
+        error_prefix("%s", path);
+    if (trace.count && write_explanation(st, path, &trace) < 0)
+        rc = -2;
+    image_trace_free(&trace);
+    image_free(&img);
+    return rc;
+}
+
+/* One picture: normalised, answered, printed, saved. 0, -1 if the picture
+ * failed (named), -2 if writing an output failed (the run stops). */
+static int answer_picture(query_state_t *st, const char *path)
+{
+    const query_opts_t *q = st->opts;
+    uint8_t *px = st->seen + st->answered * IMAGE_PIXELS;   /* [28*28] ink */
+    int rc = normalise(st, path, px);
+    if (rc < 0)
+        return rc;
+    net_scale_input(px, st->work.x, IMAGE_PIXELS);
+    net_forward(&st->net, &st->work, 1);
+    query_answer_t a = query_answer(st->work.o, st->net.n_out);
+    st->answers[st->answered++] = a;
+    if (q->csv) {
+        query_csv_field(stdout, path);
+        printf(",%d,%.4f\n", a.digit, (double)a.confidence);
+    } else {
+        printf("%s: %d (confidence %.3f; runner-up %d, %.3f)\n", path, a.digit,
+               (double)a.confidence, a.runner_up, (double)a.runner_up_confidence);
+    }
+    fflush(stdout);
+    char out[4096];
+    image_t img = {IMAGE_SIDE, IMAGE_SIDE, px};
+    if (q->save_dir && (saved_name(q->save_dir, path, &st->saved, out, sizeof out) < 0 ||
+                        image_write_png(out, &img, 1, IMAGE_HIGH_LIGHT) < 0))
+        return -2;
+    return 0;
+}
+
+/* Every picture of files; returns how many failed, or -1 if an output
+ * could not be written. */
+static int answer_all(query_state_t *st, const query_list_t *files)
+{
     int failures = 0;
-    query_list_t files = {0};
-    strlist_t used_names = {0};
-    net_work_t work = {0};
-    uint8_t *seen = NULL;         /* [files, 28*28] what the network saw, for the montage */
-    query_answer_t *answers = NULL; /* [files] */
-    size_t answered = 0;
-    int rc = EXIT_FAILURE_RUN;
-
-    /* the picture list: a folder without PNGs counts as a failure, the
-     * other paths are still answered */
-    for (int i = optind; i < argc; i++) {
-        if (query_list_add(&files, argv[i]) < 0) {
-            log_error("%s", error_message());
-            failures++;
-        }
-    }
-    for (size_t i = 0; i < files.skipped.count; i++)
-        log_warn("%s", files.skipped.items[i]);
-    if (save_dir) {
-        if (fs_mkdir_p(save_dir) < 0 || strlist_add(&used_names, MONTAGE_NAME) < 0) {
-            log_error("%s", error_message());
-            goto done;
-        }
-    }
-    if (net_work_init(&work, &net, 1) < 0) {
-        log_error("%s", error_message());
-        goto done;
-    }
-    if (files.paths.count && (!(seen = malloc(files.paths.count * IMAGE_PIXELS)) ||
-                        !(answers = malloc(files.paths.count * sizeof *answers)))) {
-        log_error("out of memory for %zu pictures", files.paths.count);
-        goto done;
-    }
-
-    if (csv)
+    if (st->opts->csv)
         printf("file,digit,confidence\n");
-    for (size_t i = 0; i < files.paths.count; i++) {
-        const char *path = files.paths.items[i];
-        uint8_t *px = seen + answered * IMAGE_PIXELS;   /* [28*28] ink */
-        if (image_load(path, frame, px) < 0) {
+    for (size_t i = 0; i < files->paths.count; i++) {
+        int rc = answer_picture(st, files->paths.items[i]);
+        if (rc < 0)
             log_error("%s", error_message());
-            failures++;
-            continue;
-        }
-        net_scale_input(px, work.x, IMAGE_PIXELS);
-        net_forward(&net, &work, 1);
-        query_answer_t a = query_answer(work.o, net.n_out);
-        answers[answered++] = a;
-        if (csv) {
-            query_csv_field(stdout, path);
-            printf(",%d,%.4f\n", a.digit, (double)a.confidence);
-        } else {
-            printf("%s: %d (confidence %.3f; runner-up %d, %.3f)\n", path, a.digit,
-                   (double)a.confidence, a.runner_up, (double)a.runner_up_confidence);
-        }
-        fflush(stdout);
-        if (save_dir) {
-            char out[4096];
-            image_t img = {IMAGE_SIDE, IMAGE_SIDE, px};
-            if (saved_name(save_dir, path, &used_names, out, sizeof out) < 0 ||
-                image_write_png(out, &img, 1, IMAGE_HIGH_LIGHT) < 0) {
-                log_error("%s", error_message());
-                goto done;
-            }
-        }
+        if (rc == -2)
+            return -1;
+        failures += rc < 0;
     }
-    if (save_dir && answered) {
+    if (st->opts->save_dir && st->answered) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", save_dir, MONTAGE_NAME);
-        if (query_write_montage(path, seen, answers, answered) < 0)
+        snprintf(path, sizeof path, "%s/%s", st->opts->save_dir, MONTAGE_NAME);
+        if (query_write_montage(path, st->seen, st->answers, st->answered) < 0)
             log_warn("no montage: %s", error_message()); /* too many pictures for one PNG */
     }
-    if (failures)
+    return failures;
+}
+
+/* The picture list of the operands: a folder without PNGs counts as a
+ * failure (returned), the other paths are still answered. */
+static int list_pictures(char **paths, int n, query_list_t *files)
+{
+    int failures = 0;
+    for (int i = 0; i < n; i++)
+        if (query_list_add(files, paths[i]) < 0) {
+            log_error("%s", error_message());
+            failures++;
+        }
+    for (size_t i = 0; i < files->skipped.count; i++)
+        log_warn("%s", files->skipped.items[i]);
+    return failures;
+}
+
+int cmd_query(int argc, char **argv)
+{
+    query_opts_t q;
+    int status = parse_options(argc, argv, &q);
+    if (status >= 0)
+        return status;
+    query_state_t st = {.opts = &q};
+    if (cmd_load_picture_model(q.model, &st.net) < 0)
+        return cmd_fail();
+    query_list_t files = {0};
+    int failures = list_pictures(argv + optind, argc - optind, &files), more = -1;
+    if (prepare_outputs(&st, files.paths.count) < 0)
+        log_error("%s", error_message());
+    else
+        more = answer_all(&st, &files);
+    if (more > 0 || (more == 0 && failures))
         log_error("query: %d failure%s (named above); every other picture was answered",
-                  failures, failures == 1 ? "" : "s");
-    rc = failures ? EXIT_FAILURE_RUN : EXIT_OK;
-done:
-    free(seen);
-    free(answers);
-    net_work_free(&work);
+                  failures + more, failures + more == 1 ? "" : "s");
+    free(st.seen);
+    free(st.answers);
+    net_work_free(&st.work);
+    strlist_free(&st.saved);
+    strlist_free(&st.explained);
     query_list_free(&files);
-    strlist_free(&used_names);
-    net_free(&net);
-    return rc;
+    net_free(&st.net);
+    return more == 0 && !failures ? EXIT_OK : EXIT_FAILURE_RUN;
 }

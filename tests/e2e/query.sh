@@ -55,7 +55,7 @@ for cmd in query backquery; do
   grep -q "usage: nnmpi $cmd" "$WORK/help" || fail "nnmpi $cmd --help has no usage line"
 done
 "$NNMPI" query --help >"$WORK/help"
-for o in --model --frame --csv --save-normalised --help "exit status"; do
+for o in --model --frame --csv --save-normalised --explain --help "exit status"; do
   grep -q -- "$o" "$WORK/help" || fail "query --help does not explain $o"
 done
 "$NNMPI" backquery --help >"$WORK/help"
@@ -127,6 +127,27 @@ ok "CSV quotes a file name with a comma and quotes"
 run_clean "$NNMPI" query -m "$model" --frame book "$WORK"/pics/00000-*.png
 expect_fail 1 "28 x 28" "$NNMPI" query -m "$model" --frame book "$WORK"/pics/00001-*.png
 ok "--frame book"
+
+# --explain: a strip of the steps per picture, also for a refused one
+mkdir -p "$WORK/toexplain"
+cp "$WORK"/pics/0000[0-1]-*.png "$WORK/toexplain/"
+"$TOOLS/make_pngs" blank "$WORK/toexplain/blank.png" 50 40
+status=0
+"$NNMPI" query -m "$model" --explain "$WORK/why" "$WORK/toexplain" >"$WORK/out" 2>"$WORK/err" || status=$?
+[ "$status" -eq 1 ] || { cat "$WORK/err"; fail "--explain: exit $status with a blank picture, expected 1"; }
+grep -q "blank.png: no ink found" "$WORK/err" || { cat "$WORK/err"; fail "--explain: the blank picture is not named"; }
+[ "$(wc -l <"$WORK/out")" -eq 2 ] || fail "--explain: the 2 good pictures were not answered"
+for f in "$WORK"/toexplain/*.png; do
+  size=$(png_size "$WORK/why/$(basename "$f")")
+  h=${size#*x}
+  [ "$h" -ge 112 ] && [ "$h" -le 200 ] || fail "--explain: $(basename "$f")'s strip is $size"
+done
+w_good=$(png_size "$WORK/why/$(basename "$WORK"/toexplain/00000-*.png)")
+w_blank=$(png_size "$WORK/why/blank.png")
+[ "${w_good%x*}" -gt "${w_blank%x*}" ] || fail "--explain: the refused picture's strip ($w_blank) is not shorter ($w_good)"
+expect_fail 2 "the book frame has one" "$NNMPI" query -m "$model" --frame book --explain "$WORK/why" \
+  "$WORK"/pics/00000-*.png
+ok "--explain: a strip of the steps per picture ($w_good), the refused one's steps so far ($w_blank)"
 
 # ---- bad pictures: each named, the good ones still answered, exit 1
 mkdir -p "$WORK/mixed" "$WORK/nopng"
