@@ -92,11 +92,18 @@ int report_plot_time_to(const char *path, const report_run_t *runs, int n, doubl
         series[shown++] = (plot_series_t){.label = "predicted", .x = predicted->ranks,
                                           .y = predicted->seconds, .n = predicted->count,
                                           .line = 1, .style = -1};
+    double top = 0.0;   /* seconds from 0, so the drawing's heights compare as the times do */
+    for (int i = 0; i < shown; i++)
+        top = fmax(top, series[i].y[0]);
+    for (int i = 0; predicted && i < predicted->count; i++)
+        top = fmax(top, predicted->seconds[i]);
+    const double y_range[2] = {0.0, top};
     char title[96], note[96];
     snprintf(title, sizeof title, "Time to %g%% test accuracy", target);
     snprintf(note, sizeof note, "%d run%s never reached it", never, never == 1 ? "" : "s");
     plot_chart_t chart = {.title = title, .x_label = "ranks", .y_label = "seconds",
-                          .log2_x = 1, .note = never ? note : NULL};
+                          .log2_x = 1, .y_range = top > 0 ? y_range : NULL,
+                          .note = never ? note : NULL};
     int rc = plot_chart_write(path, &chart, series, shown);
     free(series);
     free(xy);
