@@ -593,7 +593,7 @@ static void test_net_shapes(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(net_verdict("net.layers=100,30,10", "net.rule=gradient", NULL),
                                   "must be 784 (the pixels of a 28x28 image), not 100"));
     CU_ASSERT_PTR_NOT_NULL(strstr(net_verdict("net.layers=784,30,26", "net.rule=gradient", NULL),
-                                  "and the last 10 (the digits), not 26"));
+                                  "the last size must be 10 (the digits), not 26"));
     CU_ASSERT_PTR_NOT_NULL(strstr(net_verdict("net.hidden=50", "net.layers=784,60,10", NULL),
                                   "hidden = 50 and layers = 784,60,10 disagree"));
     CU_ASSERT_STRING_EQUAL(net_verdict("net.hidden=60", "net.layers=784,60,10", NULL), "");
