@@ -8,7 +8,10 @@
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "nnmpi/error.h"
 
 #include "nnmpi/sparse_rows.h"
 
@@ -244,4 +247,77 @@ double net_sample_loss(const net_t *net, const float *o, int label)
         }
     }
     return loss;
+}
+
+void mlp_rescale(double *v, int n, double span, double low)
+{
+    double lo = v[0], hi = v[0];
+    for (int i = 1; i < n; i++) {
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
+    }
+    for (int i = 0; i < n; i++)
+        v[i] = hi > lo ? (v[i] - lo) / (hi - lo) * span + low : low + 0.5 * span;
+}
+
+/* Layer l's pre-activations z [n_{l+1}] from its outputs a, the layer's
+ * function inverted and its biases taken off. */
+static void invert_layer(const net_t *net, int l, const double *a, double *z)
+{
+    const net_shape_t *s = &net->shape;
+    const int n = s->sizes[l + 1], last = l == s->n_layers - 1;
+    for (int j = 0; j < n; j++) {
+        if (last && s->output == NET_OUT_SOFTMAX)
+            z[j] = log(a[j]);
+        else if (!last && s->activation == NET_ACT_TANH)
+            z[j] = atanh(a[j]);
+        else
+            z[j] = log(a[j] / (1.0 - a[j]));
+        z[j] -= net->b[l] ? net->b[l][j] : 0.0f;
+    }
+}
+
+/* a [n_l] = W_l^T z, W_0 being stored transposed. */
+static void transpose_times(const net_t *net, int l, const double *z, double *a)
+{
+    const int n_in = net->shape.sizes[l], n_out = net->shape.sizes[l + 1];
+    for (int i = 0; i < n_in; i++) {
+        double sum = 0.0;
+        for (int j = 0; j < n_out; j++)
+            sum += (l == 0 ? net->w[0][(size_t)i * n_out + j]
+                           : net->w[l][(size_t)j * n_in + i]) * z[j];
+        a[i] = sum;
+    }
+}
+
+int mlp_backquery(const net_t *net, const float *target, float *image)
+{
+    const net_shape_t *s = &net->shape;
+    if (s->activation == NET_ACT_RELU)
+        return error_set("a ReLU net cannot be run backwards: every negative input gives 0, so "
+                         "a 0 names no input (back-query inverts sigmoid and tanh nets)");
+    int widest = 0;
+    for (int l = 0; l <= s->n_layers; l++)
+        widest = s->sizes[l] > widest ? s->sizes[l] : widest;
+    double *a = malloc((size_t)widest * sizeof *a), *z = malloc((size_t)widest * sizeof *z);
+    if (!a || !z) {
+        free(a);
+        free(z);
+        return error_set("out of memory for a back-query");
+    }
+    for (int k = 0; k < net->n_out; k++)
+        a[k] = target[k];
+    for (int l = s->n_layers - 1; l >= 0; l--) {
+        invert_layer(net, l, a, z);
+        transpose_times(net, l, z, a);
+        if (l > 0 && s->activation == NET_ACT_TANH) /* into atanh's open range */
+            mlp_rescale(a, s->sizes[l], 1.98, -0.99);
+        else /* into the logit's, or the input's 0.01..0.99 */
+            mlp_rescale(a, s->sizes[l], 0.98, 0.01);
+    }
+    for (int i = 0; i < net->n_in; i++)
+        image[i] = (float)a[i];
+    free(a);
+    free(z);
+    return 0;
 }

@@ -31,6 +31,18 @@ void mlp_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels,
 void mlp_batch_update_lit(const net_t *net, net_work_t *work, const uint8_t *labels,
                           float alpha, float beta, float *out, net_stats_t *stats);
 
+/* The back-query of a net of sigmoid or tanh hidden layers (the book's,
+ * generalised): from target [n_out] (each in (0, 1), checked by the
+ * caller) back through each layer's inverse output function (logit,
+ * atanh; a softmax's log, its logits up to a constant), minus the biases,
+ * times W^T, each layer rescaled into its activation's open range, to an
+ * image [n_in] in 0.01..0.99. ReLU nets are refused: -1 saying why. */
+int mlp_backquery(const net_t *net, const float *target, float *image);
+
+/* v[0..n) mapped linearly onto [low, low + span] (all equal: the middle),
+ * as the book rescales each back-queried layer. */
+void mlp_rescale(double *v, int n, double span, double low);
+
 /* The target of output k for a sample of `label`: 0.01/0.99 for sigmoid
  * outputs (the book's), 0/1 for softmax. */
 float mlp_target(const net_shape_t *shape, int k, int label);

@@ -501,13 +501,7 @@ void net_train_sample(net_t *net, net_work_t *work, int label, float lr, net_rul
  * inverse sigmoid (logit) of the next step stays finite. */
 static void rescale_01_99(double *v, int n)
 {
-    double lo = v[0], hi = v[0];
-    for (int i = 1; i < n; i++) {
-        lo = v[i] < lo ? v[i] : lo;
-        hi = v[i] > hi ? v[i] : hi;
-    }
-    for (int i = 0; i < n; i++)
-        v[i] = hi > lo ? (v[i] - lo) / (hi - lo) * 0.98 + 0.01 : 0.5;
+    mlp_rescale(v, n, 0.98, 0.01);
 }
 
 static double logit(double y)
@@ -518,16 +512,12 @@ static double logit(double y)
 int net_backquery(const net_t *net, const float *target, float *image)
 {
     const int ni = net->n_in, nh = net->n_hidden, no = net->n_out;
-    if (!net_is_book_shape(net)) {
-        char shape[512];
-        net_shape_describe(&net->shape, shape, sizeof shape);
-        return error_set("back-query runs the book's 3-layer sigmoid net backwards; it does not "
-                         "yet invert a %s net", shape);
-    }
     for (int k = 0; k < no; k++)
         if (!(target[k] > 0.0f && target[k] < 1.0f))
             return error_set("back-query target %d is %g; targets must lie strictly between 0 and 1",
                              k, (double)target[k]);
+    if (!net_is_book_shape(net))
+        return mlp_backquery(net, target, image);
     double *hidden = calloc((size_t)nh, sizeof *hidden);
     double *input = calloc((size_t)ni, sizeof *input);
     if (!hidden || !input) {

@@ -149,9 +149,9 @@ void trainer_write_backquery(trainer_t *t)
 {
     if (t->rank != 0 || !t->cfg->backquery)
         return;
-    if (!net_is_book_shape(whole(t))) {
-        log_info("back-query: not drawn, the book's back-query inverts its 3-layer sigmoid net "
-                 "only (output.backquery = false silences this)");
+    if (whole(t)->shape.activation == NET_ACT_RELU) {
+        log_info("back-query: not drawn, a ReLU net cannot be run backwards "
+                 "(output.backquery = false silences this)");
         return;
     }
     char dir[CONFIG_PATH_MAX + 32];

@@ -237,8 +237,8 @@ double net_sample_loss(const net_t *net, const float *o, int label);
 
 /* The book's back-query: from a target output vector [n_out] back to an
  * input image [n_in] with values in 0.01..0.99 (logit, w^T, rescale per
- * layer). Returns 0, or -1 if a target is outside (0, 1), or if the net is
- * not of the book's shape (not yet run backwards). */
+ * layer; other shapes through every layer, mlp.h). Returns 0, or -1 if a
+ * target is outside (0, 1) or the net has ReLU layers (not invertible). */
 int net_backquery(const net_t *net, const float *target, float *image);
 
 /* 1 if every parameter is finite. */

@@ -3,10 +3,11 @@
 # on 1 and 2 ranks (within the reduction's rounding: after 100 steps within
 # 1e-5; later a ReLU whose input the rounding moves across 0 makes a
 # discrete difference, measured at step ~323 of this run, so at the end the
-# accuracies are compared), resumes bit-exact
-# from a mid-epoch checkpoint, and eval, info and query follow its shape;
-# local mode trains it too; the settings that do not fit it are refused
-# (exit 2); a model written before these networks still evaluates the same.
+# accuracies are compared), resumes bit-exact from a mid-epoch checkpoint,
+# and eval, info and query follow its shape; backquery refuses it (ReLU)
+# and runs a tanh net backwards; local mode trains; the settings that do
+# not fit are refused (exit 2); a model written before these networks
+# still evaluates the same.
 source "$NNMPI_SRC/tests/e2e_lib.sh"
 need_mnist
 deep=(--set data.file="$TESTDATA/quick.h5" --set net.layers=784,32,16,10 --set net.activation=relu
@@ -45,13 +46,24 @@ grep -q "network: *784-32-16-10 relu, softmax + cross_entropy, biases, rule grad
 grep -q "^model .*(784-32-16-10, epoch 2)" "$WORK/eval" || { cat "$WORK/eval"; fail "eval's heading"; }
 awk -v a="$(awk '/^accuracy/{print $2}' "$WORK/eval")" -v b="$acc" 'BEGIN{exit !(a - b < 1e-4 && b - a < 1e-4)}' \
   || fail "eval's accuracy is not the run's test accuracy $acc"
-ok "info and eval follow the model's shape"
-expect_fail 1 "does not yet invert a 784-32-16-10 relu" "$NNMPI" backquery -m "$WORK/np2/model.h5" -o "$WORK/bq"
+mkdir -p "$WORK/pics"
+"$TOOLS/make_pngs" idx "$MNIST/t10k-images-idx3-ubyte" "$MNIST/t10k-labels-idx1-ubyte" "$WORK/pics" 40
+"$NNMPI" query -m "$WORK/np2/model.h5" --csv "$WORK/pics" >"$WORK/answers.csv"
+right=$(awk -F, 'NR > 1 { f = $1; sub(/\.png"?$/, "", f); c += ($2 == substr(f, length(f), 1)) } END { print c + 0 }' "$WORK/answers.csv")
+[ "$right" -ge 30 ] || { cat "$WORK/answers.csv"; fail "query: $right of 40 pictures right"; }
+ok "info, eval and query follow the model's shape (query: $right of 40 test digits as PNGs)"
+expect_fail 1 "a ReLU net cannot be run backwards" "$NNMPI" backquery -m "$WORK/np2/model.h5" -o "$WORK/bq"
 
+# local mode, and a tanh net with a sigmoid output run backwards
 run_np 1 train "${deep[@]}" --set data.file="$TESTDATA/tiny.h5" --set train.mode=local \
-  --set train.sync_every=50 --set train.lr=0.01 --set output.dir="$WORK/local" >"$WORK/log" 2>&1 \
+  --set train.sync_every=50 --set train.lr=0.01 --set net.activation=tanh --set net.output=sigmoid \
+  --set output.backquery=true --set output.dir="$WORK/local" >"$WORK/log" 2>&1 \
   || { cat "$WORK/log"; fail "local mode"; }
-ok "local mode trains a deep net"
+ok "local mode trains a deep tanh net"
+[ -f "$WORK/local/backquery/backquery_all.png" ] || fail "no back-query pictures of the tanh net"
+"$NNMPI" backquery -m "$WORK/local/model.h5" -o "$WORK/bq" --target 0.01,0.01,0.01,0.5,0.01,0.01,0.01,0.01,0.5,0.01 >/dev/null \
+  && [ -f "$WORK/bq/backquery_target.png" ] || fail "backquery of the tanh net"
+ok "a tanh net runs backwards"
 
 expect_fail 2 "rule = book is defined for the book's 3-layer sigmoid net" \
   run_np 1 train "${deep[@]}" --set net.rule=book --set output.dir="$WORK/x"

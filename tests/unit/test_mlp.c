@@ -352,6 +352,40 @@ static void test_loop_is_batch_of_one(void)
     net_free(&b);
 }
 
+/* The generalised back-query is the book's on its shape, to the bit; a
+ * tanh net with biases and a softmax gives an image in 0.01..0.99; a ReLU
+ * net is refused. */
+static void test_backquery(void)
+{
+    net_shape_t book = net_book_shape(6, 5, 3);
+    net_shape_t deep = shape_of(NET_ACT_TANH, NET_OUT_SOFTMAX, NET_LOSS_CROSS_ENTROPY, 1);
+    net_shape_t relu = shape_of(NET_ACT_RELU, NET_OUT_SIGMOID, NET_LOSS_MSE, 0);
+    const float target[3] = {0.01f, 0.99f, 0.01f};
+    float a[6], b[6];
+    net_t net;
+    CU_ASSERT_FATAL(net_init_shape(&net, &book, 0) == 0);
+    random_params(&net, 12);
+    CU_ASSERT_EQUAL(net_backquery(&net, target, a), 0);
+    CU_ASSERT_EQUAL(mlp_backquery(&net, target, b), 0);
+    CU_ASSERT(memcmp(a, b, sizeof a) == 0);
+    net_free(&net);
+    CU_ASSERT_FATAL(net_init_shape(&net, &deep, 0) == 0);
+    random_params(&net, 13);
+    CU_ASSERT_EQUAL(net_backquery(&net, target, a), 0);
+    float lo = a[0], hi = a[0];
+    for (int i = 1; i < 6; i++) {
+        lo = a[i] < lo ? a[i] : lo;
+        hi = a[i] > hi ? a[i] : hi;
+    }
+    CU_ASSERT_DOUBLE_EQUAL(lo, 0.01, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(hi, 0.99, 1e-6);
+    net_free(&net);
+    CU_ASSERT_FATAL(net_init_shape(&net, &relu, 0) == 0);
+    CU_ASSERT_EQUAL(net_backquery(&net, target, a), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "ReLU net cannot be run backwards"));
+    net_free(&net);
+}
+
 int main(void)
 {
     static const testutil_case_t cases[] = {
@@ -363,6 +397,7 @@ int main(void)
         {"initialisations", test_initialisations},
         {"a deep ReLU/softmax net learns synthetic digits", test_deep_net_learns},
         {"per-sample loop = batches of one", test_loop_is_batch_of_one},
+        {"back-query through every layer", test_backquery},
         {NULL, NULL},
     };
     return testutil_run("mlp", cases);
