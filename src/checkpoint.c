@@ -228,7 +228,7 @@ static int read_matrix(hid_t f, const char *path, const char *name, float *data,
 /* Most weights a file may ask for: 1 GiB of floats, far above the largest
  * network the configuration allows (784-100000-10, 79 M), so a hostile
  * header cannot choose the size of an allocation. */
-#define CKPT_MAX_PARAMS ((uint64_t)1 << 28)
+#define CKPT_MAX_PARAMS ((uint64_t)CONFIG_MAX_PARAMS)
 
 /* The sizes the attributes claim, checked against the cap and against the
  * arrays' real shapes before anything is allocated for them. */

@@ -477,6 +477,10 @@ static int validate_net(const config_t *cfg, const char *where)
                          cfg->tensor_parallel, described);
     if (net_shape_check(&shape) < 0)
         return error_prefix("%s: [net]", where);
+    if (net_shape_params(&shape) > CONFIG_MAX_PARAMS)
+        return error_set("%s: [net] layers = %s: %zu weights, more than nnmpi trains (%d: one "
+                         "MPI message, and what a checkpoint may hold)", where, layers,
+                         net_shape_params(&shape), CONFIG_MAX_PARAMS);
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "nnmpi/net.h"
 
 #define CONFIG_PATH_MAX 1024
+#define CONFIG_MAX_PARAMS (1 << 28)  /* weights of the largest net (checkpoint.c's limit) */
 
 typedef enum { TRAIN_MODE_SYNC = 0, TRAIN_MODE_LOCAL = 1 } train_mode_t;
 typedef enum { LR_CONSTANT = 0, LR_LINEAR = 1, LR_COSINE = 2 } lr_schedule_t;

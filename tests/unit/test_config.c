@@ -596,6 +596,8 @@ static void test_net_shapes(void)
         {{"net.layers=784,30,26", "net.rule=gradient"},
          "the last size must be 10 (the digits), not 26"},
         {{"net.hidden=50", "net.layers=784,60,10"}, "hidden = 50 and layers = 784,60,10 disagree"},
+        {{"net.layers=784,100000,100000,10", "net.rule=gradient"},
+         "10079400000 weights, more than nnmpi trains"},
         {{"net.layers=784,64,32,10", "net.rule=gradient", "train.tensor_parallel=2"},
          "tensor_parallel = 2: hidden-unit slices exist for the book's"},
     };
