@@ -32,10 +32,44 @@ static int weights_sha256(const float *book, size_t n_params, char hex[65])
     return sha256_buffer_hex(book, n_params * sizeof(float), hex);
 }
 
+/* The datasets of /net for a shape, in the book's orientation: the book's
+ * w_ih [H, I] and w_ho [O, H]; other shapes w1..wL [n_l, n_{l-1}] and,
+ * with biases, b1..bL [n_l] (cols 0: a vector). `offset` is where each
+ * lies in the book-order buffer (net_to_book_order). One list for the
+ * writer, the shape check and the reader. */
+typedef struct {
+    char name[16];
+    hsize_t rows, cols;
+    size_t offset;
+} net_array_t;
+
+static int net_arrays(const net_shape_t *s, net_array_t *a)
+{
+    const int *n = s->sizes;
+    if (net_shape_is_book(s)) {
+        a[0] = (net_array_t){"w_ih", (hsize_t)n[1], (hsize_t)n[0], 0};
+        a[1] = (net_array_t){"w_ho", (hsize_t)n[2], (hsize_t)n[1], (size_t)n[1] * n[0]};
+        return 2;
+    }
+    int count = 0;
+    size_t at = 0;
+    for (int l = 1; l <= s->n_layers; l++) {
+        a[count] = (net_array_t){"", (hsize_t)n[l], (hsize_t)n[l - 1], at};
+        snprintf(a[count++].name, sizeof a->name, "w%d", l);
+        at += (size_t)n[l] * n[l - 1];
+        if (!s->bias)
+            continue;
+        a[count] = (net_array_t){"", (hsize_t)n[l], 0, at};
+        snprintf(a[count++].name, sizeof a->name, "b%d", l);
+        at += (size_t)n[l];
+    }
+    return count;
+}
+
 static int write_matrix(hid_t g, const char *name, const float *data, hsize_t rows, hsize_t cols)
 {
     hsize_t dims[2] = {rows, cols};
-    hid_t space = H5Screate_simple(2, dims, NULL);
+    hid_t space = H5Screate_simple(cols ? 2 : 1, dims, NULL);
     hid_t ds = H5Dcreate2(g, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     int rc = ds >= 0 && H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
     if (ds >= 0)
@@ -44,13 +78,36 @@ static int write_matrix(hid_t g, const char *name, const float *data, hsize_t ro
     return rc ? 0 : error_set("cannot write /net/%s", name);
 }
 
-/* The file's attributes and /net, from the weights in the book's order. */
+/* "784,300,100,10" */
+static void layers_text(const net_shape_t *s, char *buf, size_t size)
+{
+    net_shape_sizes_text(s, buf, size);
+    for (char *c = buf; *c; c++)
+        *c = *c == '-' ? ',' : *c;
+}
+
+/* /net's attributes beyond the book's: the layer list and the settings. */
+static int write_shape(hid_t g, const net_shape_t *s)
+{
+    char layers[256];
+    layers_text(s, layers, sizeof layers);
+    int rc = h5_attr_write_str(g, "layers", layers);
+    rc = rc ? rc : h5_attr_write_str(g, "output", net_output_names[s->output]);
+    rc = rc ? rc : h5_attr_write_str(g, "loss", net_loss_names[s->loss]);
+    rc = rc ? rc : h5_attr_write_i64(g, "bias", s->bias);
+    return rc;
+}
+
+/* The file's attributes and /net, from the weights in the book's order.
+ * The book's shape is written as version 1 always was. */
 static int write_net(hid_t f, const net_t *net, const float *book, const ckpt_meta_t *meta)
 {
     char hex[65];
+    const int book_shape = net_is_book_shape(net);
     int rc = weights_sha256(book, net->n_params, hex);
     rc = rc ? rc : h5_attr_write_str(f, "format", CKPT_FORMAT);
-    rc = rc ? rc : h5_attr_write_i64(f, "format_version", CKPT_VERSION);
+    rc = rc ? rc : h5_attr_write_i64(f, "format_version",
+                                     book_shape ? CKPT_VERSION_BOOK : CKPT_VERSION);
     rc = rc ? rc : h5_attr_write_str(f, "weights_sha256", hex);
     rc = rc ? rc : h5_attr_write_str(f, "created_by", "nnmpi " NNMPI_VERSION);
     if (rc)
@@ -59,14 +116,18 @@ static int write_net(hid_t f, const net_t *net, const float *book, const ckpt_me
     hid_t g = H5Gcreate2(f, "net", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         return error_set("cannot create group /net");
-    rc = write_matrix(g, "w_ih", book, (hsize_t)net->n_hidden, (hsize_t)net->n_in);
-    rc = rc ? rc : write_matrix(g, "w_ho", book + (size_t)net->n_hidden * net->n_in,
-                                (hsize_t)net->n_out, (hsize_t)net->n_hidden);
+    net_array_t arrays[2 * NET_MAX_LAYERS];
+    const int n_arrays = net_arrays(&net->shape, arrays);
+    for (int i = 0; i < n_arrays && !rc; i++)
+        rc = write_matrix(g, arrays[i].name, book + arrays[i].offset, arrays[i].rows,
+                          arrays[i].cols);
     rc = rc ? rc : h5_attr_write_i64(g, "n_in", net->n_in);
     rc = rc ? rc : h5_attr_write_i64(g, "n_hidden", net->n_hidden);
     rc = rc ? rc : h5_attr_write_i64(g, "n_out", net->n_out);
-    rc = rc ? rc : h5_attr_write_str(g, "activation", "sigmoid");
+    rc = rc ? rc : h5_attr_write_str(g, "activation",
+                                     net_activation_names[net->shape.activation]);
     rc = rc ? rc : h5_attr_write_str(g, "rule", config_rule_name(meta->rule));
+    rc = rc || book_shape ? rc : write_shape(g, &net->shape);
     H5Gclose(g);
     return rc;
 }
@@ -139,11 +200,18 @@ int ckpt_write(const char *path, const net_t *net, const ckpt_meta_t *meta)
     return 0;
 }
 
+/* Whether dataset name is [rows, cols] (cols 0: a vector [rows]). */
+static int has_shape(hid_t f, const char *name, hsize_t rows, hsize_t cols)
+{
+    hsize_t dims[2];
+    int rank = h5_dataset_shape(f, name, dims, 2);
+    return cols ? rank == 2 && dims[0] == rows && dims[1] == cols : rank == 1 && dims[0] == rows;
+}
+
 static int read_matrix(hid_t f, const char *path, const char *name, float *data, hsize_t rows,
                        hsize_t cols)
 {
-    hsize_t dims[2];
-    if (h5_dataset_shape(f, name, dims, 2) != 2 || dims[0] != rows || dims[1] != cols)
+    if (!has_shape(f, name, rows, cols))
         return error_set("%s: %s should be a [%llu, %llu] matrix", path, name,
                          (unsigned long long)rows, (unsigned long long)cols);
     hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
@@ -160,28 +228,29 @@ static int read_matrix(hid_t f, const char *path, const char *name, float *data,
 /* Most weights a file may ask for: 1 GiB of floats, far above the largest
  * network the configuration allows (784-100000-10, 79 M), so a hostile
  * header cannot choose the size of an allocation. */
-#define CKPT_MAX_PARAMS ((uint64_t)1 << 28)
+#define CKPT_MAX_PARAMS ((uint64_t)CONFIG_MAX_PARAMS)
 
 /* The sizes the attributes claim, checked against the cap and against the
- * matrices' real shapes before anything is allocated for them. */
-static int check_sizes(hid_t f, const char *path, int64_t n_in, int64_t n_hidden,
-                       int64_t n_out)
+ * arrays' real shapes before anything is allocated for them. */
+static int check_sizes(hid_t f, const char *path, const net_shape_t *shape)
 {
-    uint64_t weights = (uint64_t)n_hidden * (uint64_t)n_in + (uint64_t)n_out * (uint64_t)n_hidden;
+    uint64_t weights = net_shape_params(shape);
+    char sizes[256];
+    net_shape_sizes_text(shape, sizes, sizeof sizes);
     if (weights > CKPT_MAX_PARAMS)
-        return error_set("%s: a %lld-%lld-%lld network (%llu weights) is more than nnmpi reads "
-                         "(%llu)", path, (long long)n_in, (long long)n_hidden, (long long)n_out,
-                         (unsigned long long)weights, (unsigned long long)CKPT_MAX_PARAMS);
-    const struct {
-        const char *name;
-        int64_t rows, cols;
-    } m[2] = {{"/net/w_ih", n_hidden, n_in}, {"/net/w_ho", n_out, n_hidden}};
-    for (int i = 0; i < 2; i++) {
-        hsize_t dims[2];
-        if (h5_dataset_shape(f, m[i].name, dims, 2) != 2 || dims[0] != (hsize_t)m[i].rows ||
-            dims[1] != (hsize_t)m[i].cols)
-            return error_set("%s: %s should be a [%lld, %lld] matrix", path, m[i].name,
-                             (long long)m[i].rows, (long long)m[i].cols);
+        return error_set("%s: a %s network (%llu weights) is more than nnmpi reads (%llu)", path,
+                         sizes, (unsigned long long)weights, (unsigned long long)CKPT_MAX_PARAMS);
+    net_array_t a[2 * NET_MAX_LAYERS];
+    const int n = net_arrays(shape, a);
+    for (int i = 0; i < n; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "/net/%.15s", a[i].name);
+        if (!has_shape(f, name, a[i].rows, a[i].cols) && a[i].cols)
+            return error_set("%s: %s should be a [%llu, %llu] matrix", path, name,
+                             (unsigned long long)a[i].rows, (unsigned long long)a[i].cols);
+        if (!has_shape(f, name, a[i].rows, a[i].cols))
+            return error_set("%s: %s should be a vector of %llu biases", path, name,
+                             (unsigned long long)a[i].rows);
     }
     return 0;
 }
@@ -302,19 +371,125 @@ static int read_train(hid_t f, const char *path, ckpt_meta_t *meta)
     return read_metrics(f, path, &meta->metrics);
 }
 
+/* Index of name in a NULL-terminated list, or -1. */
+static int name_index(const char *const *names, const char *name)
+{
+    for (int i = 0; names[i]; i++)
+        if (!strcmp(names[i], name))
+            return i;
+    return -1;
+}
+
+/* "784,300,100,10" into shape's sizes; 0 or -1. */
+static int parse_layers(const char *text, net_shape_t *shape)
+{
+    int n = 0;
+    for (const char *p = text; n <= NET_MAX_LAYERS; p++) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || v > NET_MAX_UNITS || (*end && *end != ','))
+            return -1;
+        shape->sizes[n++] = (int)v;
+        if (!*end) {
+            shape->n_layers = n - 1;
+            return n >= 3 ? 0 : -1;
+        }
+        p = end;
+    }
+    return -1;
+}
+
+/* The settings of a network other than the book's: its layer list,
+ * activation, output, loss and bias attributes. */
+static int read_settings(hid_t g, const char *path, net_shape_t *shape)
+{
+    const char *names[4] = {"layers", "activation", "output", "loss"};
+    char *text[4] = {NULL, NULL, NULL, NULL};
+    int64_t bias = 0;
+    int rc = 0;
+    for (int i = 0; i < 4 && !rc; i++)
+        if (h5_attr_read_str(g, names[i], &text[i]) < 0)
+            rc = error_prefix("%s: /net", path);
+    rc = rc ? rc : read_i64_in(g, path, "net", "bias", 0, 1, &bias);
+    int act = rc ? -1 : name_index(net_activation_names, text[1]);
+    int out = rc ? -1 : name_index(net_output_names, text[2]);
+    int loss = rc ? -1 : name_index(net_loss_names, text[3]);
+    if (!rc && parse_layers(text[0], shape) < 0)
+        rc = error_set("%s: /net attribute layers = '%s' is not a list of 3 to %d sizes", path,
+                       text[0], NET_MAX_LAYERS + 1);
+    else if (!rc && (act < 0 || out < 0 || loss < 0))
+        rc = error_set("%s: /net has an unknown activation '%s', output '%s' or loss '%s'", path,
+                       text[1], text[2], text[3]);
+    for (int i = 0; i < 4; i++)
+        free(text[i]);
+    shape->activation = (net_activation_t)act;
+    shape->output = (net_output_t)out;
+    shape->loss = (net_loss_t)loss;
+    shape->bias = (int)bias;
+    return rc;
+}
+
+/* The network /net describes: the book's from n_in, n_hidden and n_out
+ * (version 1 files), or the layer list and settings, which must agree
+ * with them. */
+static int read_shape(hid_t g, const char *path, int64_t version, net_shape_t *shape)
+{
+    int64_t n_in, n_hidden, n_out;
+    int rc = read_i64_in(g, path, "net", "n_in", 1, NET_MAX_UNITS, &n_in);
+    rc = rc ? rc : read_i64_in(g, path, "net", "n_hidden", 1, NET_MAX_UNITS, &n_hidden);
+    rc = rc ? rc : read_i64_in(g, path, "net", "n_out", 1, 1 << 10, &n_out);
+    if (rc)
+        return rc;
+    *shape = net_book_shape((int)n_in, (int)n_hidden, (int)n_out);
+    if (!h5_has_attr(g, "layers"))
+        return version > CKPT_VERSION_BOOK
+                   ? error_set("%s: /net has no layers attribute (a version %lld file lists its "
+                               "layers)", path, (long long)version)
+                   : 0;
+    if (read_settings(g, path, shape) < 0)
+        return -1;
+    const int L = shape->n_layers;
+    if (shape->sizes[0] != n_in || shape->sizes[1] != n_hidden || shape->sizes[L] != n_out)
+        return error_set("%s: /net says n_in %lld, n_hidden %lld, n_out %lld but layers %d-%d-..."
+                         "-%d (damaged file?)", path, (long long)n_in, (long long)n_hidden,
+                         (long long)n_out, shape->sizes[0], shape->sizes[1], shape->sizes[L]);
+    return net_shape_check(shape) < 0 ? error_prefix("%s: /net", path) : 0;
+}
+
+/* The weights in the file's (the book's) order into net, and their
+ * checksum into hex. */
+static int read_weights(hid_t f, const char *path, net_t *net, char hex[65])
+{
+    float *book = malloc(net->n_params * sizeof *book);
+    if (!book)
+        return error_set("%s: out of memory for %zu weights", path, net->n_params);
+    net_array_t a[2 * NET_MAX_LAYERS];
+    const int n = net_arrays(&net->shape, a);
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "/net/%.15s", a[i].name);
+        rc = read_matrix(f, path, name, book + a[i].offset, a[i].rows, a[i].cols);
+    }
+    rc = rc ? rc : weights_sha256(book, net->n_params, hex);
+    if (!rc)
+        net_from_book_order(net, book);
+    free(book);
+    return rc;
+}
+
 /* /net: the shapes, the rule and the weights, checked against their
  * checksum (checksum_ok NULL: a mismatch is an error; otherwise it is
  * reported there). */
-static int read_net(hid_t f, const char *path, net_t *net, ckpt_meta_t *meta, int *checksum_ok)
+static int read_net(hid_t f, const char *path, int64_t version, net_t *net, ckpt_meta_t *meta,
+                    int *checksum_ok)
 {
     hid_t g = H5Gopen2(f, "net", H5P_DEFAULT);
     if (g < 0)
         return error_set("%s: no /net group", path);
-    int64_t n_in, n_hidden, n_out;
+    net_shape_t shape;
     char *rule = NULL;
-    int rc = read_i64_in(g, path, "net", "n_in", 1, 1 << 20, &n_in);
-    rc = rc ? rc : read_i64_in(g, path, "net", "n_hidden", 1, 1 << 20, &n_hidden);
-    rc = rc ? rc : read_i64_in(g, path, "net", "n_out", 1, 1 << 10, &n_out);
+    int rc = read_shape(g, path, version, &shape);
     if (!rc && h5_attr_read_str(g, "rule", &rule) < 0)
         rc = error_prefix("%s: /net", path);
     H5Gclose(g);
@@ -323,27 +498,17 @@ static int read_net(hid_t f, const char *path, net_t *net, ckpt_meta_t *meta, in
     meta->rule = strcmp(rule, "gradient") == 0 ? NET_RULE_GRADIENT : NET_RULE_BOOK;
     if (strcmp(rule, "gradient") && strcmp(rule, "book"))
         rc = error_set("%s: unknown rule '%s'", path, rule);
+    else if (meta->rule == NET_RULE_BOOK && !net_shape_is_book(&shape))
+        rc = error_set("%s: rule 'book' with a network other than the book's (damaged file?)",
+                       path);
     free(rule);
-    if (rc)
-        return rc;
-    if (check_sizes(f, path, n_in, n_hidden, n_out) < 0)
+    if (rc || check_sizes(f, path, &shape) < 0)
         return -1;
-    if (net_init(net, (int)n_in, (int)n_hidden, (int)n_out) < 0)
+    if (net_init_shape(net, &shape, 0) < 0)
         return error_prefix("%s", path);
-    /* read in the file's (the book's) order, checked, then laid out */
-    float *book = malloc(net->n_params * sizeof *book);
-    if (!book)
-        return error_set("%s: out of memory for %zu weights", path, net->n_params);
-    rc = read_matrix(f, path, "/net/w_ih", book, (hsize_t)n_hidden, (hsize_t)n_in);
-    rc = rc ? rc : read_matrix(f, path, "/net/w_ho", book + (size_t)n_hidden * n_in,
-                               (hsize_t)n_out, (hsize_t)n_hidden);
     char hex[65];
-    rc = rc ? rc : weights_sha256(book, net->n_params, hex);
-    if (!rc)
-        net_from_book_order(net, book);
-    free(book);
-    if (rc)
-        return rc;
+    if (read_weights(f, path, net, hex) < 0)
+        return -1;
 
     char *stored = NULL;
     if (h5_attr_read_str(f, "weights_sha256", &stored) < 0)
@@ -362,9 +527,10 @@ static int read_net(hid_t f, const char *path, net_t *net, ckpt_meta_t *meta, in
 static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *meta,
                          int *checksum_ok)
 {
-    if (h5_check_format(f, path, CKPT_FORMAT, CKPT_VERSION, NULL) < 0)
+    int64_t version;
+    if (h5_check_format(f, path, CKPT_FORMAT, CKPT_VERSION, &version) < 0)
         return -1;
-    if (net && read_net(f, path, net, meta, checksum_ok) < 0)
+    if (net && read_net(f, path, version, net, meta, checksum_ok) < 0)
         return -1;
     return read_train(f, path, meta);
 }

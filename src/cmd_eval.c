@@ -36,8 +36,10 @@ static int evaluate(const char *model, const char *data, const char *split)
     int rc = dataset_read_split(data, split, &set);
     rc = rc ? rc : eval_run(&net, &set, &res);
     if (!rc) {
-        printf("model %s (784-%d-10, epoch %d) on %s /%s: %lld images\n", model, net.n_hidden,
-               meta.epoch, data, split, (long long)res.count);
+        char sizes[256];
+        net_shape_sizes_text(&net.shape, sizes, sizeof sizes);
+        printf("model %s (%s, epoch %d) on %s /%s: %lld images\n", model, sizes, meta.epoch,
+               data, split, (long long)res.count);
         eval_print_confusion(stdout, &res);
         printf("loss %.6f\n", res.loss_sum / (double)res.count);
         printf("accuracy %.4f\n", eval_accuracy(&res));

@@ -85,8 +85,13 @@ static int info_checkpoint(const char *path)
     if (ckpt_inspect(path, &net, &meta, &verified) < 0)
         return -1;
     printf("%s: nnmpi model/checkpoint\n", path);
-    printf("  network:    %d-%d-%d sigmoid, rule %s, %zu parameters\n", net.n_in, net.n_hidden,
-           net.n_out, config_rule_name(meta.rule), net.n_params);
+    char network[512];
+    if (net_is_book_shape(&net))
+        snprintf(network, sizeof network, "%d-%d-%d sigmoid", net.n_in, net.n_hidden, net.n_out);
+    else
+        net_shape_describe(&net.shape, network, sizeof network);
+    printf("  network:    %s, rule %s, %zu parameters\n", network, config_rule_name(meta.rule),
+           net.n_params);
     printf("  weights:    sha256 %s (%s)\n", meta.weights_sha256,
            verified ? "checksum verified" : "CHECKSUM MISMATCH: the file is damaged");
     printf("  training:   %d epoch%s done, step %lld of the next, seed %llu, written by %d rank%s\n",

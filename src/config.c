@@ -12,8 +12,9 @@
 #include "nnmpi/fsutil.h"
 #include "nnmpi/inifile.h"
 
-/* T_AUTO_INT: a whole number, or "auto" (stored as 0) */
-typedef enum { T_INT, T_DOUBLE, T_U64, T_BOOL, T_STRING, T_ENUM, T_AUTO_INT } key_type_t;
+/* T_AUTO_INT: a whole number, or "auto" (stored as 0); T_LAYERS: the
+ * layer sizes, or "auto" (784,hidden,10) */
+typedef enum { T_INT, T_DOUBLE, T_U64, T_BOOL, T_STRING, T_ENUM, T_AUTO_INT, T_LAYERS } key_type_t;
 
 typedef struct {
     const char *section, *key;
@@ -38,9 +39,25 @@ static const char *const frame_names[] = {"mnist", "book", NULL}; /* image_frame
 static const config_key_t keys[] = {
     {"data", "file", T_STRING, F(data_file), "", 0, 0, NULL,
      "HDF5 file made by `nnmpi prepare` (required)", FREE},
-    {"net", "hidden", T_INT, F(hidden), "200", 1, 100000, NULL, "hidden nodes", FIXED},
+    {"net", "hidden", T_INT, F(hidden), "200", 1, 100000, NULL,
+     "hidden nodes: the book's net 784-hidden-10 (with layers: its first hidden layer)", FIXED},
+    {"net", "layers", T_LAYERS, F(layers), "auto", 1, 100000, NULL,
+     "layer sizes from the 784 inputs to the 10 outputs, e.g. 784,300,100,10 (2 to 8 weight "
+     "layers); auto: 784,hidden,10", FIXED},
+    {"net", "activation", T_ENUM, F(activation), "sigmoid", 0, 0, net_activation_names,
+     "of the hidden layers", FIXED},
+    {"net", "output", T_ENUM, F(output), "sigmoid", 0, 0, net_output_names,
+     "output layer (softmax needs loss = cross_entropy)", FIXED},
+    {"net", "loss", T_ENUM, F(loss), "mse", 0, 0, net_loss_names,
+     "mse: 0.5*sum (t-o)^2, the book's; cross_entropy", FIXED},
+    {"net", "bias", T_BOOL, F(bias), "false", 0, 0, NULL, "biases in every layer (the book: none)",
+     FIXED},
+    {"net", "init", T_ENUM, F(init), "book", 0, 0, net_init_names,
+     "initial weights: book normal(0, fan_in^-1/2), glorot uniform(+-sqrt(6/(fan_in+fan_out))), "
+     "he normal(0, sqrt(2/fan_in)); biases 0", FIXED},
     {"net", "rule", T_ENUM, F(rule), "book", 0, 0, rule_names,
-     "book: the book's update (hidden error w_ho^T e_o); gradient: exact gradient", FIXED},
+     "book: the book's update (hidden error w_ho^T e_o), for the book's net only; gradient: "
+     "exact gradient", FIXED},
     {"train", "mode", T_ENUM, F(mode), "sync", 0, 0, mode_names,
      "sync: one averaged update per global batch; local: per-sample SGD per rank, "
      "weights averaged every sync_every samples", FIXED},
@@ -156,6 +173,51 @@ static const char *ini_unsafe(const char *v)
     return NULL;
 }
 
+/* "784,300,100,10" or "auto" into cfg->layers; a list sets hidden to its
+ * first hidden layer unless hidden was given (config_validate then checks
+ * they agree). */
+static int set_layers(config_t *cfg, const config_key_t *k, const char *value)
+{
+    int sizes[NET_MAX_LAYERS + 1], n = 0;
+    if (!strcmp(value, "auto")) {
+        cfg->layers.n = 0;
+        return 0;
+    }
+    for (const char *p = value; n <= NET_MAX_LAYERS; p++) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || v < k->min || v > k->max || (*end && *end != ','))
+            break;
+        sizes[n++] = (int)v;
+        if (!*end) {
+            if (n < 3)
+                break;
+            memcpy(cfg->layers.sizes, sizes, (size_t)n * sizeof *sizes);
+            cfg->layers.n = n;
+            if (!cfg->hidden_given)
+                cfg->hidden = sizes[1];
+            return 0;
+        }
+        p = end;
+    }
+    return error_set("[net] layers = '%s': expected 3 to %d sizes from %.0f to %.0f separated by "
+                     "commas (e.g. 784,300,100,10), or auto", value, NET_MAX_LAYERS + 1, k->min,
+                     k->max);
+}
+
+static void format_layers(const config_t *cfg, int effective, char *buf, size_t size)
+{
+    if (!cfg->layers.n && !effective) {
+        snprintf(buf, size, "auto");
+        return;
+    }
+    net_shape_t shape = config_net_shape(cfg);
+    net_shape_sizes_text(&shape, buf, size);
+    for (char *c = buf; *c; c++)
+        *c = *c == '-' ? ',' : *c;
+}
+
 /* Parses value into the field of k; the message says what was expected. */
 static int set_value(config_t *cfg, const config_key_t *k, const char *value)
 {
@@ -163,6 +225,8 @@ static int set_value(config_t *cfg, const config_key_t *k, const char *value)
     char *end = NULL;
     errno = 0;
     switch (k->type) {
+    case T_LAYERS:
+        return set_layers(cfg, k, value);
     case T_AUTO_INT:
         if (!strcmp(value, "auto")) {
             *(int *)field = 0;
@@ -241,7 +305,10 @@ static int set_key(config_t *cfg, const char *section, const char *key, const ch
         section_keys(section, known, sizeof known);
         return error_set("unknown key '%s' in [%s] (known: %s)", key, section, known);
     }
-    return set_value(cfg, k, value);
+    int rc = set_value(cfg, k, value);
+    if (rc == 0 && !strcmp(key, "hidden") && !strcmp(section, "net"))
+        cfg->hidden_given = 1;
+    return rc;
 }
 
 void config_defaults(config_t *cfg)
@@ -249,6 +316,26 @@ void config_defaults(config_t *cfg)
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < N_KEYS; i++)
         set_value(cfg, &keys[i], keys[i].fallback);
+}
+
+net_shape_t config_net_shape(const config_t *cfg)
+{
+    net_shape_t shape = net_book_shape(784, cfg->hidden, 10);
+    if (cfg->layers.n) {
+        shape.n_layers = cfg->layers.n - 1;
+        memcpy(shape.sizes, cfg->layers.sizes, (size_t)cfg->layers.n * sizeof(int));
+    }
+    shape.activation = cfg->activation;
+    shape.output = cfg->output;
+    shape.loss = cfg->loss;
+    shape.bias = cfg->bias;
+    return shape;
+}
+
+int config_net_is_book(const config_t *cfg)
+{
+    net_shape_t shape = config_net_shape(cfg);
+    return net_shape_is_book(&shape);
 }
 
 typedef struct {
@@ -320,6 +407,45 @@ int config_set(config_t *cfg, const char *assignment, const char *origin)
     return 0;
 }
 
+/* The [net] keys together, and the [train] keys that depend on the shape. */
+static int validate_net(const config_t *cfg, const char *where)
+{
+    const net_shape_t shape = config_net_shape(cfg);
+    const int L = shape.n_layers;
+    char layers[256], described[512];
+    format_layers(cfg, 1, layers, sizeof layers);
+    net_shape_describe(&shape, described, sizeof described);
+    if (cfg->layers.n && cfg->hidden_given && cfg->hidden != shape.sizes[1])
+        return error_set("%s: [net] hidden = %d and layers = %s disagree (hidden is the first "
+                         "hidden layer's width, %d here): give layers alone", where, cfg->hidden,
+                         layers, shape.sizes[1]);
+    if (shape.sizes[0] != 784) /* the data's sizes come with issue 14's data step */
+        return error_set("%s: [net] layers = %s: the first size must be 784 (the pixels of a "
+                         "28x28 image), not %d", where, layers, shape.sizes[0]);
+    if (shape.sizes[L] != 10)
+        return error_set("%s: [net] layers = %s: the last size must be 10 (the digits), not %d",
+                         where, layers, shape.sizes[L]);
+    if (cfg->output == NET_OUT_SOFTMAX && cfg->loss != NET_LOSS_CROSS_ENTROPY)
+        return error_set("%s: [net] output = softmax needs loss = cross_entropy, not %s (with "
+                         "squared error a softmax's gradient vanishes where the net is most "
+                         "wrong)", where, net_loss_names[cfg->loss]);
+    if (cfg->rule == NET_RULE_BOOK && !net_shape_is_book(&shape))
+        return error_set("%s: [net] rule = book is defined for the book's 3-layer sigmoid net "
+                         "with squared error and no biases, not for %s: use rule = gradient",
+                         where, described);
+    if (cfg->tensor_parallel > 1 && !net_shape_is_book(&shape))
+        return error_set("%s: [train] tensor_parallel = %d: hidden-unit slices exist for the "
+                         "book's 784-H-10 sigmoid net only, not for %s: use 1 or auto", where,
+                         cfg->tensor_parallel, described);
+    if (net_shape_check(&shape) < 0)
+        return error_prefix("%s: [net]", where);
+    if (net_shape_params(&shape) > CONFIG_MAX_PARAMS)
+        return error_set("%s: [net] layers = %s: %zu weights, more than nnmpi trains (%d: one "
+                         "MPI message, and what a checkpoint may hold)", where, layers,
+                         net_shape_params(&shape), CONFIG_MAX_PARAMS);
+    return 0;
+}
+
 int config_validate(const config_t *cfg)
 {
     const char *where = cfg->source[0] ? cfg->source : "configuration";
@@ -329,13 +455,16 @@ int config_validate(const config_t *cfg)
     if (cfg->lr_schedule != LR_CONSTANT && cfg->lr_end > cfg->lr)
         return error_set("%s: [train] lr_end (%g) is above lr (%g); schedules only decrease",
                          where, cfg->lr_end, cfg->lr);
-    return 0;
+    return validate_net(cfg, where);
 }
 
 static void format_value(const config_t *cfg, const config_key_t *k, char *buf, size_t size)
 {
     const char *field = (const char *)cfg + k->offset;
     switch (k->type) {
+    case T_LAYERS:
+        format_layers(cfg, 0, buf, size);
+        break;
     case T_INT:
         snprintf(buf, size, "%d", *(const int *)field);
         break;
@@ -404,6 +533,7 @@ void config_print_help(FILE *out)
         case T_BOOL: snprintf(type, sizeof type, "true|false"); break;
         case T_STRING: snprintf(type, sizeof type, "path"); break;
         case T_ENUM: enum_list(k->names, type, sizeof type); break;
+        case T_LAYERS: snprintf(type, sizeof type, "list|auto"); break;
         }
         fprintf(out, "    %-12s %-22s default %-9s %s\n", k->key, type,
                 k->fallback[0] ? k->fallback : "-", k->help);
@@ -418,6 +548,10 @@ int config_resume_check(const config_t *saved, const config_t *now, char *change
         char a[CONFIG_PATH_MAX + 32], b[CONFIG_PATH_MAX + 32];
         format_value(saved, &keys[i], a, sizeof a);
         format_value(now, &keys[i], b, sizeof b);
+        if (keys[i].type == T_LAYERS) { /* auto and its list are the same net */
+            format_layers(saved, 1, a, sizeof a);
+            format_layers(now, 1, b, sizeof b);
+        }
         if (!strcmp(a, b))
             continue;
         if (keys[i].fixed)

@@ -26,10 +26,7 @@ int eval_run(const net_t *net, const imageset_t *set, eval_result_t *res)
             int label = set->labels[start + b], guess = net_argmax(o, net->n_out);
             res->confusion[label][guess]++;
             res->correct += guess == label;
-            for (int k = 0; k < net->n_out; k++) {
-                double e = (k == label ? NET_TARGET_HIGH : NET_TARGET_LOW) - o[k];
-                res->loss_sum += 0.5 * e * e;
-            }
+            res->loss_sum += net_sample_loss(net, o, label);
         }
         res->count += B;
     }

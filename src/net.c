@@ -7,10 +7,74 @@
 
 #include "nnmpi/error.h"
 #include "nnmpi/sparse_rows.h"
+#include "mlp.h"
+
+const char *const net_activation_names[] = {"sigmoid", "tanh", "relu", NULL};
+const char *const net_output_names[] = {"sigmoid", "softmax", NULL};
+const char *const net_loss_names[] = {"mse", "cross_entropy", NULL};
+const char *const net_init_names[] = {"book", "glorot", "he", NULL};
 
 size_t net_param_count(int n_in, int n_hidden, int n_out)
 {
     return (size_t)n_hidden * (size_t)n_in + (size_t)n_out * (size_t)n_hidden;
+}
+
+net_shape_t net_book_shape(int n_in, int n_hidden, int n_out)
+{
+    return (net_shape_t){.n_layers = 2, .sizes = {n_in, n_hidden, n_out}};
+}
+
+int net_shape_is_book(const net_shape_t *s)
+{
+    return s->n_layers == 2 && s->activation == NET_ACT_SIGMOID && s->output == NET_OUT_SIGMOID &&
+           s->loss == NET_LOSS_MSE && !s->bias;
+}
+
+int net_shape_check(const net_shape_t *s)
+{
+    const int L = s->n_layers;
+    if (L < 2 || L > NET_MAX_LAYERS)
+        return error_set("a network needs 2 to %d weight layers (3 to %d sizes), not %d",
+                         NET_MAX_LAYERS, NET_MAX_LAYERS + 1, L);
+    char sizes[256];
+    net_shape_sizes_text(s, sizes, sizeof sizes);
+    for (int l = 0; l <= L; l++)
+        if (s->sizes[l] < 1 || s->sizes[l] > (l == L ? 1 << 10 : NET_MAX_UNITS))
+            return error_set("network sizes %s: layer %d has %d units (1 to %d allowed)", sizes,
+                             l, s->sizes[l], l == L ? 1 << 10 : NET_MAX_UNITS);
+    if ((unsigned)s->activation > NET_ACT_RELU || (unsigned)s->output > NET_OUT_SOFTMAX ||
+        (unsigned)s->loss > NET_LOSS_CROSS_ENTROPY)
+        return error_set("network %s: unknown activation, output or loss", sizes);
+    if (s->output == NET_OUT_SOFTMAX && s->loss != NET_LOSS_CROSS_ENTROPY)
+        return error_set("network %s: a softmax output needs the cross_entropy loss (with "
+                         "squared error its gradient vanishes where the net is most wrong)",
+                         sizes);
+    return 0;
+}
+
+size_t net_shape_params(const net_shape_t *s)
+{
+    size_t n = 0;
+    for (int l = 0; l < s->n_layers; l++)
+        n += (size_t)s->sizes[l + 1] * ((size_t)s->sizes[l] + (s->bias ? 1 : 0));
+    return n;
+}
+
+void net_shape_sizes_text(const net_shape_t *s, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int l = 0; l <= s->n_layers && l <= NET_MAX_LAYERS && used < size; l++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%d", l ? "-" : "", s->sizes[l]);
+}
+
+void net_shape_describe(const net_shape_t *s, char *buf, size_t size)
+{
+    char sizes[256];
+    net_shape_sizes_text(s, sizes, sizeof sizes);
+    snprintf(buf, size, "%s %s, %s + %s, %s", sizes, net_activation_names[s->activation],
+             net_output_names[s->output], net_loss_names[s->loss],
+             s->bias ? "biases" : "no biases");
 }
 
 int net_init(net_t *net, int n_in, int n_hidden, int n_out)
@@ -20,20 +84,37 @@ int net_init(net_t *net, int n_in, int n_hidden, int n_out)
 
 int net_init_room(net_t *net, int n_in, int n_hidden, int n_out, size_t room)
 {
+    net_shape_t shape = net_book_shape(n_in, n_hidden, n_out);
+    return net_init_shape(net, &shape, room);
+}
+
+int net_init_shape(net_t *net, const net_shape_t *shape, size_t room)
+{
     memset(net, 0, sizeof *net);
-    if (n_in <= 0 || n_hidden <= 0 || n_out <= 0 || n_in > 1 << 20 || n_hidden > 1 << 20 ||
-        n_out > 1 << 10)
-        return error_set("network sizes %d-%d-%d are out of range", n_in, n_hidden, n_out);
-    net->n_in = n_in;
-    net->n_hidden = n_hidden;
-    net->n_out = n_out;
-    net->n_params = net_param_count(n_in, n_hidden, n_out);
+    if (net_shape_check(shape) < 0)
+        return -1;
+    const int L = shape->n_layers;
+    net->shape = *shape;
+    net->n_in = shape->sizes[0];
+    net->n_hidden = shape->sizes[1];
+    net->n_out = shape->sizes[L];
+    net->n_params = net_shape_params(shape);
     net->n_room = room;
     net->params = calloc(net->n_params + room, sizeof(float));
-    if (!net->params)
-        return error_set("out of memory for a %d-%d-%d network", n_in, n_hidden, n_out);
-    net->w_ih_t = net->params;
-    net->w_ho = net->params + (size_t)n_hidden * n_in;
+    if (!net->params) {
+        char sizes[256];
+        net_shape_sizes_text(shape, sizes, sizeof sizes);
+        return error_set("out of memory for a %s network", sizes);
+    }
+    float *p = net->params;
+    for (int l = 0; l < L; l++) { /* [w0 | b0 | w1 | b1 | ...] */
+        net->w[l] = p;
+        p += (size_t)shape->sizes[l + 1] * shape->sizes[l];
+        net->b[l] = shape->bias ? p : NULL;
+        p += shape->bias ? (size_t)shape->sizes[l + 1] : 0;
+    }
+    net->w_ih_t = net->w[0];
+    net->w_ho = L == 2 ? net->w[1] : NULL;
     return 0;
 }
 
@@ -45,14 +126,65 @@ void net_free(net_t *net)
 
 void net_init_weights(net_t *net, rng_t *rng)
 {
-    double s_ih = pow(net->n_in, -0.5), s_ho = pow(net->n_hidden, -0.5);
-    /* drawn in the book's order (hidden-major), so a seed gives the same
-     * network whatever the layout in memory */
-    for (int j = 0; j < net->n_hidden; j++)
+    net_init_weights_as(net, NET_INIT_BOOK, rng);
+}
+
+/* One weight of a layer with fan_in inputs and fan_out outputs. */
+static float draw_weight(net_init_t init, int fan_in, int fan_out, rng_t *rng)
+{
+    switch (init) {
+    case NET_INIT_GLOROT: {
+        double limit = sqrt(6.0 / ((double)fan_in + fan_out));
+        return (float)((2.0 * rng_uniform(rng) - 1.0) * limit);
+    }
+    case NET_INIT_HE:
+        return (float)(rng_normal(rng) * sqrt(2.0 / fan_in));
+    case NET_INIT_BOOK:
+    default:
+        return (float)(rng_normal(rng) * pow(fan_in, -0.5));
+    }
+}
+
+void net_init_weights_as(net_t *net, net_init_t init, rng_t *rng)
+{
+    const net_shape_t *s = &net->shape;
+    const int n1 = s->sizes[1];
+    /* drawn in the book's order ([out, in], output-major), so a seed gives
+     * the same network whatever the layout in memory: w0 is stored
+     * transposed */
+    for (int j = 0; j < n1; j++)
         for (int i = 0; i < net->n_in; i++)
-            net->w_ih_t[(size_t)i * net->n_hidden + j] = (float)(rng_normal(rng) * s_ih);
-    for (size_t i = 0; i < (size_t)net->n_out * net->n_hidden; i++)
-        net->w_ho[i] = (float)(rng_normal(rng) * s_ho);
+            net->w[0][(size_t)i * n1 + j] = draw_weight(init, net->n_in, n1, rng);
+    for (int l = 1; l < s->n_layers; l++)
+        for (size_t i = 0; i < (size_t)s->sizes[l + 1] * s->sizes[l]; i++)
+            net->w[l][i] = draw_weight(init, s->sizes[l], s->sizes[l + 1], rng);
+    for (int l = 0; s->bias && l < s->n_layers; l++)
+        memset(net->b[l], 0, (size_t)s->sizes[l + 1] * sizeof(float));
+}
+
+/* The views of every layer's outputs and deltas (mlp.c): the book's
+ * buffers at the ends, one block for the layers between. */
+static int work_layers(net_work_t *work, const net_t *net, size_t c)
+{
+    const net_shape_t *s = &net->shape;
+    const int L = s->n_layers;
+    size_t between = 0;
+    for (int l = 2; l < L; l++)
+        between += 2 * c * (size_t)s->sizes[l];
+    if (between && !(work->between = malloc(between * sizeof(float))))
+        return -1;
+    work->act[0] = work->x;
+    work->act[1] = work->h;
+    work->delta[1] = work->e_h;
+    float *p = work->between;
+    for (int l = 2; l < L; l++) {
+        work->act[l] = p;
+        work->delta[l] = p + c * (size_t)s->sizes[l];
+        p += 2 * c * (size_t)s->sizes[l];
+    }
+    work->act[L] = work->o;
+    work->delta[L] = work->d_o;
+    return 0;
 }
 
 int net_work_init(net_work_t *work, const net_t *net, int capacity)
@@ -61,16 +193,21 @@ int net_work_init(net_work_t *work, const net_t *net, int capacity)
     if (capacity <= 0)
         return error_set("batch capacity %d must be positive", capacity);
     size_t c = (size_t)capacity;
+    size_t n_ones = (size_t)(capacity > net->n_in ? capacity : net->n_in);
     work->capacity = capacity;
     work->x = malloc(c * net->n_in * sizeof(float));
     work->h = malloc(c * net->n_hidden * sizeof(float));
     work->o = malloc(c * net->n_out * sizeof(float));
     work->d_o = malloc(c * net->n_out * sizeof(float));
     work->e_h = malloc(c * net->n_hidden * sizeof(float));
-    if (!work->x || !work->h || !work->o || !work->d_o || !work->e_h) {
+    work->ones = malloc(n_ones * sizeof(float));
+    if (!work->x || !work->h || !work->o || !work->d_o || !work->e_h || !work->ones ||
+        work_layers(work, net, c) < 0) {
         net_work_free(work);
         return error_set("out of memory for a batch of %d samples", capacity);
     }
+    for (size_t i = 0; i < n_ones; i++)
+        work->ones[i] = 1.0f;
     return 0;
 }
 
@@ -78,18 +215,14 @@ int net_work_init_pixels(net_work_t *work, const net_t *net, int capacity)
 {
     if (net_work_init(work, net, capacity) < 0)
         return -1;
-    size_t n_ones = (size_t)(capacity > net->n_in ? capacity : net->n_in);
-    work->ones = malloc(n_ones * sizeof(float));
     work->col_sum = malloc((size_t)net->n_hidden * sizeof(float));
     work->e_sum = malloc((size_t)net->n_hidden * sizeof(float));
     work->offset = calloc((size_t)net->n_hidden, sizeof(float));
-    if (!work->ones || !work->col_sum || !work->e_sum || !work->offset ||
+    if (!work->col_sum || !work->e_sum || !work->offset ||
         sparse_batch_init(&work->lit, net->n_in, capacity) < 0) {
         net_work_free(work);
         return error_set("out of memory for a batch of %d samples", capacity);
     }
-    for (size_t i = 0; i < n_ones; i++)
-        work->ones[i] = 1.0f;
     return 0;
 }
 
@@ -104,26 +237,32 @@ void net_work_free(net_work_t *work)
     free(work->col_sum);
     free(work->e_sum);
     free(work->offset);
+    free(work->between);
     sparse_batch_free(&work->lit);
     memset(work, 0, sizeof *work);
 }
 
+/* w0 [n_in, n1] <-> the book's [n1, n_in]; the other layers and the
+ * biases are stored as they lie. */
+static void transpose(const float *a, int rows, int cols, float *t)
+{
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            t[(size_t)c * rows + r] = a[(size_t)r * cols + c];
+}
+
 void net_to_book_order(const net_t *net, float *book)
 {
-    const int ni = net->n_in, nh = net->n_hidden;
-    for (int j = 0; j < nh; j++)
-        for (int i = 0; i < ni; i++)
-            book[(size_t)j * ni + i] = net->w_ih_t[(size_t)i * nh + j];
-    memcpy(book + (size_t)nh * ni, net->w_ho, (size_t)net->n_out * nh * sizeof(float));
+    const size_t n0 = (size_t)net->n_in * net->n_hidden;
+    transpose(net->w[0], net->n_in, net->n_hidden, book);
+    memcpy(book + n0, net->params + n0, (net->n_params - n0) * sizeof(float));
 }
 
 void net_from_book_order(net_t *net, const float *book)
 {
-    const int ni = net->n_in, nh = net->n_hidden;
-    for (int i = 0; i < ni; i++)
-        for (int j = 0; j < nh; j++)
-            net->w_ih_t[(size_t)i * nh + j] = book[(size_t)j * ni + i];
-    memcpy(net->w_ho, book + (size_t)nh * ni, (size_t)net->n_out * nh * sizeof(float));
+    const size_t n0 = (size_t)net->n_in * net->n_hidden;
+    transpose(book, net->n_hidden, net->n_in, net->w[0]);
+    memcpy(net->params + n0, book + n0, (net->n_params - n0) * sizeof(float));
 }
 
 const float *net_input_table(void)
@@ -177,6 +316,10 @@ static void forward_dense(const net_t *net, net_work_t *work, int B, int summed)
 
 void net_forward(const net_t *net, net_work_t *work, int B)
 {
+    if (!net_is_book_shape(net)) {
+        mlp_forward(net, work, B);
+        return;
+    }
     forward_dense(net, work, B, 0);
 }
 
@@ -262,6 +405,10 @@ void net_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels,
                       net_rule_t rule, float alpha, float beta, float *out, net_stats_t *stats)
 {
     const int ni = net->n_in, nh = net->n_hidden;
+    if (!net_is_book_shape(net)) { /* the exact gradient: rule has no say */
+        mlp_batch_update(net, work, labels, B, alpha, beta, out, stats);
+        return;
+    }
     forward_dense(net, work, B, 1);
     backward_to_hidden(net, work, labels, B, rule, alpha, beta, out, stats);
     /* out_ih_t[ni,nh] = alpha x[B,ni]^T . e_h[B,nh] + beta out_ih_t */
@@ -283,6 +430,10 @@ void net_batch_update_pixels(const net_t *net, net_work_t *work, const uint8_t *
         return;
     }
     sparse_batch_index_pixels(lit);
+    if (!net_is_book_shape(net)) {
+        mlp_batch_update_lit(net, work, labels, alpha, beta, out, stats);
+        return;
+    }
     forward_lit(net, work);
     backward_to_hidden(net, work, labels, B, rule, alpha, beta, out, stats);
     /* out_ih_t[i,:] = beta out_ih_t[i,:] + alpha sum_b x_bi e_h[b,:], where
@@ -335,6 +486,11 @@ void net_train_sample(net_t *net, net_work_t *work, int label, float lr, net_rul
 {
     const int ni = net->n_in, nh = net->n_hidden;
     float *x = work->x, *h = work->h, *e_h = work->e_h;
+    if (!net_is_book_shape(net)) { /* a batch of one, applied in place */
+        uint8_t lab = (uint8_t)label;
+        mlp_batch_update(net, work, &lab, 1, lr, 1.0f, net->params, stats);
+        return;
+    }
     /* BLAS-2 (gemv/ger) rather than 1-row gemm: the book's per-sample loop. */
     cblas_sgemv(CblasRowMajor, CblasTrans, ni, nh, 1.0f, net->w_ih_t, nh, x, 1, 0.0f, h, 1);
     sample_backward(net, work, label, lr, rule, stats);
@@ -345,13 +501,7 @@ void net_train_sample(net_t *net, net_work_t *work, int label, float lr, net_rul
  * inverse sigmoid (logit) of the next step stays finite. */
 static void rescale_01_99(double *v, int n)
 {
-    double lo = v[0], hi = v[0];
-    for (int i = 1; i < n; i++) {
-        lo = v[i] < lo ? v[i] : lo;
-        hi = v[i] > hi ? v[i] : hi;
-    }
-    for (int i = 0; i < n; i++)
-        v[i] = hi > lo ? (v[i] - lo) / (hi - lo) * 0.98 + 0.01 : 0.5;
+    mlp_rescale(v, n, 0.98, 0.01);
 }
 
 static double logit(double y)
@@ -366,6 +516,8 @@ int net_backquery(const net_t *net, const float *target, float *image)
         if (!(target[k] > 0.0f && target[k] < 1.0f))
             return error_set("back-query target %d is %g; targets must lie strictly between 0 and 1",
                              k, (double)target[k]);
+    if (!net_is_book_shape(net))
+        return mlp_backquery(net, target, image);
     double *hidden = calloc((size_t)nh, sizeof *hidden);
     double *input = calloc((size_t)ni, sizeof *input);
     if (!hidden || !input) {
@@ -405,8 +557,12 @@ int net_is_finite(const net_t *net)
     return 1;
 }
 
+/* Other shapes than the book's run the per-sample loop as batches of one
+ * applied in place (net_batch_update_pixels), with no u to keep. */
 void net_loop_begin(const net_t *net, net_work_t *work)
 {
+    if (!net_is_book_shape(net))
+        return;
     memset(work->offset, 0, (size_t)net->n_hidden * sizeof(float));
     /* col_sum: the sum of w_ih_t's rows, kept up to date sample by sample */
     cblas_sgemv(CblasRowMajor, CblasTrans, net->n_in, net->n_hidden, 1.0f, net->w_ih_t,
@@ -419,6 +575,11 @@ void net_loop_sample(net_t *net, net_work_t *work, const uint8_t *pixels, int la
     const int ni = net->n_in, nh = net->n_hidden;
     float *h = work->h, *e_h = work->e_h, *u = work->offset;
     sparse_batch_t *lit = &work->lit;
+    if (!net_is_book_shape(net)) {
+        uint8_t lab = (uint8_t)label;
+        net_batch_update_pixels(net, work, &pixels, &lab, 1, rule, lr, 1.0f, net->params, stats);
+        return;
+    }
 
     sparse_batch_build(lit, &pixels, 1, net_input_table());
     const int n_lit = lit->row_start[1];
@@ -440,6 +601,8 @@ void net_loop_sample(net_t *net, net_work_t *work, const uint8_t *pixels, int la
 void net_loop_end(net_t *net, net_work_t *work)
 {
     const int nh = net->n_hidden;
+    if (!net_is_book_shape(net))
+        return;
     for (int i = 0; i < net->n_in; i++)
         cblas_saxpy(nh, 1.0f, work->offset, 1, net->w_ih_t + (size_t)i * nh, 1);
     memset(work->offset, 0, (size_t)nh * sizeof(float));

@@ -149,6 +149,11 @@ void trainer_write_backquery(trainer_t *t)
 {
     if (t->rank != 0 || !t->cfg->backquery)
         return;
+    if (whole(t)->shape.activation == NET_ACT_RELU) {
+        log_info("back-query: not drawn, a ReLU net cannot be run backwards "
+                 "(output.backquery = false silences this)");
+        return;
+    }
     char dir[CONFIG_PATH_MAX + 32];
     snprintf(dir, sizeof dir, "%s/backquery", t->cfg->dir);
     if (query_backquery_all(whole(t), dir, 10) < 0)

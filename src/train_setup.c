@@ -112,7 +112,8 @@ static int groups_on_nodes(int T, int rank, int node)
  * one node (their per-sample exchange stays in shared memory; Open MPI
  * fills nodes with consecutive ranks by default) and leave each slice at
  * least 16 hidden units. Local mode's per-sample loop would exchange after
- * every sample: auto is 1 there. Collective. */
+ * every sample: auto is 1 there, and for other nets than the book's, which
+ * have no slices. Collective. */
 static int tensor_ranks(const config_t *cfg, int rank, int size)
 {
     MPI_Comm node_comm;
@@ -129,8 +130,8 @@ static int tensor_ranks(const config_t *cfg, int rank, int size)
                      "on a node)", cfg->tensor_parallel);
         return cfg->tensor_parallel;
     }
-    if (cfg->mode == TRAIN_MODE_LOCAL)
-        return 1;
+    if (cfg->mode == TRAIN_MODE_LOCAL || !config_net_is_book(cfg))
+        return 1; /* slices exist for the book's net only */
     int T = tensor_fit(fewest, size, cfg->hidden, 16);
     while (T > 1 && !groups_on_nodes(T, rank, node))
         T = tensor_fit(T - 1, size, cfg->hidden, 16);
@@ -152,7 +153,9 @@ static int setup_local(trainer_t *t, int64_t n_rows)
         return -1;
 
     int capacity = cfg->mode == TRAIN_MODE_SYNC ? t->shard.lane_count : 1;
-    if (net_init_room(&t->net, 784, tp->h1 - tp->h0, 10, N_STATS) < 0 ||
+    net_shape_t shape = config_net_shape(cfg);
+    shape.sizes[1] = tp->h1 - tp->h0; /* this rank's slice (the book's net only) */
+    if (net_init_shape(&t->net, &shape, N_STATS) < 0 ||
         net_work_init_pixels(&t->work, &t->net, capacity) < 0)
         return -1;
     if (tp->T > 1) {
@@ -229,7 +232,7 @@ static int init_weights(trainer_t *t)
     if (t->rank == 0) {
         rng_t rng;
         rng_seed(&rng, t->cfg->seed, 0);
-        net_init_weights(all, &rng);
+        net_init_weights_as(all, t->cfg->init, &rng);
     }
     return share_whole(t, all);
 }
@@ -252,11 +255,18 @@ static int check_resume(trainer_t *t, const runstart_t *r, char *changes, size_t
         return error_prefix("cannot resume");
     if (config_resume_check(&saved, t->cfg, changes, size) < 0)
         return error_prefix("%s", r->path);
-    if (r->net.n_in != t->net.n_in || r->net.n_hidden != t->cfg->hidden ||
-        r->net.n_out != t->net.n_out)
-        return error_set("%s: cannot resume: the checkpoint holds a %d-%d-%d network, the "
-                         "configuration asks for %d-%d-%d", r->path, r->net.n_in, r->net.n_hidden,
-                         r->net.n_out, t->net.n_in, t->cfg->hidden, t->net.n_out);
+    net_shape_t want = config_net_shape(t->cfg);
+    if (memcmp(&r->net.shape, &want, sizeof want) != 0) {
+        char held[512], asked[512];
+        net_shape_sizes_text(&r->net.shape, held, sizeof held);
+        net_shape_sizes_text(&want, asked, sizeof asked);
+        if (!strcmp(held, asked)) {
+            net_shape_describe(&r->net.shape, held, sizeof held);
+            net_shape_describe(&want, asked, sizeof asked);
+        }
+        return error_set("%s: cannot resume: the checkpoint holds a %s network, the "
+                         "configuration asks for %s", r->path, held, asked);
+    }
     if (!same_data(r->meta.data_id, t->data_id))
         return error_set("%s: cannot resume: it was trained on another dataset (%s) than %s (%s)",
                          r->path, r->meta.data_id, t->cfg->data_file, t->data_id);
@@ -346,7 +356,8 @@ static int apply_resume(trainer_t *t, runstart_t *r)
 
 int train_stop_seconds(const config_t *cfg)
 {
-    double params = (double)cfg->hidden * (784 + 10);
+    net_shape_t shape = config_net_shape(cfg);
+    double params = (double)net_shape_params(&shape);
     return (int)ceil(params * sizeof(float) / 50e6 + 0.5);
 }
 
@@ -383,11 +394,17 @@ static void log_config(const trainer_t *t)
     log_info("BLAS: OpenBLAS %s, %d thread%s per rank; sparse kernels: %s",
              openblas_get_corename(), cfg->threads, cfg->threads == 1 ? "" : "s",
              sparse_rows_isa());
+    net_shape_t shape = config_net_shape(cfg);
+    char network[512];
+    if (net_shape_is_book(&shape))
+        net_shape_sizes_text(&shape, network, sizeof network);
+    else
+        net_shape_describe(&shape, network, sizeof network);
     log_info("data: %lld training rows (rank 0 holds %lld, %.1f MiB, read in %.2f s), %lld test "
-             "rows; network 784-%d-10, %zu parameters",
+             "rows; network %s, %zu parameters",
              (long long)t->shard.n_rows, (long long)t->shard.n_local,
-             t->shard.n_local * 785.0 / (1 << 20), t->read_s, (long long)t->test.count,
-             cfg->hidden, net_param_count(784, cfg->hidden, 10));
+             t->shard.n_local * 785.0 / (1 << 20), t->read_s, (long long)t->test.count, network,
+             net_shape_params(&shape));
     if (t->tp.T > 1)
         log_info("tensor parallel: %d group%s of %d ranks; each rank computes %d or %d of the %d "
                  "hidden units for all its group's samples%s", t->tp.G, t->tp.G == 1 ? "" : "s",

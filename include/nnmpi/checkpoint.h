@@ -1,9 +1,14 @@
 /* checkpoint: the model file (`model.h5`) and training checkpoints, one
  * format for both, readable by any HDF5 tool.
  *
- * Layout (format "nnmpi-checkpoint", version 1):
+ * Layout (format "nnmpi-checkpoint"): the book's net as version 1,
  *   /net/w_ih float32 [H, 784]   /net/w_ho float32 [10, H]
- *   /net attributes: n_in, n_hidden, n_out, activation ("sigmoid"), rule
+ *   /net attributes: n_in, n_hidden, n_out, activation ("sigmoid"), rule;
+ * other networks as version 2, one dataset per layer in the book's
+ * orientation, /net/w1 [n1, 784], /net/w2 [n2, n1] ... and with biases
+ * /net/b1 [n1], /net/b2 ..., and these attributes besides the above
+ * (n_hidden: the first hidden layer; activation: the hidden layers'):
+ *   layers ("784,300,100,10"), output, loss, bias (0 or 1)
  *   /train attributes: epoch (completed), step (within the next epoch),
  *     seed, world_size, tensor_parallel (ranks per sample; absent: 1),
  *     config (resolved INI text), the figures of the epoch
@@ -26,7 +31,8 @@
 #include "nnmpi/net.h"
 
 #define CKPT_FORMAT "nnmpi-checkpoint"
-#define CKPT_VERSION 1
+#define CKPT_VERSION 2       /* the newest this code reads and writes */
+#define CKPT_VERSION_BOOK 1  /* what the book's net is written as, as ever */
 #define CKPT_RUN_ID_LEN 16   /* hex digits of a run id */
 
 typedef struct {

@@ -13,6 +13,7 @@
 #include "nnmpi/net.h"
 
 #define CONFIG_PATH_MAX 1024
+#define CONFIG_MAX_PARAMS (1 << 28)  /* weights of the largest net (checkpoint.c's limit) */
 
 /* Largest configuration file read (a real one is a few KiB). */
 #define CONFIG_MAX_BYTES (1 << 20)
@@ -25,6 +26,16 @@ typedef struct {
     char data_file[CONFIG_PATH_MAX];
     /* [net] */
     int hidden;
+    int hidden_given;        /* hidden was set (file, --set), not the default */
+    struct {
+        int n;               /* sizes given; 0: auto (784,hidden,10) */
+        int sizes[NET_MAX_LAYERS + 1];
+    } layers;
+    net_activation_t activation; /* hidden layers */
+    net_output_t output;
+    net_loss_t loss;
+    int bias;
+    net_init_t init;
     net_rule_t rule;
     /* [train] */
     train_mode_t mode;
@@ -70,8 +81,16 @@ int config_set(config_t *cfg, const char *assignment, const char *origin);
 /* Applies INI text (as stored in a checkpoint); origin names it. */
 int config_load_text(config_t *cfg, const char *text, const char *origin);
 
-/* Checks the values together (e.g. a data file is given). */
+/* Checks the values together (e.g. a data file is given; a network shape
+ * nnmpi trains, with a rule and tensor_parallel that fit it). */
 int config_validate(const config_t *cfg);
+
+/* The network the configuration describes: layers, or 784-hidden-10. */
+net_shape_t config_net_shape(const config_t *cfg);
+
+/* Whether it is the book's shape (which alone has the book's rule and
+ * hidden-unit slices). */
+int config_net_is_book(const config_t *cfg);
 
 /* The resolved configuration as INI text (malloc'd), every key present. */
 char *config_to_text(const config_t *cfg);

@@ -11,7 +11,7 @@
 typedef struct {
     int64_t confusion[10][10];  /* [true label][predicted] */
     int64_t correct, count;
-    double loss_sum;            /* sum of 0.5*sum((t-o)^2) */
+    double loss_sum;            /* sum of the net's loss (net_sample_loss) */
 } eval_result_t;
 
 /* Runs the whole set through the net in batches; 0 or -1. */

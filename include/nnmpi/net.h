@@ -1,20 +1,24 @@
-/* net: the book's three-layer sigmoid network (inputs, one hidden layer,
- * outputs, no biases) with ONE contiguous parameter buffer.
+/* net: a multilayer perceptron with ONE contiguous parameter buffer; the
+ * book's three-layer sigmoid network (inputs, one hidden layer, outputs, no
+ * biases, squared error) is the default and has its own fast path here.
  *
- * params = [ w_ih_t | w_ho ]: w_ih_t is [inputs, hidden], the transpose of
- * the book's wih, so that the weights leaving one pixel are one contiguous
- * row (a sparse input then reads only the rows of its lit pixels); w_ho is
- * [outputs, hidden] as in the book. Both row-major. Any buffer with this
- * layout (an update, a sum over ranks) can be viewed the same way, so one
- * MPI_Allreduce covers the whole model. Checkpoints store the book's
- * orientation (net_to_book_order).
+ * params = [ w0 | b0 | w1 | b1 | ... ] for the L weight layers (b only with
+ * biases). w0 is [inputs, n1], the transpose of the book's wih, so that the
+ * weights leaving one pixel are one contiguous row (a sparse input then
+ * reads only the rows of its lit pixels); w[l > 0] is [n_{l+1}, n_l] as in
+ * the book; b[l] is [n_{l+1}]. All row-major. For the book's shape this is
+ * [ w_ih_t | w_ho ]. Any buffer with this layout (an update, a sum over
+ * ranks) can be viewed the same way, so one MPI_Allreduce covers the whole
+ * model. Checkpoints store the book's orientation (net_to_book_order).
  *
  * Conventions (kept so the book's numbers compare): inputs are
- * pixel/255*0.99+0.01, targets 0.01 with 0.99 at the label, output error
- * e_o = t - o. Rule "book" passes e_h = w_ho^T e_o back to the hidden layer
- * (without the output sigmoid's derivative, as the book does); rule
+ * pixel/255*0.99+0.01; sigmoid outputs have targets 0.01 with 0.99 at the
+ * label (softmax outputs: one-hot 0 and 1); output error e_o = t - o. For
+ * the book's net, rule "book" passes e_h = w_ho^T e_o back to the hidden
+ * layer (without the output sigmoid's derivative, as the book does); rule
  * "gradient" passes w_ho^T (e_o*o*(1-o)), the exact gradient of the loss
- * 0.5*sum((t-o)^2). Updates are lr * (mean over the batch). */
+ * 0.5*sum((t-o)^2). Other shapes (mlp.c) always follow the exact gradient
+ * of their loss. Updates are lr * (mean over the batch). */
 #ifndef NNMPI_NET_H
 #define NNMPI_NET_H
 
@@ -29,13 +33,42 @@
 
 typedef enum { NET_RULE_BOOK = 0, NET_RULE_GRADIENT = 1 } net_rule_t;
 
+/* The choices of a shape; the enums index the NULL-terminated name lists
+ * below (the configuration's and the files' spellings). */
+typedef enum { NET_ACT_SIGMOID = 0, NET_ACT_TANH = 1, NET_ACT_RELU = 2 } net_activation_t;
+typedef enum { NET_OUT_SIGMOID = 0, NET_OUT_SOFTMAX = 1 } net_output_t;
+typedef enum { NET_LOSS_MSE = 0, NET_LOSS_CROSS_ENTROPY = 1 } net_loss_t;
+typedef enum { NET_INIT_BOOK = 0, NET_INIT_GLOROT = 1, NET_INIT_HE = 2 } net_init_t;
+extern const char *const net_activation_names[]; /* sigmoid, tanh, relu */
+extern const char *const net_output_names[];     /* sigmoid, softmax */
+extern const char *const net_loss_names[];       /* mse, cross_entropy */
+extern const char *const net_init_names[];       /* book, glorot, he */
+
+#define NET_MAX_LAYERS 8      /* weight layers */
+#define NET_MAX_UNITS (1 << 20)  /* units of one layer */
+
+/* A network's shape: sizes[0] inputs, sizes[1..L-1] hidden, sizes[L]
+ * outputs (L >= 2 weight layers); activation of the hidden layers; output
+ * function, loss, biases. */
 typedef struct {
-    int n_in, n_hidden, n_out;
-    size_t n_params;   /* n_hidden*n_in + n_out*n_hidden */
+    int n_layers;                    /* L, weight layers */
+    int sizes[NET_MAX_LAYERS + 1];
+    net_activation_t activation;
+    net_output_t output;
+    net_loss_t loss;
+    int bias;
+} net_shape_t;
+
+typedef struct {
+    int n_in, n_hidden, n_out;  /* sizes[0], sizes[1] (the first hidden layer), sizes[L] */
+    net_shape_t shape;
+    size_t n_params;   /* the weights (and biases) of every layer */
     size_t n_room;     /* floats of spare room after the parameters */
     float *params;     /* [n_params + n_room], owned */
-    float *w_ih_t;     /* view: [n_in, n_hidden], w_ih_t[i*n_hidden + j] = wih[j][i] */
-    float *w_ho;       /* view: [n_out, n_hidden] */
+    float *w[NET_MAX_LAYERS]; /* views: w[0] [n_in, n1]; w[l] [n_{l+1}, n_l] */
+    float *b[NET_MAX_LAYERS]; /* views: b[l] [n_{l+1}], NULL without biases */
+    float *w_ih_t;     /* = w[0]: [n_in, n_hidden], w_ih_t[i*n_hidden + j] = wih[j][i] */
+    float *w_ho;       /* = w[1] when L = 2: [n_out, n_hidden]; NULL for deeper nets */
 } net_t;
 
 /* Scratch space for a batch of up to `capacity` samples; one per net user,
@@ -53,6 +86,12 @@ typedef struct {
     float *col_sum;      /* [n_hidden] sum over the inputs of w_ih_t's rows */
     float *e_sum;        /* [n_hidden] sum over the batch of the hidden deltas */
     float *offset;       /* [n_hidden] net_loop_*: u, added to every row of w_ih_t */
+    /* every layer's outputs and deltas, for other shapes than the book's
+     * (mlp.c): act[0] = x, act[1] = h, act[L] = o; delta[1] = e_h,
+     * delta[L] = d_o; the layers between in `between` */
+    float *act[NET_MAX_LAYERS + 1];   /* act[l]: [capacity, sizes[l]] */
+    float *delta[NET_MAX_LAYERS + 1]; /* delta[l]: [capacity, sizes[l]], minus dLoss/dz */
+    float *between;
     /* Tensor parallelism (tensor.h): the net holds some of the hidden units
      * only, and this, when set, sums the output layer's pre-activations
      * [count] over the ranks holding the others, in place, before the
@@ -63,12 +102,36 @@ typedef struct {
 
 /* Per-batch figures returned by the training functions. */
 typedef struct {
-    double loss_sum;   /* sum over samples of 0.5*sum_k (t_k - o_k)^2 */
+    double loss_sum;   /* sum over samples of their loss (net_sample_loss) */
     int64_t correct;   /* samples whose largest output was the label */
     int64_t count;     /* samples seen */
 } net_stats_t;
 
 size_t net_param_count(int n_in, int n_hidden, int n_out);
+
+/* The book's shape n_in-n_hidden-n_out (sigmoid, squared error, no biases). */
+net_shape_t net_book_shape(int n_in, int n_hidden, int n_out);
+
+/* Whether a shape is the book's (any sizes): such nets take the book's own
+ * code, bit for bit what it always computed; others take mlp.c's. */
+int net_shape_is_book(const net_shape_t *shape);
+
+/* 0 if the shape is one nnmpi trains, else -1 saying why (sizes, depth,
+ * softmax without cross-entropy). */
+int net_shape_check(const net_shape_t *shape);
+
+/* Parameters of a shape (weights and biases); 0 if it is not valid. */
+size_t net_shape_params(const net_shape_t *shape);
+
+/* "784-300-100-10" into buf. */
+void net_shape_sizes_text(const net_shape_t *shape, char *buf, size_t size);
+
+/* "784-300-100-10 relu, softmax + cross_entropy, biases" into buf. */
+void net_shape_describe(const net_shape_t *shape, char *buf, size_t size);
+
+/* Allocates a net of the shape with zero weights and `room` spare floats
+ * after the parameters in the same buffer; 0 or -1. */
+int net_init_shape(net_t *net, const net_shape_t *shape, size_t room);
 
 /* Allocates a net of the given sizes with zero weights; 0 or -1. */
 int net_init(net_t *net, int n_in, int n_hidden, int n_out);
@@ -80,8 +143,21 @@ int net_init_room(net_t *net, int n_in, int n_hidden, int n_out, size_t room);
 /* Frees the buffer; safe on a zeroed struct. */
 void net_free(net_t *net);
 
+static inline int net_is_book_shape(const net_t *net)
+{
+    return net_shape_is_book(&net->shape);
+}
+
 /* The book's initialisation: w_ih ~ N(0, n_in^-1/2), w_ho ~ N(0, n_hidden^-1/2). */
 void net_init_weights(net_t *net, rng_t *rng);
+
+/* Every layer's weights drawn as `init` says (fan_in, fan_out: the layer's
+ * inputs and outputs): book normal(0, fan_in^-1/2), glorot
+ * uniform(+-sqrt(6/(fan_in+fan_out))), he normal(0, sqrt(2/fan_in));
+ * biases 0. Drawn layer by layer in the book's orientation ([out, in],
+ * output-major), so a seed gives the same net whatever the layout in
+ * memory; book on the book's shape is net_init_weights. */
+void net_init_weights_as(net_t *net, net_init_t init, rng_t *rng);
 
 int net_work_init(net_work_t *work, const net_t *net, int capacity);
 /* As net_work_init, with room for net_batch_update_pixels. */
@@ -89,7 +165,9 @@ int net_work_init_pixels(net_work_t *work, const net_t *net, int capacity);
 void net_work_free(net_work_t *work);
 
 /* The book's layout <-> this one: book = [wih [H,I] | who], I*H + O*H
- * floats, as checkpoints store them. */
+ * floats, as checkpoints store them; for other shapes the same layout as
+ * params with w0 as [n1, n_in] ([w1 | b1 | w2 | b2 ...] in the files'
+ * 1-based names). */
 void net_to_book_order(const net_t *net, float *book);
 void net_from_book_order(net_t *net, const float *book);
 
@@ -152,9 +230,15 @@ void net_loop_end(net_t *net, net_work_t *work);
 /* Index of the largest of n outputs (the first on ties). */
 int net_argmax(const float *o, int n);
 
+/* The loss of one sample's outputs o [n_out] with its label: squared error
+ * 0.5*sum (t-o)^2, softmax cross-entropy -log o_label, sigmoid
+ * cross-entropy -sum (t log o + (1-t) log(1-o)). */
+double net_sample_loss(const net_t *net, const float *o, int label);
+
 /* The book's back-query: from a target output vector [n_out] back to an
  * input image [n_in] with values in 0.01..0.99 (logit, w^T, rescale per
- * layer). Returns 0, or -1 if a target is outside (0, 1). */
+ * layer; other shapes through every layer, mlp.h). Returns 0, or -1 if a
+ * target is outside (0, 1) or the net has ReLU layers (not invertible). */
 int net_backquery(const net_t *net, const float *target, float *image);
 
 /* 1 if every parameter is finite. */

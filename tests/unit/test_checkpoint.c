@@ -342,6 +342,136 @@ static void test_foreign_files(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "version"));
 }
 
+/* A 784-30-20-10 ReLU/softmax net with biases, weights and biases random. */
+static void deep_net(net_t *net, uint64_t seed)
+{
+    net_shape_t s = {.n_layers = 3, .sizes = {784, 30, 20, 10}, .activation = NET_ACT_RELU,
+                     .output = NET_OUT_SOFTMAX, .loss = NET_LOSS_CROSS_ENTROPY, .bias = 1};
+    CU_ASSERT_FATAL(net_init_shape(net, &s, 0) == 0);
+    rng_t rng;
+    rng_seed(&rng, seed, 0);
+    for (size_t i = 0; i < net->n_params; i++)
+        net->params[i] = (float)rng_normal(&rng);
+}
+
+/* Writes deep_net(seed) to dir/name; its path. */
+static const char *write_deep(net_t *net, uint64_t seed, const char *name)
+{
+    ckpt_meta_t meta = {.world_size = 1, .rule = NET_RULE_GRADIENT};
+    deep_net(net, seed);
+    const char *path = testutil_path(dir, name);
+    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, net, &meta), 0);
+    return path;
+}
+
+/* Bit-exact round trip of a deep net: shape, weights, biases; version 2,
+ * one dataset per layer in the book's orientation, the checksum over them. */
+static void test_deep_round_trip(void)
+{
+    net_t net, back;
+    ckpt_meta_t meta = {.world_size = 1}, got;
+    const char *path = write_deep(&net, 6, "deep.h5");
+    CU_ASSERT_EQUAL_FATAL(ckpt_read(path, &back, &got), 0);
+    CU_ASSERT(memcmp(&back.shape, &net.shape, sizeof net.shape) == 0);
+    CU_ASSERT_EQUAL_FATAL(back.n_params, net.n_params);
+    CU_ASSERT(memcmp(back.params, net.params, net.n_params * sizeof(float)) == 0);
+    char hex[65];
+    system_sha256(&net, hex);
+    if (hex[0])
+        CU_ASSERT_STRING_EQUAL(got.weights_sha256, hex);
+    hid_t f = h5_open_read(path);
+    int64_t version = 0;
+    hsize_t dims[2] = {0, 0};
+    CU_ASSERT(h5_attr_read_i64(f, "format_version", &version) == 0 && version == 2);
+    CU_ASSERT(h5_dataset_shape(f, "/net/w1", dims, 2) == 2 && dims[0] == 30 && dims[1] == 784);
+    CU_ASSERT(h5_dataset_shape(f, "/net/b3", dims, 2) == 1 && dims[0] == 10);
+    H5Fclose(f);
+    /* the book's shape stays version 1 */
+    net_t book;
+    random_net(&book, 784, 8, 10, 2);
+    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &book, &meta), 0);
+    f = h5_open_read(path);
+    CU_ASSERT(h5_attr_read_i64(f, "format_version", &version) == 0 && version == 1);
+    CU_ASSERT(!h5_has_attr(f, "layers") && h5_has_link(f, "/net/w_ih"));
+    H5Fclose(f);
+    net_free(&book);
+    net_free(&back);
+    net_free(&net);
+    ckpt_meta_free(&got);
+}
+
+/* A deep file whose /net attribute `name` is replaced by the string
+ * `value` (NULL: removed), or dataset `drop` removed; the error reading it. */
+static const char *read_altered(const char *name, const char *value, const char *drop)
+{
+    net_t net, back;
+    ckpt_meta_t got;
+    const char *path = write_deep(&net, 8, "altered.h5");
+    net_free(&net);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t g = H5Gopen2(f, "net", H5P_DEFAULT);
+    if (name) {
+        H5Adelete(g, name);
+        if (value)
+            h5_attr_write_str(g, name, value);
+    }
+    if (drop)
+        H5Ldelete(g, drop, H5P_DEFAULT);
+    H5Gclose(g);
+    H5Fclose(f);
+    error_clear();
+    if (ckpt_read(path, &back, &got) == 0) {
+        net_free(&back);
+        ckpt_meta_free(&got);
+        return "(loaded)";
+    }
+    return error_message();
+}
+
+static void test_deep_inconsistent_refused(void)
+{
+    static const struct {
+        const char *attr, *value, *drop, *says;
+    } cases[] = {
+        {"layers", "784,30,10", NULL, "/net/w2 should be a [10, 30] matrix"},
+        {"layers", "784,31,20,10", NULL, "n_hidden 30, n_out 10 but layers 784-31-...-10"},
+        {"layers", "784,30,x,10", NULL, "layers = '784,30,x,10' is not a list"},
+        {"activation", "swish", NULL, "unknown activation 'swish'"},
+        {"loss", "mse", NULL, "softmax output needs the cross_entropy loss"},
+        {"layers", NULL, NULL, "no layers attribute"},
+        {"rule", "book", NULL, "rule 'book' with a network"},
+        {NULL, NULL, "b2", "/net/b2 should be a vector of 20 biases"},
+        {NULL, NULL, NULL, "(loaded)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = read_altered(cases[i].attr, cases[i].value, cases[i].drop);
+        CU_ASSERT_PTR_NOT_NULL(strstr(got, cases[i].says));
+        if (!strstr(got, cases[i].says))
+            fprintf(stderr, "case %zu: %s\n", i, got);
+    }
+}
+
+/* A model written by nnmpi before networks of other shapes (kept in
+ * tests/fixtures) loads as the book's net, verifies, and is written back
+ * the same way, to the same checksum. */
+static void test_old_model_fixture(void)
+{
+    const char *old = NNMPI_SOURCE_DIR "/tests/fixtures/model-v1-784-8-10.h5";
+    net_t net, again;
+    ckpt_meta_t meta, meta2;
+    CU_ASSERT_EQUAL_FATAL(ckpt_read(old, &net, &meta), 0);
+    CU_ASSERT(net_is_book_shape(&net));
+    CU_ASSERT(net.n_in == 784 && net.n_hidden == 8 && net.n_out == 10);
+    const char *path = testutil_path(dir, "rewritten.h5");
+    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &net, &meta), 0);
+    CU_ASSERT_EQUAL_FATAL(ckpt_read(path, &again, &meta2), 0);
+    CU_ASSERT_STRING_EQUAL(meta.weights_sha256, meta2.weights_sha256);
+    net_free(&net);
+    net_free(&again);
+    ckpt_meta_free(&meta);
+    ckpt_meta_free(&meta2);
+}
+
 /* A write into a directory that does not exist fails cleanly. */
 static void test_write_failure(void)
 {
@@ -368,6 +498,10 @@ int main(void)
         {"flipped weight byte and truncation refused", test_flipped_weight_byte},
         {"foreign, missing and future files refused", test_foreign_files},
         {"write into a missing directory", test_write_failure},
+        {"deep net: bit-exact round trip, version 2, one dataset per layer",
+         test_deep_round_trip},
+        {"deep net: inconsistent files refused", test_deep_inconsistent_refused},
+        {"a model of the previous version loads", test_old_model_fixture},
         {NULL, NULL},
     };
     int rc = testutil_run("checkpoint", cases);

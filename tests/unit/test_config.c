@@ -4,6 +4,7 @@
  * on, validation and the learning-rate schedules. */
 #define _GNU_SOURCE
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,7 +381,8 @@ static void test_round_trip(void)
     char *text = config_to_text(&a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
     /* every key is written */
-    const char *keys[] = {"file", "hidden", "rule", "mode", "lr", "lr_schedule", "lr_end",
+    const char *keys[] = {"file", "hidden", "layers", "activation", "output", "loss", "bias",
+                          "init", "rule", "mode", "lr", "lr_schedule", "lr_end",
                           "warmup_epochs", "warmup_start", "epochs", "batch", "sync_every",
                           "seed", "shuffle", "threads", "tensor_parallel", "stall_timeout", "dir",
                           "log_every", "backquery", "images", "frame", "every_epoch",
@@ -542,6 +544,99 @@ static void test_lr_warmup(void)
     CU_ASSERT_DOUBLE_EQUAL(config_lr_at(&c, 0.1), 8.0, 1e-12);
 }
 
+/* error_message() after config_validate of defaults plus the overrides
+ * (NULL-terminated); "" if it passes. */
+static const char *net_verdict(const char *first, ...)
+{
+    static config_t c;
+    config_defaults(&c);
+    snprintf(c.data_file, sizeof c.data_file, "d.h5");
+    va_list ap;
+    va_start(ap, first);
+    for (const char *set = first; set; set = va_arg(ap, const char *))
+        if (config_set(&c, set, "--set") < 0) {
+            va_end(ap);
+            return error_message();
+        }
+    va_end(ap);
+    return config_validate(&c) < 0 ? error_message() : "";
+}
+
+static void test_net_shapes(void)
+{
+    config_t c;
+    config_defaults(&c);
+    net_shape_t s = config_net_shape(&c);
+    CU_ASSERT(config_net_is_book(&c));
+    CU_ASSERT_EQUAL(s.n_layers, 2);
+    CU_ASSERT_EQUAL(s.sizes[1], 200);
+    CU_ASSERT_EQUAL(config_set(&c, "net.layers=784,300,100,10", "--set"), 0);
+    s = config_net_shape(&c);
+    CU_ASSERT_EQUAL(s.n_layers, 3);
+    CU_ASSERT_EQUAL(s.sizes[2], 100);
+    CU_ASSERT_EQUAL(c.hidden, 300); /* hidden follows layers unless given */
+    CU_ASSERT_EQUAL(config_set(&c, "net.layers=784,300", "--set"), -1);
+    CU_ASSERT_EQUAL(config_set(&c, "net.layers=784,,10", "--set"), -1);
+    CU_ASSERT_EQUAL(config_set(&c, "net.layers=784,1,2,3,4,5,6,7,8,10", "--set"), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "[net] layers"));
+    CU_ASSERT_EQUAL(config_set(&c, "net.layers=784,1,2,3,4,5,6,7,10", "--set"), 0);
+
+    const char *ok = net_verdict("net.layers=784,300,100,10", "net.activation=relu",
+                                 "net.output=softmax", "net.loss=cross_entropy", "net.bias=true",
+                                 "net.init=he", "net.rule=gradient", NULL);
+    CU_ASSERT_STRING_EQUAL(ok, "");
+    static const struct {
+        const char *set[3], *says;
+    } refused[] = {
+        {{"net.layers=784,300,100,10"}, "rule = book is defined for the book's 3-layer"},
+        {{"net.bias=true"}, "rule = book"},
+        {{"net.output=softmax", "net.rule=gradient"}, "softmax needs loss = cross_entropy, not mse"},
+        {{"net.layers=100,30,10", "net.rule=gradient"},
+         "must be 784 (the pixels of a 28x28 image), not 100"},
+        {{"net.layers=784,30,26", "net.rule=gradient"},
+         "the last size must be 10 (the digits), not 26"},
+        {{"net.hidden=50", "net.layers=784,60,10"}, "hidden = 50 and layers = 784,60,10 disagree"},
+        {{"net.layers=784,100000,100000,10", "net.rule=gradient"},
+         "10079400000 weights, more than nnmpi trains"},
+        {{"net.layers=784,64,32,10", "net.rule=gradient", "train.tensor_parallel=2"},
+         "tensor_parallel = 2: hidden-unit slices exist for the book's"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        const char *const *set = refused[i].set;
+        CU_ASSERT_PTR_NOT_NULL(strstr(net_verdict(set[0], set[1], set[2], NULL), refused[i].says));
+    }
+    CU_ASSERT_STRING_EQUAL(net_verdict("net.hidden=60", "net.layers=784,60,10", NULL), "");
+    CU_ASSERT_STRING_EQUAL(net_verdict("train.tensor_parallel=2", NULL), "");
+}
+
+/* A deep net's resolved text loads back the same; auto and the list it
+ * stands for are the same network on resume. */
+static void test_net_round_trip_and_resume(void)
+{
+    config_t a, b, book, listed;
+    config_defaults(&a);
+    CU_ASSERT_EQUAL(config_set(&a, "net.layers=784,300,100,10", "--set"), 0);
+    CU_ASSERT_EQUAL(config_set(&a, "net.activation=tanh", "--set"), 0);
+    CU_ASSERT_EQUAL(config_set(&a, "net.bias=true", "--set"), 0);
+    char *text = config_to_text(&a);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "layers = 784,300,100,10\n"));
+    config_defaults(&b);
+    CU_ASSERT_EQUAL(config_load_text(&b, text, "saved"), 0);
+    net_shape_t sa = config_net_shape(&a), sb = config_net_shape(&b);
+    CU_ASSERT(memcmp(&sa, &sb, sizeof sa) == 0);
+    free(text);
+    char changes[256];
+    config_defaults(&book);
+    config_defaults(&listed);
+    text = config_to_text(&book);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "layers = auto\n"));
+    free(text);
+    CU_ASSERT_EQUAL(config_set(&listed, "net.layers=784,200,10", "--set"), 0);
+    CU_ASSERT_EQUAL(config_resume_check(&book, &listed, changes, sizeof changes), 0);
+    CU_ASSERT_EQUAL(config_set(&listed, "net.layers=784,200,20,10", "--set"), 0);
+    CU_ASSERT_EQUAL(config_resume_check(&book, &listed, changes, sizeof changes), -1);
+}
+
 static void test_help(void)
 {
     char *buf = NULL;
@@ -552,7 +647,8 @@ static void test_help(void)
     fclose(f);
     const char *names[] = {"[data]", "[net]", "[train]", "[output]", "hidden", "rule",
                            "lr_schedule", "sync_every", "log_every", "book|gradient",
-                           "warmup_epochs", "warmup_start"};
+                           "warmup_epochs", "warmup_start", "layers", "sigmoid|tanh|relu",
+                           "sigmoid|softmax", "mse|cross_entropy", "book|glorot|he", "bias"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         CU_ASSERT_PTR_NOT_NULL(strstr(buf, names[i]));
     free(buf);
@@ -574,6 +670,8 @@ int main(void)
         {"validate", test_validate},
         {"learning-rate schedules", test_lr_schedules},
         {"learning-rate warm-up", test_lr_warmup},
+        {"network shapes and their refusals", test_net_shapes},
+        {"a deep net's text round trip; auto on resume", test_net_round_trip_and_resume},
         {"help lists every key", test_help},
         {NULL, NULL},
     };

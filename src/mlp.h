@@ -1,0 +1,50 @@
+/* mlp: training and inference of any shape net.h allows other than the
+ * book's (several hidden layers; sigmoid, tanh or ReLU; softmax; cross-
+ * entropy; biases), always along the exact gradient of the loss. Private
+ * to net.c, whose entry points (net_forward, net_batch_update,
+ * net_batch_update_pixels, the per-sample loop) send such nets here; the
+ * book's shape never comes here, so its numbers stay the book code's.
+ *
+ * The contract is net.c's: forward from work->x (or the lit pixels in
+ * work->lit), outputs in work->o, and the update
+ *   out = beta*out + alpha*U,  U = minus the gradient of the batch's loss sum,
+ * in the layout of params; out may be net->params itself (every layer's
+ * weights are read for the deltas below them before they are written).
+ * The first layer is sparse from the lit pixels, the others dense (sgemm).
+ * No tensor parallelism: work->sum_outputs must be unset. */
+#ifndef NNMPI_MLP_H
+#define NNMPI_MLP_H
+
+#include <stdint.h>
+
+#include "nnmpi/net.h"
+
+/* The outputs of B samples from work->x. */
+void mlp_forward(const net_t *net, net_work_t *work, int B);
+
+/* The update from work->x (dense first layer). */
+void mlp_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
+                      float alpha, float beta, float *out, net_stats_t *stats);
+
+/* The update from the batch in work->lit (built and indexed by pixel):
+ * the first layer over the lit pixels only. */
+void mlp_batch_update_lit(const net_t *net, net_work_t *work, const uint8_t *labels,
+                          float alpha, float beta, float *out, net_stats_t *stats);
+
+/* The back-query of a net of sigmoid or tanh hidden layers (the book's,
+ * generalised): from target [n_out] (each in (0, 1), checked by the
+ * caller) back through each layer's inverse output function (logit,
+ * atanh; a softmax's log, its logits up to a constant), minus the biases,
+ * times W^T, each layer rescaled into its activation's open range, to an
+ * image [n_in] in 0.01..0.99. ReLU nets are refused: -1 saying why. */
+int mlp_backquery(const net_t *net, const float *target, float *image);
+
+/* v[0..n) mapped linearly onto [low, low + span] (all equal: the middle),
+ * as the book rescales each back-queried layer. */
+void mlp_rescale(double *v, int n, double span, double low);
+
+/* The target of output k for a sample of `label`: 0.01/0.99 for sigmoid
+ * outputs (the book's), 0/1 for softmax. */
+float mlp_target(const net_shape_t *shape, int k, int label);
+
+#endif
