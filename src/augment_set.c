@@ -18,7 +18,6 @@
 #include "nnmpi/rng.h"
 
 #define BLOCK 512          /* originals rotated together: 392 KiB of 28x28 */
-#define ELASTIC_STREAM 0x656c6173ULL   /* "elas": the elastic fields' streams */
 
 /* Puts copy c of original i, already in img, in its row. */
 static void place(imageset_t *out, const uint32_t *perm, int copies, const imageset_t *src,
@@ -103,7 +102,7 @@ int augment_set_make(const imageset_t *src, const augment_spec_t *spec, uint64_t
     for (int e = 0; e < spec->elastic; e++, c++)
         for (int64_t i = 0; i < src->count; i++) {
             rng_t field;
-            rng_seed(&field, seed, rng_stream(ELASTIC_STREAM, (uint64_t)i, (uint64_t)e));
+            rng_seed(&field, seed, rng_stream(AUGMENT_ELASTIC_STREAM, (uint64_t)i, (uint64_t)e));
             place(out, perm, copies, src, i, c, NULL, *origin, *angle, *kind, 0.0f,
                   AUGMENT_ELASTIC);
             augment_elastic(&elastic, imageset_image(src, i),

@@ -91,6 +91,19 @@ static const config_key_t keys[] = {
     {"train", "stall_timeout", T_DOUBLE, F(stall_timeout), "600", 0, 1e7, NULL,
      "seconds a rank waits for the others in one step before the job ends (exit 4; a stopped "
      "or hung rank, a failed network); 0: wait for ever", FREE},
+    {"augment", "rotate", T_DOUBLE, F(augment.rotate), "0", 0, 180, NULL,
+     "distort training samples afresh every epoch (deterministic in seed, epoch and row; "
+     "works with a file of originals alone): rotate by up to this many degrees either way, "
+     "uniform; 0: no rotation", FIXED},
+    {"augment", "shift", T_INT, F(augment.shift), "0", 0, AUGMENT_MAX_SHIFT, NULL,
+     "shift by up to this many whole pixels down or up and across, uniform; 0: none", FIXED},
+    {"augment", "elastic_alpha", T_DOUBLE, F(augment.alpha), "0", 0, 1000, NULL,
+     "elastic distortion's strength (Simard et al. 2003: 34 for 28x28 digits, as prepare "
+     "--elastic); 0: none", FIXED},
+    {"augment", "elastic_sigma", T_DOUBLE, F(augment.sigma), "4", 0.5, 20, NULL,
+     "the elastic field's smoothness in pixels", FIXED},
+    {"augment", "probability", T_DOUBLE, F(augment.probability), "1", 0, 1, NULL,
+     "the share of samples distorted; the others are shown as they are", FIXED},
     {"output", "dir", T_STRING, F(dir), "", 0, 0, NULL,
      "run directory for model.h5 and metrics.csv (default: runs/<config name>)", FREE},
     {"output", "log_every", T_INT, F(log_every), "0", 0, 1 << 30, NULL,

@@ -26,6 +26,8 @@ static void trainer_free(trainer_t *t)
     net_free(&t->full);
     net_work_free(&t->work);
     tensor_free(&t->tp);
+    augment_live_free(&t->augment);
+    free(t->distorted);
     free(t->labels);
     free(t->pixels);
     free(t->order);

@@ -165,6 +165,10 @@ static int setup_local(trainer_t *t, int64_t n_rows)
             (t->rank == 0 && net_init(&t->full, 784, cfg->hidden, 10) < 0))
             return -1;
     }
+    if (augment_live_active(&cfg->augment) &&
+        (augment_live_init(&t->augment, &cfg->augment, t->data.height, t->data.width) < 0 ||
+         !(t->distorted = malloc((size_t)capacity * (size_t)imageset_image_size(&t->data)))))
+        return error_set("out of memory for the distorted images of a batch");
     t->labels = malloc((size_t)capacity);
     t->pixels = malloc((size_t)capacity * sizeof *t->pixels);
     t->order = malloc((size_t)t->shard.lane_count * (size_t)t->shard.steps * sizeof(uint32_t));

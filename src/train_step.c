@@ -163,6 +163,20 @@ static void log_progress(const trainer_t *t)
              s > 0 ? st->count / s : 0.0);
 }
 
+/* The image a step shows of local row `row`: the row itself or, with
+ * [augment], its distortion for this epoch, made in slot b of
+ * t->distorted. A function of (seed, epoch, global row) alone, so every
+ * rank count and a resumed run show the same. */
+static const uint8_t *sample_pixels(trainer_t *t, int64_t row, int b)
+{
+    const uint8_t *px = imageset_image(&t->data, row);
+    if (!t->distorted)
+        return px;
+    uint8_t *out = t->distorted + (size_t)b * (size_t)imageset_image_size(&t->data);
+    augment_live_apply(&t->augment, t->cfg->seed, t->epoch, t->shard.row_first + row, px, out);
+    return out;
+}
+
 /* The rest of an epoch in sync mode: every step one global batch, one
  * reduction, the same mean update on every rank. Rank 0 adds its part of
  * the update to the weights themselves and the other ranks put their part
@@ -181,7 +195,7 @@ int trainer_epoch_sync(trainer_t *t)
             if (step >= shard_lane_rows(s, lane))
                 continue;
             int64_t row = shard_local_index(s, lane, t->order[(size_t)j * s->steps + step]);
-            t->pixels[b] = imageset_image(&t->data, row);
+            t->pixels[b] = sample_pixels(t, row, b);
             t->labels[b++] = t->data.labels[row];
         }
         float alpha = (float)trainer_lr(t) / (float)shard_step_count(s, step);
@@ -243,7 +257,7 @@ int trainer_epoch_local(trainer_t *t)
         net_loop_begin(&t->net, &t->work);
         for (int64_t i = first; i < end; i++) {
             int64_t row = shard_local_index(s, s->lane_first, t->order[i]);
-            net_loop_sample(&t->net, &t->work, imageset_image(&t->data, row), t->data.labels[row],
+            net_loop_sample(&t->net, &t->work, sample_pixels(t, row, 0), t->data.labels[row],
                             lr, t->cfg->rule, &st);
         }
         net_loop_end(&t->net, &t->work);

@@ -65,6 +65,10 @@ typedef struct {
     float *tmp;        /* [h, w] scratch of the separable convolution */
 } augment_elastic_t;
 
+/* The stream of seed that elastic copy c of original i draws its field from,
+ * rng_stream(AUGMENT_ELASTIC_STREAM, i, c), in prepare and on the fly alike. */
+#define AUGMENT_ELASTIC_STREAM 0x656c6173ULL /* "elas" */
+
 /* Prepares the kernel and scratch for h x w images; alpha >= 0, sigma >= 0
  * (sigma 0: no smoothing). 0 or -1 with a message. */
 int augment_elastic_init(augment_elastic_t *e, int h, int w, double alpha, double sigma);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "nnmpi/augment_live.h"
 #include "nnmpi/net.h"
 
 #define CONFIG_PATH_MAX 1024
@@ -52,6 +53,8 @@ typedef struct {
     int threads;             /* BLAS threads per rank */
     int tensor_parallel;     /* ranks per sample (hidden-unit slices); 0: auto */
     double stall_timeout;    /* seconds waited in one collective; 0: for ever */
+    /* [augment] */
+    augment_live_params_t augment;
     /* [output] */
     char dir[CONFIG_PATH_MAX];
     int log_every;           /* progress line every N steps (0: per epoch only) */

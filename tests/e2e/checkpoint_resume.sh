@@ -11,9 +11,14 @@ same_weights() {  # same_weights A.h5 B.h5 [h5diff options]: exit 0 if equal
   local a=$1 b=$2; shift 2
   h5diff "$@" "$a" "$b" /net/w_ih /net/w_ih >/dev/null && h5diff "$@" "$a" "$b" /net/w_ho /net/w_ho >/dev/null
 }
-for mode in sync local; do
-  args=("${base[@]}" --set train.mode=$mode --set train.sync_every=300 --set checkpoint.every_steps=7
-        --set checkpoint.keep=100)
+# each mode also with [augment]: fresh distortions every epoch, which are a
+# function of (seed, epoch, row), so resumes and rank counts see the same
+augment=(--set augment.rotate=10 --set augment.shift=2 --set augment.elastic_alpha=34
+         --set augment.probability=0.8)
+for mode in sync local sync+augment local+augment; do
+  args=("${base[@]}" --set train.mode=${mode%+augment} --set train.sync_every=300
+        --set checkpoint.every_steps=7 --set checkpoint.keep=100)
+  [ "$mode" = "${mode%+augment}" ] || args+=("${augment[@]}")
   run_np 2 train "${args[@]}" --set output.dir="$WORK/$mode-straight" >/dev/null 2>&1 || fail "$mode: straight run"
   # 1 epoch, then --resume auto with epochs = 2 (an allowed change, logged)
   run_np 2 train "${args[@]}" --set train.epochs=1 --set output.dir="$WORK/$mode-split" >/dev/null 2>&1
@@ -35,11 +40,15 @@ for mode in sync local; do
   for np in 1 4; do
     run_np $np train --resume "$mid" --set output.dir="$WORK/$mode-np$np" >"$WORK/log" 2>&1 || { cat "$WORK/log"; fail "$mode: 2 -> $np ranks"; }
     a=$(metric "$WORK/$mode-np$np/metrics.csv" test_accuracy); b=$(metric "$WORK/$mode-straight/metrics.csv" test_accuracy)
-    awk -v a="$a" -v b="$b" 'BEGIN{exit !(a - b < 0.01 && b - a < 0.01)}' || fail "$mode: 2 -> $np ranks: accuracy $a, uninterrupted $b"
+    # sync: the same run; local: the rows dealt anew, another run of the same
+    # recipe (with fresh distortions the two runs' figures scatter more)
+    tol=0.01; [ "${mode%+augment}" = local ] && tol=0.02
+    awk -v a="$a" -v b="$b" -v t="$tol" 'BEGIN{exit !(a - b < t && b - a < t)}' \
+      || fail "$mode: 2 -> $np ranks: accuracy $a, uninterrupted $b"
     ok "$mode: resumed 2 -> $np ranks: accuracy $a (uninterrupted $b)"
-    if [ $mode = sync ]; then
-      same_weights "$WORK/$mode-straight/model.h5" "$WORK/$mode-np$np/model.h5" -d 1e-5 || fail "sync: 2 -> $np ranks is not the same run"
-      ok "sync: 2 -> $np ranks gives the same weights within 1e-5"
+    if [ "${mode%+augment}" = sync ]; then
+      same_weights "$WORK/$mode-straight/model.h5" "$WORK/$mode-np$np/model.h5" -d 1e-5 || fail "$mode: 2 -> $np ranks is not the same run"
+      ok "$mode: 2 -> $np ranks gives the same weights within 1e-5"
     fi
   done
 done

@@ -353,6 +353,11 @@ static void assert_same(const config_t *a, const config_t *b)
     CU_ASSERT_EQUAL(a->seed, b->seed);
     CU_ASSERT_EQUAL(a->shuffle, b->shuffle);
     CU_ASSERT_EQUAL(a->threads, b->threads);
+    CU_ASSERT_EQUAL(a->augment.rotate, b->augment.rotate);   /* (padding: not memcmp) */
+    CU_ASSERT_EQUAL(a->augment.shift, b->augment.shift);
+    CU_ASSERT_EQUAL(a->augment.alpha, b->augment.alpha);
+    CU_ASSERT_EQUAL(a->augment.sigma, b->augment.sigma);
+    CU_ASSERT_EQUAL(a->augment.probability, b->augment.probability);
     CU_ASSERT_STRING_EQUAL(a->dir, b->dir);
     CU_ASSERT_EQUAL(a->log_every, b->log_every);
 }
@@ -378,13 +383,16 @@ static void test_round_trip(void)
     a.threads = 3;
     snprintf(a.dir, sizeof a.dir, "%s", "runs/x y");
     a.log_every = 50;
+    a.augment = (augment_live_params_t){.rotate = 12.5, .shift = 2, .alpha = 34, .sigma = 4,
+                                        .probability = 0.75};
     char *text = config_to_text(&a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
     /* every key is written */
     const char *keys[] = {"file", "hidden", "layers", "activation", "output", "loss", "bias",
                           "init", "rule", "mode", "lr", "lr_schedule", "lr_end",
                           "warmup_epochs", "warmup_start", "epochs", "batch", "sync_every",
-                          "seed", "shuffle", "threads", "tensor_parallel", "stall_timeout", "dir",
+                          "seed", "shuffle", "threads", "tensor_parallel", "stall_timeout",
+                          "rotate", "shift", "elastic_alpha", "elastic_sigma", "probability", "dir",
                           "log_every", "backquery", "images", "frame", "every_epoch",
                           "every_epochs", "every_steps", "every_minutes", "keep"};
     int lines = 0;

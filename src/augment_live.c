@@ -1,0 +1,88 @@
+/* augment_live: a training sample's fresh distortion (augment_live.h). */
+#include "nnmpi/augment_live.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnmpi/error.h"
+#include "nnmpi/rng.h"
+
+#define DRAW_STREAM 0x6c697665ULL /* "live": whether, the angle and the shift */
+
+int augment_live_active(const augment_live_params_t *p)
+{
+    return p->probability > 0 && (p->rotate > 0 || p->shift > 0 || p->alpha > 0);
+}
+
+int augment_live_init(augment_live_t *a, const augment_live_params_t *p, int h, int w)
+{
+    memset(a, 0, sizeof *a);
+    a->p = *p;
+    a->h = h;
+    a->w = w;
+    a->tmp = malloc((size_t)h * (size_t)w);
+    if (!a->tmp)
+        return error_set("out of memory for the augmentation of %d x %d images", w, h);
+    if (p->alpha > 0 && augment_elastic_init(&a->elastic, h, w, p->alpha, p->sigma) < 0) {
+        augment_live_free(a);
+        return -1;
+    }
+    return 0;
+}
+
+void augment_live_free(augment_live_t *a)
+{
+    augment_elastic_free(&a->elastic);
+    free(a->tmp);
+    memset(a, 0, sizeof *a);
+}
+
+/* Uniform in [-m, m]. */
+static double symmetric(rng_t *rng, double m)
+{
+    return m * (2.0 * rng_uniform(rng) - 1.0);
+}
+
+augment_live_draw_t augment_live_draw(const augment_live_params_t *p, uint64_t seed, int epoch,
+                                      int64_t row)
+{
+    rng_t rng;
+    rng_seed(&rng, seed, rng_stream(DRAW_STREAM, (uint64_t)row, (uint64_t)epoch));
+    /* every draw is made whether or not it is used, so one setting's
+     * draws do not move with another's */
+    augment_live_draw_t d;
+    d.distort = rng_uniform(&rng) < p->probability;
+    d.angle = symmetric(&rng, p->rotate);
+    d.dy = (int)rng_below(&rng, 2 * (uint64_t)p->shift + 1) - p->shift;
+    d.dx = (int)rng_below(&rng, 2 * (uint64_t)p->shift + 1) - p->shift;
+    return d;
+}
+
+void augment_live_apply(augment_live_t *a, uint64_t seed, int epoch, int64_t row,
+                        const uint8_t *src, uint8_t *dst)
+{
+    const augment_live_params_t *p = &a->p;
+    const size_t n = (size_t)a->h * (size_t)a->w;
+    const augment_live_draw_t d = augment_live_draw(p, seed, epoch, row);
+    const uint8_t *from = src;
+    if (d.distort && p->rotate > 0) {
+        augment_rotate(from, dst, a->h, a->w, d.angle, 0);
+        from = dst;
+    }
+    if (d.distort && (d.dy || d.dx)) {
+        memcpy(a->tmp, from, n);
+        augment_shift(a->tmp, dst, a->h, a->w, d.dy, d.dx, 0);
+        from = dst;
+    }
+    if (d.distort && p->alpha > 0) {
+        rng_t field;
+        rng_seed(&field, seed, rng_stream(AUGMENT_ELASTIC_STREAM, (uint64_t)row,
+                                          (uint64_t)(epoch - 1)));
+        memcpy(a->tmp, from, n);
+        augment_elastic(&a->elastic, a->tmp, dst, &field, 0);
+        from = dst;
+    }
+    if (from == src)
+        memcpy(dst, src, n);
+}
