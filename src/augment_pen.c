@@ -70,14 +70,15 @@ void augment_cut(uint8_t *img, int h, int w, double cy, double cx, double uy, do
 }
 
 /* The unit vector across the stroke at (r, c): the minor axis of the second
- * moments of the ink within 2 pixels (weighted by its grey level). A round
- * blob has no direction; it gets the principal axis numbers give it. */
-static void across_stroke(const uint8_t *img, int h, int w, int r, int c, double *uy,
-                          double *ux)
+ * moments of the ink within 3 pixels (weighted by its grey level). Returns
+ * how elongated that ink is (the major axis' variance over the minor's; 1
+ * for a round blob, which has no direction, as a stroke's end may not). */
+static double across_stroke(const uint8_t *img, int h, int w, int r, int c, double *uy,
+                            double *ux)
 {
     double m = 0, my = 0, mx = 0, syy = 0, sxx = 0, sxy = 0;
-    for (int y = r - 2; y <= r + 2; y++)
-        for (int x = c - 2; x <= c + 2; x++) {
+    for (int y = r - 3; y <= r + 3; y++)
+        for (int x = c - 3; x <= c + 3; x++) {
             if (y < 0 || y >= h || x < 0 || x >= w)
                 continue;
             double v = img[(size_t)y * w + x];
@@ -98,10 +99,23 @@ static void across_stroke(const uint8_t *img, int h, int w, int r, int c, double
     double t = 0.5 * atan2(2.0 * sxy, sxx - syy);
     *uy = cos(t); /* perpendicular to (sin t, cos t) */
     *ux = -sin(t);
+    double mean = 0.5 * (sxx + syy), spread = hypot(0.5 * (sxx - syy), sxy);
+    return mean - spread > 1e-9 ? (mean + spread) / (mean - spread) : 1e9;
+}
+
+/* The index of the n-th pixel of img with ink (>= 128). */
+static size_t nth_ink(const uint8_t *img, uint64_t n)
+{
+    size_t i = 0;
+    for (;; i++)
+        if (img[i] >= 128 && n-- == 0)
+            return i;
 }
 
 void augment_gaps(const uint8_t *src, uint8_t *dst, int h, int w, rng_t *rng)
 {
+    enum { TRIES = 8 };          /* ink pixels drawn to find a clear direction */
+    const double clear = 2.0;    /* elongation of a stroke, not of an end */
     size_t size = (size_t)h * w, ink = 0;
     memcpy(dst, src, size);
     for (size_t i = 0; i < size; i++)
@@ -110,18 +124,24 @@ void augment_gaps(const uint8_t *src, uint8_t *dst, int h, int w, rng_t *rng)
         return;
     int cuts = 1 + (int)rng_below(rng, 2);
     for (int k = 0; k < cuts; k++) {
-        /* the n-th ink pixel of src (not of dst: a second cut may fall on
-         * the first, which then just widens it) */
-        uint64_t n = rng_below(rng, ink);
-        size_t i = 0;
-        for (;; i++)
-            if (src[i] >= 128 && n-- == 0)
-                break;
-        int r = (int)(i / (size_t)w), c = (int)(i % (size_t)w);
-        double uy, ux;
-        across_stroke(src, h, w, r, c, &uy, &ux);
+        /* the most elongated of a few ink pixels of src (not of dst: a
+         * second cut may fall on the first, which then just widens it) */
+        double best = -1, uy = 1, ux = 0;
+        size_t at = 0;
+        for (int t = 0; t < TRIES && best < clear; t++) {
+            size_t i = nth_ink(src, rng_below(rng, ink));
+            double y, x, e = across_stroke(src, h, w, (int)(i / (size_t)w), (int)(i % (size_t)w),
+                                           &y, &x);
+            if (e > best) {
+                best = e;
+                at = i;
+                uy = y;
+                ux = x;
+            }
+        }
         double half_width = 0.75 + 0.5 * rng_uniform(rng);
-        augment_cut(dst, h, w, r, c, uy, ux, 3.5, half_width);
+        augment_cut(dst, h, w, (double)(at / (size_t)w), (double)(at % (size_t)w), uy, ux, 3.5,
+                    half_width);
     }
 }
 

@@ -107,9 +107,11 @@ void augment_cut(uint8_t *img, int h, int w, double cy, double cx, double uy, do
                  double reach, double half_width);
 
 /* One or two gaps cut across the strokes of src into dst (both [h, w]):
- * each centred on an ink pixel (>= 128) drawn from rng, across the stroke's
- * direction there (the minor axis of the nearby ink), 1.5-2.5 px wide and
- * 7 px long, so it crosses MNIST's 2-4 px strokes. Without ink, a copy. */
+ * each centred on an ink pixel (>= 128) drawn from rng where the stroke has
+ * a clear direction (the most elongated nearby ink of up to 8 draws, so
+ * rarely at a stroke's end), across that direction (the minor axis of the
+ * ink within 3 px), 1.5-2.5 px wide and 7 px long, so it crosses MNIST's
+ * 2-4 px strokes. Without ink, a copy. */
 void augment_gaps(const uint8_t *src, uint8_t *dst, int h, int w, rng_t *rng);
 
 /* Gaussian grain of standard deviation sigma grey levels added to every
