@@ -124,7 +124,8 @@ int augment_parse_list(const char *text, const char *what, double lo, double hi,
             return error_set("%s list \"%s\": %s \"%.*s\" is outside %g..%g", what, text, what,
                              (int)(item_end - item), item, lo, hi);
         if (n >= max)
-            return error_set("%s list \"%s\": more than %d %ss", what, text, max, what);
+            return error_set("%s list \"%s\": more than %d %s%s", what, text, max, what,
+                             what[strlen(what) - 1] == 's' ? "es" : "s");
         values[n++] = v;
         if (*end == '\0')
             break;
