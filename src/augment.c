@@ -285,40 +285,5 @@ void augment_elastic(augment_elastic_t *e, const uint8_t *src, uint8_t *dst, rng
 
 int augment_parse_angles(const char *text, double *angles, int max)
 {
-    if (!text)
-        return 0;
-    const char *p = text;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (*p == '\0')
-        return 0;
-    int n = 0;
-    for (;;) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        char *end;
-        double a = strtod(p, &end);
-        const char *item_end = end;
-        while (*end == ' ' || *end == '\t')
-            end++;
-        if (end == p || (*end != ',' && *end != '\0')) {
-            const char *q = p, *e = p;
-            while (*e && *e != ',')
-                e++;
-            while (e > q && (e[-1] == ' ' || e[-1] == '\t'))
-                e--;
-            return error_set("angle list \"%s\": \"%.*s\" is not a number", text,
-                             (int)(e - q), q);
-        }
-        if (isnan(a) || fabs(a) > 180.0)
-            return error_set("angle list \"%s\": angle \"%.*s\" is outside -180..180", text,
-                             (int)(item_end - p), p);
-        if (n >= max)
-            return error_set("angle list \"%s\": more than %d angles", text, max);
-        angles[n++] = a;
-        if (*end == '\0')
-            break;
-        p = end + 1;
-    }
-    return n;
+    return augment_parse_list(text, "angle", -180.0, 180.0, angles, max);
 }

@@ -1,6 +1,7 @@
 /* nnmpi prepare: MNIST (IDX files or the book's CSV) -> one HDF5 dataset
- * with the original training images, their rotated, shifted and elastically
- * distorted copies, pre-shuffled, and the test set. */
+ * with the original training images, their rotated, shifted, elastically
+ * distorted, thickened or thinned, scaled, gapped and noisy copies,
+ * pre-shuffled, and the test set. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,10 +47,11 @@ static void usage(FILE *out)
             "Makes the HDF5 dataset that `nnmpi train` reads: every training image and its\n"
             "augmented copies, all stored in one random order (so any rank's share is a fair\n"
             "sample), plus the test set unchanged. Copies per original = 1 + angles +\n"
-            "4 x shift distances + elastic copies; each kind is made from the original\n"
-            "(they are not combined). Every row records its original (/train/origin), its\n"
-            "angle (/train/angle) and its kind (/train/augment: 0 original, 1 rotation,\n"
-            "2 shift, 3 elastic); the file records its sources' SHA-256 and the\n"
+            "4 x shift distances + elastic copies + thicknesses + scales + gaps + noise;\n"
+            "each kind is made from the original (they are not combined). Every row\n"
+            "records its original (/train/origin), its angle (/train/angle) and its kind\n"
+            "(/train/augment: 0 original, 1 rotation, 2 shift, 3 elastic, 4 thickness,\n"
+            "5 scale, 6 gaps, 7 noise); the file records its sources' SHA-256 and the\n"
             "augmentation (attribute `augmentation`, e.g.\n"
             "\"rotations=-10,10;shifts=1;elastic=2,alpha=34,sigma=4\"; nnmpi info shows it).\n"
             "\n"
@@ -72,8 +74,21 @@ static void usage(FILE *out)
             "                        resampled bilinearly); default 0\n"
             "  --elastic-alpha A     scale of the displacements, default 34 (the paper's)\n"
             "  --elastic-sigma S     smoothness of the field in pixels, default 4 (the paper's)\n"
-            "  --seed S              seed of the stored order and of the elastic fields\n"
-            "                        (default 1): the same options give the same file\n"
+            "  --thickness LIST      stroke widths in pixels (nonzero, -2..2), one copy each:\n"
+            "                        grey-level dilation (> 0, thicker) or erosion (< 0,\n"
+            "                        thinner) by 4-neighbours, fractions blended; 1 makes a\n"
+            "                        1-px line 3 px wide; default none\n"
+            "  --scale LIST          sizes in percent (nonzero, -50..50), one copy each,\n"
+            "                        scaled by 1 + P/100 about the centre of mass (bilinear);\n"
+            "                        e.g. -10,10; default none\n"
+            "  --gaps N              N copies per original with 1-2 short cuts across a stroke\n"
+            "                        (1.5-2.5 px wide, as where a pen skipped); default 0\n"
+            "  --noise N             N copies per original with mild noise on paper and ink:\n"
+            "                        gaussian grain (sigma 8-24 grey levels) or salt and\n"
+            "                        pepper (0.5-2%% of the pixels), clipped; default 0\n"
+            "  --seed S              seed of the stored order, the elastic fields, the gaps\n"
+            "                        and the noise (default 1): the same options give the\n"
+            "                        same file\n"
             "  --train-limit N       use only the first N training images (before rotation)\n"
             "  --test-limit N        use only the first N test images\n"
             "  -q, --quiet           print nothing but errors\n"
@@ -114,6 +129,22 @@ static int check_combination(const prepare_args_t *a)
     return 0;
 }
 
+/* --thickness, --scale, --gaps and --noise (opt k, z, g, n): augment_pen.c's
+ * copies; 0, or -1 with a message naming the option. */
+static int parse_pen_option(int opt, const char *text, augment_spec_t *spec)
+{
+    switch (opt) {
+    case 'k':
+        return augment_parse_thickness(text, spec) < 0 ? error_prefix("prepare: --thickness") : 0;
+    case 'z':
+        return augment_parse_scales(text, spec) < 0 ? error_prefix("prepare: --scale") : 0;
+    case 'g':
+        return augment_parse_gaps(text, spec) < 0 ? error_prefix("prepare: --gaps") : 0;
+    default:
+        return augment_parse_noise(text, spec) < 0 ? error_prefix("prepare: --noise") : 0;
+    }
+}
+
 /* parse's answers besides -1 (a bad command line, the message in
  * error_message()): go on, or stop after cmd_option printed --help or the
  * message of a bad option. */
@@ -131,6 +162,10 @@ static int parse(int argc, char **argv, prepare_args_t *a)
         {"elastic", required_argument, NULL, 'e'},
         {"elastic-alpha", required_argument, NULL, 'A'},
         {"elastic-sigma", required_argument, NULL, 'G'},
+        {"thickness", required_argument, NULL, 'k'},
+        {"scale", required_argument, NULL, 'z'},
+        {"gaps", required_argument, NULL, 'g'},
+        {"noise", required_argument, NULL, 'n'},
         {"seed", required_argument, NULL, 'S'},
         {"train-limit", required_argument, NULL, 'L'},
         {"test-limit", required_argument, NULL, 'l'},
@@ -171,6 +206,13 @@ static int parse(int argc, char **argv, prepare_args_t *a)
             if (augment_parse_number(optarg, "sigma", 0, 100, &a->spec.sigma) < 0)
                 return error_prefix("prepare: --elastic-sigma");
             a->sigma_given = 1;
+            break;
+        case 'k':
+        case 'z':
+        case 'g':
+        case 'n':
+            if (parse_pen_option(opt, optarg, &a->spec) < 0)
+                return -1;
             break;
         case 'S': {
             char *end;

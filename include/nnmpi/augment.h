@@ -1,6 +1,8 @@
 /* augment: making new training images from old ones.
  *
  * Files:  src/augment.c       rotation (as scipy), shifts, elastic distortion
+ *         src/augment_pen.c   what another pen, paper or camera changes:
+ *                             stroke thickness, gaps, grain, scale
  *         src/augment_spec.c  the description of an augmentation: parsing
  *                             the command-line lists and the file attribute
  *         src/augment_set.c   a whole augmented, shuffled training set
@@ -34,7 +36,8 @@ int augment_rotate_many(const uint8_t *src, uint8_t *dst, int64_t n, int h, int 
                         double angle_deg, uint8_t fill);
 
 /* Parses an angle list such as "-10,10" or "" (no rotations) into angles
- * (at most max); returns the count or -1 with a message. */
+ * (at most max); returns the count or -1 with a message
+ * (augment_parse_list for angles within -180..180). */
 int augment_parse_angles(const char *text, double *angles, int max);
 
 /* ---- shifts (src/augment.c) ---- */
@@ -82,11 +85,67 @@ void augment_elastic_free(augment_elastic_t *e);
 void augment_elastic(augment_elastic_t *e, const uint8_t *src, uint8_t *dst, rng_t *rng,
                      uint8_t fill);
 
+/* ---- what another pen, paper or camera changes (src/augment_pen.c) ----
+ * Copies that make the network tolerant of what normalising a photo cannot
+ * fix (issue 13). MNIST's convention throughout: ink is high, paper 0. */
+
+#define AUGMENT_MAX_THICKNESS 2.0   /* pixels of dilation or erosion */
+#define AUGMENT_MAX_SCALE 50.0      /* percent */
+
+/* Thickens (amount > 0) or thins (amount < 0) the strokes of src [h, w]
+ * into dst [h, w]: floor(|amount|) steps of a grey-level dilation (each
+ * pixel the largest of itself and its 4 neighbours) or erosion (the
+ * smallest; neighbours outside the image left out), then the fraction of
+ * one more step blended in linearly (0.5: halfway to the next step), so a
+ * 1-px line becomes 3 px wide at 1 and 2 px of grey at 0.5. |amount| <=
+ * AUGMENT_MAX_THICKNESS; tmp [h, w] is scratch. None of the three overlap. */
+void augment_thickness(const uint8_t *src, uint8_t *dst, uint8_t *tmp, int h, int w,
+                       double amount);
+
+/* Cuts img [h, w] in place across the segment of half-length `reach`
+ * through (cy, cx) along the unit vector (uy, ux): a pixel whose centre is
+ * within half_width of the segment becomes paper, one up to half a pixel
+ * further keeps a share of its ink growing with the distance (a soft edge,
+ * like MNIST's anti-aliased ones); every other pixel is unchanged. */
+void augment_cut(uint8_t *img, int h, int w, double cy, double cx, double uy, double ux,
+                 double reach, double half_width);
+
+/* One or two gaps cut across the strokes of src into dst (both [h, w]):
+ * each centred on an ink pixel (>= 128) drawn from rng where the stroke has
+ * a clear direction (the most elongated nearby ink of up to 8 draws, so
+ * rarely at a stroke's end), across that direction (the minor axis of the
+ * ink within 3 px), 1.5-2.5 px wide and 7 px long, so it crosses MNIST's
+ * 2-4 px strokes. Without ink, a copy. */
+void augment_gaps(const uint8_t *src, uint8_t *dst, int h, int w, rng_t *rng);
+
+/* Gaussian grain of standard deviation sigma grey levels added to every
+ * pixel of src into dst, rounded and clipped to 0..255. */
+void augment_grain(const uint8_t *src, uint8_t *dst, int h, int w, double sigma, rng_t *rng);
+
+/* Salt and pepper: each pixel of src, with probability `fraction`, becomes
+ * paper (0) or full ink (255), equally likely; the others are copied. */
+void augment_speckle(const uint8_t *src, uint8_t *dst, int h, int w, double fraction,
+                     rng_t *rng);
+
+/* Mild noise, half the time grain (sigma 8-24 grey levels), half the time
+ * salt and pepper (0.5-2% of the pixels), all drawn from rng. */
+void augment_noise(const uint8_t *src, uint8_t *dst, int h, int w, rng_t *rng);
+
+/* Scales the picture of src [h, w] into dst by 1 + percent / 100 about its
+ * centre of mass (which so stays put, within rounding): bilinear, paper
+ * outside the image. |percent| <= AUGMENT_MAX_SCALE; a picture without ink
+ * is copied. */
+void augment_scale(const uint8_t *src, uint8_t *dst, int h, int w, double percent);
+
 /* ---- the description of an augmentation (src/augment_spec.c) ---- */
 
 #define AUGMENT_MAX_ANGLES 64
 #define AUGMENT_MAX_SHIFTS 8
 #define AUGMENT_MAX_ELASTIC 100
+#define AUGMENT_MAX_THICKNESSES 8
+#define AUGMENT_MAX_SCALES 16
+#define AUGMENT_MAX_GAPS 100        /* copies with gaps per original */
+#define AUGMENT_MAX_NOISE 100       /* noisy copies per original */
 #define AUGMENT_MAX_SHIFT 13        /* pixels; half of MNIST's 28, less one */
 #define AUGMENT_ALPHA_DEFAULT 34.0  /* Simard et al.'s values for 28 x 28 */
 #define AUGMENT_SIGMA_DEFAULT 4.0
@@ -97,12 +156,17 @@ typedef enum {
     AUGMENT_ROTATION = 1,
     AUGMENT_SHIFT = 2,
     AUGMENT_ELASTIC = 3,
+    AUGMENT_THICKNESS = 4,
+    AUGMENT_SCALE = 5,
+    AUGMENT_GAPS = 6,
+    AUGMENT_NOISE = 7,
 } augment_kind_t;
 
 /* Which copies of every original a training set holds: the original, one
  * rotated copy per angle, four shifted copies per distance n (n pixels up,
  * down, left and right: (dy, dx) = (-n, 0), (n, 0), (0, -n), (0, n), in that
- * order), and `elastic` elastically distorted copies. */
+ * order), `elastic` elastically distorted copies, one copy per stroke
+ * thickness and per scale, `gaps` copies with gaps and `noise` noisy ones. */
 typedef struct {
     double angles[AUGMENT_MAX_ANGLES];
     int n_angles;
@@ -110,12 +174,19 @@ typedef struct {
     int n_shifts;
     int elastic;                      /* distorted copies per original */
     double alpha, sigma;              /* of the elastic copies */
+    double thickness[AUGMENT_MAX_THICKNESSES]; /* pixels, nonzero, within +-2 */
+    int n_thickness;
+    double scales[AUGMENT_MAX_SCALES];         /* percent, nonzero, within +-50 */
+    int n_scales;
+    int gaps;                         /* copies with gaps per original */
+    int noise;                        /* noisy copies per original */
 } augment_spec_t;
 
 /* No copies; alpha and sigma at the paper's defaults. */
 void augment_spec_init(augment_spec_t *spec);
 
-/* Copies per original, the original included: 1 + angles + 4 shifts + elastic. */
+/* Copies per original, the original included: 1 + angles + 4 shifts +
+ * elastic + thicknesses + scales + gaps + noise. */
 int augment_spec_copies(const augment_spec_t *spec);
 
 /* Parses a shift list such as "1,2" or "" (none) into spec->shifts. */
@@ -124,12 +195,31 @@ int augment_parse_shifts(const char *text, augment_spec_t *spec);
 /* Parses the number of elastic copies ("2"; 0..AUGMENT_MAX_ELASTIC). */
 int augment_parse_elastic(const char *text, augment_spec_t *spec);
 
+/* Parses a list of numbers within [lo, hi] such as "-1,0.5" or "" (none)
+ * into values (at most max); `what` names one in messages ("angle" gives
+ * 'angle list "..."' and "more than 4 angles"). The count, or -1. */
+int augment_parse_list(const char *text, const char *what, double lo, double hi,
+                       double *values, int max);
+
+/* Parses a thickness list ("-1,1": pixels, nonzero, within +-2, no value
+ * twice) into spec->thickness. */
+int augment_parse_thickness(const char *text, augment_spec_t *spec);
+
+/* Parses a scale list ("-10,10": percent, nonzero, within +-50, no value
+ * twice) into spec->scales. */
+int augment_parse_scales(const char *text, augment_spec_t *spec);
+
+/* Parses a number of copies with gaps / noisy copies ("2"; 0..100). */
+int augment_parse_gaps(const char *text, augment_spec_t *spec);
+int augment_parse_noise(const char *text, augment_spec_t *spec);
+
 /* Parses one number within [lo, hi] (e.g. alpha, sigma); `what` names it in
  * the message. */
 int augment_parse_number(const char *text, const char *what, double lo, double hi, double *out);
 
 /* The description stored in a dataset's `augmentation` attribute, e.g.
- * "rotations=-10,10;shifts=1;elastic=2,alpha=34,sigma=4", or "none";
+ * "rotations=-10,10;shifts=1;elastic=2,alpha=34,sigma=4;thickness=-1,1;
+ * scale=-10,10;gaps=1;noise=1", or "none";
  * parts without copies are left out. 0, or -1 if size is too small. */
 int augment_spec_format(const augment_spec_t *spec, char *buf, size_t size);
 
@@ -146,9 +236,10 @@ double augment_spec_max_angle(const augment_spec_t *spec);
  * says, each written straight into its place in one random order drawn from
  * seed (so the stored order is shuffled; no second copy of the set is ever
  * held). Per row: origin (index of the source image), angle (degrees, 0 but
- * for rotations) and kind (augment_kind_t). An elastic copy's field is drawn
- * from a stream of (seed, source index, copy number), so it does not depend
- * on the other options or on how many images are used. out, *origin,
+ * for rotations) and kind (augment_kind_t). An elastic, gapped or noisy
+ * copy's randomness is drawn from a stream of (seed, kind, source index,
+ * copy number), so it does not depend on the other options or on how many
+ * images are used. out, *origin,
  * *angle and *kind are allocated here (imageset_free / free them, also on
  * failure). */
 int augment_set_make(const imageset_t *src, const augment_spec_t *spec, uint64_t seed,

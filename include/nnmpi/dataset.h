@@ -6,7 +6,8 @@
  *   /train/origin  int32 [N] index of the source image in the original set
  *   /train/angle   float32 [N] rotation applied, degrees (0 = original)
  *   /train/augment uint8 [N] kind of copy: 0 original, 1 rotation, 2 shift,
- *                  3 elastic (augment_kind_t; absent in older files)
+ *                  3 elastic, 4 thickness, 5 scale, 6 gaps, 7 noise
+ *                  (augment_kind_t; absent in older files)
  *   /test/images   uint8 [M, 28, 28]            /test/labels  uint8 [M]
  *   root attributes: format, format_version, source, source_sha256,
  *   augmentation, shuffle_seed, created_by.

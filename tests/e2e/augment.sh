@@ -1,5 +1,5 @@
 # nnmpi prepare with rotations, shifts and elastic copies together on a
-# subset of real MNIST: rows per kind (/train/augment), angles, origins, the
+# subset of real MNIST (and with thickness, scale, gaps and noise copies): rows per kind (/train/augment), angles, origins, the
 # augmentation attribute (also through nnmpi info), reproducibility, the
 # option errors, and that training on the file works.
 source "$NNMPI_SRC/tests/e2e_lib.sh"
@@ -50,6 +50,21 @@ h5dump -a augmentation "$WORK/other.h5" | grep -qF '"elastic=1,alpha=20,sigma=3"
   || fail "alpha and sigma in the attribute"
 ok "reproducible from the seed"
 
+# the pen's copies: thickness, scale, gaps, noise (kinds 4, 5, 6, 7)
+"$NNMPI" prepare --mnist "$MNIST" --train-limit 200 --test-limit 10 --rotations -10,10 \
+  --thickness -0.5,1 --scale -10,10 --gaps 2 --noise 1 --seed 5 -o "$WORK/pen.h5" >"$WORK/log"
+grep -q "10 copies per original, 2000 training rows" "$WORK/log" || { cat "$WORK/log"; fail "pen copies"; }
+h5values "$WORK/pen.h5" /train/augment | sort -n | uniq -c | awk '{print $2 ":" $1}' \
+  | tr '\n' ' ' >"$WORK/kinds"
+[ "$(cat "$WORK/kinds")" = "0:200 1:400 4:400 5:400 6:400 7:200 " ] \
+  || fail "pen rows per kind: $(cat "$WORK/kinds")"
+want="rotations=-10,10;thickness=-0.5,1;scale=-10,10;gaps=2;noise=1"
+"$NNMPI" info "$WORK/pen.h5" | grep -F "augmentation: $want" >/dev/null || fail "pen attribute"
+"$NNMPI" prepare --mnist "$MNIST" --train-limit 200 --test-limit 10 --rotations -10,10 \
+  --thickness -0.5,1 --scale -10,10 --gaps 2 --noise 1 --seed 5 -o "$WORK/pen2.h5" -q
+h5diff "$WORK/pen.h5" "$WORK/pen2.h5" /train/images /train/images || fail "pen copies not reproducible"
+ok "pen copies: $(cat "$WORK/kinds")"
+
 # option errors: exit 2, one line naming the option and the problem
 expect_fail 2 "shifts.*0 is outside 1..13" "$NNMPI" prepare --mnist "$MNIST" --shifts 0 -o "$WORK/x.h5"
 expect_fail 2 "shifts.*\"x\" is not a whole number" "$NNMPI" prepare --mnist "$MNIST" --shifts 1,x -o "$WORK/x.h5"
@@ -57,6 +72,10 @@ expect_fail 2 "elastic.*-2 is outside 0..100" "$NNMPI" prepare --mnist "$MNIST" 
 expect_fail 2 "sigma \"big\" is not a number" "$NNMPI" prepare --mnist "$MNIST" --elastic 1 \
   --elastic-sigma big -o "$WORK/x.h5"
 expect_fail 2 "give --elastic N too" "$NNMPI" prepare --mnist "$MNIST" --elastic-alpha 30 -o "$WORK/x.h5"
+expect_fail 2 "thickness.*\"3\" is outside -2..2" "$NNMPI" prepare --mnist "$MNIST" --thickness 3 -o "$WORK/x.h5"
+expect_fail 2 "scale.*0 would be a plain copy" "$NNMPI" prepare --mnist "$MNIST" --scale -10,0 -o "$WORK/x.h5"
+expect_fail 2 "gaps.*\"x\" is not a whole number" "$NNMPI" prepare --mnist "$MNIST" --gaps x -o "$WORK/x.h5"
+expect_fail 2 "noise.*101 is outside 0..100" "$NNMPI" prepare --mnist "$MNIST" --noise 101 -o "$WORK/x.h5"
 [ ! -e "$WORK/x.h5" ] || fail "a refused prepare wrote a file"
 
 # training on it works and learns
