@@ -34,19 +34,24 @@ static void write_number(FILE *out, const void *v) { json_number(out, *(const do
 
 static void test_json_string(void)
 {
-    CU_ASSERT_STRING_EQUAL(written(write_string, "plain"), "\"plain\"");
-    CU_ASSERT_STRING_EQUAL(written(write_string, "a\"b\\c"), "\"a\\\"b\\\\c\"");
-    CU_ASSERT_STRING_EQUAL(written(write_string, "\n\t\x01\x7f"), "\"\\u000a\\u0009\\u0001\\u007f\"");
-    CU_ASSERT_STRING_EQUAL(written(write_string, "<script>&"), "\"\\u003cscript\\u003e\\u0026\"");
-    CU_ASSERT_STRING_EQUAL(written(write_string, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
-                           "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
-    /* a lone continuation byte, a cut sequence, an overlong '/', a surrogate, past U+10FFFF */
-    CU_ASSERT_STRING_EQUAL(written(write_string, "\x80"), "\"\\ufffd\"");
-    CU_ASSERT_STRING_EQUAL(written(write_string, "\xe2\x82"), "\"\\ufffd\\ufffd\"");
-    CU_ASSERT_STRING_EQUAL(written(write_string, "\xc0\xaf"), "\"\\ufffd\\ufffd\"");
-    CU_ASSERT_STRING_EQUAL(written(write_string, "\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");
-    CU_ASSERT_STRING_EQUAL(written(write_string, "\xf4\x90\x80\x80"),
-                           "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain", "\"plain\""},
+        {"a\"b\\c", "\"a\\\"b\\\\c\""},
+        {"\n\t\x01\x7f", "\"\\u000a\\u0009\\u0001\\u007f\""},
+        {"<script>&", "\"\\u003cscript\\u003e\\u0026\""},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+        /* a lone continuation byte, a cut sequence, an overlong '/', a
+         * surrogate, a code point past U+10FFFF */
+        {"\x80", "\"\\ufffd\""},
+        {"\xe2\x82", "\"\\ufffd\\ufffd\""},
+        {"\xc0\xaf", "\"\\ufffd\\ufffd\""},
+        {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},
+        {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CU_ASSERT_STRING_EQUAL(written(write_string, cases[i].in), cases[i].out);
 }
 
 static void test_json_number(void)
