@@ -155,48 +155,56 @@ static int handle(const char *method, const char *path, const char *const *args,
 
 static void test_routes(void)
 {
-    const char *b;
-    CU_ASSERT_EQUAL(handle("GET", "/", NULL, NULL, 0, &b), 200);
-    CU_ASSERT_PTR_NOT_NULL(strstr(b, "<canvas id=\"pad\""));
-    CU_ASSERT_EQUAL(handle("GET", "/app.js", NULL, NULL, 0, &b), 200);
-    CU_ASSERT_EQUAL(handle("GET", "/../app.js", NULL, NULL, 0, &b), 404);
-    CU_ASSERT_EQUAL(handle("GET", "/api/models", NULL, NULL, 0, &b), 200);
-    CU_ASSERT_STRING_EQUAL(b, "{\"models\":[{\"name\":\"fast\",\"inputs\":784,\"hidden\":16,\"outputs\":10}]}");
-    CU_ASSERT_EQUAL(handle("POST", "/api/models", NULL, NULL, 0, &b), 405);
-    CU_ASSERT_EQUAL(handle("GET", "/api/query", NULL, NULL, 0, &b), 405);
-    CU_ASSERT_EQUAL(handle("GET", "/api/nothing", NULL, NULL, 0, &b), 404);
-    CU_ASSERT_EQUAL(handle("GET", "/api/runs/a/b/metrics", NULL, NULL, 0, &b), 404);
-    CU_ASSERT_EQUAL(handle("GET", "/api/runs//metrics", NULL, NULL, 0, &b), 404);
-    CU_ASSERT_EQUAL(handle("GET", "/api/runs/nope/metrics", NULL, NULL, 0, &b), 404);
-    CU_ASSERT_PTR_NOT_NULL(strstr(b, "no run named 'nope'"));
-    CU_ASSERT_EQUAL(handle("GET", "/api/runs", NULL, NULL, 0, &b), 200);
-    CU_ASSERT_STRING_EQUAL(b, "{\"runs\":[]}");
+    static const struct {
+        const char *method, *path;
+        int status;
+        const char *says;   /* a fragment of the body */
+    } cases[] = {
+        {"GET", "/", 200, "<canvas id=\"pad\""},
+        {"GET", "/app.js", 200, "/api/query"},
+        {"HEAD", "/style.css", 200, "#pad"},
+        {"GET", "/../app.js", 404, "no such page"},
+        {"GET", "/api/models", 200,
+         "{\"models\":[{\"name\":\"fast\",\"inputs\":784,\"hidden\":16,\"outputs\":10}]}"},
+        {"POST", "/api/models", 405, "method not allowed"},
+        {"GET", "/api/query", 405, "method not allowed"},
+        {"GET", "/api/nothing", 404, "no such API endpoint"},
+        {"GET", "/api/runs/a/b/metrics", 404, "no such API endpoint"},
+        {"GET", "/api/runs//metrics", 404, "no such API endpoint"},
+        {"GET", "/api/runs/nope/metrics", 404, "no run named 'nope'"},
+        {"GET", "/api/runs", 200, "{\"runs\":[]}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *b;
+        CU_ASSERT_EQUAL(handle(cases[i].method, cases[i].path, NULL, NULL, 0, &b), cases[i].status);
+        CU_ASSERT_PTR_NOT_NULL(strstr(b, cases[i].says));
+    }
 }
 
 static void test_backquery_args(void)
 {
-    const char *b;
-    const char *const digit[] = {"digit", "7", NULL}, *const model[] = {"model", "../fast", "digit", "1", NULL},
-                      *const both[] = {"digit", "1", "target", "0.5", NULL},
-                      *const twice[] = {"digit", "1", "digit", "2", NULL},
-                      *const unknown[] = {"digits", "1", NULL},
-                      *const neg[] = {"digit", "-1", NULL}, *const big[] = {"digit", "99999999999999999999", NULL},
-                      *const short_t[] = {"target", "0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5", NULL},
-                      *const long_t[] = {"target", "0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5", NULL},
-                      *const good_t[] = {"target", "0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5", NULL},
-                      *const one_t[] = {"target", "0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,1", NULL};
-    CU_ASSERT_EQUAL(handle("GET", "/api/backquery", digit, NULL, 0, &b), 200);
-    CU_ASSERT_PTR_NOT_NULL(strstr(b, "\"side\":28,\"pixels\":["));
-    CU_ASSERT_EQUAL(handle("GET", "/api/backquery", model, NULL, 0, &b), 404);
-    CU_ASSERT_EQUAL(handle("GET", "/api/backquery", both, NULL, 0, &b), 400);
-    CU_ASSERT_EQUAL(handle("GET", "/api/backquery", twice, NULL, 0, &b), 400);
-    CU_ASSERT_EQUAL(handle("GET", "/api/backquery", unknown, NULL, 0, &b), 400);
-    CU_ASSERT_EQUAL(handle("GET", "/api/backquery", neg, NULL, 0, &b), 400);
-    CU_ASSERT_EQUAL(handle("GET", "/api/backquery", big, NULL, 0, &b), 400);
-    CU_ASSERT_EQUAL(handle("GET", "/api/backquery", short_t, NULL, 0, &b), 400);
-    CU_ASSERT_EQUAL(handle("GET", "/api/backquery", long_t, NULL, 0, &b), 400);
-    CU_ASSERT_EQUAL(handle("GET", "/api/backquery", one_t, NULL, 0, &b), 400);
-    CU_ASSERT_EQUAL(handle("GET", "/api/backquery", good_t, NULL, 0, &b), 200);
+    static const struct {
+        const char *args[6];   /* key, value, ..., NULL */
+        int status;
+    } cases[] = {
+        {{"digit", "7"}, 200},
+        {{"target", "0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5"}, 200},
+        {{"model", "../fast", "digit", "1"}, 404},
+        {{"digit", "1", "target", "0.5"}, 400},
+        {{"digit", "1", "digit", "2"}, 400},
+        {{"digits", "1"}, 400},
+        {{"digit", "-1"}, 400},
+        {{"digit", "99999999999999999999"}, 400},
+        {{"target", "0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5"}, 400},
+        {{"target", "0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5"}, 400},
+        {{"target", "0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,1"}, 400},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *b;
+        CU_ASSERT_EQUAL(handle("GET", "/api/backquery", cases[i].args, NULL, 0, &b), cases[i].status);
+        if (cases[i].status == 200)
+            CU_ASSERT_PTR_NOT_NULL(strstr(b, "\"side\":28,\"pixels\":["));
+    }
 }
 
 /* The bytes of file path (malloc'd) and their count. */
