@@ -74,14 +74,21 @@ pad.addEventListener("pointermove", (e) => { if (drawing) strokeTo(padPoint(e));
 for (const type of ["pointerup", "pointercancel"])
   pad.addEventListener(type, () => { if (drawing) { drawing = false; ask(); } });
 $("clear").addEventListener("click", clearPad);
+$("file").addEventListener("change", (e) => {
+  const file = e.target.files[0];
+  if (!file) return;
+  clearPad();
+  ask(file);
+});
 
 // ------------------------------------------------------------ the answer
 
 let asking = null;   // the latest request; an older answer arriving late is dropped
 
-async function ask() {
-  if (!inked) return;
-  const blob = await new Promise((done) => pad.toBlob(done, "image/png"));
+// The pad's picture, or `file` (a PNG chosen with the file input), asked.
+async function ask(file) {
+  if (!file && !inked) return;
+  const blob = file || await new Promise((done) => pad.toBlob(done, "image/png"));
   const model = $("model").value;
   const mine = asking = Symbol();
   try {

@@ -3,11 +3,13 @@
 // with synthetic mouse events and reads the answers the page shows; saves
 // a screenshot after the 7 (and SCREENSHOT-runs.png of the runs tab); opens the runs tab and checks that the chart
 // grows when an epoch is appended to a run's metrics.csv.
-//   node serve_page.mjs URL CHROMIUM SCREENSHOT.png METRICS.csv
+// Then a PNG file chosen with the file input: the page must answer what
+// `nnmpi query` answered for it (WANT).
+//   node serve_page.mjs URL CHROMIUM SCREENSHOT.png METRICS.csv PICTURE.png WANT
 import { appendFileSync } from "node:fs";
 import puppeteer from "puppeteer-core";
 
-const [url, chromium, screenshot, metricsCsv] = process.argv.slice(2);
+const [url, chromium, screenshot, metricsCsv, picture, want] = process.argv.slice(2);
 const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
 
 // strokes in the pad's 280x280 coordinates
@@ -62,6 +64,14 @@ try {
   await new Promise((r) => setTimeout(r, 300));   // the back-query pictures drawn
   await page.screenshot({ path: screenshot });
   console.log(`ok: screenshot ${screenshot}`);
+
+  const answered = page.waitForResponse((r) => r.url().includes("/api/query"));
+  await (await page.$("#file")).uploadFile(picture);
+  if (!(await answered).ok()) fail("POST /api/query of the uploaded file");
+  await page.waitForFunction(() => document.querySelector("#answer").textContent !== "?");
+  const shown = await page.$eval("#answer", (e) => e.textContent);
+  if (shown !== want) fail(`the uploaded file: the page answers ${shown}, nnmpi query ${want}`);
+  console.log(`ok: a PNG file chosen with the file input: ${shown}, as nnmpi query answers`);
 
   await page.click("#tab-runs");
   await page.waitForFunction(() => Number(document.querySelector("#chart").dataset.points) > 0);

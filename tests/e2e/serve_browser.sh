@@ -37,9 +37,12 @@ wait_log "$WORK/serve.out" "open http://" 30
 url=$(sed -n 's|.*open \(http://[^ ]*/\) .*|\1|p' "$WORK/serve.out")
 
 shot=${NNMPI_SCREENSHOT:-$NNMPI_BUILD/serve.png}
+picture=$NNMPI_SRC/docs/own-digits/digit3_a.png
+want=$("$NNMPI" query -m "$WORK/runs/quick/model.h5" --csv "$picture" | awk -F, 'NR == 2 { print $2 }')
 # the script imports puppeteer-core from $modules: run a copy there
 cp "$NNMPI_SRC/tests/browser/serve_page.mjs" "$modules/"
 timeout -k 5 180 node "$modules/serve_page.mjs" "$url" "$chromium" "$shot" "$WORK/runs/quick/metrics.csv" \
+  "$picture" "$want" \
   || { cat "$WORK/serve.err"; fail "the page in Chromium"; }
 kill -TERM "$server"
 status=0; wait "$server" || status=$?
@@ -47,4 +50,4 @@ status=0; wait "$server" || status=$?
 if grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$WORK/serve.err"; then
   cat "$WORK/serve.err"; fail "sanitizer report from the server"
 fi
-ok "the page in Chromium: a 7 and a 1 drawn and recognised, the runs chart grows"
+ok "the page in Chromium: a 7 and a 1 drawn and recognised, a file answered, the runs chart grows"
