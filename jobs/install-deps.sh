@@ -12,6 +12,8 @@ packages=(
   libpng-dev libssl-dev libcunit1-dev libopenblas-dev
   # charts and montage labels: cairo, and the face text.c asks fontconfig for
   libcairo2-dev fonts-dejavu-core
+  # nnmpi serve: its HTTP server; and the browser its test drives (headless)
+  libmicrohttpd-dev chromium curl
   ca-certificates
   # tests/owndigits/generate.py: Pillow, numpy and the faces it draws with
   python3-pil python3-numpy fonts-liberation2

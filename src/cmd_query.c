@@ -210,9 +210,7 @@ static int answer_picture(query_state_t *st, const char *path)
     int rc = normalise(st, path, px);
     if (rc < 0)
         return rc;
-    net_scale_input(px, st->work.x, IMAGE_PIXELS);
-    net_forward(&st->net, &st->work, 1);
-    query_answer_t a = query_answer(st->work.o, st->net.n_out);
+    query_answer_t a = query_ask(&st->net, &st->work, px);
     st->answers[st->answered++] = a;
     if (q->csv) {
         query_csv_field(stdout, path);

@@ -4,9 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* One message per process is enough: the first failure ends the operation
- * and is reported before anything else runs. */
-static char message[4096];
+/* One message per thread is enough: the first failure ends the operation
+ * and is reported before anything else runs. Per thread, because
+ * `nnmpi serve` answers requests on several threads at once. */
+static _Thread_local char message[4096];
 
 /* Messages quote what hostile files hold (a CSV value, an HDF5 string
  * attribute): a control character there (CR, LF, ESC) must neither break

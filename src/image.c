@@ -231,6 +231,35 @@ static FILE *open_regular(const char *path)
     return f;
 }
 
+/* The PNG in r->file (named r->path in messages) into r->out; the file is
+ * left open for the caller. */
+static int read_stream(png_reader_t *r)
+{
+    memset(r->out, 0, sizeof *r->out);
+    int rc = -1;
+    uint8_t sig[8];
+    size_t got = fread(sig, 1, sizeof sig, r->file);
+    if (ferror(r->file))
+        error_set("%s: cannot read: %s", r->path, strerror(errno));
+    else if (got == 0)
+        error_set("%s: the file is empty, not a PNG", r->path);
+    else if (got < sizeof sig || png_sig_cmp(sig, 0, sizeof sig))
+        error_set("%s: not a PNG file (its first bytes are not the PNG signature)", r->path);
+    else if (!(r->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, r,
+                                                 on_read_error, on_read_warning)) ||
+             !(r->info = png_create_info_struct(r->png)))
+        error_set("%s: out of memory starting libpng", r->path);
+    else
+        rc = decode(r);
+
+    if (r->png)
+        png_destroy_read_struct(&r->png, r->info ? &r->info : NULL, NULL);
+    free(r->row);
+    if (rc < 0)
+        image_free(r->out);
+    return rc;
+}
+
 int image_read_png(const char *path, image_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -238,29 +267,22 @@ int image_read_png(const char *path, image_t *out)
     r.file = open_regular(path);
     if (!r.file)
         return -1;
-
-    int rc = -1;
-    uint8_t sig[8];
-    size_t got = fread(sig, 1, sizeof sig, r.file);
-    if (ferror(r.file))
-        error_set("%s: cannot read: %s", path, strerror(errno));
-    else if (got == 0)
-        error_set("%s: the file is empty, not a PNG", path);
-    else if (got < sizeof sig || png_sig_cmp(sig, 0, sizeof sig))
-        error_set("%s: not a PNG file (its first bytes are not the PNG signature)", path);
-    else if (!(r.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r,
-                                                on_read_error, on_read_warning)) ||
-             !(r.info = png_create_info_struct(r.png)))
-        error_set("%s: out of memory starting libpng", path);
-    else
-        rc = decode(&r);
-
-    if (r.png)
-        png_destroy_read_struct(&r.png, r.info ? &r.info : NULL, NULL);
-    free(r.row);
+    int rc = read_stream(&r);
     fclose(r.file);
-    if (rc < 0)
-        image_free(out);
+    return rc;
+}
+
+int image_read_png_memory(const void *data, size_t size, const char *name, image_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (size == 0)   /* fmemopen refuses an empty buffer */
+        return error_set("%s: the file is empty, not a PNG", name);
+    png_reader_t r = {.path = name, .out = out};
+    r.file = fmemopen((void *)data, size, "rb");
+    if (!r.file)
+        return error_set("%s: cannot read: %s", name, strerror(errno));
+    int rc = read_stream(&r);
+    fclose(r.file);
     return rc;
 }
 

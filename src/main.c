@@ -28,6 +28,7 @@ static const command_t commands[] = {
     {"query", cmd_query, "which digit the model sees in your own PNG pictures"},
     {"backquery", cmd_backquery, "run the model backwards: what each digit looks like to it"},
     {"report", cmd_report, "many runs in one table (CSV, Markdown) and accuracy plots (PNG)"},
+    {"serve", cmd_serve, "a web page: draw a digit, see the answer; watch runs train"},
 };
 
 static void usage(FILE *out)

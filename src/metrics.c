@@ -10,6 +10,7 @@
 
 #include "nnmpi/error.h"
 #include "nnmpi/fsutil.h"
+#include "nnmpi/json.h"
 
 /* The columns of metrics.csv in the order written (metrics_format_row
  * follows it), each with what it may hold when read: what nnmpi train
@@ -70,6 +71,40 @@ int metrics_format_row(const metrics_row_t *r, char *buf, int size)
     return snprintf(buf, (size_t)size, "%d,%.6f,%.4f,%s,%.6g,%.0f,%.2f,%d", r->epoch,
                     r->train_loss, r->train_accuracy, test, r->lr, r->samples_per_s, r->wall_s,
                     r->ranks);
+}
+
+/* The row's values in column order (test_accuracy negative: not evaluated). */
+static void row_values(const metrics_row_t *r, double v[N_COLS])
+{
+    v[COL_EPOCH] = r->epoch;
+    v[COL_LOSS] = r->train_loss;
+    v[COL_TRAIN] = r->train_accuracy;
+    v[COL_TEST] = r->test_accuracy;
+    v[COL_LR] = r->lr;
+    v[COL_SPS] = r->samples_per_s;
+    v[COL_WALL] = r->wall_s;
+    v[COL_RANKS] = r->ranks;
+}
+
+void metrics_write_json(FILE *out, const metrics_t *m)
+{
+    fputs("{\"columns\":[", out);
+    for (int c = 0; c < N_COLS; c++) {
+        fputs(c ? "," : "", out);
+        json_string(out, columns[c].name);
+    }
+    fputs("],\"rows\":[", out);
+    for (int i = 0; i < m->count; i++) {
+        double v[N_COLS];
+        row_values(&m->rows[i], v);
+        fputs(i ? ",[" : "[", out);
+        for (int c = 0; c < N_COLS; c++) {
+            fputs(c ? "," : "", out);
+            json_number(out, c == COL_TEST && v[c] < 0 ? NAN : v[c]);
+        }
+        fputc(']', out);
+    }
+    fputs("]}", out);
 }
 
 int metrics_write_csv(const char *path, const metrics_t *m)

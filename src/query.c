@@ -102,6 +102,13 @@ query_answer_t query_answer(const float *o, int n)
     return a;
 }
 
+query_answer_t query_ask(const net_t *net, net_work_t *work, const uint8_t *px)
+{
+    net_scale_input(px, work->x, IMAGE_PIXELS);
+    net_forward(net, work, 1);
+    return query_answer(work->o, net->n_out);
+}
+
 /* A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline. */
 void query_csv_field(FILE *out, const char *s)
 {
@@ -188,9 +195,7 @@ int query_run(const net_t *net, const query_list_t *list, int frame, const char 
             (*failed)++;
             continue;
         }
-        net_scale_input(px, work.x, IMAGE_PIXELS);
-        net_forward(net, &work, 1);
-        query_answer_t a = query_answer(work.o, net->n_out);
+        query_answer_t a = query_ask(net, &work, px);
         answers[(*answered)++] = a;
         if (csv) {
             query_csv_field(csv, list->paths.items[i]);

@@ -83,6 +83,10 @@ void image_from_floats(const float *v, size_t n, float lo, float hi, uint8_t *ou
  * *out is overwritten (not freed) and zeroed on failure. */
 int image_read_png(const char *path, image_t *out);
 
+/* image_read_png of a PNG held in memory, data[size] (a request's body);
+ * messages name it `name`. */
+int image_read_png_memory(const void *data, size_t size, const char *name, image_t *out);
+
 /* Writes img as an 8-bit grey PNG, each pixel enlarged to a scale x scale
  * block (nearest neighbour; scale 1 = as is), values shown as `tone` says.
  * On failure the partial file is removed. */

@@ -5,6 +5,7 @@
 #define NNMPI_METRICS_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct {
     int epoch;               /* 1-based */
@@ -36,6 +37,11 @@ int metrics_write_csv(const char *path, const metrics_t *m);
  * its column's range (accuracies 0..1, epoch and ranks whole 1..10^7,
  * wall_s 0..10^9 s...). m is filled (metrics_free it, also on error). */
 int metrics_read_csv(const char *path, metrics_t *m);
+
+/* The table as JSON, for `nnmpi serve`: {"columns": [the CSV's column
+ * names], "rows": [[values in that order], ...]}, test_accuracy null when
+ * not evaluated. */
+void metrics_write_json(FILE *out, const metrics_t *m);
 
 /* The header line and one row, as they appear in the CSV file. */
 extern const char *const metrics_csv_header;

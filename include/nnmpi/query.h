@@ -42,6 +42,12 @@ typedef struct {
 /* The answer read off the outputs o[n]. */
 query_answer_t query_answer(const float *o, int n);
 
+/* The one forward pass of a normalised picture px [784] (ink, 0..255, as
+ * image_normalise writes it), shared by query, train's [query] images and
+ * serve: the answer, and the outputs in work->o [n_out] (work's capacity
+ * >= 1; one work per thread). */
+query_answer_t query_ask(const net_t *net, net_work_t *work, const uint8_t *px);
+
 /* Loads and normalises each picture of list (frame: image.h), answers it
  * with net, and writes, if the paths are given: csv_path as
  * `file,digit,confidence,runner_up,runner_up_confidence` rows, montage_path as a labelled montage of what
