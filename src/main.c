@@ -28,6 +28,8 @@ static const command_t commands[] = {
     {"query", cmd_query, "which digit the model sees in your own PNG pictures"},
     {"backquery", cmd_backquery, "run the model backwards: what each digit looks like to it"},
     {"report", cmd_report, "many runs in one table (CSV, Markdown) and accuracy plots (PNG)"},
+    {"export", cmd_export, "a model as ONNX (onnxruntime, ...) or NumPy arrays (.npz)"},
+    {"import", cmd_import, "the book's own Python weights (numpy.savez .npz) as a model"},
 };
 
 static void usage(FILE *out)

@@ -270,20 +270,24 @@ int net_arrays(const net_shape_t *s, net_array_t *a)
 {
     const int *n = s->sizes;
     if (net_shape_is_book(s)) {
-        a[0] = (net_array_t){"w_ih", (uint64_t)n[1], (uint64_t)n[0], 0};
-        a[1] = (net_array_t){"w_ho", (uint64_t)n[2], (uint64_t)n[1], (size_t)n[1] * n[0]};
+        a[0] = (net_array_t){"w_ih", "wih", (uint64_t)n[1], (uint64_t)n[0], 0};
+        a[1] = (net_array_t){"w_ho", "who", (uint64_t)n[2], (uint64_t)n[1], (size_t)n[1] * n[0]};
         return 2;
     }
     int count = 0;
     size_t at = 0;
     for (int l = 1; l <= s->n_layers; l++) {
-        a[count] = (net_array_t){"", (uint64_t)n[l], (uint64_t)n[l - 1], at};
-        snprintf(a[count++].name, sizeof a->name, "w%d", l);
+        a[count] = (net_array_t){"", "", (uint64_t)n[l], (uint64_t)n[l - 1], at};
+        snprintf(a[count].name, sizeof a->name, "w%d", l);
+        memcpy(a[count].py_name, a[count].name, sizeof a->name);
+        count++;
         at += (size_t)n[l] * n[l - 1];
         if (!s->bias)
             continue;
-        a[count] = (net_array_t){"", (uint64_t)n[l], 0, at};
-        snprintf(a[count++].name, sizeof a->name, "b%d", l);
+        a[count] = (net_array_t){"", "", (uint64_t)n[l], 0, at};
+        snprintf(a[count].name, sizeof a->name, "b%d", l);
+        memcpy(a[count].py_name, a[count].name, sizeof a->name);
+        count++;
         at += (size_t)n[l];
     }
     return count;

@@ -176,9 +176,11 @@ void net_from_book_order(net_t *net, const float *book);
  * w_ho [O, H]; other shapes w1..wL [n_l, n_{l-1}] and, with biases,
  * b1..bL [n_l] (cols 0: a vector). `offset` is where each lies in the
  * book-order buffer (net_to_book_order). One list for every file format
- * (checkpoint.c's writer, shape check and reader; the exports). */
+ * (checkpoint.c's writer, shape check and reader; the exports, which use
+ * the names of the book's Python code, wih and who, for its net). */
 typedef struct {
-    char name[16];
+    char name[16];     /* in checkpoints */
+    char py_name[16];  /* in .npz and ONNX files: wih, who; else as name */
     uint64_t rows, cols;
     size_t offset;
 } net_array_t;
