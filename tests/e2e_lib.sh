@@ -89,3 +89,18 @@ wait_log() {
   done
   cat "$1" >&2; fail "no '$2' in $1 after $3 s"
 }
+
+# need_python "IMPORTS" PACKAGE...: Debian's Python (NNMPI_PYTHON, else
+# /usr/bin/python3: apt puts its modules there, not in a pyenv) as $PY,
+# able to `import IMPORTS`; installs the Debian PACKAGEs when root and they
+# are missing, else skips naming them
+need_python() {
+  local imports=$1; shift
+  PY=${NNMPI_PYTHON:-/usr/bin/python3}
+  "$PY" -c "import $imports" 2>/dev/null && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    { apt-get install -y -q --no-install-recommends "$@" ||
+      { apt-get update -q && apt-get install -y -q --no-install-recommends "$@"; }; } >"$WORK/apt.log" 2>&1 || true
+  fi
+  "$PY" -c "import $imports" 2>/dev/null || skip "$PY cannot import $imports (apt-get install $*)"
+}
