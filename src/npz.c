@@ -122,7 +122,7 @@ int npz_open(npz_t *z, const char *path)
     zip_t *zip = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &code);
     if (!zip) {
         if (code == ZIP_ER_NOZIP || code == ZIP_ER_INCONS || code == ZIP_ER_CRC)
-            return error_set("%s: not a readable .npz (%s: damaged, or not a zip archive)", path,
+            return error_set("%s: not a readable .npz archive (libzip: %s)", path,
                              zip_code_text(code));
         return error_set("cannot open %s: %s", path, zip_code_text(code));
     }
