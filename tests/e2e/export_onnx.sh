@@ -28,12 +28,7 @@ fi
 export NODE_PATH=$ort_dir/node_modules
 
 data=$TESTDATA/quick.h5
-run_np 1 train -c "$NNMPI_SRC/configs/quick.ini" --set data.file="$data" --set train.epochs=1 \
-  --set output.dir="$WORK/book" >"$WORK/book.log" 2>&1 || { cat "$WORK/book.log"; fail "training the book's net"; }
-run_np 1 train --set data.file="$data" --set net.layers=784,32,16,10 --set net.activation=relu \
-  --set net.output=softmax --set net.loss=cross_entropy --set net.bias=true --set net.rule=gradient \
-  --set train.lr=0.1 --set train.epochs=1 --set output.dir="$WORK/deep" >"$WORK/deep.log" 2>&1 \
-  || { cat "$WORK/deep.log"; fail "training the deep net"; }
+train_small_nets "$data"
 
 for net in book deep; do
   model=$WORK/$net/model.h5
