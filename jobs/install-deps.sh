@@ -14,9 +14,14 @@ packages=(
   libcairo2-dev fonts-dejavu-core
   # nnmpi serve: its HTTP server; and the browser its test drives (headless)
   libmicrohttpd-dev chromium curl
+  # nnmpi export/import: ONNX through protobuf-c (protoc-c compiles
+  # proto/onnx_subset.proto at build time), .npz through libzip
+  libprotobuf-c-dev protobuf-c-compiler libzip-dev
   ca-certificates
   # tests/owndigits/generate.py: Pillow, numpy and the faces it draws with
   python3-pil python3-numpy fonts-liberation2
+  # tests/e2e/export_*.sh: ONNX's checker (onnxruntime-node comes from npm)
+  python3-onnx
   fonts-freefont-ttf fonts-urw-base35 fonts-cantarell fonts-comic-neue
   fonts-humor-sans fonts-dancingscript fonts-femkeklaver
 )

@@ -32,40 +32,6 @@ static int weights_sha256(const float *book, size_t n_params, char hex[65])
     return sha256_buffer_hex(book, n_params * sizeof(float), hex);
 }
 
-/* The datasets of /net for a shape, in the book's orientation: the book's
- * w_ih [H, I] and w_ho [O, H]; other shapes w1..wL [n_l, n_{l-1}] and,
- * with biases, b1..bL [n_l] (cols 0: a vector). `offset` is where each
- * lies in the book-order buffer (net_to_book_order). One list for the
- * writer, the shape check and the reader. */
-typedef struct {
-    char name[16];
-    hsize_t rows, cols;
-    size_t offset;
-} net_array_t;
-
-static int net_arrays(const net_shape_t *s, net_array_t *a)
-{
-    const int *n = s->sizes;
-    if (net_shape_is_book(s)) {
-        a[0] = (net_array_t){"w_ih", (hsize_t)n[1], (hsize_t)n[0], 0};
-        a[1] = (net_array_t){"w_ho", (hsize_t)n[2], (hsize_t)n[1], (size_t)n[1] * n[0]};
-        return 2;
-    }
-    int count = 0;
-    size_t at = 0;
-    for (int l = 1; l <= s->n_layers; l++) {
-        a[count] = (net_array_t){"", (hsize_t)n[l], (hsize_t)n[l - 1], at};
-        snprintf(a[count++].name, sizeof a->name, "w%d", l);
-        at += (size_t)n[l] * n[l - 1];
-        if (!s->bias)
-            continue;
-        a[count] = (net_array_t){"", (hsize_t)n[l], 0, at};
-        snprintf(a[count++].name, sizeof a->name, "b%d", l);
-        at += (size_t)n[l];
-    }
-    return count;
-}
-
 static int write_matrix(hid_t g, const char *name, const float *data, hsize_t rows, hsize_t cols)
 {
     hsize_t dims[2] = {rows, cols};
@@ -116,7 +82,7 @@ static int write_net(hid_t f, const net_t *net, const float *book, const ckpt_me
     hid_t g = H5Gcreate2(f, "net", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         return error_set("cannot create group /net");
-    net_array_t arrays[2 * NET_MAX_LAYERS];
+    net_array_t arrays[NET_MAX_ARRAYS];
     const int n_arrays = net_arrays(&net->shape, arrays);
     for (int i = 0; i < n_arrays && !rc; i++)
         rc = write_matrix(g, arrays[i].name, book + arrays[i].offset, arrays[i].rows,
@@ -240,7 +206,7 @@ static int check_sizes(hid_t f, const char *path, const net_shape_t *shape)
     if (weights > CKPT_MAX_PARAMS)
         return error_set("%s: a %s network (%llu weights) is more than nnmpi reads (%llu)", path,
                          sizes, (unsigned long long)weights, (unsigned long long)CKPT_MAX_PARAMS);
-    net_array_t a[2 * NET_MAX_LAYERS];
+    net_array_t a[NET_MAX_ARRAYS];
     const int n = net_arrays(shape, a);
     for (int i = 0; i < n; i++) {
         char name[32];
@@ -463,7 +429,7 @@ static int read_weights(hid_t f, const char *path, net_t *net, char hex[65])
     float *book = malloc(net->n_params * sizeof *book);
     if (!book)
         return error_set("%s: out of memory for %zu weights", path, net->n_params);
-    net_array_t a[2 * NET_MAX_LAYERS];
+    net_array_t a[NET_MAX_ARRAYS];
     const int n = net_arrays(&net->shape, a);
     int rc = 0;
     for (int i = 0; i < n && !rc; i++) {

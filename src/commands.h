@@ -14,5 +14,7 @@ int cmd_query(int argc, char **argv);
 int cmd_backquery(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif

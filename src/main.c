@@ -29,6 +29,8 @@ static const command_t commands[] = {
     {"backquery", cmd_backquery, "run the model backwards: what each digit looks like to it"},
     {"report", cmd_report, "many runs in one table (CSV, Markdown) and accuracy plots (PNG)"},
     {"serve", cmd_serve, "a web page: draw a digit, see the answer; watch runs train"},
+    {"export", cmd_export, "a model as ONNX (onnxruntime, ...) or NumPy arrays (.npz)"},
+    {"import", cmd_import, "the book's own Python weights (numpy.savez .npz) as a model"},
 };
 
 static void usage(FILE *out)
@@ -37,7 +39,7 @@ static void usage(FILE *out)
             "usage: nnmpi COMMAND [OPTIONS...]\n"
             "\n"
             "Trains the digit recogniser of Tariq Rashid's \"Make Your Own Neural Network\"\n"
-            "(784-H-10, sigmoid) on MNIST plus rotated copies, data-parallel over MPI.\n"
+            "(784-H-10, sigmoid; or any MLP) on MNIST and its distortions, over MPI.\n"
             "\n"
             "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

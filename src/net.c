@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,6 +264,33 @@ void net_from_book_order(net_t *net, const float *book)
     const size_t n0 = (size_t)net->n_in * net->n_hidden;
     transpose(book, net->n_hidden, net->n_in, net->w[0]);
     memcpy(net->params + n0, book + n0, (net->n_params - n0) * sizeof(float));
+}
+
+int net_arrays(const net_shape_t *s, net_array_t *a)
+{
+    const int *n = s->sizes;
+    if (net_shape_is_book(s)) {
+        a[0] = (net_array_t){"w_ih", "wih", (uint64_t)n[1], (uint64_t)n[0], 0};
+        a[1] = (net_array_t){"w_ho", "who", (uint64_t)n[2], (uint64_t)n[1], (size_t)n[1] * n[0]};
+        return 2;
+    }
+    int count = 0;
+    size_t at = 0;
+    for (int l = 1; l <= s->n_layers; l++) {
+        a[count] = (net_array_t){"", "", (uint64_t)n[l], (uint64_t)n[l - 1], at};
+        snprintf(a[count].name, sizeof a->name, "w%d", l);
+        memcpy(a[count].py_name, a[count].name, sizeof a->name);
+        count++;
+        at += (size_t)n[l] * n[l - 1];
+        if (!s->bias)
+            continue;
+        a[count] = (net_array_t){"", "", (uint64_t)n[l], 0, at};
+        snprintf(a[count].name, sizeof a->name, "b%d", l);
+        memcpy(a[count].py_name, a[count].name, sizeof a->name);
+        count++;
+        at += (size_t)n[l];
+    }
+    return count;
 }
 
 const float *net_input_table(void)

@@ -89,3 +89,30 @@ wait_log() {
   done
   cat "$1" >&2; fail "no '$2' in $1 after $3 s"
 }
+
+# need_python "IMPORTS" PACKAGE...: Debian's Python (NNMPI_PYTHON, else
+# /usr/bin/python3: apt puts its modules there, not in a pyenv) as $PY,
+# able to `import IMPORTS`; installs the Debian PACKAGEs when root and they
+# are missing, else skips naming them
+need_python() {
+  local imports=$1; shift
+  PY=${NNMPI_PYTHON:-/usr/bin/python3}
+  "$PY" -c "import $imports" 2>/dev/null && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    { apt-get install -y -q --no-install-recommends "$@" ||
+      { apt-get update -q && apt-get install -y -q --no-install-recommends "$@"; }; } >"$WORK/apt.log" 2>&1 || true
+  fi
+  "$PY" -c "import $imports" 2>/dev/null || skip "$PY cannot import $imports (apt-get install $*)"
+}
+
+# train_small_nets DATA: one epoch on DATA of the book's net (quick.ini,
+# 784-100-10) into $WORK/book and of a 784-32-16-10 ReLU net with biases,
+# a softmax and cross-entropy into $WORK/deep: models for the exports
+train_small_nets() {
+  run_np 1 train -c "$NNMPI_SRC/configs/quick.ini" --set data.file="$1" --set train.epochs=1 \
+    --set output.dir="$WORK/book" >"$WORK/book.log" 2>&1 || { cat "$WORK/book.log"; fail "training the book's net"; }
+  run_np 1 train --set data.file="$1" --set net.layers=784,32,16,10 --set net.activation=relu \
+    --set net.output=softmax --set net.loss=cross_entropy --set net.bias=true --set net.rule=gradient \
+    --set train.lr=0.1 --set train.epochs=1 --set output.dir="$WORK/deep" >"$WORK/deep.log" 2>&1 \
+    || { cat "$WORK/deep.log"; fail "training the deep net"; }
+}

@@ -171,6 +171,24 @@ void net_work_free(net_work_t *work);
 void net_to_book_order(const net_t *net, float *book);
 void net_from_book_order(net_t *net, const float *book);
 
+/* The weight matrices and bias vectors of a shape in the book's
+ * orientation, as files store them: the book's net as w_ih [H, I] and
+ * w_ho [O, H]; other shapes w1..wL [n_l, n_{l-1}] and, with biases,
+ * b1..bL [n_l] (cols 0: a vector). `offset` is where each lies in the
+ * book-order buffer (net_to_book_order). One list for every file format
+ * (checkpoint.c's writer, shape check and reader; the exports, which use
+ * the names of the book's Python code, wih and who, for its net). */
+typedef struct {
+    char name[16];     /* in checkpoints */
+    char py_name[16];  /* in .npz and ONNX files: wih, who; else as name */
+    uint64_t rows, cols;
+    size_t offset;
+} net_array_t;
+#define NET_MAX_ARRAYS (2 * NET_MAX_LAYERS)
+
+/* Fills a[NET_MAX_ARRAYS]; returns how many arrays. */
+int net_arrays(const net_shape_t *shape, net_array_t *a);
+
 /* x[i] = pixels[i]/255*0.99 + 0.01 for n values. */
 void net_scale_input(const uint8_t *pixels, float *x, size_t n);
 /* The 256 input values of the pixel values 0..255 (table[0] = 0.01). */
