@@ -129,20 +129,47 @@ static int check_combination(const prepare_args_t *a)
     return 0;
 }
 
-/* --thickness, --scale, --gaps and --noise (opt k, z, g, n): augment_pen.c's
- * copies; 0, or -1 with a message naming the option. */
-static int parse_pen_option(int opt, const char *text, augment_spec_t *spec)
+/* The augmentation options (r s e A G k z g n) into a->spec; 0, or -1
+ * with a message naming the option. */
+static int parse_augment_option(int opt, const char *text, prepare_args_t *a)
 {
+    augment_spec_t *spec = &a->spec;
+    const char *option;
+    int rc;
     switch (opt) {
-    case 'k':
-        return augment_parse_thickness(text, spec) < 0 ? error_prefix("prepare: --thickness") : 0;
-    case 'z':
-        return augment_parse_scales(text, spec) < 0 ? error_prefix("prepare: --scale") : 0;
-    case 'g':
-        return augment_parse_gaps(text, spec) < 0 ? error_prefix("prepare: --gaps") : 0;
-    default:
-        return augment_parse_noise(text, spec) < 0 ? error_prefix("prepare: --noise") : 0;
+    case 'r':
+        option = "--rotations";
+        rc = augment_parse_angles(text, spec->angles, AUGMENT_MAX_ANGLES);
+        spec->n_angles = rc >= 0 ? rc : spec->n_angles;
+        break;
+    case 's': option = "--shifts"; rc = augment_parse_shifts(text, spec); break;
+    case 'e': option = "--elastic"; rc = augment_parse_elastic(text, spec); break;
+    case 'A':
+        option = "--elastic-alpha";
+        a->alpha_given = 1;
+        rc = augment_parse_number(text, "alpha", 0, 1000, &spec->alpha);
+        break;
+    case 'G':
+        option = "--elastic-sigma";
+        a->sigma_given = 1;
+        rc = augment_parse_number(text, "sigma", 0, 100, &spec->sigma);
+        break;
+    case 'k': option = "--thickness"; rc = augment_parse_thickness(text, spec); break;
+    case 'z': option = "--scale"; rc = augment_parse_scales(text, spec); break;
+    case 'g': option = "--gaps"; rc = augment_parse_gaps(text, spec); break;
+    default: option = "--noise"; rc = augment_parse_noise(text, spec); break;
     }
+    return rc < 0 ? error_prefix("prepare: %s", option) : 0;
+}
+
+/* --seed's value into *seed; 0, or -1 with the message. */
+static int parse_seed(const char *text, uint64_t *seed)
+{
+    char *end;
+    *seed = strtoull(text, &end, 10);
+    if (!*text || *end || text[0] == '-')
+        return error_set("prepare: --seed '%s': expected a non-negative whole number", text);
+    return 0;
 }
 
 /* parse's answers besides -1 (a bad command line, the message in
@@ -182,46 +209,10 @@ static int parse(int argc, char **argv, prepare_args_t *a)
         case 'T': a->csv_train = optarg; break;
         case 't': a->csv_test = optarg; break;
         case 'o': a->output = optarg; break;
-        case 'r': {
-            int n = augment_parse_angles(optarg, a->spec.angles, AUGMENT_MAX_ANGLES);
-            if (n < 0)
-                return error_prefix("prepare: --rotations");
-            a->spec.n_angles = n;
-            break;
-        }
-        case 's':
-            if (augment_parse_shifts(optarg, &a->spec) < 0)
-                return error_prefix("prepare: --shifts");
-            break;
-        case 'e':
-            if (augment_parse_elastic(optarg, &a->spec) < 0)
-                return error_prefix("prepare: --elastic");
-            break;
-        case 'A':
-            if (augment_parse_number(optarg, "alpha", 0, 1000, &a->spec.alpha) < 0)
-                return error_prefix("prepare: --elastic-alpha");
-            a->alpha_given = 1;
-            break;
-        case 'G':
-            if (augment_parse_number(optarg, "sigma", 0, 100, &a->spec.sigma) < 0)
-                return error_prefix("prepare: --elastic-sigma");
-            a->sigma_given = 1;
-            break;
-        case 'k':
-        case 'z':
-        case 'g':
-        case 'n':
-            if (parse_pen_option(opt, optarg, &a->spec) < 0)
+        case 'S':
+            if (parse_seed(optarg, &a->seed) < 0)
                 return -1;
             break;
-        case 'S': {
-            char *end;
-            a->seed = strtoull(optarg, &end, 10);
-            if (!*optarg || *end || optarg[0] == '-')
-                return error_set("prepare: --seed '%s': expected a non-negative whole number",
-                                 optarg);
-            break;
-        }
         case 'L':
             if (parse_count(optarg, "--train-limit", &a->train_limit) < 0)
                 return -1;
@@ -231,6 +222,9 @@ static int parse(int argc, char **argv, prepare_args_t *a)
                 return -1;
             break;
         case 'q': a->quiet = 1; break;
+        default:
+            if (parse_augment_option(opt, optarg, a) < 0)
+                return -1;
         }
     }
     if (o.finished)
