@@ -333,7 +333,7 @@ void config_defaults(config_t *cfg)
 
 net_shape_t config_net_shape(const config_t *cfg)
 {
-    net_shape_t shape = net_book_shape(784, cfg->hidden, 10);
+    net_shape_t shape = net_book_shape(NET_DIGIT_INPUTS, cfg->hidden, NET_DIGIT_OUTPUTS);
     if (cfg->layers.n) {
         shape.n_layers = cfg->layers.n - 1;
         memcpy(shape.sizes, cfg->layers.sizes, (size_t)cfg->layers.n * sizeof(int));
@@ -432,12 +432,12 @@ static int validate_net(const config_t *cfg, const char *where)
         return error_set("%s: [net] hidden = %d and layers = %s disagree (hidden is the first "
                          "hidden layer's width, %d here): give layers alone", where, cfg->hidden,
                          layers, shape.sizes[1]);
-    if (shape.sizes[0] != 784) /* the data's sizes come with issue 14's data step */
-        return error_set("%s: [net] layers = %s: the first size must be 784 (the pixels of a "
-                         "28x28 image), not %d", where, layers, shape.sizes[0]);
-    if (shape.sizes[L] != 10)
-        return error_set("%s: [net] layers = %s: the last size must be 10 (the digits), not %d",
-                         where, layers, shape.sizes[L]);
+    if (shape.sizes[0] != NET_DIGIT_INPUTS) /* the data's sizes come with issue 14's data step */
+        return error_set("%s: [net] layers = %s: the first size must be %d (the pixels of a "
+                         "28x28 image), not %d", where, layers, NET_DIGIT_INPUTS, shape.sizes[0]);
+    if (shape.sizes[L] != NET_DIGIT_OUTPUTS)
+        return error_set("%s: [net] layers = %s: the last size must be %d (the digits), not %d",
+                         where, layers, NET_DIGIT_OUTPUTS, shape.sizes[L]);
     if (cfg->output == NET_OUT_SOFTMAX && cfg->loss != NET_LOSS_CROSS_ENTROPY)
         return error_set("%s: [net] output = softmax needs loss = cross_entropy, not %s (with "
                          "squared error a softmax's gradient vanishes where the net is most "

@@ -60,8 +60,9 @@ int dataset_write(const char *path, const dataset_contents_t *c)
     if (fs_tmp_name(path, tmp, sizeof tmp) < 0)
         return -1;
     /* the file's size, generously (HDF5's metadata, partly filled chunks) */
-    unsigned long long bytes = (unsigned long long)c->train->count * (784 + 1 + 4 + 4 + 1) +
-                               (unsigned long long)c->test->count * 785;
+    const unsigned long long pixels = (unsigned long long)imageset_image_size(c->train);
+    unsigned long long bytes = (unsigned long long)c->train->count * (pixels + 1 + 4 + 4 + 1) +
+                               (unsigned long long)c->test->count * (pixels + 1);
     if (fs_check_size_limit(path, bytes + bytes / 20 + (8u << 20)) < 0)
         return -1;
     hid_t f = h5_create(tmp);

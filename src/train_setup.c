@@ -162,7 +162,7 @@ static int setup_local(trainer_t *t, int64_t n_rows)
         t->work.sum_outputs = tensor_sum_outputs;
         t->work.sum_ctx = &t->tp;
         if (tensor_reserve(&t->tp, capacity * 10) < 0 ||
-            (t->rank == 0 && net_init(&t->full, 784, cfg->hidden, 10) < 0))
+            (t->rank == 0 && net_init(&t->full, NET_DIGIT_INPUTS, cfg->hidden, NET_DIGIT_OUTPUTS) < 0))
             return -1;
     }
     if (augment_live_active(&cfg->augment) &&
@@ -214,7 +214,7 @@ static int share_whole(trainer_t *t, const net_t *source)
     net_t *all = &t->net;
     if (t->tp.T > 1) {
         all = t->rank == 0 ? &t->full : &temp;
-        if (t->rank != 0 && net_init(&temp, 784, t->cfg->hidden, 10) < 0)
+        if (t->rank != 0 && net_init(&temp, NET_DIGIT_INPUTS, t->cfg->hidden, NET_DIGIT_OUTPUTS) < 0)
             return -1;
     }
     if (t->rank == 0 && source != all)
