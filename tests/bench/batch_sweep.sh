@@ -8,7 +8,7 @@
 # batch runs on one rank (RANKS=2 to share them; the curves stay the same up
 # to float rounding). Accuracy per epoch is what it measures, not time: it
 # may run on a busy machine. About 3 minutes of one core here. NNMPI names
-# the binary (default build/nnmpi); needs data/mnist-rot10.h5 (README).
+# the binary (default build/nnmpi); needs data/mnist-rot10.h5 (README, quick start).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 nnmpi=${NNMPI:-$src/build/nnmpi}

@@ -221,7 +221,7 @@ best2=$(sort -g "$work/tta-best-2.txt" | grep -v '^nan' | head -1)
 if [ -n "$best1" ] && [ -n "$best2" ]; then
   awk -v a="${best2% *}" -v b="${best1% *}" -v ca="${best2#* }" -v cb="${best1#* }" \
     'BEGIN {printf "time to 98.4%%, each with its best configuration: 2 ranks (%s) / 1 rank (%s): %.2f\n", ca, cb, a / b}'
-  # the chart of README and docs/time-to-accuracy.md: the median run of each
+  # the chart of docs/performance.md and docs/time-to-accuracy.md: the median run of each
   # rank count's best configuration, beside the model's prediction
   median_run() { # NP CONFIG: the round whose time to 98.4% is the median
     local t
