@@ -64,9 +64,9 @@ strlist_t ckptdir_list_beside(const char *dir, int epoch, int64_t step, int befo
 {
     strlist_t all = ckptdir_list(dir), some = {0};
     for (size_t i = 0; i < all.count; i++) {
-        int e;
-        int64_t s;
-        ckptdir_parse_name(all.items[i], &e, &s);
+        int e = 0;
+        int64_t s = 0;
+        ckptdir_parse_name(all.items[i], &e, &s);   /* ckptdir_list kept only names that parse */
         int after = epoch < 0 || e > epoch || (e == epoch && s > step);
         int earlier = epoch >= 0 && (e < epoch || (e == epoch && s < step));
         if ((before ? earlier : after) && strlist_add(&some, all.items[i]) < 0)

@@ -93,7 +93,10 @@ expect 200 '"rows":\[\[1,' /api/runs/later/metrics
 head -3 "$WORK/runs/small/metrics.csv" >"$WORK/runs/later/metrics.csv"
 [ "$(get /api/runs/later/metrics)" = 200 ] && [ "$(field "$WORK/body" 'len(d["metrics"]["rows"])')" = 2 ] \
   || fail "metrics.csv not read anew"
-ln -sf /etc/passwd "$WORK/runs/later/metrics.csv"
+# a link to a file outside the runs (never to a system file: a test that
+# later wrote through such a link would overwrite it)
+echo "secret" >"$WORK/outside-secret.csv"
+ln -sf "$WORK/outside-secret.csv" "$WORK/runs/later/metrics.csv"
 expect 500 "symbolic link" /api/runs/later/metrics
 ok "runs: listed, metrics as JSON read anew as they grow, a run started later found"
 
