@@ -159,9 +159,9 @@ done:
     return rc;
 }
 
-int query_run(const net_t *net, const query_list_t *list, int frame, const char *csv_path,
-              const char *montage_path, void (*warn)(const char *message), size_t *answered,
-              size_t *failed)
+int query_run(const net_t *net, const query_list_t *list, image_frame_t frame,
+              const char *csv_path, const char *montage_path, void (*warn)(const char *message),
+              size_t *answered, size_t *failed)
 {
     *answered = *failed = 0;
     net_work_t work;
@@ -189,7 +189,7 @@ int query_run(const net_t *net, const query_list_t *list, int frame, const char 
         warn(list->skipped.items[i]);
     for (size_t i = 0; i < list->paths.count; i++) {
         uint8_t *px = seen + *answered * IMAGE_PIXELS;
-        if (image_load(list->paths.items[i], (image_frame_t)frame, px) < 0) {
+        if (image_load(list->paths.items[i], frame, px) < 0) {
             if (warn)
                 warn(error_message());
             (*failed)++;

@@ -136,8 +136,8 @@ void trainer_answer_own_images(trainer_t *t)
     snprintf(png, sizeof png, "%s/own_images.png", cfg->dir);
     size_t answered = 0, failed = 0;
     if (query_list_add(&list, cfg->query_images) < 0 ||
-        query_run(whole(t), &list, cfg->query_frame, csv, png, warn_picture, &answered,
-                  &failed) < 0)
+        query_run(whole(t), &list, (image_frame_t)cfg->query_frame, csv, png, warn_picture,
+                  &answered, &failed) < 0)
         log_warn("[query] images: %s", error_message());
     else
         log_info("  own pictures: %zu answered%s%s -> %s, %s", answered,

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "nnmpi/image.h"
 #include "nnmpi/net.h"
 #include "nnmpi/strlist.h"
 
@@ -50,13 +51,13 @@ query_answer_t query_ask(const net_t *net, net_work_t *work, const uint8_t *px);
 
 /* Loads and normalises each picture of list (frame: image.h), answers it
  * with net, and writes, if the paths are given: csv_path as
- * `file,digit,confidence,runner_up,runner_up_confidence` rows, montage_path as a labelled montage of what
- * the network saw. Pictures that cannot be read are counted in *failed and
+ * `file,digit,confidence,runner_up,runner_up_confidence` rows, montage_path
+ * as a labelled montage of what the network saw. Pictures that cannot be read are counted in *failed and
  * named through warn(message) (may be NULL), and so is each entry of
  * list->skipped; the others are answered. */
-int query_run(const net_t *net, const query_list_t *list, int frame, const char *csv_path,
-              const char *montage_path, void (*warn)(const char *message), size_t *answered,
-              size_t *failed);
+int query_run(const net_t *net, const query_list_t *list, image_frame_t frame,
+              const char *csv_path, const char *montage_path, void (*warn)(const char *message),
+              size_t *answered, size_t *failed);
 
 /* A labelled montage ("7 (0.98)") of n normalised 28x28 pictures [n, 784]. */
 int query_write_montage(const char *path, const uint8_t *seen, const query_answer_t *answers,
