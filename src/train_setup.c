@@ -165,14 +165,19 @@ static int setup_local(trainer_t *t, int64_t n_rows)
             (t->rank == 0 && net_init(&t->full, NET_DIGIT_INPUTS, cfg->hidden, NET_DIGIT_OUTPUTS) < 0))
             return -1;
     }
-    if (augment_live_active(&cfg->augment) &&
-        (augment_live_init(&t->augment, &cfg->augment, t->data.height, t->data.width) < 0 ||
-         !(t->distorted = malloc((size_t)capacity * (size_t)imageset_image_size(&t->data)))))
-        return error_set("out of memory for the distorted images of a batch");
+    if (augment_live_active(&cfg->augment)) {
+        if (augment_ahead_init(&t->augment, &cfg->augment, cfg->seed, t->data.height,
+                               t->data.width, capacity,
+                               cfg->mode == TRAIN_MODE_SYNC && cfg->augment_ahead) < 0)
+            return error_prefix("cannot distort on the fly");
+        if (!(t->distorted = malloc((size_t)imageset_image_size(&t->data))))
+            return error_set("out of memory for a distorted image");
+    }
     t->labels = malloc((size_t)capacity);
+    t->rows = malloc((size_t)capacity * sizeof *t->rows);
     t->pixels = malloc((size_t)capacity * sizeof *t->pixels);
     t->order = malloc((size_t)t->shard.lane_count * (size_t)t->shard.steps * sizeof(uint32_t));
-    if (!t->labels || !t->pixels || !t->order)
+    if (!t->labels || !t->rows || !t->pixels || !t->order)
         return error_set("out of memory for the training buffers");
     t->steps_per_epoch = cfg->mode == TRAIN_MODE_SYNC
                              ? t->shard.steps
