@@ -109,6 +109,9 @@ static inline uint8_t blend(const sample_t *sp, const uint8_t *src, uint8_t fill
     if (sp->offset < 0)
         return fill;
     const uint8_t *p = src + sp->offset, *q = p + sp->down;
+    /* paper all round (most of a digit's picture): the sum below is +0 */
+    if ((p[0] | p[sp->right] | q[0] | q[sp->right]) == 0)
+        return 0;
     /* (pixel * row weight) * column weight, summed in scipy's order */
     double t = p[0] * sp->wy0 * sp->wx0 + p[sp->right] * sp->wy0 * sp->wx1 +
                q[0] * sp->wy1 * sp->wx0 + q[sp->right] * sp->wy1 * sp->wx1;

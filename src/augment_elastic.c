@@ -183,6 +183,10 @@ static void sample_displaced(const augment_elastic_t *e, const uint8_t *src, uin
             double p00, p01, p10, p11;
             if ((unsigned)iy < (unsigned)(h - 1) && (unsigned)ix < (unsigned)(w - 1)) {
                 const uint8_t *p = src + (size_t)iy * w + ix;
+                if ((p[0] | p[1] | p[w] | p[w + 1]) == 0) { /* paper: v is +0 */
+                    dst[i] = 0;
+                    continue;
+                }
                 p00 = p[0], p01 = p[1], p10 = p[w], p11 = p[w + 1];
             } else {
                 p00 = pixel_or_fill(src, h, w, iy, ix, fill);
