@@ -109,6 +109,9 @@ static inline uint8_t blend(const sample_t *sp, const uint8_t *src, uint8_t fill
     if (sp->offset < 0)
         return fill;
     const uint8_t *p = src + sp->offset, *q = p + sp->down;
+    /* paper all round (most of a digit's picture): the sum below is +0 */
+    if ((p[0] | p[sp->right] | q[0] | q[sp->right]) == 0)
+        return 0;
     /* (pixel * row weight) * column weight, summed in scipy's order */
     double t = p[0] * sp->wy0 * sp->wx0 + p[sp->right] * sp->wy0 * sp->wx1 +
                q[0] * sp->wy1 * sp->wx0 + q[sp->right] * sp->wy1 * sp->wx1;
@@ -176,111 +179,6 @@ void augment_shift(const uint8_t *src, uint8_t *dst, int h, int w, int dy, int d
             d[c] = sc >= 0 && sc < w ? s[sc] : fill;
         }
     }
-}
-
-int augment_elastic_init(augment_elastic_t *e, int h, int w, double alpha, double sigma)
-{
-    memset(e, 0, sizeof *e);
-    if (h <= 0 || w <= 0 || (int64_t)h * w > INT32_MAX / 4)
-        return error_set("elastic distortion of %d x %d images: bad size", h, w);
-    if (!(alpha >= 0.0 && alpha <= 1000.0))
-        return error_set("elastic distortion: alpha %g must be a number from 0 to 1000", alpha);
-    if (!(sigma >= 0.0 && sigma <= 100.0))
-        return error_set("elastic distortion: sigma %g must be a number from 0 to 100", sigma);
-    e->h = h;
-    e->w = w;
-    e->alpha = alpha;
-    e->sigma = sigma;
-    /* scipy.ndimage.gaussian_filter's default truncation: int(4 sigma + 0.5) */
-    e->radius = (int)(4.0 * sigma + 0.5);
-    size_t taps = 2 * (size_t)e->radius + 1, size = (size_t)h * w;
-    e->kernel = malloc(taps * sizeof *e->kernel);
-    e->field = malloc(2 * size * sizeof *e->field);
-    e->tmp = malloc(size * sizeof *e->tmp);
-    if (!e->kernel || !e->field || !e->tmp) {
-        augment_elastic_free(e);
-        return error_set("out of memory for the elastic distortion of %d x %d images", h, w);
-    }
-    double sum = 0.0;
-    for (int k = -e->radius; k <= e->radius; k++)
-        sum += e->kernel[k + e->radius] =
-            e->radius ? (float)exp(-0.5 * k * k / (sigma * sigma)) : 1.0f;
-    for (size_t k = 0; k < taps; k++)
-        e->kernel[k] = (float)(e->kernel[k] / sum);
-    return 0;
-}
-
-void augment_elastic_free(augment_elastic_t *e)
-{
-    free(e->kernel);
-    free(e->field);
-    free(e->tmp);
-    memset(e, 0, sizeof *e);
-}
-
-/* The Gaussian blur of field [h, w] in place, zero outside. Separable: rows
- * into tmp, then columns back; both passes run the taps in the outer loop
- * and a whole row in the inner one, which the compiler vectorises. */
-static void blur(augment_elastic_t *e, float *field)
-{
-    const int h = e->h, w = e->w, R = e->radius;
-    const float *k = e->kernel + R; /* k[-R..R] */
-    for (int r = 0; r < h; r++) {
-        const float *in = field + (size_t)r * w;
-        float *out = e->tmp + (size_t)r * w;
-        for (int c = 0; c < w; c++)
-            out[c] = 0.0f;
-        for (int j = -R; j <= R; j++) {
-            /* out[c] += k[j] in[c + j] for the c with c + j inside the row */
-            int lo = j < 0 ? -j : 0, hi = j > 0 ? w - j : w;
-            float kj = k[j];
-            for (int c = lo; c < hi; c++)
-                out[c] += kj * in[c + j];
-        }
-    }
-    for (int r = 0; r < h; r++) {
-        int lo = r - R < 0 ? -r : -R, hi = r + R >= h ? h - 1 - r : R;
-        float *out = field + (size_t)r * w;
-        for (int c = 0; c < w; c++)
-            out[c] = 0.0f;
-        for (int j = lo; j <= hi; j++) {
-            const float *in = e->tmp + (size_t)(r + j) * w;
-            float kj = k[j];
-            for (int c = 0; c < w; c++)
-                out[c] += kj * in[c];
-        }
-    }
-}
-
-static inline double pixel_or_fill(const uint8_t *src, int h, int w, int r, int c, uint8_t fill)
-{
-    return r >= 0 && r < h && c >= 0 && c < w ? src[(size_t)r * w + c] : fill;
-}
-
-void augment_elastic(augment_elastic_t *e, const uint8_t *src, uint8_t *dst, rng_t *rng,
-                     uint8_t fill)
-{
-    const int h = e->h, w = e->w;
-    size_t size = (size_t)h * w;
-    float *fy = e->field, *fx = e->field + size;
-    for (size_t i = 0; i < 2 * size; i++)
-        e->field[i] = (float)(2.0 * rng_uniform(rng) - 1.0);
-    blur(e, fy);
-    blur(e, fx);
-    for (int r = 0; r < h; r++)
-        for (int c = 0; c < w; c++) {
-            size_t i = (size_t)r * w + c;
-            double y = r + e->alpha * fy[i], x = c + e->alpha * fx[i];
-            double y0 = floor(y), x0 = floor(x);
-            double wy = y - y0, wx = x - x0;
-            int iy = (int)y0, ix = (int)x0;
-            double top = (1.0 - wx) * pixel_or_fill(src, h, w, iy, ix, fill) +
-                         wx * pixel_or_fill(src, h, w, iy, ix + 1, fill);
-            double bottom = (1.0 - wx) * pixel_or_fill(src, h, w, iy + 1, ix, fill) +
-                            wx * pixel_or_fill(src, h, w, iy + 1, ix + 1, fill);
-            double v = (1.0 - wy) * top + wy * bottom;
-            dst[i] = v >= 254.5 ? 255 : v <= 0.0 ? 0 : (uint8_t)(v + 0.5);
-        }
 }
 
 int augment_parse_angles(const char *text, double *angles, int max)

@@ -20,15 +20,16 @@
 
 static void trainer_free(trainer_t *t)
 {
+    augment_ahead_free(&t->augment); /* first: its helper thread reads t->data */
     imageset_free(&t->data);
     imageset_free(&t->test);
     net_free(&t->net);
     net_free(&t->full);
     net_work_free(&t->work);
     tensor_free(&t->tp);
-    augment_live_free(&t->augment);
     free(t->distorted);
     free(t->labels);
+    free(t->rows);
     free(t->pixels);
     free(t->order);
     free(t->data_id);

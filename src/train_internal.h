@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "nnmpi/agree.h"
-#include "nnmpi/augment_live.h"
+#include "nnmpi/augment_ahead.h"
 #include "nnmpi/config.h"
 #include "nnmpi/exitstatus.h"
 #include "nnmpi/imageset.h"
@@ -49,10 +49,12 @@ typedef struct {
     net_t full;          /* rank 0 with T > 1: the whole net, gathered when needed */
     net_work_t work;
     uint8_t *labels;     /* [batch capacity] labels of the current batch */
+    int64_t *rows;       /* [batch capacity] local rows of a batch (sync mode) */
     const uint8_t **pixels; /* [batch capacity] its images (views into data or distorted) */
-    augment_live_t augment; /* [augment]: this rank's fresh distortions */
-    uint8_t *distorted;     /* [batch capacity, pixels] the batch's distorted images; NULL
-                             * without [augment] */
+    augment_ahead_t augment; /* [augment]: this rank's fresh distortions; sync mode
+                              * makes the next batch's on a helper thread */
+    uint8_t *distorted;     /* [1, pixels] local mode's distorted sample; NULL without
+                             * [augment] */
     uint32_t *order;     /* [lane_count * steps] this epoch's visiting order */
     char *data_id;       /* the dataset's identity, checked on resume */
     metrics_t metrics;   /* rank 0 */

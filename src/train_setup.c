@@ -1,7 +1,10 @@
 /* train_setup: everything before the first step -- the data each rank
  * reads and agrees on, the buffers, the initial or resumed weights, and the
  * run directory once every check has passed. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "train_internal.h"
+
+#include <sched.h>
 
 #include <cblas.h>
 #include <math.h>
@@ -137,6 +140,20 @@ static int tensor_ranks(const config_t *cfg, int rank, int size)
         T = tensor_fit(T - 1, size, cfg->hidden, 16);
     return T;
 }
+/* The helper thread that distorts the next batch gains nothing when the
+ * rank may run on one core only (mpirun binds each of up to 2 ranks to a
+ * core by default): say so, with the way out. */
+static void warn_helper_core(const trainer_t *t)
+{
+    cpu_set_t cpus;
+    if (t->cfg->mode != TRAIN_MODE_SYNC || !t->cfg->augment_ahead ||
+        sched_getaffinity(0, sizeof cpus, &cpus) != 0 || CPU_COUNT(&cpus) != 1)
+        return;
+    log_info("augment.ahead: this rank may run on 1 core only, which its helper thread shares; "
+             "mpirun --bind-to none (or --map-by slot:PE=2 where cores are spare) gives the "
+             "helper a core of its own");
+}
+
 
 static int setup_local(trainer_t *t, int64_t n_rows)
 {
@@ -165,14 +182,20 @@ static int setup_local(trainer_t *t, int64_t n_rows)
             (t->rank == 0 && net_init(&t->full, NET_DIGIT_INPUTS, cfg->hidden, NET_DIGIT_OUTPUTS) < 0))
             return -1;
     }
-    if (augment_live_active(&cfg->augment) &&
-        (augment_live_init(&t->augment, &cfg->augment, t->data.height, t->data.width) < 0 ||
-         !(t->distorted = malloc((size_t)capacity * (size_t)imageset_image_size(&t->data)))))
-        return error_set("out of memory for the distorted images of a batch");
+    if (augment_live_active(&cfg->augment)) {
+        warn_helper_core(t);
+        if (augment_ahead_init(&t->augment, &cfg->augment, cfg->seed, t->data.height,
+                               t->data.width, capacity,
+                               cfg->mode == TRAIN_MODE_SYNC && cfg->augment_ahead) < 0)
+            return error_prefix("cannot distort on the fly");
+        if (!(t->distorted = malloc((size_t)imageset_image_size(&t->data))))
+            return error_set("out of memory for a distorted image");
+    }
     t->labels = malloc((size_t)capacity);
+    t->rows = malloc((size_t)capacity * sizeof *t->rows);
     t->pixels = malloc((size_t)capacity * sizeof *t->pixels);
     t->order = malloc((size_t)t->shard.lane_count * (size_t)t->shard.steps * sizeof(uint32_t));
-    if (!t->labels || !t->pixels || !t->order)
+    if (!t->labels || !t->rows || !t->pixels || !t->order)
         return error_set("out of memory for the training buffers");
     t->steps_per_epoch = cfg->mode == TRAIN_MODE_SYNC
                              ? t->shard.steps

@@ -163,18 +163,64 @@ static void log_progress(const trainer_t *t)
              s > 0 ? st->count / s : 0.0);
 }
 
-/* The image a step shows of local row `row`: the row itself or, with
- * [augment], its distortion for this epoch, made in slot b of
- * t->distorted. A function of (seed, epoch, global row) alone, so every
- * rank count and a resumed run show the same. */
-static const uint8_t *sample_pixels(trainer_t *t, int64_t row, int b)
+/* The image local mode shows of local row `row`: the row itself or, with
+ * [augment], its distortion for this epoch (in t->distorted). A function
+ * of (seed, epoch, global row) alone, so every rank count and a resumed run
+ * show the same. */
+static const uint8_t *sample_pixels(trainer_t *t, int64_t row)
 {
     const uint8_t *px = imageset_image(&t->data, row);
     if (!t->distorted)
         return px;
-    uint8_t *out = t->distorted + (size_t)b * (size_t)imageset_image_size(&t->data);
-    augment_live_apply(&t->augment, t->cfg->seed, t->epoch, t->shard.row_first + row, px, out);
-    return out;
+    augment_live_apply(&t->augment.mine, t->cfg->seed, t->epoch, t->shard.row_first + row, px,
+                       t->distorted);
+    return t->distorted;
+}
+
+/* The local rows of sync step `step`'s batch, lane by lane, into rows
+ * [lane_count]; their count. */
+static int batch_rows(const trainer_t *t, int64_t step, int64_t *rows)
+{
+    const shard_t *s = &t->shard;
+    int b = 0;
+    for (int j = 0; j < s->lane_count; j++) {
+        int lane = s->lane_first + j;
+        if (step < shard_lane_rows(s, lane))
+            rows[b++] = shard_local_index(s, lane, t->order[(size_t)j * s->steps + step]);
+    }
+    return b;
+}
+
+/* With [augment]: hands step `step`'s rows to the distortions' slot
+ * `slot` (augment_ahead.h), the helper thread starting on them. */
+static void distort_ahead(trainer_t *t, int64_t step, int slot)
+{
+    int b = batch_rows(t, step, t->rows);
+    for (int i = 0; i < b; i++)
+        augment_ahead_add(&t->augment, slot, imageset_image(&t->data, t->rows[i]),
+                          t->shard.row_first + t->rows[i]);
+    augment_ahead_start(&t->augment, slot, t->epoch);
+}
+
+/* Fills the batch of step `step` (t->pixels, t->labels): the rows
+ * themselves or, with [augment], their distortions from slot `slot`,
+ * once made; the next step's are started first, so that the helper
+ * thread makes them while this batch trains. The batch's size. */
+static int assemble_batch(trainer_t *t, int64_t step, int slot)
+{
+    const uint8_t *distorted = NULL;
+    if (t->distorted) {
+        if (step + 1 < t->steps_per_epoch)
+            distort_ahead(t, step + 1, !slot);
+        distorted = augment_ahead_finish(&t->augment, slot);
+    }
+    int b = batch_rows(t, step, t->rows);
+    const size_t size = (size_t)imageset_image_size(&t->data);
+    for (int i = 0; i < b; i++) {
+        t->pixels[i] = distorted ? distorted + i * size : imageset_image(&t->data, t->rows[i]);
+        t->labels[i] = t->data.labels[t->rows[i]];
+    }
+    return b;
 }
 
 /* The rest of an epoch in sync mode: every step one global batch, one
@@ -186,18 +232,14 @@ int trainer_epoch_sync(trainer_t *t)
 {
     const shard_t *s = &t->shard;
     shard_epoch_order(s, t->cfg->seed, t->epoch, t->cfg->shuffle, t->order);
+    int slot = 0; /* the distortions' slot of this step; the next step's is the other */
+    if (t->distorted && t->step < t->steps_per_epoch)
+        distort_ahead(t, t->step, slot);
     while (t->step < t->steps_per_epoch && !t->stop) {
         double t0 = now();
         int64_t step = t->step;
-        int b = 0;
-        for (int j = 0; j < s->lane_count; j++) {
-            int lane = s->lane_first + j;
-            if (step >= shard_lane_rows(s, lane))
-                continue;
-            int64_t row = shard_local_index(s, lane, t->order[(size_t)j * s->steps + step]);
-            t->pixels[b] = sample_pixels(t, row, b);
-            t->labels[b++] = t->data.labels[row];
-        }
+        int b = assemble_batch(t, step, slot);
+        slot = !slot;
         float alpha = (float)trainer_lr(t) / (float)shard_step_count(s, step);
         float beta = t->tp.g == 0 ? 1.0f : 0.0f;
         net_stats_t st = {0};
@@ -222,6 +264,8 @@ int trainer_epoch_sync(trainer_t *t)
         if (t->cfg->log_every && t->step % t->cfg->log_every == 0)
             log_progress(t);
     }
+    if (t->distorted) /* a stop: the next step's distortions, started, unused */
+        augment_ahead_drain(&t->augment);
     return 0;
 }
 
@@ -257,7 +301,7 @@ int trainer_epoch_local(trainer_t *t)
         net_loop_begin(&t->net, &t->work);
         for (int64_t i = first; i < end; i++) {
             int64_t row = shard_local_index(s, s->lane_first, t->order[i]);
-            net_loop_sample(&t->net, &t->work, sample_pixels(t, row, 0), t->data.labels[row],
+            net_loop_sample(&t->net, &t->work, sample_pixels(t, row), t->data.labels[row],
                             lr, t->cfg->rule, &st);
         }
         net_loop_end(&t->net, &t->work);

@@ -1,11 +1,12 @@
 /* augment: making new training images from old ones.
  *
- * Files:  src/augment.c       rotation (as scipy), shifts, elastic distortion
- *         src/augment_pen.c   what another pen, paper or camera changes:
- *                             stroke thickness, gaps, grain, scale
- *         src/augment_spec.c  the description of an augmentation: parsing
- *                             the command-line lists and the file attribute
- *         src/augment_set.c   a whole augmented, shuffled training set
+ * Files:  src/augment.c          rotation (as scipy), shifts
+ *         src/augment_elastic.c  elastic distortion
+ *         src/augment_pen.c      what another pen, paper or camera changes:
+ *                                stroke thickness, gaps, grain, scale
+ *         src/augment_spec.c     the description of an augmentation: parsing
+ *                                the command-line lists and the file attribute
+ *         src/augment_set.c      a whole augmented, shuffled training set
  *
  * Nothing here prints or exits; fallible functions return 0 (or a count) or
  * -1 with a message in error_message(). */
@@ -48,7 +49,7 @@ int augment_parse_angles(const char *text, double *angles, int max);
  * overlap. */
 void augment_shift(const uint8_t *src, uint8_t *dst, int h, int w, int dy, int dx, uint8_t fill);
 
-/* ---- elastic distortion (src/augment.c) ----
+/* ---- elastic distortion (src/augment_elastic.c) ----
  * Simard, Steinkraus & Platt, "Best practices for convolutional neural
  * networks applied to visual document analysis" (ICDAR 2003), section 2:
  * two fields of displacements drawn uniformly from [-1, 1] per pixel, each
@@ -64,8 +65,10 @@ typedef struct {
     double alpha, sigma;
     int radius;        /* kernel half-width: ceil(4 sigma) */
     float *kernel;     /* [2 radius + 1], sums to 1 */
-    float *field;      /* [2, h, w] scratch: dy then dx */
-    float *tmp;        /* [h, w] scratch of the separable convolution */
+    float *field;      /* [2, h, w]: the last call's smoothed fields, dy then dx */
+    int stride_t;      /* 2 h rounded up to 32 */
+    int stride;        /* 2 w rounded up to 32 */
+    float *work[2];    /* scratch of the smoothing, each [max(w stride_t, h stride)] */
 } augment_elastic_t;
 
 /* The stream of seed that elastic copy c of original i draws its field from,

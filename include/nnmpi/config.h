@@ -55,6 +55,7 @@ typedef struct {
     double stall_timeout;    /* seconds waited in one collective; 0: for ever */
     /* [augment] */
     augment_live_params_t augment;
+    int augment_ahead;       /* sync mode: the next batch distorted on a helper thread */
     /* [output] */
     char dir[CONFIG_PATH_MAX];
     int log_every;           /* progress line every N steps (0: per epoch only) */

@@ -3,7 +3,8 @@
 # (sync and local modes); on 1 or 4 ranks it continues (sync: the same
 # mathematics); damaged checkpoints are named, skipped by --resume auto and
 # refused by an explicit --resume; incompatible settings are refused; allowed
-# changes are applied and logged; retention and links.
+# changes are applied and logged; retention and links; [augment]'s helper
+# thread changes no weight.
 source "$NNMPI_SRC/tests/e2e_lib.sh"
 need_mnist
 base=(--set data.file="$TESTDATA/quick.h5" --set net.hidden=50 --set train.epochs=2)
@@ -52,6 +53,16 @@ for mode in sync local sync+augment local+augment; do
     fi
   done
 done
+
+# the next batch distorted on the helper thread (augment.ahead = 1, the
+# default, as above) or on the training thread: the same images, the same
+# weights, byte for byte
+run_np 2 train "${base[@]}" --set train.mode=sync --set train.sync_every=300 "${augment[@]}" --set augment.ahead=0 \
+  --set checkpoint.every_steps=7 --set checkpoint.keep=100 --set output.dir="$WORK/no-ahead" >/dev/null 2>&1 \
+  || fail "augment.ahead = 0"
+same_weights "$WORK/sync+augment-straight/model.h5" "$WORK/no-ahead/model.h5" \
+  || fail "augment.ahead 0 and 1 give other weights"
+ok "sync+augment: the helper thread on and off give the same weights"
 
 # retention and links: keep 2 (plus the best)
 run_np 2 train "${base[@]}" --set checkpoint.every_steps=100 --set checkpoint.keep=2 --set output.dir="$WORK/keep" >/dev/null 2>&1

@@ -358,6 +358,7 @@ static void assert_same(const config_t *a, const config_t *b)
     CU_ASSERT_EQUAL(a->augment.alpha, b->augment.alpha);
     CU_ASSERT_EQUAL(a->augment.sigma, b->augment.sigma);
     CU_ASSERT_EQUAL(a->augment.probability, b->augment.probability);
+    CU_ASSERT_EQUAL(a->augment_ahead, b->augment_ahead);
     CU_ASSERT_STRING_EQUAL(a->dir, b->dir);
     CU_ASSERT_EQUAL(a->log_every, b->log_every);
 }
@@ -385,6 +386,7 @@ static void test_round_trip(void)
     a.log_every = 50;
     a.augment = (augment_live_params_t){.rotate = 12.5, .shift = 2, .alpha = 34, .sigma = 4,
                                         .probability = 0.75};
+    a.augment_ahead = 0;
     char *text = config_to_text(&a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
     /* every key is written */
@@ -392,7 +394,7 @@ static void test_round_trip(void)
                           "init", "rule", "mode", "lr", "lr_schedule", "lr_end",
                           "warmup_epochs", "warmup_start", "epochs", "batch", "sync_every",
                           "seed", "shuffle", "threads", "tensor_parallel", "stall_timeout",
-                          "rotate", "shift", "elastic_alpha", "elastic_sigma", "probability", "dir",
+                          "rotate", "shift", "elastic_alpha", "elastic_sigma", "probability", "ahead", "dir",
                           "log_every", "backquery", "images", "frame", "every_epoch",
                           "every_epochs", "every_steps", "every_minutes", "keep"};
     int lines = 0;
