@@ -33,7 +33,7 @@ typedef struct {
 static const char *const rule_names[] = {"book", "gradient", NULL};
 static const char *const mode_names[] = {"sync", "local", NULL};
 static const char *const schedule_names[] = {"constant", "linear", "cosine", NULL};
-static const char *const frame_names[] = {"mnist", "book", NULL}; /* image_frame_t order */
+static const char *const frame_names[] = {"mnist", "book", "scale", NULL}; /* image_frame_t order */
 
 #define F(field) offsetof(config_t, field)
 static const config_key_t keys[] = {
@@ -116,7 +116,8 @@ static const config_key_t keys[] = {
      "a PNG or folder of PNGs (your own digits) rank 0 answers at the end: "
      "DIR/own_images.csv and DIR/own_images.png", FREE},
     {"query", "frame", T_ENUM, F(query_frame), "mnist", 0, 0, frame_names,
-     "mnist: normalise like MNIST (any picture); book: 28x28 pictures, inverted only", FREE},
+     "mnist: normalise like MNIST (any picture); book: 28x28 pictures, inverted only; scale: "
+     "any picture scaled to 28x28, inverted (for 28x28 data other than digits)", FREE},
     {"query", "every_epoch", T_BOOL, F(query_every_epoch), "false", 0, 0, NULL,
      "answer the pictures after every epoch, not only at the end", FREE},
     {"checkpoint", "every_epochs", T_INT, F(ckpt_every_epochs), "1", 0, 1000000, NULL,

@@ -16,6 +16,11 @@
  *                                               (store the images transposed,
  *                                               as EMNIST), c (also
  *                                               train.csv, test.csv), or -
+ *   make_testdata class-pngs DIR HxW CLASSES SCALE
+ *                                               DIR/class-C.png: class C's
+ *                                               cell drawn dark on white,
+ *                                               SCALE times the size, as a
+ *                                               person's picture of it
  *   make_testdata no-test OUT.h5                dataset without the /test
  *                                               group
  *   make_testdata touch-pixel FILE.h5           changes one pixel of the
@@ -32,6 +37,7 @@
 #include "nnmpi/dataset.h"
 #include "nnmpi/error.h"
 #include "nnmpi/h5util.h"
+#include "nnmpi/image.h"
 #include "testutil.h"
 
 static int make_set(imageset_t *set, int n, uint64_t seed)
@@ -260,6 +266,29 @@ static int write_classes(char **argv)
     return rc ? -1 : 0;
 }
 
+static int write_class_pngs(char **argv)
+{
+    int h = 0, w = 0, classes = atoi(argv[4]), scale = atoi(argv[5]);
+    if (sscanf(argv[3], "%dx%d", &h, &w) != 2 || h < 1 || w < 1 || classes < 2 ||
+        classes > 256 || scale < 1 || scale > 32)
+        return error_set("class-pngs: bad size, classes or scale");
+    imageset_t set;
+    if (make_classes(&set, classes, h, w, classes, 1) < 0)
+        return -1;
+    int rc = 0;
+    for (int c = 0; c < classes && !rc; c++) {
+        uint8_t *img = imageset_image(&set, c);
+        for (int i = 0; i < h * w; i++)
+            img[i] = img[i] >= 180 ? 255 : 0; /* clean ink on clean paper */
+        char name[64];
+        snprintf(name, sizeof name, "class-%d.png", c);
+        image_t picture = {h, w, img};
+        rc = image_write_png(testutil_path(argv[2], name), &picture, scale, IMAGE_HIGH_DARK);
+    }
+    imageset_free(&set);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     h5_quiet();
@@ -274,6 +303,8 @@ int main(int argc, char **argv)
         rc = write_bad_shape(argv[2]);
     else if (argc == 3 && !strcmp(argv[1], "no-test"))
         rc = write_no_test(argv[2]);
+    else if (argc == 6 && !strcmp(argv[1], "class-pngs"))
+        rc = write_class_pngs(argv);
     else if (argc == 9 && !strcmp(argv[1], "classes"))
         rc = write_classes(argv);
     else if (argc == 3 && !strcmp(argv[1], "touch-pixel"))
@@ -281,7 +312,7 @@ int main(int argc, char **argv)
     else
         error_set("usage: make_testdata idx|csv DIR N_TRAIN N_TEST SEED | bad-label OUT N | "
                   "bad-shape OUT | no-test OUT | touch-pixel FILE | classes DIR HxW CLASSES N_TRAIN "
-                  "N_TEST SEED FLAGS");
+                  "N_TEST SEED FLAGS | class-pngs DIR HxW CLASSES SCALE");
     if (rc)
         fprintf(stderr, "make_testdata: %s\n", error_message());
     return rc ? 1 : 0;
