@@ -234,6 +234,30 @@ static int parse_augment_option(int opt, const char *text, prepare_args_t *a)
     return rc < 0 ? error_prefix("prepare: %s", option) : 0;
 }
 
+/* The data options (--idx, the four --idx-* files, --class-names,
+ * --transpose, --classes, --size) into a; 0, or -1 with the message. */
+static int parse_data_option(int opt, const char *text, prepare_args_t *a)
+{
+    int64_t classes = 0;
+    switch (opt) {
+    case 'I': a->idx_dir = text; return 0;
+    case 'N': a->class_names = text; return 0;
+    case 'X': a->transpose = 1; return 0;
+    case 'Z': return parse_size(text, &a->height, &a->width);
+    case 'C':
+        if (parse_count(text, "--classes", &classes) < 0)
+            return -1;
+        if (classes > DATASET_MAX_CLASSES)
+            return error_set("prepare: --classes %lld: labels are bytes, so at most %d",
+                             (long long)classes, DATASET_MAX_CLASSES);
+        a->classes = (int)classes;
+        return 0;
+    default: /* 1000 + IDX_TRAIN_IMAGES ... */
+        a->idx[opt - 1000] = text;
+        return 0;
+    }
+}
+
 /* --seed's value into *seed; 0, or -1 with the message. */
 static int parse_seed(const char *text, uint64_t *seed)
 {
@@ -249,41 +273,42 @@ static int parse_seed(const char *text, uint64_t *seed)
  * message of a bad option. */
 enum { PARSE_GO_ON = 0, PARSE_SHOWN_HELP, PARSE_SHOWN_BAD_OPTION };
 
+/* prepare's options, each to the letter (or 1000 + IDX_*) parse switches on. */
+static const struct option options[] = {
+    {"mnist", required_argument, NULL, 'm'},
+    {"csv-train", required_argument, NULL, 'T'},
+    {"csv-test", required_argument, NULL, 't'},
+    {"idx", required_argument, NULL, 'I'},
+    {"idx-train-images", required_argument, NULL, 1000 + IDX_TRAIN_IMAGES},
+    {"idx-train-labels", required_argument, NULL, 1000 + IDX_TRAIN_LABELS},
+    {"idx-test-images", required_argument, NULL, 1000 + IDX_TEST_IMAGES},
+    {"idx-test-labels", required_argument, NULL, 1000 + IDX_TEST_LABELS},
+    {"classes", required_argument, NULL, 'C'},
+    {"class-names", required_argument, NULL, 'N'},
+    {"transpose", no_argument, NULL, 'X'},
+    {"size", required_argument, NULL, 'Z'},
+    {"output", required_argument, NULL, 'o'},
+    {"rotations", required_argument, NULL, 'r'},
+    {"shifts", required_argument, NULL, 's'},
+    {"elastic", required_argument, NULL, 'e'},
+    {"elastic-alpha", required_argument, NULL, 'A'},
+    {"elastic-sigma", required_argument, NULL, 'G'},
+    {"thickness", required_argument, NULL, 'k'},
+    {"scale", required_argument, NULL, 'z'},
+    {"gaps", required_argument, NULL, 'g'},
+    {"noise", required_argument, NULL, 'n'},
+    {"seed", required_argument, NULL, 'S'},
+    {"train-limit", required_argument, NULL, 'L'},
+    {"test-limit", required_argument, NULL, 'l'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
 static int parse(int argc, char **argv, prepare_args_t *a)
 {
-    static const struct option options[] = {
-        {"mnist", required_argument, NULL, 'm'},
-        {"csv-train", required_argument, NULL, 'T'},
-        {"csv-test", required_argument, NULL, 't'},
-        {"idx", required_argument, NULL, 'I'},
-        {"idx-train-images", required_argument, NULL, 1000 + IDX_TRAIN_IMAGES},
-        {"idx-train-labels", required_argument, NULL, 1000 + IDX_TRAIN_LABELS},
-        {"idx-test-images", required_argument, NULL, 1000 + IDX_TEST_IMAGES},
-        {"idx-test-labels", required_argument, NULL, 1000 + IDX_TEST_LABELS},
-        {"classes", required_argument, NULL, 'C'},
-        {"class-names", required_argument, NULL, 'N'},
-        {"transpose", no_argument, NULL, 'X'},
-        {"size", required_argument, NULL, 'Z'},
-        {"output", required_argument, NULL, 'o'},
-        {"rotations", required_argument, NULL, 'r'},
-        {"shifts", required_argument, NULL, 's'},
-        {"elastic", required_argument, NULL, 'e'},
-        {"elastic-alpha", required_argument, NULL, 'A'},
-        {"elastic-sigma", required_argument, NULL, 'G'},
-        {"thickness", required_argument, NULL, 'k'},
-        {"scale", required_argument, NULL, 'z'},
-        {"gaps", required_argument, NULL, 'g'},
-        {"noise", required_argument, NULL, 'n'},
-        {"seed", required_argument, NULL, 'S'},
-        {"train-limit", required_argument, NULL, 'L'},
-        {"test-limit", required_argument, NULL, 'l'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     set_defaults(a);
     int opt, size_given = 0;
-    int64_t classes = 0;
     cmd_options_t o = cmd_options("prepare", argc, argv, "o:qh", options, usage);
     while ((opt = cmd_option(&o))) {
         switch (opt) {
@@ -291,25 +316,12 @@ static int parse(int argc, char **argv, prepare_args_t *a)
         case 'T': a->csv_train = optarg; break;
         case 't': a->csv_test = optarg; break;
         case 'o': a->output = optarg; break;
-        case 'I': a->idx_dir = optarg; break;
+        case 'I': case 'N': case 'X': case 'C': case 'Z':
         case 1000 + IDX_TRAIN_IMAGES: case 1000 + IDX_TRAIN_LABELS:
         case 1000 + IDX_TEST_IMAGES: case 1000 + IDX_TEST_LABELS:
-            a->idx[opt - 1000] = optarg;
-            break;
-        case 'N': a->class_names = optarg; break;
-        case 'X': a->transpose = 1; break;
-        case 'C':
-            if (parse_count(optarg, "--classes", &classes) < 0)
+            if (parse_data_option(opt, optarg, a) < 0)
                 return -1;
-            if (classes > DATASET_MAX_CLASSES)
-                return error_set("prepare: --classes %lld: labels are bytes, so at most %d",
-                                 (long long)classes, DATASET_MAX_CLASSES);
-            a->classes = (int)classes;
-            break;
-        case 'Z':
-            if (parse_size(optarg, &a->height, &a->width) < 0)
-                return -1;
-            size_given = 1;
+            size_given |= opt == 'Z';
             break;
         case 'S':
             if (parse_seed(optarg, &a->seed) < 0)

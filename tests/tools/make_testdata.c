@@ -73,7 +73,7 @@ static int write_csv_file(const char *path, const imageset_t *set)
         return error_set("cannot write %s", path);
     for (int64_t i = 0; i < set->count; i++) {
         fprintf(f, "%d", set->labels[i]);
-        for (int p = 0; p < 784; p++)
+        for (int64_t p = 0; p < imageset_image_size(set); p++)
             fprintf(f, ",%d", imageset_image(set, i)[p]);
         fputc('\n', f);
     }
@@ -229,20 +229,6 @@ static int write_idx_split(const char *dir, const char *prefix, imageset_t *set,
     return rc ? error_set("cannot write the IDX files into %s", dir) : 0;
 }
 
-static int write_csv_sized(const char *path, const imageset_t *set)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return error_set("cannot write %s", path);
-    for (int64_t i = 0; i < set->count; i++) {
-        fprintf(f, "%d", set->labels[i]);
-        for (int64_t p = 0; p < imageset_image_size(set); p++)
-            fprintf(f, ",%d", imageset_image(set, i)[p]);
-        fputc('\n', f);
-    }
-    return fclose(f) == 0 ? 0 : error_set("cannot write %s", path);
-}
-
 static int write_classes(char **argv)
 {
     const char *dir = argv[2], *flags = argv[8];
@@ -259,8 +245,8 @@ static int write_classes(char **argv)
     int rc = write_idx_split(dir, "train", &tr, gz, transposed) ||
              write_idx_split(dir, "t10k", &te, gz, transposed);
     if (!rc && strchr(flags, 'c'))
-        rc = write_csv_sized(testutil_path(dir, "train.csv"), &tr) ||
-             write_csv_sized(testutil_path(dir, "test.csv"), &te);
+        rc = write_csv_file(testutil_path(dir, "train.csv"), &tr) ||
+             write_csv_file(testutil_path(dir, "test.csv"), &te);
     imageset_free(&tr);
     imageset_free(&te);
     return rc ? -1 : 0;
