@@ -500,8 +500,10 @@ static int read_net(hid_t f, const char *path, int64_t version, net_t *net, ckpt
         rc = error_prefix("%s: /net", path);
     rc = rc ? rc : read_data_ends(g, path, &shape, meta);
     H5Gclose(g);
-    if (rc)
+    if (rc) {
+        free(rule);
         return rc;
+    }
     meta->rule = strcmp(rule, "gradient") == 0 ? NET_RULE_GRADIENT : NET_RULE_BOOK;
     if (strcmp(rule, "gradient") && strcmp(rule, "book"))
         rc = error_set("%s: unknown rule '%s'", path, rule);
