@@ -17,6 +17,8 @@ packages=(
   # nnmpi export/import: ONNX through protobuf-c (protoc-c compiles
   # proto/onnx_subset.proto at build time), .npz through libzip
   libprotobuf-c-dev protobuf-c-compiler libzip-dev
+  # nnmpi prepare --idx: gzip-compressed IDX files
+  zlib1g-dev
   ca-certificates
   # tests/owndigits/generate.py: Pillow, numpy and the faces it draws with
   python3-pil python3-numpy fonts-liberation2

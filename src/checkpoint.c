@@ -1,5 +1,7 @@
 #include "nnmpi/checkpoint.h"
 
+#include "nnmpi/classnames.h"
+
 #include <float.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -66,6 +68,19 @@ static int write_shape(hid_t g, const net_shape_t *s)
 
 /* The file's attributes and /net, from the weights in the book's order.
  * The book's shape is written as version 1 always was. */
+/* The data's image size and class names, when known. */
+static int write_data_ends(hid_t g, const ckpt_meta_t *meta)
+{
+    int rc = 0;
+    if (meta->image_height > 0 && meta->image_width > 0) {
+        rc = h5_attr_write_i64(g, "image_height", meta->image_height);
+        rc = rc ? rc : h5_attr_write_i64(g, "image_width", meta->image_width);
+    }
+    if (!rc && meta->class_names && *meta->class_names)
+        rc = h5_attr_write_str(g, "class_names", meta->class_names);
+    return rc;
+}
+
 static int write_net(hid_t f, const net_t *net, const float *book, const ckpt_meta_t *meta)
 {
     char hex[65];
@@ -94,6 +109,7 @@ static int write_net(hid_t f, const net_t *net, const float *book, const ckpt_me
                                      net_activation_names[net->shape.activation]);
     rc = rc ? rc : h5_attr_write_str(g, "rule", config_rule_name(meta->rule));
     rc = rc || book_shape ? rc : write_shape(g, &net->shape);
+    rc = rc ? rc : write_data_ends(g, meta);
     H5Gclose(g);
     return rc;
 }
@@ -447,6 +463,30 @@ static int read_weights(hid_t f, const char *path, net_t *net, char hex[65])
 /* /net: the shapes, the rule and the weights, checked against their
  * checksum (checksum_ok NULL: a mismatch is an error; otherwise it is
  * reported there). */
+/* The data's image size and class names; files older than them held
+ * 28x28 digits. */
+static int read_data_ends(hid_t g, const char *path, const net_shape_t *shape, ckpt_meta_t *meta)
+{
+    int64_t h = 0, w = 0;
+    if (h5_has_attr(g, "image_height") &&
+        (read_i64_in(g, path, "net", "image_height", 1, 1024, &h) < 0 ||
+         read_i64_in(g, path, "net", "image_width", 1, 1024, &w) < 0))
+        return -1;
+    if (!h && shape->sizes[0] == 28 * 28)
+        h = w = 28;
+    if (h && h * w != shape->sizes[0])
+        return error_set("%s: /net image_height x image_width = %lldx%lld, but the network "
+                         "takes %d inputs (damaged file?)", path, (long long)h, (long long)w,
+                         shape->sizes[0]);
+    meta->image_height = (int)h;
+    meta->image_width = (int)w;
+    if (h5_has_attr(g, "class_names") && h5_attr_read_str(g, "class_names", &meta->class_names) < 0)
+        return error_prefix("%s: /net", path);
+    if (meta->class_names && classnames_check(meta->class_names, shape->sizes[shape->n_layers]) < 0)
+        return error_prefix("%s: /net class_names", path);
+    return 0;
+}
+
 static int read_net(hid_t f, const char *path, int64_t version, net_t *net, ckpt_meta_t *meta,
                     int *checksum_ok)
 {
@@ -458,9 +498,12 @@ static int read_net(hid_t f, const char *path, int64_t version, net_t *net, ckpt
     int rc = read_shape(g, path, version, &shape);
     if (!rc && h5_attr_read_str(g, "rule", &rule) < 0)
         rc = error_prefix("%s: /net", path);
+    rc = rc ? rc : read_data_ends(g, path, &shape, meta);
     H5Gclose(g);
-    if (rc)
+    if (rc) {
+        free(rule);
         return rc;
+    }
     meta->rule = strcmp(rule, "gradient") == 0 ? NET_RULE_GRADIENT : NET_RULE_BOOK;
     if (strcmp(rule, "gradient") && strcmp(rule, "book"))
         rc = error_set("%s: unknown rule '%s'", path, rule);
@@ -540,6 +583,7 @@ void ckpt_meta_free(ckpt_meta_t *meta)
     free(meta->data_id);
     free(meta->parent);
     free(meta->lineage);
+    free(meta->class_names);
     metrics_free(&meta->metrics);
     memset(meta, 0, sizeof *meta);
 }

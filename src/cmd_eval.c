@@ -15,7 +15,8 @@ static void usage(FILE *out)
             "usage: nnmpi eval -m MODEL.h5 -d DATA.h5 [--split test|train]\n"
             "\n"
             "Runs every image of the dataset's test set (or training set) through the model\n"
-            "and prints the confusion matrix, per-digit recall, and as the last line\n"
+            "and prints the confusion matrix, per-class recall (rows named by the model's\n"
+            "class names when its data had them), and as the last line\n"
             "`accuracy 0.XXXX` (the fraction classified correctly).\n"
             "\n"
             "  -m, --model FILE   model.h5 or any checkpoint written by nnmpi train\n"
@@ -30,7 +31,7 @@ static int evaluate(const char *model, const char *data, const char *split)
     net_t net;
     ckpt_meta_t meta;
     imageset_t set = {0};
-    eval_result_t res;
+    eval_result_t res = {0};
     if (ckpt_read(model, &net, &meta) < 0)
         return -1;
     int rc = dataset_read_split(data, split, &set);
@@ -40,10 +41,11 @@ static int evaluate(const char *model, const char *data, const char *split)
         net_shape_sizes_text(&net.shape, sizes, sizeof sizes);
         printf("model %s (%s, epoch %d) on %s /%s: %lld images\n", model, sizes, meta.epoch,
                data, split, (long long)res.count);
-        eval_print_confusion(stdout, &res);
+        eval_print_confusion(stdout, &res, meta.class_names);
         printf("loss %.6f\n", res.loss_sum / (double)res.count);
         printf("accuracy %.4f\n", eval_accuracy(&res));
     }
+    eval_result_free(&res);
     imageset_free(&set);
     net_free(&net);
     ckpt_meta_free(&meta);

@@ -30,6 +30,19 @@ static void usage(FILE *out)
             "Exit status 1 if any file is missing, damaged or not an nnmpi file.\n");
 }
 
+/* "  test labels:  0:980 1:1135 ..." (the labels were checked against
+ * the classes when read). */
+static void print_label_counts(const imageset_t *test, int classes)
+{
+    int64_t counts[DATASET_MAX_CLASSES] = {0};
+    for (int64_t i = 0; i < test->count; i++)
+        counts[test->labels[i]]++;
+    printf("  test labels: ");
+    for (int c = 0; c < classes; c++)
+        printf(" %d:%lld", c, (long long)counts[c]);
+    printf("\n");
+}
+
 static int info_dataset(const char *path)
 {
     dataset_info_t info;
@@ -49,15 +62,11 @@ static int info_dataset(const char *path)
             printf("  sha256:       %s\n", tok);
         free(copy);
     }
+    printf("  classes:      %d%s%s\n", info.classes, info.class_names ? ": " : "",
+           info.class_names ? info.class_names : "");
     int rc = dataset_read_split(path, "test", &test);
     if (!rc) {
-        int64_t counts[10] = {0};
-        for (int64_t i = 0; i < test.count; i++)
-            counts[test.labels[i]]++;
-        printf("  test labels: ");
-        for (int d = 0; d < 10; d++)
-            printf(" %d:%lld", d, (long long)counts[d]);
-        printf("\n");
+        print_label_counts(&test, info.classes);
         imageset_free(&test);
     }
     dataset_info_free(&info);
@@ -92,6 +101,10 @@ static int info_checkpoint(const char *path)
         net_shape_describe(&net.shape, network, sizeof network);
     printf("  network:    %s, rule %s, %zu parameters\n", network, config_rule_name(meta.rule),
            net.n_params);
+    if (meta.image_height)
+        printf("  data:       %dx%d images, %d classes%s%s\n", meta.image_height,
+               meta.image_width, net.n_out, meta.class_names ? ": " : "",
+               meta.class_names ? meta.class_names : "");
     printf("  weights:    sha256 %s (%s)\n", meta.weights_sha256,
            verified ? "checksum verified" : "CHECKSUM MISMATCH: the file is damaged");
     printf("  training:   %d epoch%s done, step %lld of the next, seed %llu, written by %d rank%s\n",

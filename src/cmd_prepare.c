@@ -1,4 +1,5 @@
-/* nnmpi prepare: MNIST (IDX files or the book's CSV) -> one HDF5 dataset
+/* nnmpi prepare: MNIST or other labelled 8-bit grey images (IDX files,
+ * plain or .gz, or the book's CSV) -> one HDF5 dataset
  * with the original training images, their rotated, shifted, elastically
  * distorted, thickened or thinned, scaled, gapped and noisy copies,
  * pre-shuffled, and the test set. */
@@ -10,6 +11,7 @@
 
 #include "cmd_common.h"
 #include "nnmpi/augment.h"
+#include "nnmpi/classnames.h"
 #include "nnmpi/csv.h"
 #include "nnmpi/dataset.h"
 #include "nnmpi/error.h"
@@ -28,8 +30,16 @@ static const struct {
     {"t10k-labels-idx1-ubyte", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"},
 };
 
+/* The IDX files of --idx-train-images ... --idx-test-labels, in
+ * input_paths' order. */
+enum { IDX_TRAIN_IMAGES, IDX_TRAIN_LABELS, IDX_TEST_IMAGES, IDX_TEST_LABELS, IDX_FILES };
+
 typedef struct {
-    const char *mnist_dir, *csv_train, *csv_test, *output;
+    const char *mnist_dir, *idx_dir, *idx[IDX_FILES], *csv_train, *csv_test, *output;
+    int height, width;       /* --size, for CSV; 28x28 by default */
+    int classes;             /* --classes; 0: from the labels */
+    int transpose;           /* --transpose (EMNIST) */
+    const char *class_names; /* --class-names */
     augment_spec_t spec;
     int alpha_given, sigma_given;
     uint64_t seed;
@@ -41,6 +51,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: nnmpi prepare --mnist DIR [options] -o FILE.h5\n"
+            "       nnmpi prepare --idx DIR [options] -o FILE.h5\n"
             "       nnmpi prepare --csv-train mnist_train.csv --csv-test mnist_test.csv "
             "[options] -o FILE.h5\n"
             "\n"
@@ -57,9 +68,23 @@ static void usage(FILE *out)
             "\n"
             "input (one of):\n"
             "  --mnist DIR           the four MNIST IDX files (train-images-idx3-ubyte, ...),\n"
-            "                        e.g. from jobs/fetch-mnist.sh (data/mnist)\n"
+            "                        e.g. from jobs/fetch-mnist.sh (data/mnist): 28x28\n"
+            "                        digits, 10 classes\n"
+            "  --idx DIR             four IDX files with MNIST's names, each plain or .gz, as\n"
+            "                        Fashion-MNIST and Kuzushiji-MNIST ship them: any HxW\n"
+            "                        8-bit grey images, any number of classes\n"
+            "  --idx-train-images F --idx-train-labels F --idx-test-images F\n"
+            "  --idx-test-labels F   the same four files by name\n"
             "  --csv-train F --csv-test F\n"
-            "                        the book's CSV files (label, then 784 pixel values)\n"
+            "                        the book's CSV files (label, then the pixel values)\n"
+            "data (--idx and --csv):\n"
+            "  --classes N           labels are 0..N-1 (others are refused); default: the\n"
+            "                        largest label + 1\n"
+            "  --class-names LIST    the classes' names, comma separated (e.g.\n"
+            "                        \"T-shirt,Trouser,...\"), one per class; stored in the file\n"
+            "                        and in the models trained on it\n"
+            "  --transpose           swap each image's rows and columns (EMNIST's files)\n"
+            "  --size HxW            the CSV images' size (default 28x28)\n"
             "options:\n"
             "  -o, --output FILE     the HDF5 file to write (replaced atomically)\n"
             "  --rotations LIST      angles in degrees, one rotated copy per angle (bilinear,\n"
@@ -95,6 +120,25 @@ static void usage(FILE *out)
             "  -h, --help            this text\n");
 }
 
+/* --size's "HxW" (each side 1..1024); 0, or -1 with the message. */
+static int parse_size(const char *text, int *height, int *width)
+{
+    char *end;
+    long h = strtol(text, &end, 10), w = 0;
+    if (end != text && (*end == 'x' || *end == 'X')) {
+        const char *p = end + 1;
+        w = strtol(p, &end, 10);
+        if (end == p)
+            w = 0;
+    }
+    if (*end || h < 1 || h > 1024 || w < 1 || w > 1024)
+        return error_set("prepare: --size '%s': expected HxW, each side 1..1024 (e.g. 20x20)",
+                         text);
+    *height = (int)h;
+    *width = (int)w;
+    return 0;
+}
+
 static int parse_count(const char *text, const char *option, int64_t *value)
 {
     char *end;
@@ -112,6 +156,27 @@ static void set_defaults(prepare_args_t *a)
     augment_spec_init(&a->spec);
     a->spec.n_angles = augment_parse_angles("-10,10", a->spec.angles, AUGMENT_MAX_ANGLES);
     a->seed = 1;
+    a->height = a->width = 28;
+}
+
+/* How many of the four --idx-* files were given. */
+static int idx_files_given(const prepare_args_t *a)
+{
+    int n = 0;
+    for (int i = 0; i < IDX_FILES; i++)
+        n += a->idx[i] != NULL;
+    return n;
+}
+
+/* The data options that --mnist (digits as ever) and IDX do not take. */
+static int check_data_options(const prepare_args_t *a, int size_given)
+{
+    if (a->mnist_dir && (a->classes || a->transpose || a->class_names))
+        return error_set("prepare: --mnist reads MNIST's digits (10 classes, 28x28); for "
+                         "--classes, --class-names or --transpose use --idx DIR");
+    if (size_given && !a->csv_train)
+        return error_set("prepare: --size is for CSV files; IDX files say their size");
+    return 0;
 }
 
 /* The options that only make sense together; 0, or -1 with the message. */
@@ -119,10 +184,17 @@ static int check_combination(const prepare_args_t *a)
 {
     if (!a->output)
         return error_set("prepare: no output file (-o FILE.h5)");
-    if (!a->mnist_dir == !(a->csv_train || a->csv_test))
-        return error_set("prepare: give either --mnist DIR or --csv-train F --csv-test F");
-    if (!a->mnist_dir && !(a->csv_train && a->csv_test))
+    int inputs = !!a->mnist_dir + !!a->idx_dir + (idx_files_given(a) > 0) +
+                 !!(a->csv_train || a->csv_test);
+    if (inputs != 1)
+        return error_set("prepare: give one input: --mnist DIR, --idx DIR, the four "
+                         "--idx-train-images/labels --idx-test-images/labels F, or "
+                         "--csv-train F --csv-test F");
+    if ((a->csv_train || a->csv_test) && !(a->csv_train && a->csv_test))
         return error_set("prepare: --csv-train and --csv-test go together");
+    if (idx_files_given(a) > 0 && idx_files_given(a) < IDX_FILES)
+        return error_set("prepare: --idx-train-images, --idx-train-labels, --idx-test-images "
+                         "and --idx-test-labels go together");
     if ((a->alpha_given || a->sigma_given) && !a->spec.elastic)
         return error_set("prepare: --elastic-%s is for elastic copies: give --elastic N too",
                          a->alpha_given ? "alpha" : "sigma");
@@ -162,6 +234,30 @@ static int parse_augment_option(int opt, const char *text, prepare_args_t *a)
     return rc < 0 ? error_prefix("prepare: %s", option) : 0;
 }
 
+/* The data options (--idx, the four --idx-* files, --class-names,
+ * --transpose, --classes, --size) into a; 0, or -1 with the message. */
+static int parse_data_option(int opt, const char *text, prepare_args_t *a)
+{
+    int64_t classes = 0;
+    switch (opt) {
+    case 'I': a->idx_dir = text; return 0;
+    case 'N': a->class_names = text; return 0;
+    case 'X': a->transpose = 1; return 0;
+    case 'Z': return parse_size(text, &a->height, &a->width);
+    case 'C':
+        if (parse_count(text, "--classes", &classes) < 0)
+            return -1;
+        if (classes > DATASET_MAX_CLASSES)
+            return error_set("prepare: --classes %lld: labels are bytes, so at most %d",
+                             (long long)classes, DATASET_MAX_CLASSES);
+        a->classes = (int)classes;
+        return 0;
+    default: /* 1000 + IDX_TRAIN_IMAGES ... */
+        a->idx[opt - 1000] = text;
+        return 0;
+    }
+}
+
 /* --seed's value into *seed; 0, or -1 with the message. */
 static int parse_seed(const char *text, uint64_t *seed)
 {
@@ -177,31 +273,42 @@ static int parse_seed(const char *text, uint64_t *seed)
  * message of a bad option. */
 enum { PARSE_GO_ON = 0, PARSE_SHOWN_HELP, PARSE_SHOWN_BAD_OPTION };
 
+/* prepare's options, each to the letter (or 1000 + IDX_*) parse switches on. */
+static const struct option options[] = {
+    {"mnist", required_argument, NULL, 'm'},
+    {"csv-train", required_argument, NULL, 'T'},
+    {"csv-test", required_argument, NULL, 't'},
+    {"idx", required_argument, NULL, 'I'},
+    {"idx-train-images", required_argument, NULL, 1000 + IDX_TRAIN_IMAGES},
+    {"idx-train-labels", required_argument, NULL, 1000 + IDX_TRAIN_LABELS},
+    {"idx-test-images", required_argument, NULL, 1000 + IDX_TEST_IMAGES},
+    {"idx-test-labels", required_argument, NULL, 1000 + IDX_TEST_LABELS},
+    {"classes", required_argument, NULL, 'C'},
+    {"class-names", required_argument, NULL, 'N'},
+    {"transpose", no_argument, NULL, 'X'},
+    {"size", required_argument, NULL, 'Z'},
+    {"output", required_argument, NULL, 'o'},
+    {"rotations", required_argument, NULL, 'r'},
+    {"shifts", required_argument, NULL, 's'},
+    {"elastic", required_argument, NULL, 'e'},
+    {"elastic-alpha", required_argument, NULL, 'A'},
+    {"elastic-sigma", required_argument, NULL, 'G'},
+    {"thickness", required_argument, NULL, 'k'},
+    {"scale", required_argument, NULL, 'z'},
+    {"gaps", required_argument, NULL, 'g'},
+    {"noise", required_argument, NULL, 'n'},
+    {"seed", required_argument, NULL, 'S'},
+    {"train-limit", required_argument, NULL, 'L'},
+    {"test-limit", required_argument, NULL, 'l'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
 static int parse(int argc, char **argv, prepare_args_t *a)
 {
-    static const struct option options[] = {
-        {"mnist", required_argument, NULL, 'm'},
-        {"csv-train", required_argument, NULL, 'T'},
-        {"csv-test", required_argument, NULL, 't'},
-        {"output", required_argument, NULL, 'o'},
-        {"rotations", required_argument, NULL, 'r'},
-        {"shifts", required_argument, NULL, 's'},
-        {"elastic", required_argument, NULL, 'e'},
-        {"elastic-alpha", required_argument, NULL, 'A'},
-        {"elastic-sigma", required_argument, NULL, 'G'},
-        {"thickness", required_argument, NULL, 'k'},
-        {"scale", required_argument, NULL, 'z'},
-        {"gaps", required_argument, NULL, 'g'},
-        {"noise", required_argument, NULL, 'n'},
-        {"seed", required_argument, NULL, 'S'},
-        {"train-limit", required_argument, NULL, 'L'},
-        {"test-limit", required_argument, NULL, 'l'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     set_defaults(a);
-    int opt;
+    int opt, size_given = 0;
     cmd_options_t o = cmd_options("prepare", argc, argv, "o:qh", options, usage);
     while ((opt = cmd_option(&o))) {
         switch (opt) {
@@ -209,6 +316,13 @@ static int parse(int argc, char **argv, prepare_args_t *a)
         case 'T': a->csv_train = optarg; break;
         case 't': a->csv_test = optarg; break;
         case 'o': a->output = optarg; break;
+        case 'I': case 'N': case 'X': case 'C': case 'Z':
+        case 1000 + IDX_TRAIN_IMAGES: case 1000 + IDX_TRAIN_LABELS:
+        case 1000 + IDX_TEST_IMAGES: case 1000 + IDX_TEST_LABELS:
+            if (parse_data_option(opt, optarg, a) < 0)
+                return -1;
+            size_given |= opt == 'Z';
+            break;
         case 'S':
             if (parse_seed(optarg, &a->seed) < 0)
                 return -1;
@@ -231,20 +345,27 @@ static int parse(int argc, char **argv, prepare_args_t *a)
         return o.status == EXIT_OK ? PARSE_SHOWN_HELP : PARSE_SHOWN_BAD_OPTION;
     if (optind < argc)
         return error_set("prepare: unexpected argument '%s'", argv[optind]);
-    return check_combination(a) < 0 ? -1 : PARSE_GO_ON;
+    return check_combination(a) < 0 || check_data_options(a, size_given) < 0 ? -1 : PARSE_GO_ON;
 }
 
 /* The input files: train images, labels, test images, labels (IDX) or
  * train, test (CSV); returns how many, or -1. */
 static int input_paths(const prepare_args_t *a, char p[4][4096])
 {
-    if (!a->mnist_dir) {
+    if (a->csv_train) {
         snprintf(p[0], sizeof p[0], "%s", a->csv_train);
         snprintf(p[1], sizeof p[1], "%s", a->csv_test);
         return 2;
     }
-    if (idx_mnist_paths(a->mnist_dir, "train", p[0], p[1], sizeof p[0]) < 0 ||
-        idx_mnist_paths(a->mnist_dir, "test", p[2], p[3], sizeof p[0]) < 0)
+    if (idx_files_given(a)) {
+        for (int i = 0; i < IDX_FILES; i++)
+            if (snprintf(p[i], sizeof p[i], "%s", a->idx[i]) >= (int)sizeof p[i])
+                return error_set("%s: file name too long", a->idx[i]);
+        return 4;
+    }
+    const char *dir = a->mnist_dir ? a->mnist_dir : a->idx_dir;
+    if (idx_mnist_paths(dir, "train", p[0], p[1], sizeof p[0]) < 0 ||
+        idx_mnist_paths(dir, "test", p[2], p[3], sizeof p[0]) < 0)
         return -1;
     return 4;
 }
@@ -261,22 +382,59 @@ static int check_output(const prepare_args_t *a)
     return n < 0 ? error_prefix("prepare") : 0;
 }
 
-/* Reads the sources; records "name=sha256;..." and whether they are the
- * published MNIST files. */
-static int read_sources(const prepare_args_t *a, imageset_t *train, imageset_t *test,
-                        char *sums, size_t sums_size, int *official)
+/* Reads the two sets from paths (input_paths'), turned with --transpose;
+ * both of one size, and MNIST's 28x28 for --mnist. */
+static int read_sets(const prepare_args_t *a, char paths[4][4096], imageset_t *train,
+                     imageset_t *test)
 {
-    char paths[4][4096];
-    int n = input_paths(a, paths);
-    if (n < 0)
+    if (a->csv_train) {
+        if (csv_read(paths[0], a->height, a->width, train) < 0 ||
+            csv_read(paths[1], a->height, a->width, test) < 0)
+            return -1;
+    } else if (idx_read(paths[0], paths[1], train) < 0 || idx_read(paths[2], paths[3], test) < 0) {
         return -1;
-    if (a->mnist_dir) {
-        if (idx_read(paths[0], paths[1], train) < 0 || idx_read(paths[2], paths[3], test) < 0)
-            return -1;
-    } else {
-        if (csv_read(paths[0], train) < 0 || csv_read(paths[1], test) < 0)
-            return -1;
     }
+    if (a->transpose && (imageset_transpose(train) < 0 || imageset_transpose(test) < 0))
+        return -1;
+    if (a->mnist_dir && (train->height != 28 || train->width != 28))
+        return error_set("the images are %dx%d; nnmpi needs MNIST's 28x28 (--idx DIR reads "
+                         "other sizes)", train->height, train->width);
+    const char *test_images = a->csv_train ? paths[1] : paths[2];
+    if (train->height != test->height || train->width != test->width)
+        return error_set("%s holds %dx%d images but %s holds %dx%d", paths[0], train->height,
+                         train->width, test_images, test->height, test->width);
+    return 0;
+}
+
+/* The classes: --mnist's ten digits, --classes, or 1 + the largest label;
+ * every label checked against them, naming its file; --class-names must
+ * name as many. */
+static int settle_classes(const prepare_args_t *a, char paths[4][4096], const imageset_t *train,
+                          const imageset_t *test, int *classes)
+{
+    int n = a->mnist_dir ? 10 : a->classes;
+    if (!n) {
+        int in_train = imageset_classes(train), in_test = imageset_classes(test);
+        n = in_train > in_test ? in_train : in_test;
+    }
+    const char *train_labels = a->csv_train ? paths[0] : paths[1];
+    const char *test_labels = a->csv_train ? paths[1] : paths[3];
+    if (n < 2)
+        return error_set("%s: every label is 0: one class is nothing to learn", train_labels);
+    if (imageset_check_labels(train, train_labels, n) < 0 ||
+        imageset_check_labels(test, test_labels, n) < 0)
+        return -1;
+    if (a->class_names && classnames_check(a->class_names, n) < 0)
+        return error_prefix("prepare: --class-names");
+    *classes = n;
+    return 0;
+}
+
+/* "name=sha256;..." of the n sources into sums; whether they are the
+ * published MNIST files. */
+static int source_sums(const prepare_args_t *a, char paths[4][4096], int n, char *sums,
+                       size_t sums_size, int *official)
+{
     sums[0] = '\0';
     *official = a->mnist_dir != NULL;
     for (int i = 0; i < n; i++) {
@@ -292,10 +450,33 @@ static int read_sources(const prepare_args_t *a, imageset_t *train, imageset_t *
         if (a->mnist_dir && strcmp(hex, mnist_known[i].sha256))
             *official = 0;
     }
-    if (train->height != 28 || train->width != 28 || test->height != 28 || test->width != 28)
-        return error_set("the images are %dx%d; nnmpi needs MNIST's 28x28", train->height,
-                         train->width);
     return 0;
+}
+
+/* Reads the sources and settles the classes; records the sources' sums. */
+static int read_sources(const prepare_args_t *a, imageset_t *train, imageset_t *test,
+                        int *classes, char *sums, size_t sums_size, int *official)
+{
+    char paths[4][4096];
+    int n = input_paths(a, paths);
+    if (n < 0 || read_sets(a, paths, train, test) < 0 ||
+        settle_classes(a, paths, train, test, classes) < 0)
+        return -1;
+    return source_sums(a, paths, n, sums, sums_size, official);
+}
+
+/* Where the data came from, for the file's `source` attribute. */
+static void describe_source(const prepare_args_t *a, int official, char *buf, size_t size)
+{
+    if (a->mnist_dir)
+        snprintf(buf, size, "mnist-idx:%s%s", a->mnist_dir,
+                 official ? " (official MNIST files)" : "");
+    else if (a->idx_dir)
+        snprintf(buf, size, "idx:%s", a->idx_dir);
+    else if (a->csv_train)
+        snprintf(buf, size, "book-csv:%s", a->csv_train);
+    else
+        snprintf(buf, size, "idx:%s", a->idx[IDX_TRAIN_IMAGES]);
 }
 
 static void truncate_set(imageset_t *set, int64_t limit)
@@ -329,12 +510,12 @@ static int write_guarded(const char *path, const dataset_contents_t *c)
 }
 
 static void print_summary(const prepare_args_t *a, const imageset_t *train, const imageset_t *test,
-                          const imageset_t *out, const char *augmentation, int official,
-                          double seconds)
+                          const imageset_t *out, const char *source, int classes,
+                          const char *augmentation, int official, double seconds)
 {
-    printf("read %lld training and %lld test images from %s%s\n", (long long)train->count,
-           (long long)test->count, a->mnist_dir ? a->mnist_dir : "the CSV files",
-           official ? " (checksums match the published MNIST files)" : "");
+    printf("read %lld training and %lld test images of %dx%d pixels, %d classes, from %s%s\n",
+           (long long)train->count, (long long)test->count, train->height, train->width,
+           classes, source, official ? " (checksums match the published MNIST files)" : "");
     printf("augmentation: %s -> %d copies per original, %lld training rows, stored "
            "shuffled (seed %llu)\n",
            augmentation, augment_spec_copies(&a->spec), (long long)out->count,
@@ -364,27 +545,26 @@ int cmd_prepare(int argc, char **argv)
     float *angle = NULL;
     uint8_t *kind = NULL;
     char sums[1024];
-    int official = 0;
-    rc = read_sources(&a, &train, &test, sums, sizeof sums, &official);
+    int official = 0, classes = 0;
+    rc = read_sources(&a, &train, &test, &classes, sums, sizeof sums, &official);
     if (!rc) {
         truncate_set(&train, a.train_limit);
         truncate_set(&test, a.test_limit);
         rc = augment_set_make(&train, &a.spec, a.seed, &out, &origin, &angle, &kind);
     }
     char source[4200];
-    snprintf(source, sizeof source, "%s:%s%s", a.mnist_dir ? "mnist-idx" : "book-csv",
-             a.mnist_dir ? a.mnist_dir : a.csv_train, official ? " (official MNIST files)" : "");
+    describe_source(&a, official, source, sizeof source);
     if (!rc) {
         dataset_contents_t contents = {
             .train = &out, .origin = origin, .angle = angle, .augment = kind, .test = &test,
             .source = source, .source_sha256 = sums, .augmentation = augmentation,
-            .shuffle_seed = a.seed,
+            .shuffle_seed = a.seed, .classes = classes, .class_names = a.class_names,
         };
         rc = write_guarded(a.output, &contents);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (!rc && !a.quiet)
-        print_summary(&a, &train, &test, &out, augmentation, official,
+        print_summary(&a, &train, &test, &out, source, classes, augmentation, official,
                       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
     int status = rc ? cmd_fail() : EXIT_OK;
     imageset_free(&train);

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 
 #include "cmd_common.h"
+#include "nnmpi/checkpoint.h"
+#include "nnmpi/classnames.h"
 #include "nnmpi/error.h"
 #include "nnmpi/fsutil.h"
 #include "nnmpi/image.h"
@@ -24,11 +26,12 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: nnmpi query -m MODEL.h5 [--csv] [--frame mnist|book]\n"
+            "usage: nnmpi query -m MODEL.h5 [--csv] [--frame mnist|book|scale]\n"
             "                   [--save-normalised DIR] [--explain DIR] PATH...\n"
             "\n"
-            "Shows each picture to the model and prints the digit it sees, how sure it is\n"
-            "and its second choice. PATH is a PNG file or a folder; from a folder every\n"
+            "Shows each picture to the model and prints the class (digit) it sees, with\n"
+            "its name when the model's data had class names, how sure it is and its\n"
+            "second choice. PATH is a PNG file or a folder; from a folder every\n"
             "*.png (any case, not hidden files) is read, in name order; one that is not\n"
             "a regular file (a FIFO, a sub-folder...) is skipped with a warning.\n"
             "\n"
@@ -45,9 +48,14 @@ static void usage(FILE *out)
             "                             shape, placed in 28x28 by its centre of mass\n"
             "      --frame book           what the book did: the picture must be 28x28 and\n"
             "                             is only inverted (255 - x)\n"
+            "      --frame scale          the whole picture scaled to the model's image\n"
+            "                             size (its shape not kept) and inverted (255 - x):\n"
+            "                             the default, and the only frame, for models of\n"
+            "                             other sizes than 28x28; for 28x28 data that is not\n"
+            "                             digits (Fashion-MNIST) choose it\n"
             "      --csv                  print `file,digit,confidence` rows (with that\n"
             "                             header) instead of sentences\n"
-            "      --save-normalised DIR  also write the 28x28 picture the network saw as\n"
+            "      --save-normalised DIR  also write the picture the network saw as\n"
             "                             DIR/NAME.png (its raw input: ink light on black,\n"
             "                             like MNIST) and all of them, labelled with the\n"
             "                             answers, as DIR/" MONTAGE_NAME " (ink dark on white)\n"
@@ -100,16 +108,19 @@ static int saved_name(const char *dir, const char *path, strlist_t *used, char *
 typedef struct {
     const char *model, *save_dir, *explain_dir;
     int csv;
-    image_frame_t frame;
+    int frame;  /* image_frame_t; -1: the model's (mnist for 28x28, else scale) */
 } query_opts_t;
 
 /* A run of the command: the model, and what the pictures left behind. */
 typedef struct {
     const query_opts_t *opts;
     net_t net;
+    ckpt_meta_t meta;             /* the model's image size and class names */
+    image_frame_t frame;          /* the option's, or the model's */
+    size_t pixels;                /* of one picture the network sees: its n_in */
     net_work_t work;
     strlist_t saved, explained;   /* names used in save_dir and explain_dir */
-    uint8_t *seen;                /* [pictures, 28*28] what the network saw */
+    uint8_t *seen;                /* [pictures, pixels] what the network saw */
     query_answer_t *answers;      /* [pictures] */
     size_t answered;
 } query_state_t;
@@ -126,17 +137,20 @@ static int parse_options(int argc, char **argv, query_opts_t *q)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    *q = (query_opts_t){.frame = IMAGE_FRAME_MNIST};
+    *q = (query_opts_t){.frame = -1};
     int opt;
     cmd_options_t o = cmd_options("query", argc, argv, "m:h", options, usage);
     while ((opt = cmd_option(&o))) {
         switch (opt) {
         case 'm': q->model = optarg; break;
         case 'c': q->csv = 1; break;
-        case 'f':
-            if (image_frame_parse(optarg, &q->frame) < 0)
+        case 'f': {
+            image_frame_t frame;
+            if (image_frame_parse(optarg, &frame) < 0)
                 return cmd_usage_error("query: --frame: %s", error_message());
+            q->frame = (int)frame;
             break;
+        }
         case 's': q->save_dir = optarg; break;
         case 'e': q->explain_dir = optarg; break;
         }
@@ -146,9 +160,9 @@ static int parse_options(int argc, char **argv, query_opts_t *q)
     if (!q->model || optind >= argc)
         return cmd_usage_error("query: needs -m MODEL.h5 and at least one PNG file or folder "
                                "(see nnmpi query --help)");
-    if (q->explain_dir && q->frame == IMAGE_FRAME_BOOK)
+    if (q->explain_dir && q->frame > IMAGE_FRAME_MNIST)
         return cmd_usage_error("query: --explain shows the steps of the mnist frame; the book "
-                               "frame has one (255 - x)");
+                               "frame has one (255 - x), the scale frame two");
     return -1;
 }
 
@@ -162,7 +176,7 @@ static int prepare_outputs(query_state_t *st, size_t n)
         return -1;
     if (net_work_init(&st->work, &st->net, 1) < 0)
         return -1;
-    if (n && (!(st->seen = malloc(n * IMAGE_PIXELS)) || !(st->answers = malloc(n * sizeof *st->answers))))
+    if (n && (!(st->seen = malloc(n * st->pixels)) || !(st->answers = malloc(n * sizeof *st->answers))))
         return error_set("out of memory for %zu pictures", n);
     return 0;
 }
@@ -185,9 +199,16 @@ static int write_explanation(query_state_t *st, const char *path, const image_tr
  * message naming path; -2 if the explanation could not be written. */
 static int normalise(query_state_t *st, const char *path, uint8_t *px)
 {
-    if (!st->opts->explain_dir)
-        return image_load(path, st->opts->frame, px);
     image_t img;
+    if (st->frame == IMAGE_FRAME_SCALE) {
+        if (image_read_png(path, &img) < 0)
+            return -1;
+        int rc = image_normalise_scaled(&img, st->meta.image_height, st->meta.image_width, px);
+        image_free(&img);
+        return rc < 0 ? error_prefix("%s", path) : 0;
+    }
+    if (!st->opts->explain_dir)
+        return image_load(path, st->frame, px);
     image_trace_t trace;
     if (image_read_png(path, &img) < 0)
         return -1;   /* the message names path */
@@ -201,27 +222,46 @@ static int normalise(query_state_t *st, const char *path, uint8_t *px)
     return rc;
 }
 
+/* The answer on stdout: a sentence, or a CSV row (with the class's name
+ * last when the model has names). */
+static void print_answer(const query_state_t *st, const char *path, const query_answer_t *a)
+{
+    const char *names = st->meta.class_names;
+    char name[CLASSNAMES_MAX_NAME + 2] = "", runner[CLASSNAMES_MAX_NAME + 2] = "";
+    if (names) {
+        name[0] = runner[0] = ' ';
+        classnames_get(names, a->digit, name + 1, sizeof name - 1);
+        classnames_get(names, a->runner_up, runner + 1, sizeof runner - 1);
+    }
+    if (st->opts->csv) {
+        query_csv_field(stdout, path);
+        printf(",%d,%.4f", a->digit, (double)a->confidence);
+        if (names) {
+            putchar(',');
+            query_csv_field(stdout, name + 1);
+        }
+        putchar('\n');
+    } else {
+        printf("%s: %d%s (confidence %.3f; runner-up %d%s, %.3f)\n", path, a->digit, name,
+               (double)a->confidence, a->runner_up, runner, (double)a->runner_up_confidence);
+    }
+    fflush(stdout);
+}
+
 /* One picture: normalised, answered, printed, saved. 0, -1 if the picture
  * failed (named), -2 if writing an output failed (the run stops). */
 static int answer_picture(query_state_t *st, const char *path)
 {
     const query_opts_t *q = st->opts;
-    uint8_t *px = st->seen + st->answered * IMAGE_PIXELS;   /* [28*28] ink */
+    uint8_t *px = st->seen + st->answered * st->pixels;   /* [pixels] ink */
     int rc = normalise(st, path, px);
     if (rc < 0)
         return rc;
     query_answer_t a = query_ask(&st->net, &st->work, px);
     st->answers[st->answered++] = a;
-    if (q->csv) {
-        query_csv_field(stdout, path);
-        printf(",%d,%.4f\n", a.digit, (double)a.confidence);
-    } else {
-        printf("%s: %d (confidence %.3f; runner-up %d, %.3f)\n", path, a.digit,
-               (double)a.confidence, a.runner_up, (double)a.runner_up_confidence);
-    }
-    fflush(stdout);
+    print_answer(st, path, &a);
     char out[4096];
-    image_t img = {IMAGE_SIDE, IMAGE_SIDE, px};
+    image_t img = {st->meta.image_height, st->meta.image_width, px};
     if (q->save_dir && (saved_name(q->save_dir, path, &st->saved, out, sizeof out) < 0 ||
                         image_write_png(out, &img, 1, IMAGE_HIGH_LIGHT) < 0))
         return -2;
@@ -234,7 +274,7 @@ static int answer_all(query_state_t *st, const query_list_t *files)
 {
     int failures = 0;
     if (st->opts->csv)
-        printf("file,digit,confidence\n");
+        printf("file,digit,confidence%s\n", st->meta.class_names ? ",name" : "");
     for (size_t i = 0; i < files->paths.count; i++) {
         int rc = answer_picture(st, files->paths.items[i]);
         if (rc < 0)
@@ -246,7 +286,8 @@ static int answer_all(query_state_t *st, const query_list_t *files)
     if (st->opts->save_dir && st->answered) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", st->opts->save_dir, MONTAGE_NAME);
-        if (query_write_montage(path, st->seen, st->answers, st->answered) < 0)
+        if (query_write_montage(path, st->seen, st->meta.image_height, st->meta.image_width,
+                                st->answers, st->answered) < 0)
             log_warn("no montage: %s", error_message()); /* too many pictures for one PNG */
     }
     return failures;
@@ -267,6 +308,31 @@ static int list_pictures(char **paths, int n, query_list_t *files)
     return failures;
 }
 
+enum { LOAD_WRONG_FRAME = -2 }; /* load_model's answer for a --frame the model cannot take */
+
+/* The model, its pictures' size and the frame that makes them: mnist or
+ * book for 28x28 models (mnist unless told), scale for any. 0, -1 (the
+ * model could not be read) or LOAD_WRONG_FRAME. */
+static int load_model(const query_opts_t *q, query_state_t *st)
+{
+    if (ckpt_read(q->model, &st->net, &st->meta) < 0)
+        return -1;
+    const int h = st->meta.image_height, w = st->meta.image_width;
+    if (!h)
+        return error_set("%s: the model does not say its pictures' size (%d inputs; made "
+                         "before nnmpi recorded it?)", q->model, st->net.n_in);
+    const int digits_size = h == IMAGE_SIDE && w == IMAGE_SIDE;
+    st->frame = q->frame >= 0 ? (image_frame_t)q->frame
+                              : digits_size ? IMAGE_FRAME_MNIST : IMAGE_FRAME_SCALE;
+    if (!digits_size && st->frame != IMAGE_FRAME_SCALE) {
+        error_set("query: --frame %s makes 28x28 pictures; %s takes %dx%d (use --frame scale)",
+                  st->frame == IMAGE_FRAME_BOOK ? "book" : "mnist", q->model, h, w);
+        return LOAD_WRONG_FRAME;
+    }
+    st->pixels = (size_t)h * (size_t)w;
+    return 0;
+}
+
 int cmd_query(int argc, char **argv)
 {
     query_opts_t q;
@@ -274,8 +340,12 @@ int cmd_query(int argc, char **argv)
     if (status >= 0)
         return status;
     query_state_t st = {.opts = &q};
-    if (cmd_load_picture_model(q.model, &st.net) < 0)
-        return cmd_fail();
+    int loaded = load_model(&q, &st);
+    if (loaded < 0) {
+        net_free(&st.net);
+        ckpt_meta_free(&st.meta);
+        return loaded == LOAD_WRONG_FRAME ? cmd_usage_error("%s", error_message()) : cmd_fail();
+    }
     query_list_t files = {0};
     int failures = list_pictures(argv + optind, argc - optind, &files), more = -1;
     if (prepare_outputs(&st, files.paths.count) < 0)
@@ -292,5 +362,6 @@ int cmd_query(int argc, char **argv)
     strlist_free(&st.explained);
     query_list_free(&files);
     net_free(&st.net);
+    ckpt_meta_free(&st.meta);
     return more == 0 && !failures ? EXIT_OK : EXIT_FAILURE_RUN;
 }

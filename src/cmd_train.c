@@ -12,6 +12,7 @@
 #include "nnmpi/agree.h"
 #include "nnmpi/ckptdir.h"
 #include "nnmpi/config.h"
+#include "nnmpi/dataset.h"
 #include "nnmpi/error.h"
 #include "nnmpi/log.h"
 #include "nnmpi/mpierror.h"
@@ -288,6 +289,20 @@ static int read_command(int argc, char **argv, train_args_t *a, config_t *cfg)
     return agree_all(rc < 0 ? EXIT_USAGE : 0, &items);
 }
 
+/* The network's ends from the data file's header (its images' pixels, its
+ * classes); a file that cannot be read leaves MNIST's, and the data's own
+ * check (open_data) then says what is wrong with it. */
+static void take_data_ends(config_t *cfg)
+{
+    dataset_info_t info;
+    if (!cfg->data_file[0] || dataset_info(cfg->data_file, &info) < 0) {
+        error_clear();
+        return;
+    }
+    config_set_data_ends(cfg, info.height, info.width, info.classes);
+    dataset_info_free(&info);
+}
+
 /* The configuration the run will have: the checkpoint's own when no file
  * is given (--resume auto keeps the directory it searched), checked for
  * this job. */
@@ -301,6 +316,8 @@ static int settle_config(const train_args_t *a, const runstart_t *s, config_t *c
         if (!rc && !strcmp(a->resume, "auto"))
             snprintf(cfg->dir, sizeof cfg->dir, "%s", searched);
     }
+    if (!rc)
+        take_data_ends(cfg);
     rc = rc ? rc : config_validate(cfg);
     rc = rc ? rc : config_check_ranks(cfg, size);
     rc = rc ? rc : sparse_rows_check_env();

@@ -13,7 +13,7 @@
 #include "nnmpi/inifile.h"
 
 /* T_AUTO_INT: a whole number, or "auto" (stored as 0); T_LAYERS: the
- * layer sizes, or "auto" (784,hidden,10) */
+ * layer sizes, or "auto" (the data's pixels,hidden,classes) */
 typedef enum { T_INT, T_DOUBLE, T_U64, T_BOOL, T_STRING, T_ENUM, T_AUTO_INT, T_LAYERS } key_type_t;
 
 typedef struct {
@@ -33,17 +33,19 @@ typedef struct {
 static const char *const rule_names[] = {"book", "gradient", NULL};
 static const char *const mode_names[] = {"sync", "local", NULL};
 static const char *const schedule_names[] = {"constant", "linear", "cosine", NULL};
-static const char *const frame_names[] = {"mnist", "book", NULL}; /* image_frame_t order */
+static const char *const frame_names[] = {"mnist", "book", "scale", NULL}; /* image_frame_t order */
 
 #define F(field) offsetof(config_t, field)
 static const config_key_t keys[] = {
     {"data", "file", T_STRING, F(data_file), "", 0, 0, NULL,
      "HDF5 file made by `nnmpi prepare` (required)", FREE},
     {"net", "hidden", T_INT, F(hidden), "200", 1, 100000, NULL,
-     "hidden nodes: the book's net 784-hidden-10 (with layers: its first hidden layer)", FIXED},
+     "hidden nodes: the book's net pixels-hidden-classes, 784-hidden-10 on MNIST (with layers: "
+     "its first hidden layer)", FIXED},
     {"net", "layers", T_LAYERS, F(layers), "auto", 1, 100000, NULL,
-     "layer sizes from the 784 inputs to the 10 outputs, e.g. 784,300,100,10 (2 to 8 weight "
-     "layers); auto: 784,hidden,10", FIXED},
+     "layer sizes from the inputs (the data's pixels, 784 for MNIST) to the outputs (its "
+     "classes, 10), e.g. 784,300,100,10 (2 to 8 weight layers); auto: pixels,hidden,classes",
+     FIXED},
     {"net", "activation", T_ENUM, F(activation), "sigmoid", 0, 0, net_activation_names,
      "of the hidden layers", FIXED},
     {"net", "output", T_ENUM, F(output), "sigmoid", 0, 0, net_output_names,
@@ -117,7 +119,8 @@ static const config_key_t keys[] = {
      "a PNG or folder of PNGs (your own digits) rank 0 answers at the end: "
      "DIR/own_images.csv and DIR/own_images.png", FREE},
     {"query", "frame", T_ENUM, F(query_frame), "mnist", 0, 0, frame_names,
-     "mnist: normalise like MNIST (any picture); book: 28x28 pictures, inverted only", FREE},
+     "mnist: normalise like MNIST (any picture); book: 28x28 pictures, inverted only; scale: "
+     "any picture scaled to 28x28, inverted (for 28x28 data other than digits)", FREE},
     {"query", "every_epoch", T_BOOL, F(query_every_epoch), "false", 0, 0, NULL,
      "answer the pictures after every epoch, not only at the end", FREE},
     {"checkpoint", "every_epochs", T_INT, F(ckpt_every_epochs), "1", 0, 1000000, NULL,
@@ -332,11 +335,20 @@ void config_defaults(config_t *cfg)
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < N_KEYS; i++)
         set_value(cfg, &keys[i], keys[i].fallback);
+    config_set_data_ends(cfg, 28, 28, 10);
+}
+
+void config_set_data_ends(config_t *cfg, int height, int width, int classes)
+{
+    cfg->data_height = height;
+    cfg->data_width = width;
+    cfg->data_classes = classes;
 }
 
 net_shape_t config_net_shape(const config_t *cfg)
 {
-    net_shape_t shape = net_book_shape(NET_DIGIT_INPUTS, cfg->hidden, NET_DIGIT_OUTPUTS);
+    net_shape_t shape =
+        net_book_shape(cfg->data_height * cfg->data_width, cfg->hidden, cfg->data_classes);
     if (cfg->layers.n) {
         shape.n_layers = cfg->layers.n - 1;
         memcpy(shape.sizes, cfg->layers.sizes, (size_t)cfg->layers.n * sizeof(int));
@@ -435,12 +447,14 @@ static int validate_net(const config_t *cfg, const char *where)
         return error_set("%s: [net] hidden = %d and layers = %s disagree (hidden is the first "
                          "hidden layer's width, %d here): give layers alone", where, cfg->hidden,
                          layers, shape.sizes[1]);
-    if (shape.sizes[0] != NET_DIGIT_INPUTS) /* the data's sizes come with issue 14's data step */
-        return error_set("%s: [net] layers = %s: the first size must be %d (the pixels of a "
-                         "28x28 image), not %d", where, layers, NET_DIGIT_INPUTS, shape.sizes[0]);
-    if (shape.sizes[L] != NET_DIGIT_OUTPUTS)
-        return error_set("%s: [net] layers = %s: the last size must be %d (the digits), not %d",
-                         where, layers, NET_DIGIT_OUTPUTS, shape.sizes[L]);
+    const int pixels = cfg->data_height * cfg->data_width;
+    if (shape.sizes[0] != pixels)
+        return error_set("%s: [net] layers = %s: the first size must be %d (the pixels of the "
+                         "data's %dx%d images), not %d", where, layers, pixels, cfg->data_height,
+                         cfg->data_width, shape.sizes[0]);
+    if (shape.sizes[L] != cfg->data_classes)
+        return error_set("%s: [net] layers = %s: the last size must be %d (the data's classes), "
+                         "not %d", where, layers, cfg->data_classes, shape.sizes[L]);
     if (cfg->output == NET_OUT_SOFTMAX && cfg->loss != NET_LOSS_CROSS_ENTROPY)
         return error_set("%s: [net] output = softmax needs loss = cross_entropy, not %s (with "
                          "squared error a softmax's gradient vanishes where the net is most "
@@ -451,7 +465,7 @@ static int validate_net(const config_t *cfg, const char *where)
                          where, described);
     if (cfg->tensor_parallel > 1 && !net_shape_is_book(&shape))
         return error_set("%s: [train] tensor_parallel = %d: hidden-unit slices exist for the "
-                         "book's 784-H-10 sigmoid net only, not for %s: use 1 or auto", where,
+                         "book's 3-layer sigmoid net only, not for %s: use 1 or auto", where,
                          cfg->tensor_parallel, described);
     if (net_shape_check(&shape) < 0)
         return error_prefix("%s: [net]", where);

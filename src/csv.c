@@ -1,6 +1,7 @@
 /* Reader for the book's CSV files. mnist_train.csv is 60,000 lines of 785
  * numbers (~110 MB), so values are parsed by hand from each line instead of
- * with sscanf/strtol, and the arrays grow geometrically. */
+ * with sscanf/strtol, and the arrays grow geometrically. Images of another
+ * size than 28x28 have another number of values per line. */
 #define _POSIX_C_SOURCE 200809L
 #include "nnmpi/csv.h"
 
@@ -12,7 +13,7 @@
 
 #include "nnmpi/error.h"
 
-enum { CSV_SIDE = 28, CSV_PIXELS = CSV_SIDE * CSV_SIDE, CSV_VALUES = 1 + CSV_PIXELS };
+enum { CSV_MAX_SIDE = 1024 }; /* as the IDX reader's */
 
 static int is_blank(char c)
 {
@@ -20,9 +21,9 @@ static int is_blank(char c)
 }
 
 /* Parses one line (without its line end) of s[0, len) into *label and
- * pixels [784]. Spaces around a value are tolerated. */
+ * pixels [n_pixels]. Spaces around a value are tolerated. */
 static int parse_line(const char *s, size_t len, const char *path, long long lineno,
-                      uint8_t *label, uint8_t *pixels)
+                      int n_pixels, uint8_t *label, uint8_t *pixels)
 {
     const char *p = s, *end = s + len;
     int field = 0; /* values seen so far; 0 is the label */
@@ -50,11 +51,11 @@ static int parse_line(const char *s, size_t len, const char *path, long long lin
         }
         int ndigits = (int)(digits_end - start);
         if (field == 0) {
-            if (v > 9)
-                return error_set("%s:%lld: label %.*s is outside 0..9", path, lineno,
+            if (v > 255)
+                return error_set("%s:%lld: label %.*s is outside 0..255", path, lineno,
                                  ndigits > 20 ? 20 : ndigits, start);
             *label = (uint8_t)v;
-        } else if (field <= CSV_PIXELS) {
+        } else if (field <= n_pixels) {
             if (v > 255)
                 return error_set("%s:%lld: pixel %d is %.*s, outside 0..255", path, lineno,
                                  field, ndigits > 20 ? 20 : ndigits, start);
@@ -65,22 +66,23 @@ static int parse_line(const char *s, size_t len, const char *path, long long lin
             break;
         p++; /* the comma */
     }
-    if (field != CSV_VALUES)
-        return error_set("%s:%lld: %d values, expected %d (a label and %d pixels)", path,
-                         lineno, field, CSV_VALUES, CSV_PIXELS);
+    if (field != 1 + n_pixels)
+        return error_set("%s:%lld: %d values, expected %d (a label and %d pixels)%s", path,
+                         lineno, field, 1 + n_pixels, n_pixels,
+                         n_pixels == 784 ? " (--size HxW for other images)" : "");
     return 0;
 }
 
-/* Makes room for at least need images. */
-static int grow(const char *path, uint8_t **pixels, uint8_t **labels, int64_t *capacity,
-                int64_t need)
+/* Makes room for at least need images of n_pixels. */
+static int grow(const char *path, int n_pixels, uint8_t **pixels, uint8_t **labels,
+                int64_t *capacity, int64_t need)
 {
     if (need <= *capacity)
         return 0;
     int64_t cap = *capacity ? *capacity * 2 : 1024;
-    if (cap > (int64_t)(SIZE_MAX / CSV_PIXELS))
+    if (cap > (int64_t)(SIZE_MAX / (size_t)n_pixels))
         return error_set("%s: too many lines", path);
-    uint8_t *p = realloc(*pixels, (size_t)cap * CSV_PIXELS);
+    uint8_t *p = realloc(*pixels, (size_t)cap * (size_t)n_pixels);
     if (!p)
         return error_set("%s: out of memory for %lld images", path, (long long)cap);
     *pixels = p;
@@ -92,14 +94,18 @@ static int grow(const char *path, uint8_t **pixels, uint8_t **labels, int64_t *c
     return 0;
 }
 
-int csv_read(const char *path, imageset_t *set)
+int csv_read(const char *path, int height, int width, imageset_t *set)
 {
     *set = (imageset_t){0};
+    if (height < 1 || height > CSV_MAX_SIDE || width < 1 || width > CSV_MAX_SIDE)
+        return error_set("%s: images of %d x %d pixels: each side must be 1..%d", path, height,
+                         width, CSV_MAX_SIDE);
+    const int n_pixels = height * width;
     FILE *f = fopen(path, "rb");
     if (!f)
         return error_set("%s: cannot open: %s", path, strerror(errno));
 
-    uint8_t *pixels = NULL; /* [capacity, 784] */
+    uint8_t *pixels = NULL; /* [capacity, n_pixels] */
     uint8_t *labels = NULL; /* [capacity] */
     int64_t count = 0, capacity = 0;
     char *line = NULL;
@@ -118,10 +124,10 @@ int csv_read(const char *path, imageset_t *set)
             k++;
         if (k == len)
             continue; /* empty line */
-        if (grow(path, &pixels, &labels, &capacity, count + 1) != 0)
+        if (grow(path, n_pixels, &pixels, &labels, &capacity, count + 1) != 0)
             goto done;
-        if (parse_line(line, (size_t)len, path, lineno, labels + count,
-                       pixels + (size_t)count * CSV_PIXELS) != 0)
+        if (parse_line(line, (size_t)len, path, lineno, n_pixels, labels + count,
+                       pixels + (size_t)count * n_pixels) != 0)
             goto done;
         count++;
     }
@@ -137,8 +143,8 @@ int csv_read(const char *path, imageset_t *set)
         goto done;
     }
     set->count = count;
-    set->height = CSV_SIDE;
-    set->width = CSV_SIDE;
+    set->height = height;
+    set->width = width;
     set->pixels = pixels;
     set->labels = labels;
     pixels = labels = NULL;

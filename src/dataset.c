@@ -1,5 +1,6 @@
 #include "nnmpi/dataset.h"
 
+#include "nnmpi/classnames.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,8 +69,13 @@ int dataset_write(const char *path, const dataset_contents_t *c)
     hid_t f = h5_create(tmp);
     if (f < 0)
         return error_prefix("%s", path);
+    const int classes = c->classes ? c->classes : 10;
+    const int mnist_shape = c->train->height == 28 && c->train->width == 28 && classes == 10;
     int rc = h5_attr_write_str(f, "format", DATASET_FORMAT);
-    rc = rc ? rc : h5_attr_write_i64(f, "format_version", DATASET_VERSION);
+    rc = rc ? rc : h5_attr_write_i64(f, "format_version",
+                                     mnist_shape ? DATASET_VERSION_MNIST : DATASET_VERSION);
+    rc = rc ? rc : h5_attr_write_i64(f, "classes", classes);
+    rc = rc ? rc : h5_attr_write_str(f, "class_names", c->class_names ? c->class_names : "");
     rc = rc ? rc : h5_attr_write_str(f, "source", c->source ? c->source : "");
     rc = rc ? rc : h5_attr_write_str(f, "source_sha256", c->source_sha256 ? c->source_sha256 : "");
     rc = rc ? rc : h5_attr_write_str(f, "augmentation", c->augmentation ? c->augmentation : "none");
@@ -106,6 +112,9 @@ static int check_present(hid_t file, const char *path, const char *split, const 
     return 0;
 }
 
+/* Largest side an image may have: as the IDX and CSV readers'. */
+#define DATASET_MAX_SIDE 1024
+
 /* Checks /split/images [n,h,w] and /split/labels [n]; returns n or -1. */
 static int64_t split_shape(hid_t file, const char *path, const char *split, int *h, int *w)
 {
@@ -116,13 +125,14 @@ static int64_t split_shape(hid_t file, const char *path, const char *split, int 
         return -1;
     snprintf(name, sizeof name, "/%s/images", split);
     if (h5_dataset_shape(file, name, dims, 3) != 3)
-        return error_set("%s: %s must be a 3-D dataset [n, 28, 28]", path, name);
+        return error_set("%s: %s must be a 3-D dataset [n, height, width]", path, name);
     if (dims[0] > DATASET_MAX_ROWS)
         return error_set("%s: %s declares %llu images, more than nnmpi handles (%llu)", path,
                          name, (unsigned long long)dims[0], (unsigned long long)DATASET_MAX_ROWS);
-    if (dims[1] != 28 || dims[2] != 28)
-        return error_set("%s: %s holds %llux%llu images; nnmpi needs 28x28", path, name,
-                         (unsigned long long)dims[1], (unsigned long long)dims[2]);
+    if (dims[1] < 1 || dims[1] > DATASET_MAX_SIDE || dims[2] < 1 || dims[2] > DATASET_MAX_SIDE)
+        return error_set("%s: %s holds %llux%llu images; nnmpi takes sides of 1..%d", path,
+                         name, (unsigned long long)dims[1], (unsigned long long)dims[2],
+                         DATASET_MAX_SIDE);
     snprintf(name, sizeof name, "/%s/labels", split);
     if (h5_dataset_shape(file, name, ldims, 1) != 1)
         return error_set("%s: %s must be a 1-D dataset [n]", path, name);
@@ -150,6 +160,27 @@ static int check_type(hid_t file, const char *path, const char *name)
     return ok ? 0 : error_set("%s: %s must hold 8-bit unsigned integers", path, name);
 }
 
+/* The classes and their names; files older than the attribute hold digits. */
+static int read_classes(hid_t f, const char *path, dataset_info_t *info)
+{
+    int64_t classes = 10;
+    if (H5Aexists(f, "classes") > 0 && h5_attr_read_i64(f, "classes", &classes) < 0)
+        return error_prefix("%s", path);
+    if (classes < 1 || classes > DATASET_MAX_CLASSES)
+        return error_set("%s: classes = %lld, expected 1..%d", path, (long long)classes,
+                         DATASET_MAX_CLASSES);
+    info->classes = (int)classes;
+    if (H5Aexists(f, "class_names") > 0 && h5_attr_read_str(f, "class_names", &info->class_names) < 0)
+        return error_prefix("%s", path);
+    if (info->class_names && !info->class_names[0]) {
+        free(info->class_names);
+        info->class_names = NULL;
+    }
+    if (info->class_names && classnames_check(info->class_names, info->classes) < 0)
+        return error_prefix("%s: attribute class_names", path);
+    return 0;
+}
+
 static int read_header(hid_t f, const char *path, dataset_info_t *info)
 {
     memset(info, 0, sizeof *info);
@@ -164,8 +195,16 @@ static int read_header(hid_t f, const char *path, dataset_info_t *info)
     for (int i = 0; i < 4; i++)
         if (check_type(f, path, u8[i]) < 0)
             return -1;
+    if (sh != th || sw != tw)
+        return error_set("%s: the training images are %dx%d but the test images %dx%d", path,
+                         th, tw, sh, sw);
     info->height = th;
     info->width = tw;
+    if (read_classes(f, path, info) < 0)
+        return -1;
+    if (info->version == DATASET_VERSION_MNIST && (th != 28 || tw != 28 || info->classes != 10))
+        return error_set("%s: a version 1 file holds MNIST's 28x28 images of 10 classes, not "
+                         "%dx%d of %d (damaged file?)", path, th, tw, info->classes);
     h5_attr_read_str(f, "source", &info->source);
     h5_attr_read_str(f, "source_sha256", &info->source_sha256);
     h5_attr_read_str(f, "augmentation", &info->augmentation);
@@ -193,6 +232,7 @@ void dataset_info_free(dataset_info_t *info)
     free(info->source);
     free(info->source_sha256);
     free(info->augmentation);
+    free(info->class_names);
     memset(info, 0, sizeof *info);
 }
 
@@ -254,7 +294,7 @@ int dataset_read_shard(const char *path, const shard_t *s, imageset_t *set)
     if (!rc) {
         char what[4200];
         snprintf(what, sizeof what, "%s: /train/labels", path);
-        rc = imageset_check_labels(set, what);
+        rc = imageset_check_labels(set, what, info.classes);
     }
     dataset_info_free(&info);
     H5Fclose(f);
@@ -286,7 +326,7 @@ int dataset_read_split(const char *path, const char *split, imageset_t *set)
     if (!rc) {
         char what[4200];
         snprintf(what, sizeof what, "%s: /%s/labels", path, split);
-        rc = imageset_check_labels(set, what);
+        rc = imageset_check_labels(set, what, info.classes);
     }
     dataset_info_free(&info);
     H5Fclose(f);
@@ -295,18 +335,19 @@ int dataset_read_split(const char *path, const char *split, imageset_t *set)
     return rc;
 }
 
-/* Rows first, middle and last of a split, images and labels, into h. */
-static int hash_sample_rows(hid_t f, const char *path, const char *split, int64_t n,
-                            sha256_t *h)
+/* Rows first, middle and last of a split, images and labels, into h;
+ * row: room for one image of info's size. */
+static int hash_sample_rows(hid_t f, const char *path, const dataset_info_t *info,
+                            const char *split, int64_t n, uint8_t *row, sha256_t *h)
 {
+    const size_t row_size = (size_t)info->height * (size_t)info->width;
     int64_t rows[3] = {0, n / 2, n - 1};
     for (int i = 0; i < 3; i++)
         for (int pass = 0; pass < 2; pass++) {
             char name[64];
             snprintf(name, sizeof name, "/%s/%s", split, pass == 0 ? "images" : "labels");
             int rank = pass == 0 ? 3 : 1;
-            hsize_t dims[3] = {(hsize_t)n, 28, 28};
-            uint8_t row[28 * 28];
+            hsize_t dims[3] = {(hsize_t)n, (hsize_t)info->height, (hsize_t)info->width};
             hid_t sel = row_selection(rows[i], 1, rank, dims);
             if (sel < 0)
                 return error_set("%s: cannot select a row of %s", path, name);
@@ -314,7 +355,7 @@ static int hash_sample_rows(hid_t f, const char *path, const char *split, int64_
             H5Sclose(sel);
             if (rc)
                 return rc;
-            if (sha256_update(h, row, pass == 0 ? sizeof row : 1) < 0)
+            if (sha256_update(h, row, pass == 0 ? row_size : 1) < 0)
                 return -1;
         }
     return 0;
@@ -326,9 +367,12 @@ int dataset_sample_sha256(const char *path, const dataset_info_t *info, char hex
     if (f < 0)
         return -1;
     sha256_t h = {0};
-    int rc = sha256_init(&h);
-    rc = rc ? rc : hash_sample_rows(f, path, "train", info->n_train, &h);
-    rc = rc ? rc : hash_sample_rows(f, path, "test", info->n_test, &h);
+    /* the sides were checked by dataset_info: at most 1 MiB */
+    uint8_t *row = malloc((size_t)info->height * (size_t)info->width);
+    int rc = row ? sha256_init(&h) : error_set("%s: out of memory for one image", path);
+    rc = rc ? rc : hash_sample_rows(f, path, info, "train", info->n_train, row, &h);
+    rc = rc ? rc : hash_sample_rows(f, path, info, "test", info->n_test, row, &h);
+    free(row);
     H5Fclose(f);
     rc = rc ? rc : sha256_final_hex(&h, hex);
     sha256_free(&h);

@@ -1,10 +1,40 @@
 #include "nnmpi/eval.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "nnmpi/classnames.h"
 #include "nnmpi/error.h"
 
 #define EVAL_BATCH 500
+
+/* The matrix for the net's classes (at most NET's 1024 outputs: 8 MiB). */
+static int result_init(eval_result_t *res, int n_classes)
+{
+    memset(res, 0, sizeof *res);
+    res->confusion = calloc((size_t)n_classes * (size_t)n_classes, sizeof *res->confusion);
+    if (!res->confusion)
+        return error_set("out of memory for a confusion matrix of %d classes", n_classes);
+    res->n_classes = n_classes;
+    return 0;
+}
+
+void eval_result_free(eval_result_t *res)
+{
+    free(res->confusion);
+    res->confusion = NULL;
+    res->n_classes = 0;
+}
+
+/* Every label must name one of the net's outputs. */
+static int check_labels(const net_t *net, const imageset_t *set)
+{
+    for (int64_t i = 0; i < set->count; i++)
+        if (set->labels[i] >= net->n_out)
+            return error_set("label %d of image %lld: the network has %d outputs (trained on "
+                             "other data?)", set->labels[i], (long long)i, net->n_out);
+    return 0;
+}
 
 int eval_run(const net_t *net, const imageset_t *set, eval_result_t *res)
 {
@@ -12,11 +42,13 @@ int eval_run(const net_t *net, const imageset_t *set, eval_result_t *res)
     if (imageset_image_size(set) != net->n_in)
         return error_set("the images have %lld pixels, the network expects %d inputs",
                          (long long)imageset_image_size(set), net->n_in);
-    if (net->n_out != 10)
-        return error_set("evaluation needs 10 outputs, the network has %d", net->n_out);
     net_work_t work;
-    if (net_work_init(&work, net, EVAL_BATCH) < 0)
+    if (check_labels(net, set) < 0 || result_init(res, net->n_out) < 0)
         return -1;
+    if (net_work_init(&work, net, EVAL_BATCH) < 0) {
+        eval_result_free(res);
+        return -1;
+    }
     for (int64_t start = 0; start < set->count; start += EVAL_BATCH) {
         int B = (int)(set->count - start < EVAL_BATCH ? set->count - start : EVAL_BATCH);
         net_scale_input(imageset_image(set, start), work.x, (size_t)B * net->n_in);
@@ -24,7 +56,7 @@ int eval_run(const net_t *net, const imageset_t *set, eval_result_t *res)
         for (int b = 0; b < B; b++) {
             const float *o = work.o + (size_t)b * net->n_out;
             int label = set->labels[start + b], guess = net_argmax(o, net->n_out);
-            res->confusion[label][guess]++;
+            res->confusion[(size_t)label * res->n_classes + guess]++;
             res->correct += guess == label;
             res->loss_sum += net_sample_loss(net, o, label);
         }
@@ -34,23 +66,30 @@ int eval_run(const net_t *net, const imageset_t *set, eval_result_t *res)
     return 0;
 }
 
-void eval_print_confusion(FILE *out, const eval_result_t *res)
+void eval_print_confusion(FILE *out, const eval_result_t *res, const char *class_names)
 {
-    fprintf(out, "confusion matrix (rows: true digit, columns: predicted)\n");
-    fprintf(out, "true |");
-    for (int p = 0; p < 10; p++)
+    const int n = res->n_classes, named = class_names && *class_names;
+    const int label_width = named ? 4 + 1 + 16 : 4; /* "  12 T-shirt/top      " */
+    fprintf(out, "confusion matrix (rows: true class, columns: predicted)\n");
+    fprintf(out, "%-*s |", label_width, "true");
+    for (int p = 0; p < n; p++)
         fprintf(out, " %6d", p);
-    fprintf(out, " | recall\n-----+");
-    for (int p = 0; p < 10; p++)
+    fprintf(out, " | recall\n%.*s-+", label_width, "---------------------");
+    for (int p = 0; p < n; p++)
         fprintf(out, "-------");
     fprintf(out, "-+-------\n");
-    for (int t = 0; t < 10; t++) {
+    for (int t = 0; t < n; t++) {
         int64_t row = 0;
-        fprintf(out, "%4d |", t);
-        for (int p = 0; p < 10; p++) {
-            fprintf(out, " %6lld", (long long)res->confusion[t][p]);
-            row += res->confusion[t][p];
+        char name[CLASSNAMES_MAX_NAME + 1];
+        if (named)
+            fprintf(out, "%4d %-16.16s |", t,
+                    classnames_get(class_names, t, name, sizeof name));
+        else
+            fprintf(out, "%4d |", t);
+        for (int p = 0; p < n; p++) {
+            fprintf(out, " %6lld", (long long)eval_count(res, t, p));
+            row += eval_count(res, t, p);
         }
-        fprintf(out, " | %5.1f%%\n", row ? 100.0 * res->confusion[t][t] / row : 0.0);
+        fprintf(out, " | %5.1f%%\n", row ? 100.0 * eval_count(res, t, t) / row : 0.0);
     }
 }

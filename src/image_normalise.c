@@ -206,12 +206,10 @@ void image_trace_free(image_trace_t *trace)
     memset(trace, 0, sizeof *trace);
 }
 
-/* img scaled to height h keeping its shape (at least 1 pixel wide): area
- * averaging when it shrinks, each pixel repeated when it grows. */
-static int scale_to_height(const image_t *img, int h, image_t *out)
+/* img scaled to h x w: area averaging when it shrinks, each pixel
+ * repeated when it grows. */
+static int scale_to(const image_t *img, int h, int w, image_t *out)
 {
-    int w = (int)((double)img->width * h / img->height + 0.5);
-    w = w < 1 ? 1 : w > 8 * h ? 8 * h : w;
     float *tmp = malloc((size_t)img->height * (size_t)w * sizeof *tmp);   /* [height, w] */
     float *line = malloc((size_t)img->width * sizeof *line);
     float *col = malloc((size_t)h * sizeof *col);
@@ -230,6 +228,25 @@ static int scale_to_height(const image_t *img, int h, image_t *out)
     free(line);
     free(col);
     return rc;
+}
+
+/* img scaled to height h keeping its shape (at least 1 pixel wide). */
+static int scale_to_height(const image_t *img, int h, image_t *out)
+{
+    int w = (int)((double)img->width * h / img->height + 0.5);
+    w = w < 1 ? 1 : w > 8 * h ? 8 * h : w;
+    return scale_to(img, h, w, out);
+}
+
+int image_normalise_scaled(const image_t *in, int h, int w, uint8_t *out)
+{
+    image_t small;
+    if (scale_to(in, h, w, &small) < 0)
+        return -1;
+    for (int i = 0; i < h * w; i++)
+        out[i] = (uint8_t)(255 - small.pixels[i]);
+    image_free(&small);
+    return 0;
 }
 
 int image_trace_strip(const image_trace_t *trace, image_t *strip)
@@ -259,6 +276,8 @@ int image_normalise_book(const image_t *in, uint8_t *out)
 
 int image_normalise(const image_t *in, image_frame_t frame, uint8_t *out)
 {
+    if (frame == IMAGE_FRAME_SCALE)
+        return image_normalise_scaled(in, IMAGE_SIDE, IMAGE_SIDE, out);
     return frame == IMAGE_FRAME_BOOK ? image_normalise_book(in, out)
                                      : image_normalise_mnist(in, out);
 }
@@ -279,7 +298,9 @@ int image_frame_parse(const char *name, image_frame_t *frame)
         *frame = IMAGE_FRAME_MNIST;
     else if (!strcmp(name, "book"))
         *frame = IMAGE_FRAME_BOOK;
+    else if (!strcmp(name, "scale"))
+        *frame = IMAGE_FRAME_SCALE;
     else
-        return error_set("unknown frame '%s' (use mnist or book)", name);
+        return error_set("unknown frame '%s' (use mnist, book or scale)", name);
     return 0;
 }

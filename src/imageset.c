@@ -2,6 +2,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nnmpi/error.h"
 
@@ -47,13 +48,40 @@ void imageset_free(imageset_t *set)
     set->count = 0;
 }
 
-int imageset_check_labels(const imageset_t *set, const char *what)
+int imageset_check_labels(const imageset_t *set, const char *what, int classes)
 {
     if (!set->labels)
         return 0;
     for (int64_t i = 0; i < set->count; i++)
-        if (set->labels[i] > 9)
-            return error_set("%s: label %d of image %lld is outside 0..9", what,
-                             set->labels[i], (long long)i);
+        if (set->labels[i] >= classes)
+            return error_set("%s: label %d of image %lld is outside 0..%d", what,
+                             set->labels[i], (long long)i, classes - 1);
+    return 0;
+}
+
+int imageset_classes(const imageset_t *set)
+{
+    int top = -1;
+    for (int64_t i = 0; set->labels && i < set->count; i++)
+        top = set->labels[i] > top ? set->labels[i] : top;
+    return top + 1;
+}
+
+int imageset_transpose(imageset_t *set)
+{
+    const int h = set->height, w = set->width;
+    uint8_t *copy = malloc((size_t)h * (size_t)w); /* one image; both sides <= the readers' limits */
+    if (!copy)
+        return error_set("out of memory for a %d x %d image", h, w);
+    for (int64_t i = 0; i < set->count; i++) {
+        uint8_t *img = imageset_image(set, i);
+        memcpy(copy, img, (size_t)h * (size_t)w);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                img[(size_t)x * h + y] = copy[(size_t)y * w + x];
+    }
+    free(copy);
+    set->height = w;
+    set->width = h;
     return 0;
 }

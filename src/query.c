@@ -104,7 +104,7 @@ query_answer_t query_answer(const float *o, int n)
 
 query_answer_t query_ask(const net_t *net, net_work_t *work, const uint8_t *px)
 {
-    net_scale_input(px, work->x, IMAGE_PIXELS);
+    net_scale_input(px, work->x, (size_t)net->n_in);
     net_forward(net, work, 1);
     return query_answer(work->o, net->n_out);
 }
@@ -127,8 +127,8 @@ void query_csv_field(FILE *out, const char *s)
 
 /* A montage too large for one PNG is an error the caller may treat as a
  * warning. */
-int query_write_montage(const char *path, const uint8_t *seen, const query_answer_t *answers,
-                        size_t n)
+int query_write_montage(const char *path, const uint8_t *seen, int h, int w,
+                        const query_answer_t *answers, size_t n)
 {
     image_t *tiles = calloc(n, sizeof *tiles);
     char (*text)[32] = calloc(n, sizeof *text);
@@ -139,7 +139,7 @@ int query_write_montage(const char *path, const uint8_t *seen, const query_answe
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        tiles[i] = (image_t){IMAGE_SIDE, IMAGE_SIDE, (uint8_t *)seen + i * IMAGE_PIXELS};
+        tiles[i] = (image_t){h, w, (uint8_t *)seen + i * (size_t)h * (size_t)w};
         snprintf(text[i], sizeof text[i], "%d (%.2f)", answers[i].digit,
                  (double)answers[i].confidence);
         labels[i] = text[i];
@@ -164,6 +164,9 @@ int query_run(const net_t *net, const query_list_t *list, image_frame_t frame,
               size_t *answered, size_t *failed)
 {
     *answered = *failed = 0;
+    if (net->n_in != IMAGE_PIXELS) /* the frames make 28x28 pictures */
+        return error_set("the model has %d inputs, not the %d pixels of a %dx%d picture",
+                         net->n_in, IMAGE_PIXELS, IMAGE_SIDE, IMAGE_SIDE);
     net_work_t work;
     if (net_work_init(&work, net, 1) < 0)
         return -1;
@@ -216,7 +219,8 @@ int query_run(const net_t *net, const query_list_t *list, image_frame_t frame,
     }
     rc = 0;
     if (montage_path && *answered &&
-        query_write_montage(montage_path, seen, answers, *answered) < 0 && warn)
+        query_write_montage(montage_path, seen, IMAGE_SIDE, IMAGE_SIDE, answers, *answered) < 0 &&
+        warn)
         warn(error_message()); /* a picture too large is no reason to fail */
 done:
     if (csv)

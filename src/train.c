@@ -33,6 +33,7 @@ static void trainer_free(trainer_t *t)
     free(t->pixels);
     free(t->order);
     free(t->data_id);
+    free(t->class_names);
     metrics_free(&t->metrics);
 }
 
@@ -52,11 +53,13 @@ static int finish_epoch(trainer_t *t, double train_s)
     eval_result_t ev;
     if (eval_run(whole(t), &t->test, &ev) < 0)
         return -1;
+    const double test_accuracy = eval_accuracy(&ev); /* all an epoch needs of it */
+    eval_result_free(&ev);
     metrics_row_t row = {
         .epoch = t->epoch,
         .train_loss = st->count ? st->loss_sum / st->count : 0.0,
         .train_accuracy = st->count ? (double)st->correct / st->count : 0.0,
-        .test_accuracy = eval_accuracy(&ev),
+        .test_accuracy = test_accuracy,
         .lr = trainer_lr(t),
         .samples_per_s = train_s > 0 ? st->count / train_s : 0.0,
         .wall_s = now() - t->t_start,

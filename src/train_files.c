@@ -30,6 +30,9 @@ static ckpt_meta_t state_meta(const trainer_t *t, int epochs_done, int64_t step)
         .data_id = t->data_id,
         .parent = t->start->parent,
         .lineage = t->start->lineage,
+        .image_height = t->cfg->data_height,
+        .image_width = t->cfg->data_width,
+        .class_names = t->class_names,
     };
     memcpy(m.run_id, t->start->run_id, sizeof m.run_id);
     if (step > 0) {

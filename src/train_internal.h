@@ -57,6 +57,7 @@ typedef struct {
                              * [augment] */
     uint32_t *order;     /* [lane_count * steps] this epoch's visiting order */
     char *data_id;       /* the dataset's identity, checked on resume */
+    char *class_names;   /* the dataset's (classnames.h), for the model files; NULL: none */
     metrics_t metrics;   /* rank 0 */
     double t_start;      /* MPI_Wtime of the run's start, over all sessions */
     double read_s;       /* seconds to read the shard */

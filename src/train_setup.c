@@ -89,6 +89,8 @@ static int open_data(trainer_t *t, int64_t *n_rows)
                  (long long)info.n_test, sample);
         t->data_id = strdup(id);
         *n_rows = info.n_train;
+        if (info.class_names)
+            t->class_names = info.class_names, info.class_names = NULL; /* taken over */
         if (!t->data_id)
             status = agree_all((error_set("out of memory"), EXIT_FAILURE_RUN), NULL);
     }
@@ -178,8 +180,9 @@ static int setup_local(trainer_t *t, int64_t n_rows)
     if (tp->T > 1) {
         t->work.sum_outputs = tensor_sum_outputs;
         t->work.sum_ctx = &t->tp;
-        if (tensor_reserve(&t->tp, capacity * 10) < 0 ||
-            (t->rank == 0 && net_init(&t->full, NET_DIGIT_INPUTS, cfg->hidden, NET_DIGIT_OUTPUTS) < 0))
+        net_shape_t whole_shape = config_net_shape(cfg);
+        if (tensor_reserve(&t->tp, capacity * whole_shape.sizes[2]) < 0 ||
+            (t->rank == 0 && net_init_shape(&t->full, &whole_shape, 0) < 0))
             return -1;
     }
     if (augment_live_active(&cfg->augment)) {
@@ -237,7 +240,8 @@ static int share_whole(trainer_t *t, const net_t *source)
     net_t *all = &t->net;
     if (t->tp.T > 1) {
         all = t->rank == 0 ? &t->full : &temp;
-        if (t->rank != 0 && net_init(&temp, NET_DIGIT_INPUTS, t->cfg->hidden, NET_DIGIT_OUTPUTS) < 0)
+        net_shape_t whole_shape = config_net_shape(t->cfg);
+        if (t->rank != 0 && net_init_shape(&temp, &whole_shape, 0) < 0)
             return -1;
     }
     if (t->rank == 0 && source != all)
@@ -278,6 +282,8 @@ static int check_resume(trainer_t *t, const runstart_t *r, char *changes, size_t
 {
     config_t saved;
     config_defaults(&saved);
+    /* the same data (checked below), so the same ends for layers = auto */
+    config_set_data_ends(&saved, t->cfg->data_height, t->cfg->data_width, t->cfg->data_classes);
     if (config_load_text(&saved, r->meta.config_text, r->path) < 0)
         return error_prefix("cannot resume");
     if (config_resume_check(&saved, t->cfg, changes, size) < 0)
@@ -430,7 +436,7 @@ static void log_config(const trainer_t *t)
     log_info("data: %lld training rows (rank 0 holds %lld, %.1f MiB, read in %.2f s), %lld test "
              "rows; network %s, %zu parameters",
              (long long)t->shard.n_rows, (long long)t->shard.n_local,
-             t->shard.n_local * 785.0 / (1 << 20), t->read_s, (long long)t->test.count, network,
+             t->shard.n_local * (imageset_image_size(&t->data) + 1.0) / (1 << 20), t->read_s, (long long)t->test.count, network,
              net_shape_params(&shape));
     if (t->tp.T > 1)
         log_info("tensor parallel: %d group%s of %d ranks; each rank computes %d or %d of the %d "

@@ -8,7 +8,9 @@
  * orientation, /net/w1 [n1, 784], /net/w2 [n2, n1] ... and with biases
  * /net/b1 [n1], /net/b2 ..., and these attributes besides the above
  * (n_hidden: the first hidden layer; activation: the hidden layers'):
- *   layers ("784,300,100,10"), output, loss, bias (0 or 1)
+ *   layers ("784,300,100,10"), output, loss, bias (0 or 1);
+ *   either version may hold image_height, image_width and class_names
+ *   (the data's; older files lack them)
  *   /train attributes: epoch (completed), step (within the next epoch),
  *     seed, world_size, tensor_parallel (ranks per sample; absent: 1),
  *     config (resolved INI text), the figures of the epoch
@@ -58,6 +60,11 @@ typedef struct {
     char *parent;         /* "NAME sha256:PREFIX" of the checkpoint this session
                              resumed, "" for a fresh start; malloc'd */
     char *lineage;        /* the run's sessions, one line each; malloc'd */
+    /* the data it was trained on: its images' size (28x28 in files older
+     * than the attributes when n_in is 784, else 0) and the classes' names
+     * (classnames.h; NULL for none, malloc'd) */
+    int image_height, image_width;
+    char *class_names;
 } ckpt_meta_t;
 
 /* Writes net and meta to path atomically. meta->weights_sha256 is computed

@@ -29,9 +29,12 @@ typedef struct {
     int hidden;
     int hidden_given;        /* hidden was set (file, --set), not the default */
     struct {
-        int n;               /* sizes given; 0: auto (784,hidden,10) */
+        int n;               /* sizes given; 0: auto (the data's pixels,hidden,classes) */
         int sizes[NET_MAX_LAYERS + 1];
     } layers;
+    /* the data file's ends, not keys: its images' size and its classes
+     * (config_set_data_ends; MNIST's 28x28 and 10 until then) */
+    int data_height, data_width, data_classes;
     net_activation_t activation; /* hidden layers */
     net_output_t output;
     net_loss_t loss;
@@ -75,6 +78,11 @@ typedef struct {
 
 void config_defaults(config_t *cfg);
 
+/* The network's ends from the data file: layers = auto becomes
+ * height*width, hidden, classes, and config_validate refuses a layers list
+ * whose first or last size disagrees. */
+void config_set_data_ends(config_t *cfg, int height, int width, int classes);
+
 /* Reads an INI file over the current values. */
 int config_load_file(config_t *cfg, const char *path);
 
@@ -89,7 +97,8 @@ int config_load_text(config_t *cfg, const char *text, const char *origin);
  * nnmpi trains, with a rule and tensor_parallel that fit it). */
 int config_validate(const config_t *cfg);
 
-/* The network the configuration describes: layers, or 784-hidden-10. */
+/* The network the configuration describes: layers, or the data's
+ * pixels-hidden-classes (784-hidden-10 for MNIST). */
 net_shape_t config_net_shape(const config_t *cfg);
 
 /* Whether it is the book's shape (which alone has the book's rule and

@@ -1,14 +1,16 @@
 /* csv: reading the book's CSV format: one image per line, the label then the
- * 784 pixel values 0..255, comma separated (mnist_train.csv, mnist_test.csv). */
+ * pixel values 0..255 row by row (784 for MNIST's 28x28), comma separated
+ * (mnist_train.csv, mnist_test.csv). */
 #ifndef NNMPI_CSV_H
 #define NNMPI_CSV_H
 
 #include "nnmpi/imageset.h"
 
-/* Reads every line of path into set (28x28 images, allocated here). A line
- * with another number of values, a non-number, a label outside 0..9 or a
- * pixel outside 0..255 is refused with a message naming file and line. Empty
- * lines are skipped; a Windows line end (CR LF) is accepted. */
-int csv_read(const char *path, imageset_t *set);
+/* Reads every line of path into set (height x width images, each side
+ * 1..1024, allocated here). A line with another number of values, a
+ * non-number, or a label or pixel outside 0..255 is refused with a message
+ * naming file and line (the caller checks labels against its classes).
+ * Empty lines are skipped; a Windows line end (CR LF) is accepted. */
+int csv_read(const char *path, int height, int width, imageset_t *set);
 
 #endif

@@ -1,16 +1,19 @@
 /* dataset: the HDF5 training file written by `nnmpi prepare` and read by
  * `nnmpi train` and `nnmpi eval`.
  *
- * Layout (format "nnmpi-dataset", version 1):
- *   /train/images  uint8 [N, 28, 28] chunked    /train/labels uint8 [N]
+ * Layout (format "nnmpi-dataset"; version 1 for MNIST's shape, 28x28 images
+ * of 10 classes, which older readers take; version 2 for any other):
+ *   /train/images  uint8 [N, H, W] chunked      /train/labels uint8 [N]
  *   /train/origin  int32 [N] index of the source image in the original set
  *   /train/angle   float32 [N] rotation applied, degrees (0 = original)
  *   /train/augment uint8 [N] kind of copy: 0 original, 1 rotation, 2 shift,
  *                  3 elastic, 4 thickness, 5 scale, 6 gaps, 7 noise
  *                  (augment_kind_t; absent in older files)
- *   /test/images   uint8 [M, 28, 28]            /test/labels  uint8 [M]
+ *   /test/images   uint8 [M, H, W]              /test/labels  uint8 [M]
  *   root attributes: format, format_version, source, source_sha256,
- *   augmentation, shuffle_seed, created_by.
+ *   augmentation, shuffle_seed, created_by, classes (labels are
+ *   0..classes-1; absent in older files: 10), class_names (classnames.h;
+ *   absent or "": none).
  * The training rows are stored pre-shuffled, so any lane or contiguous range
  * is a fair sample of the whole. */
 #ifndef NNMPI_DATASET_H
@@ -22,7 +25,9 @@
 #include "nnmpi/shard.h"
 
 #define DATASET_FORMAT "nnmpi-dataset"
-#define DATASET_VERSION 1
+#define DATASET_VERSION 2        /* the newest this code reads and writes */
+#define DATASET_VERSION_MNIST 1  /* 28x28 images of 10 classes, as ever */
+#define DATASET_MAX_CLASSES 256  /* labels are bytes */
 
 /* What prepare writes. */
 typedef struct {
@@ -35,6 +40,8 @@ typedef struct {
     const char *source_sha256; /* "name=hex;name=hex..." */
     const char *augmentation;  /* e.g. "rotations=-10,10;shifts=1;elastic=2,alpha=34,sigma=4" */
     uint64_t shuffle_seed;
+    int classes;               /* labels are 0..classes-1; 0: MNIST's 10 */
+    const char *class_names;   /* "T-shirt,Trouser,..." or NULL */
 } dataset_contents_t;
 
 /* What a file says about itself (no pixel data). */
@@ -44,6 +51,8 @@ typedef struct {
     int height, width;
     char *source, *source_sha256, *augmentation;  /* malloc'd, may be NULL */
     int64_t shuffle_seed;
+    int classes;        /* 10 in files older than the attribute */
+    char *class_names;  /* malloc'd, NULL without names */
 } dataset_info_t;
 
 /* Writes the file atomically (the temporary fs_tmp_name(path), then

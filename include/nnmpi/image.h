@@ -55,6 +55,7 @@ typedef enum {
 typedef enum {
     IMAGE_FRAME_MNIST = 0, /* any size: polarity, crop, 20x20 box, centre of mass */
     IMAGE_FRAME_BOOK = 1,  /* the book's: a 28x28 picture, inverted (255 - x) */
+    IMAGE_FRAME_SCALE = 2, /* any picture scaled to the data's H x W, inverted */
 } image_frame_t;
 
 /* ---- container (src/image.c) ---- */
@@ -148,13 +149,19 @@ int image_trace_strip(const image_trace_t *trace, image_t *strip);
 /* The book's frame: `in` must be 28x28 (refused otherwise); out = 255 - in. */
 int image_normalise_book(const image_t *in, uint8_t *out);
 
-/* Dispatches on frame. */
+/* The frame for data other than MNIST's digits: the whole picture scaled
+ * (area averages; its shape not kept) to h x w and inverted (255 - x), so
+ * dark ink or objects on light paper become light on black as in the
+ * data sets. out[h*w]. */
+int image_normalise_scaled(const image_t *in, int h, int w, uint8_t *out);
+
+/* Dispatches on frame (mnist and book make 28x28: out[784]). */
 int image_normalise(const image_t *in, image_frame_t frame, uint8_t *out);
 
 /* Reads a PNG and normalises it to out[28*28]; every message names path. */
 int image_load(const char *path, image_frame_t frame, uint8_t *out);
 
-/* "mnist" or "book" -> frame; -1 with a message otherwise. */
+/* "mnist", "book" or "scale" -> frame; -1 with a message otherwise. */
 int image_frame_parse(const char *name, image_frame_t *frame);
 
 /* ---- montage (src/image_montage.c) ---- */

@@ -28,11 +28,6 @@
 #include "nnmpi/rng.h"
 #include "nnmpi/sparse_batch.h"
 
-/* The digit recogniser's ends, until the data file says them (issue 14):
- * MNIST's 28 x 28 pixels in, the ten digits out. */
-#define NET_DIGIT_INPUTS 784
-#define NET_DIGIT_OUTPUTS 10
-
 #define NET_TARGET_LOW 0.01f
 #define NET_TARGET_HIGH 0.99f
 

@@ -43,13 +43,14 @@ typedef struct {
 /* The answer read off the outputs o[n]. */
 query_answer_t query_answer(const float *o, int n);
 
-/* The one forward pass of a normalised picture px [784] (ink, 0..255, as
- * image_normalise writes it), shared by query, train's [query] images and
- * serve: the answer, and the outputs in work->o [n_out] (work's capacity
- * >= 1; one work per thread). */
+/* The one forward pass of a normalised picture px [net->n_in] (ink,
+ * 0..255, as image_normalise writes it), shared by query, train's [query]
+ * images and serve: the answer, and the outputs in work->o [n_out] (work's
+ * capacity >= 1; one work per thread). */
 query_answer_t query_ask(const net_t *net, net_work_t *work, const uint8_t *px);
 
-/* Loads and normalises each picture of list (frame: image.h), answers it
+/* Loads and normalises each picture of list (frame: image.h; a 28x28
+ * model only, refused otherwise), answers it
  * with net, and writes, if the paths are given: csv_path as
  * `file,digit,confidence,runner_up,runner_up_confidence` rows, montage_path
  * as a labelled montage of what the network saw. Pictures that cannot be read are counted in *failed and
@@ -59,9 +60,9 @@ int query_run(const net_t *net, const query_list_t *list, image_frame_t frame,
               const char *csv_path, const char *montage_path, void (*warn)(const char *message),
               size_t *answered, size_t *failed);
 
-/* A labelled montage ("7 (0.98)") of n normalised 28x28 pictures [n, 784]. */
-int query_write_montage(const char *path, const uint8_t *seen, const query_answer_t *answers,
-                        size_t n);
+/* A labelled montage ("7 (0.98)") of n normalised h x w pictures [n, h*w]. */
+int query_write_montage(const char *path, const uint8_t *seen, int h, int w,
+                        const query_answer_t *answers, size_t n);
 
 /* Back-queries target [net->n_out] and writes DIR/backquery_NAME.png and,
  * for scale > 1, DIR/backquery_NAME_xSCALE.png; px receives the picture

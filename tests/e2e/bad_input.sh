@@ -28,7 +28,7 @@ expect_fail 1 "notest.h5: no /test split (/test/images): not a file made by nnmp
 expect_fail 1 "notest.h5: no /test split" run_np 2 train --set data.file="$WORK/notest.h5" \
   --set output.dir="$WORK/r"
 "$TOOLS/make_testdata" bad-shape "$WORK/shape.h5"
-expect_fail 1 "shape.h5: /train/images holds 27x27 images; nnmpi needs 28x28" run_np 2 train --set data.file="$WORK/shape.h5"
+expect_fail 1 "shape.h5: the training images are 27x27 but the test images 28x28" run_np 2 train --set data.file="$WORK/shape.h5"
 "$NNMPI" prepare --mnist "$MNIST" --train-limit 3 --test-limit 10 --rotations '' -o "$WORK/three.h5" -q
 expect_fail 1 "3 training rows are fewer than the 4 needed" run_np 4 train --set data.file="$WORK/three.h5" \
   --set train.mode=local --set output.dir="$WORK/r"

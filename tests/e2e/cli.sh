@@ -13,7 +13,7 @@ ok "help texts"
 
 expect_fail 2 "unknown command 'bogus'" "$NNMPI" bogus
 expect_fail 2 "no output file" "$NNMPI" prepare --mnist "$WORK"
-expect_fail 2 "either --mnist DIR or --csv-train" "$NNMPI" prepare -o "$WORK/x.h5"
+expect_fail 2 "give one input: --mnist DIR, --idx DIR" "$NNMPI" prepare -o "$WORK/x.h5"
 expect_fail 2 "unknown or incomplete option '--frobnicate'" "$NNMPI" prepare --frobnicate
 expect_fail 2 "needs -m MODEL.h5 -d DATA.h5" "$NNMPI" eval -m x.h5
 expect_fail 2 "rotations" "$NNMPI" prepare --mnist "$WORK" --rotations 10,abc -o "$WORK/x.h5"

@@ -71,7 +71,7 @@ expect_fail 2 "output = softmax needs loss = cross_entropy, not mse" \
   run_np 1 train "${deep[@]}" --set net.loss=mse --set output.dir="$WORK/x"
 expect_fail 2 "tensor_parallel = 2: hidden-unit slices exist for the book's" \
   run_np 2 train "${deep[@]}" --set train.tensor_parallel=2 --set output.dir="$WORK/x"
-expect_fail 2 "the first size must be 784 (the pixels of a 28x28 image), not 100" \
+expect_fail 2 "the first size must be 784 (the pixels of the data's 28x28 images), not 100" \
   run_np 1 train "${deep[@]}" --set net.layers=100,32,10 --set output.dir="$WORK/x"
 
 # a model written by nnmpi 0.1.0 before other networks: the same answers

@@ -7,7 +7,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *path = fuzz_file(0, data, size);
     imageset_t set;
     error_clear();
-    if (csv_read(path, &set) < 0) {
+    if (csv_read(path, 28, 28, &set) < 0) {
         fuzz_expect_message("csv_read");
         if (set.pixels || set.labels)
             abort();

@@ -50,20 +50,7 @@ static int fail(const char *what)
 
 static uint8_t *slurp(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(size > 0 ? (size_t)size : 1);
-    if (b && fread(b, 1, (size_t)size, f) != (size_t)size) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *n = (size_t)size;
-    return b;
+    return testutil_read_file(path, n);
 }
 
 /* A copy of src cut to `keep` bytes. */
@@ -426,7 +413,28 @@ typedef enum {
     IDX_SHORT,        /* an images file of 10 bytes */
     IDX_27X28,        /* 27x28 images, consistent */
     IDX_LABELS_LIE,   /* the labels header promises 40 labels, holds 20 */
+    IDX_FLOAT,        /* the images file says its pixels are floats */
+    IDX_GZ_CUT,       /* the images file gzip-compressed and cut in half */
 } idx_variant_t;
+
+/* Replaces path by path.gz holding its bytes, cut to half when `cut`. */
+static int gzip_in_place(const char *path, int cut)
+{
+    size_t n;
+    uint8_t *b = slurp(path, &n);
+    char gz_path[4200];
+    snprintf(gz_path, sizeof gz_path, "%s.gz", path);
+    gzFile gz = b ? gzopen(gz_path, "wb") : NULL;
+    int rc = !gz || gzwrite(gz, b, (unsigned)n) != (int)n;
+    rc |= gz && gzclose(gz) != Z_OK;
+    free(b);
+    if (!rc && cut) {
+        uint8_t *z = slurp(gz_path, &n);
+        rc = !z || testutil_write_file(gz_path, z, n / 2) != 0;
+        free(z);
+    }
+    return rc || unlink(path) != 0 ? -1 : 0;
+}
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
@@ -469,6 +477,7 @@ static int write_idx_dir(const char *name, idx_variant_t v)
         case IDX_ABSURD_DIMS: put_be32(b + 8, 100000); put_be32(b + 12, 100000); break;
         case IDX_HUGE_COUNT: put_be32(b + 4, 0xffffffffu); break;
         case IDX_SHORT: n = 10; break;
+        case IDX_FLOAT: put_be32(b, 0x00000D03); break;
         default: break;
         }
         rc |= testutil_write_file(images, b, n);
@@ -483,6 +492,8 @@ static int write_idx_dir(const char *name, idx_variant_t v)
             free(b);
         }
     }
+    if (v == IDX_GZ_CUT)
+        rc |= gzip_in_place(images, 1);
     imageset_free(&tr);
     imageset_free(&te);
     return rc ? fail(name) : 0;
@@ -498,7 +509,8 @@ static int write_idx_cases(void)
         {"idx-absurd-dims", IDX_ABSURD_DIMS}, {"idx-huge-count", IDX_HUGE_COUNT},
         {"idx-count-mismatch", IDX_COUNT_MISMATCH}, {"idx-label-12", IDX_LABEL_12},
         {"idx-short", IDX_SHORT},         {"idx-27x28", IDX_27X28},
-        {"idx-labels-lie", IDX_LABELS_LIE},
+        {"idx-labels-lie", IDX_LABELS_LIE}, {"idx-float", IDX_FLOAT},
+        {"idx-gz-cut", IDX_GZ_CUT},
     };
     for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++)
         if (write_idx_dir(variants[i].name, variants[i].v) < 0)
@@ -556,6 +568,7 @@ static int write_csv_cases(void)
         {"csv-fraction.csv", "3", "1.5"},
         {"csv-pixel-256.csv", "3", "256"},
         {"csv-label-10.csv", "10", "0"},
+        {"csv-label-300.csv", "300", "0"},
         {"csv-huge-number.csv", "3", "99999999999999999999999"},
     };
     int rc = write_csv_case("csv-783-pixels.csv", 783, NULL) ||

@@ -462,6 +462,9 @@ static void test_old_model_fixture(void)
     CU_ASSERT_EQUAL_FATAL(ckpt_read(old, &net, &meta), 0);
     CU_ASSERT(net_is_book_shape(&net));
     CU_ASSERT(net.n_in == 784 && net.n_hidden == 8 && net.n_out == 10);
+    /* older than image sizes and class names: 28x28 digits, no names */
+    CU_ASSERT(meta.image_height == 28 && meta.image_width == 28);
+    CU_ASSERT_PTR_NULL(meta.class_names);
     const char *path = testutil_path(dir, "rewritten.h5");
     CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &net, &meta), 0);
     CU_ASSERT_EQUAL_FATAL(ckpt_read(path, &again, &meta2), 0);
@@ -470,6 +473,38 @@ static void test_old_model_fixture(void)
     net_free(&again);
     ckpt_meta_free(&meta);
     ckpt_meta_free(&meta2);
+}
+
+/* The data's image size and class names go into the model and come back;
+ * names that do not fit the outputs, or a size that does not fit the
+ * inputs, are refused. */
+static void test_data_ends(void)
+{
+    net_t net, back;
+    ckpt_meta_t meta, got;
+    random_net(&net, 12 * 10, 6, 3, 9);
+    make_meta(&meta);
+    meta.image_height = 12;
+    meta.image_width = 10;
+    meta.class_names = strdup("Up,Middle,Down");
+    const char *path = testutil_path(dir, "ends.h5");
+    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &net, &meta), 0);
+    CU_ASSERT_EQUAL_FATAL(ckpt_read(path, &back, &got), 0);
+    CU_ASSERT(got.image_height == 12 && got.image_width == 10);
+    CU_ASSERT_STRING_EQUAL(got.class_names, "Up,Middle,Down");
+    net_free(&back);
+    ckpt_meta_free(&got);
+    free(meta.class_names);
+    meta.class_names = strdup("Up,Down");
+    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &net, &meta), 0);
+    CU_ASSERT_EQUAL(ckpt_read(path, &back, &got), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "2 class names for 3 classes"));
+    meta.image_width = 11;
+    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &net, &meta), 0);
+    CU_ASSERT_EQUAL(ckpt_read(path, &back, &got), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "12x11, but the network takes 120 inputs"));
+    net_free(&net);
+    ckpt_meta_free(&meta);
 }
 
 /* A write into a directory that does not exist fails cleanly. */
@@ -502,6 +537,7 @@ int main(void)
          test_deep_round_trip},
         {"deep net: inconsistent files refused", test_deep_inconsistent_refused},
         {"a model of the previous version loads", test_old_model_fixture},
+        {"the data's image size and class names", test_data_ends},
         {NULL, NULL},
     };
     int rc = testutil_run("checkpoint", cases);

@@ -572,6 +572,32 @@ static const char *net_verdict(const char *first, ...)
     return config_validate(&c) < 0 ? error_message() : "";
 }
 
+/* The data's ends: auto follows them, a list must agree with them. */
+static void test_data_ends(void)
+{
+    config_t c;
+    config_defaults(&c);
+    snprintf(c.data_file, sizeof c.data_file, "d.h5");
+    config_set_data_ends(&c, 20, 16, 3);
+    net_shape_t s = config_net_shape(&c);
+    CU_ASSERT_EQUAL(s.sizes[0], 320);
+    CU_ASSERT_EQUAL(s.sizes[1], 200);
+    CU_ASSERT_EQUAL(s.sizes[2], 3);
+    CU_ASSERT(config_net_is_book(&c)); /* the book's kind of net, of other ends */
+    CU_ASSERT_EQUAL(config_validate(&c), 0);
+    CU_ASSERT_EQUAL(config_set(&c, "net.layers=784,30,10", "--set"), 0);
+    CU_ASSERT_EQUAL(config_set(&c, "net.rule=gradient", "--set"), 0);
+    CU_ASSERT_EQUAL(config_validate(&c), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "the first size must be 320 (the pixels of "
+                                                   "the data's 20x16 images), not 784"));
+    CU_ASSERT_EQUAL(config_set(&c, "net.layers=320,30,10", "--set"), 0);
+    CU_ASSERT_EQUAL(config_validate(&c), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "the last size must be 3 (the data's "
+                                                   "classes), not 10"));
+    CU_ASSERT_EQUAL(config_set(&c, "net.layers=320,30,3", "--set"), 0);
+    CU_ASSERT_EQUAL(config_validate(&c), 0);
+}
+
 static void test_net_shapes(void)
 {
     config_t c;
@@ -602,9 +628,9 @@ static void test_net_shapes(void)
         {{"net.bias=true"}, "rule = book"},
         {{"net.output=softmax", "net.rule=gradient"}, "softmax needs loss = cross_entropy, not mse"},
         {{"net.layers=100,30,10", "net.rule=gradient"},
-         "must be 784 (the pixels of a 28x28 image), not 100"},
+         "must be 784 (the pixels of the data's 28x28 images), not 100"},
         {{"net.layers=784,30,26", "net.rule=gradient"},
-         "the last size must be 10 (the digits), not 26"},
+         "the last size must be 10 (the data's classes), not 26"},
         {{"net.hidden=50", "net.layers=784,60,10"}, "hidden = 50 and layers = 784,60,10 disagree"},
         {{"net.layers=784,100000,100000,10", "net.rule=gradient"},
          "10079400000 weights, more than nnmpi trains"},
@@ -682,6 +708,7 @@ int main(void)
         {"learning-rate warm-up", test_lr_warmup},
         {"network shapes and their refusals", test_net_shapes},
         {"a deep net's text round trip; auto on resume", test_net_round_trip_and_resume},
+        {"the data's ends: auto follows, a list must agree", test_data_ends},
         {"help lists every key", test_help},
         {NULL, NULL},
     };

@@ -66,7 +66,7 @@ static void test_good_file(void)
     append_line(&b, 9, 2, 784, "");      /* no newline at the end */
     const char *path = write_csv("good.csv", &b);
     imageset_t set;
-    CU_ASSERT_FATAL(csv_read(path, &set) == 0);
+    CU_ASSERT_FATAL(csv_read(path, 28, 28, &set) == 0);
     CU_ASSERT_EQUAL(set.count, 3);
     CU_ASSERT_EQUAL(set.height, 28);
     CU_ASSERT_EQUAL(set.width, 28);
@@ -101,7 +101,7 @@ static void expect_bad_line(const char *bad, const char *fragment)
     const char *path = write_csv("bad.csv", &b);
     imageset_t set;
     error_clear();
-    CU_ASSERT_EQUAL(csv_read(path, &set), -1);
+    CU_ASSERT_EQUAL(csv_read(path, 28, 28, &set), -1);
     CU_ASSERT_PTR_NULL(set.pixels);
     char where[4200];
     snprintf(where, sizeof where, "%s:3: ", path);
@@ -186,11 +186,43 @@ static void test_pixel_256(void)
     free(huge);
 }
 
-static void test_label_10(void)
+/* Labels are bytes here; the classes are the caller's to check. */
+static void test_label_256(void)
 {
-    char *line = line_with(10, 784);
-    expect_bad_line(line, "label 10 is outside 0..9");
+    char *line = line_with(256, 784);
+    expect_bad_line(line, "label 256 is outside 0..255");
     free(line);
+}
+
+/* --size: 5x3 images of 47 classes; 28x28's count of values is refused. */
+static void test_other_size(void)
+{
+    dir = testutil_tmpdir();
+    CU_ASSERT_FATAL(dir != NULL);
+    buf_t b = {0};
+    append_line(&b, 46, 0, 15, "\n");
+    append_line(&b, 12, 1, 15, "\n");
+    const char *path = write_csv("small.csv", &b);
+    imageset_t set;
+    CU_ASSERT_FATAL(csv_read(path, 5, 3, &set) == 0);
+    CU_ASSERT_EQUAL(set.height, 5);
+    CU_ASSERT_EQUAL(set.width, 3);
+    CU_ASSERT_EQUAL(set.labels[0], 46);
+    CU_ASSERT_EQUAL(imageset_image(&set, 1)[14], pixel_value(1, 14));
+    CU_ASSERT_EQUAL(imageset_classes(&set), 47);
+    CU_ASSERT_EQUAL(imageset_check_labels(&set, path, 47), 0);
+    CU_ASSERT_EQUAL(imageset_check_labels(&set, path, 46), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "label 46 of image 0 is outside 0..45"));
+    imageset_free(&set);
+    CU_ASSERT_EQUAL(csv_read(path, 28, 28, &set), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "16 values, expected 785"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "--size HxW"));
+    CU_ASSERT_EQUAL(csv_read(path, 0, 3, &set), -1);
+    CU_ASSERT_EQUAL(csv_read(path, 3, 1025, &set), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "1..1024"));
+    free(b.text);
+    testutil_rmtree(dir);
+    free(dir);
 }
 
 static void test_empty_file(void)
@@ -200,17 +232,17 @@ static void test_empty_file(void)
     buf_t b = {0};
     const char *path = write_csv("empty.csv", &b);
     imageset_t set;
-    CU_ASSERT_EQUAL(csv_read(path, &set), -1);
+    CU_ASSERT_EQUAL(csv_read(path, 28, 28, &set), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), path));
     CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "no images"));
 
     append(&b, "\n\r\n\n");
     path = write_csv("blank.csv", &b);
-    CU_ASSERT_EQUAL(csv_read(path, &set), -1);
+    CU_ASSERT_EQUAL(csv_read(path, 28, 28, &set), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "no images"));
 
     path = testutil_path(dir, "missing.csv");
-    CU_ASSERT_EQUAL(csv_read(path, &set), -1);
+    CU_ASSERT_EQUAL(csv_read(path, 28, 28, &set), -1);
     char expected[4200];
     snprintf(expected, sizeof expected, "%s: cannot open: No such file or directory", path);
     CU_ASSERT_STRING_EQUAL(error_message(), expected);
@@ -229,7 +261,7 @@ static void test_many_lines(void)
         append_line(&b, i % 10, i, 784, "\n");
     const char *path = write_csv("many.csv", &b);
     imageset_t set;
-    CU_ASSERT_FATAL(csv_read(path, &set) == 0);
+    CU_ASSERT_FATAL(csv_read(path, 28, 28, &set) == 0);
     CU_ASSERT_EQUAL(set.count, 2000);
     int wrong = 0;
     for (int i = 0; i < 2000; i++) {
@@ -252,7 +284,8 @@ int main(void)
         {"785 pixel values", test_785_values},
         {"non-numbers", test_not_a_number},
         {"pixel 256", test_pixel_256},
-        {"label 10", test_label_10},
+        {"label 256", test_label_256},
+        {"other sizes and classes", test_other_size},
         {"empty file, blank file, missing file", test_empty_file},
         {"2,000 lines", test_many_lines},
         {NULL, NULL},

@@ -48,7 +48,7 @@ static void test_info(void)
 {
     dataset_info_t info;
     CU_ASSERT_EQUAL_FATAL(dataset_info(good, &info), 0);
-    CU_ASSERT_EQUAL(info.version, DATASET_VERSION);
+    CU_ASSERT_EQUAL(info.version, DATASET_VERSION_MNIST);
     CU_ASSERT_EQUAL(info.n_train, N_TRAIN);
     CU_ASSERT_EQUAL(info.n_test, N_TEST);
     CU_ASSERT_EQUAL(info.height, 28);
@@ -323,6 +323,44 @@ static void test_wrong_format_and_shape(void)
     assert_refused(path, "29");
 }
 
+/* Any size and number of classes, with names: version 2, read back. */
+static void test_other_shape(void)
+{
+    imageset_t tr, te, s;
+    CU_ASSERT_FATAL(imageset_alloc(&tr, 50, 20, 16) == 0 && imageset_alloc(&te, 7, 20, 16) == 0);
+    for (int i = 0; i < 50; i++) {
+        tr.labels[i] = (uint8_t)(i % 47);
+        imageset_image(&tr, i)[i] = 200;
+    }
+    const char *path = testutil_path(dir, "other.h5");
+    dataset_contents_t c = {.train = &tr, .test = &te, .source = "synthetic", .classes = 47,
+                            .class_names = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,"
+                                           "A,B,C,D,E,F,G,H,I,J,K,L,M,N,O,P,Q,R,S,T,U"};
+    CU_ASSERT_FATAL(dataset_write(path, &c) == 0);
+    dataset_info_t info;
+    CU_ASSERT_FATAL(dataset_info(path, &info) == 0);
+    CU_ASSERT_EQUAL(info.version, 2);
+    CU_ASSERT_EQUAL(info.height, 20);
+    CU_ASSERT_EQUAL(info.width, 16);
+    CU_ASSERT_EQUAL(info.classes, 47);
+    CU_ASSERT_STRING_EQUAL(info.class_names, c.class_names);
+    char hex[65];
+    CU_ASSERT_EQUAL(dataset_sample_sha256(path, &info, hex), 0);
+    dataset_info_free(&info);
+    CU_ASSERT_FATAL(dataset_read_split(path, "train", &s) == 0);
+    CU_ASSERT_EQUAL(memcmp(s.pixels, tr.pixels, 50 * 320), 0);
+    CU_ASSERT_EQUAL(s.labels[46], 46);
+    imageset_free(&s);
+    c.classes = 46; /* label 46 is then out of range */
+    c.class_names = NULL;
+    CU_ASSERT_FATAL(dataset_write(path, &c) == 0);
+    error_clear();
+    CU_ASSERT_EQUAL(dataset_read_split(path, "train", &s), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "label 46 of image 46 is outside 0..45"));
+    imageset_free(&tr);
+    imageset_free(&te);
+}
+
 int main(void)
 {
     if (suite_setup() != 0) {
@@ -338,6 +376,7 @@ int main(void)
         {"truncated files refused", test_truncated_file},
         {"labels outside 0..9 refused", test_bad_labels},
         {"wrong format, version, image size refused", test_wrong_format_and_shape},
+        {"other sizes and classes, with names", test_other_shape},
         {NULL, NULL},
     };
     int rc = testutil_run("dataset", cases);

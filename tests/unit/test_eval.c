@@ -93,8 +93,8 @@ static void test_eval_confusion(void)
     int64_t total = 0;
     for (int t = 0; t < 10; t++)
         for (int p = 0; p < 10; p++) {
-            CU_ASSERT_EQUAL(res.confusion[t][p], expect[t][p]);
-            total += res.confusion[t][p];
+            CU_ASSERT_EQUAL(eval_count(&res, t, p), expect[t][p]);
+            total += eval_count(&res, t, p);
         }
     CU_ASSERT_EQUAL(total, N);
     CU_ASSERT_DOUBLE_EQUAL(eval_accuracy(&res), (double)correct / N, 1e-12);
@@ -104,7 +104,7 @@ static void test_eval_confusion(void)
     char *buf = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&buf, &size);
-    eval_print_confusion(f, &res);
+    eval_print_confusion(f, &res, NULL);
     fclose(f);
     char recall[32];
     int64_t row = 0;
@@ -113,6 +113,14 @@ static void test_eval_confusion(void)
     snprintf(recall, sizeof recall, "%5.1f%%", 100.0 * expect[3][3] / row);
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, recall));
     free(buf);
+    /* with names, each row says its class's */
+    f = open_memstream(&buf, &size);
+    eval_print_confusion(f, &res, "zero,one,two,three,four,five,six,seven,eight,nine");
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\n   3 three            |"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, recall));
+    free(buf);
+    eval_result_free(&res);
 
     /* a perfect set: every image drawn as its label */
     imageset_t small;
@@ -126,7 +134,8 @@ static void test_eval_confusion(void)
     CU_ASSERT_EQUAL(res.correct, 20);
     CU_ASSERT_DOUBLE_EQUAL(eval_accuracy(&res), 1.0, 0.0);
     for (int t = 0; t < 10; t++)
-        CU_ASSERT_EQUAL(res.confusion[t][t], 2);
+        CU_ASSERT_EQUAL(eval_count(&res, t, t), 2);
+    eval_result_free(&res);
     imageset_free(&small);
 
     imageset_free(&set);
@@ -144,10 +153,17 @@ static void test_eval_refusals(void)
     CU_ASSERT_EQUAL(eval_run(&net, &set, &res), -1);
     CU_ASSERT(strlen(error_message()) > 0);
     net_free(&net);
-    CU_ASSERT_FATAL(net_init(&net, 784, 5, 9) == 0); /* not 10 classes */
+    CU_ASSERT_FATAL(net_init(&net, 784, 5, 9) == 0); /* no output for label 9 */
+    set.labels[2] = 9;
     error_clear();
     CU_ASSERT_EQUAL(eval_run(&net, &set, &res), -1);
-    CU_ASSERT(strlen(error_message()) > 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "label 9 of image 2: the network has 9 outputs"));
+    set.labels[2] = 8; /* 9 classes are fine */
+    CU_ASSERT_EQUAL(eval_run(&net, &set, &res), 0);
+    CU_ASSERT_EQUAL(res.n_classes, 9);
+    CU_ASSERT_EQUAL(eval_count(&res, 8, 8) + eval_count(&res, 8, 0) >= 0, 1);
+    eval_result_free(&res);
+    eval_result_free(&res); /* twice is safe */
     net_free(&net);
     imageset_free(&set);
     /* an empty set: zero counts, accuracy 0 by definition */
@@ -156,6 +172,7 @@ static void test_eval_refusals(void)
     CU_ASSERT_EQUAL(eval_run(&net, &set, &res), 0);
     CU_ASSERT_EQUAL(res.count, 0);
     CU_ASSERT_EQUAL(eval_accuracy(&res), 0.0);
+    eval_result_free(&res);
     imageset_free(&set);
     net_free(&net);
 }

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "nnmpi/error.h"
 #include "nnmpi/idx.h"
@@ -187,12 +189,111 @@ static void test_count_mismatch(void)
     teardown();
 }
 
+/* The reader takes any byte as a label; the classes are checked after. */
 static void test_bad_label(void)
 {
     setup();
     const uint8_t bad[N] = {3, 10, 1};
     CU_ASSERT_FATAL(testutil_write_idx_labels(labels, bad, N) == 0);
-    expect_failure(labels, "label 10 of image 1 is outside 0..9");
+    imageset_t set;
+    CU_ASSERT_FATAL(idx_read(images, labels, &set) == 0);
+    CU_ASSERT_EQUAL(imageset_classes(&set), 11);
+    CU_ASSERT_EQUAL(imageset_check_labels(&set, labels, 10), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), labels));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "label 10 of image 1 is outside 0..9"));
+    imageset_free(&set);
+    teardown();
+}
+
+/* Writes len bytes of the file at path as path.gz (then removes path);
+ * keep: how many of the compressed bytes to keep (-1: all). */
+static void gzip_file(const char *path, long keep)
+{
+    FILE *in = fopen(path, "rb");
+    CU_ASSERT_FATAL(in != NULL);
+    static uint8_t buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, in);
+    fclose(in);
+    char gz_path[4200];
+    snprintf(gz_path, sizeof gz_path, "%s.gz", path);
+    gzFile gz = gzopen(gz_path, "wb9");
+    CU_ASSERT_FATAL(gz != NULL);
+    CU_ASSERT_FATAL(gzwrite(gz, buf, (unsigned)n) == (int)n);
+    CU_ASSERT_FATAL(gzclose(gz) == Z_OK);
+    unlink(path);
+    if (keep >= 0)
+        CU_ASSERT_FATAL(truncate(gz_path, keep) == 0);
+}
+
+/* .gz files read as the plain ones, found by idx_mnist_paths when only
+ * the .gz exists; a cut .gz, a lying header in one, a wrong data type. */
+static void test_gzip(void)
+{
+    setup();
+    gzip_file(images, -1);
+    gzip_file(labels, -1);
+    strcat(images, ".gz"); /* the test directory's paths are short */
+    strcat(labels, ".gz");
+    imageset_t set;
+    CU_ASSERT_FATAL(idx_read(images, labels, &set) == 0);
+    CU_ASSERT_EQUAL(set.count, N);
+    CU_ASSERT_EQUAL(memcmp(set.pixels, pixels, sizeof pixels), 0);
+    CU_ASSERT_EQUAL(memcmp(set.labels, good_labels, N), 0);
+    imageset_free(&set);
+
+    /* a cut .gz: the body ends early */
+    snprintf(images, sizeof images, "%s", testutil_path(dir, "train-images-idx3-ubyte"));
+    write_images_raw(0x00000803, N, ROWS, COLS, sizeof pixels);
+    gzip_file(images, 30);
+    strcat(images, ".gz");
+    expect_failure(images, "truncated .gz file?");
+
+    /* a header promising far more than a .gz of its size can hold */
+    snprintf(images, sizeof images, "%s", testutil_path(dir, "big-images"));
+    write_images_raw(0x00000803, 60000, 1000, 1000, sizeof pixels);
+    gzip_file(images, -1);
+    strcat(images, ".gz");
+    expect_failure(images, "a gzip file of");
+
+    /* floats, not bytes */
+    snprintf(images, sizeof images, "%s", testutil_path(dir, "float-images"));
+    write_images_raw(0x00000D03, N, ROWS, COLS, sizeof pixels);
+    expect_failure(images, "an IDX file of type 0x0D (float); nnmpi reads unsigned bytes");
+
+    char im[4200], lb[4200];
+    CU_ASSERT_EQUAL(idx_mnist_paths(dir, "train", im, lb, sizeof im), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(im, "train-images-idx3-ubyte.gz"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(lb, "train-labels-idx1-ubyte")); /* neither exists */
+    CU_ASSERT_PTR_NULL(strstr(lb, ".gz"));
+    teardown();
+}
+
+/* Too many bytes after the body: refused, not ignored. */
+static void test_trailing_bytes(void)
+{
+    setup();
+    write_images_raw(0x00000803, N, ROWS, COLS, sizeof pixels + 1);
+    gzip_file(images, -1);
+    strcat(images, ".gz");
+    expect_failure(images, "holds more than the 60 bytes of pixels its header promises");
+    teardown();
+}
+
+/* EMNIST's transposed images come back upright. */
+static void test_transpose(void)
+{
+    setup();
+    imageset_t set;
+    CU_ASSERT_FATAL(idx_read(images, labels, &set) == 0);
+    CU_ASSERT_EQUAL(imageset_transpose(&set), 0);
+    CU_ASSERT_EQUAL(set.height, COLS);
+    CU_ASSERT_EQUAL(set.width, ROWS);
+    for (int i = 0; i < N; i++)
+        for (int y = 0; y < ROWS; y++)
+            for (int x = 0; x < COLS; x++)
+                CU_ASSERT_EQUAL(imageset_image(&set, i)[x * ROWS + y],
+                                pixels[(i * ROWS + y) * COLS + x]);
+    imageset_free(&set);
     teardown();
 }
 
@@ -238,6 +339,9 @@ int main(void)
         {"lying or absurd headers", test_lying_header},
         {"image and label counts differ", test_count_mismatch},
         {"label 10", test_bad_label},
+        {"gzip files", test_gzip},
+        {"bytes after the body", test_trailing_bytes},
+        {"transposed images", test_transpose},
         {"missing file", test_missing_file},
         {"standard MNIST paths", test_mnist_paths},
         {NULL, NULL},

@@ -804,17 +804,7 @@ static void test_montage(void)
 
 static uint8_t *slurp(const char *path, size_t *n)
 {
-    *n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc((size_t)len);
-    *n = fread(buf, 1, (size_t)len, f);
-    fclose(f);
-    return buf;
+    return testutil_read_file(path, n);
 }
 
 /* CRC-32 as PNG defines it (the same as zlib's), bit by bit. */

@@ -74,6 +74,24 @@ int testutil_write_file(const char *path, const void *data, size_t n)
     return (fclose(f) == 0 && w == n) ? 0 : -1;
 }
 
+uint8_t *testutil_read_file(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = size >= 0 ? malloc(size > 0 ? (size_t)size : 1) : NULL;
+    if (b && fread(b, 1, (size_t)size, f) != (size_t)size) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    *n = b ? (size_t)size : 0;
+    return b;
+}
+
 int testutil_write_text(const char *path, const char *text)
 {
     return testutil_write_file(path, text, strlen(text));

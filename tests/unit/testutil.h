@@ -28,6 +28,9 @@ const char *testutil_path(const char *dir, const char *name);
 int testutil_write_file(const char *path, const void *data, size_t n);
 int testutil_write_text(const char *path, const char *text);
 
+/* A whole file's bytes (malloc'd, *n their count), or NULL. */
+uint8_t *testutil_read_file(const char *path, size_t *n);
+
 /* Files in dir whose name holds ".tmp" (an atomic writer's leftovers), or
  * -1 if dir cannot be read. */
 int testutil_count_tmp(const char *dir);
