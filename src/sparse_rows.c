@@ -27,6 +27,22 @@ static void combine_c(int n, float *out, float a, const float *A, float c, const
     }
 }
 
+/* One pass of the SIMD kernels over the list, for some consecutive vectors
+ * of out (the last of them `last` floats long). */
+typedef void (*pass_fn)(float *, float, const float *, float, const float *, float, int,
+                        const int32_t *, const float *, const float *, size_t, int);
+
+/* How a vector of n floats is cut into passes: as few as the registers
+ * allow, of balanced widths, or the plain C loop. Made once for all the
+ * rows of a call. */
+#define MAX_PASSES 64
+typedef struct {
+    int n;                  /* floats in a row */
+    const pass_fn *passes;  /* NULL: the plain C loop */
+    int count;
+    int vectors[MAX_PASSES], first[MAX_PASSES], last[MAX_PASSES];
+} plan_t;
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
@@ -141,23 +157,12 @@ DEFINE_PASS_512(14)
 DEFINE_PASS_512(15)
 DEFINE_PASS_512(16)
 
-typedef void (*pass_fn)(float *, float, const float *, float, const float *, float, int,
-                        const int32_t *, const float *, const float *, size_t, int);
 static const pass_fn passes_256[MAX_VECTORS + 1] = {
     NULL, pass_1, pass_2, pass_3, pass_4, pass_5, pass_6, pass_7, pass_8, pass_9, pass_10};
 static const pass_fn passes_512[MAX_VECTORS_512 + 1] = {
     NULL,         pass512_1,  pass512_2,  pass512_3,  pass512_4,  pass512_5,
     pass512_6,    pass512_7,  pass512_8,  pass512_9,  pass512_10, pass512_11,
     pass512_12,   pass512_13, pass512_14, pass512_15, pass512_16};
-
-/* How a vector of n floats is cut into passes: as few as the registers
- * allow, of balanced widths. Made once for all the rows of a call. */
-#define MAX_PASSES 64
-typedef struct {
-    const pass_fn *passes;
-    int count;
-    int vectors[MAX_PASSES], first[MAX_PASSES], last[MAX_PASSES];
-} plan_t;
 
 /* `lanes` floats per vector, at most `most` vectors a pass. */
 static void make_plan(plan_t *plan, const pass_fn *passes, int lanes, int most, int n)
@@ -173,18 +178,6 @@ static void make_plan(plan_t *plan, const pass_fn *passes, int lanes, int most, 
         plan->first[i] = first;
         plan->last[i] = last > lanes ? lanes : last;
         done += nv;
-    }
-}
-
-static void combine_planned(const plan_t *plan, float *out, float a, const float *A, float c,
-                            const float *C, float scale, int nnz, const int32_t *idx,
-                            const float *val, const float *M, size_t ld)
-{
-    for (int i = 0; i < plan->count; i++) {
-        int first = plan->first[i];
-        plan->passes[plan->vectors[i]](out + first, a, A ? A + first : NULL, c,
-                                       C ? C + first : NULL, scale, nnz, idx, val, M + first, ld,
-                                       plan->last[i]);
     }
 }
 
@@ -247,38 +240,49 @@ static isa_t best_isa(void)
     return chosen;
 }
 
-/* The SIMD plan for n floats, or 0 if the plain C loop is to run. The
+/* The plan for rows of n floats: SIMD passes, or the plain C loop. The
  * widest vectors are 16 floats and a pass takes at most 10 of 8, so
  * MAX_PASSES passes cover rows of up to 8,000 floats; wider ones take the
  * C loop (nnmpi's hidden layers are far narrower). */
-static int plan_for(plan_t *plan, int n)
+static void plan_for(plan_t *plan, int n)
 {
     isa_t isa = n > 0 && n <= 8000 ? best_isa() : ISA_C;
+    plan->n = n;
+    plan->passes = NULL;
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (isa == ISA_AVX512) {
+    if (isa == ISA_AVX512)
         make_plan(plan, passes_512, 16, MAX_VECTORS_512, n);
-        return 1;
-    }
-    if (isa == ISA_AVX2) {
+    if (isa == ISA_AVX2)
         make_plan(plan, passes_256, 8, MAX_VECTORS, n);
-        return 1;
-    }
 #else
     (void)isa;
-    (void)plan;
 #endif
-    return 0;
 }
+
+static void combine_planned(const plan_t *plan, float *out, float a, const float *A, float c,
+                            const float *C, float scale, int nnz, const int32_t *idx,
+                            const float *val, const float *M, size_t ld)
+{
+    if (!plan->passes) {
+        combine_c(plan->n, out, a, A, c, C, scale, nnz, idx, val, M, ld);
+        return;
+    }
+    for (int i = 0; i < plan->count; i++) {
+        int first = plan->first[i];
+        plan->passes[plan->vectors[i]](out + first, a, A ? A + first : NULL, c,
+                                       C ? C + first : NULL, scale, nnz, idx, val, M + first, ld,
+                                       plan->last[i]);
+    }
+}
+
 
 void sparse_rows_combine(int n, float *out, float a, const float *A, float c, const float *C,
                          float scale, int nnz, const int32_t *idx, const float *val,
                          const float *M, size_t ld)
 {
     plan_t plan;
-    if (plan_for(&plan, n))
-        combine_planned(&plan, out, a, A, c, C, scale, nnz, idx, val, M, ld);
-    else
-        combine_c(n, out, a, A, c, C, scale, nnz, idx, val, M, ld);
+    plan_for(&plan, n);
+    combine_planned(&plan, out, a, A, c, C, scale, nnz, idx, val, M, ld);
 }
 
 void sparse_rows_sum_each(int count, int n, float *out, float a, const float *A,
@@ -286,14 +290,11 @@ void sparse_rows_sum_each(int count, int n, float *out, float a, const float *A,
                           const float *M)
 {
     plan_t plan;
-    const int simd = plan_for(&plan, n);
+    plan_for(&plan, n);
     for (int r = 0; r < count; r++) {
         float *o = out + (size_t)r * n;
         int32_t s = start[r], nnz = start[r + 1] - s;
-        if (simd)
-            combine_planned(&plan, o, a, A, 0.0f, NULL, 1.0f, nnz, idx + s, val + s, M, (size_t)n);
-        else
-            combine_c(n, o, a, A, 0.0f, NULL, 1.0f, nnz, idx + s, val + s, M, (size_t)n);
+        combine_planned(&plan, o, a, A, 0.0f, NULL, 1.0f, nnz, idx + s, val + s, M, (size_t)n);
     }
 }
 
@@ -302,15 +303,12 @@ void sparse_rows_update(int rows, int n, float *W, float beta, float c, const fl
                         const float *M)
 {
     plan_t plan;
-    const int simd = plan_for(&plan, n);
+    plan_for(&plan, n);
     for (int r = 0; r < rows; r++) {
         float *w = W + (size_t)r * n;
         const float *A = beta != 0.0f ? w : NULL; /* beta 0: written, not read */
         int32_t s = start[r], nnz = start[r + 1] - s;
-        if (simd)
-            combine_planned(&plan, w, beta, A, c, C, scale, nnz, idx + s, val + s, M, (size_t)n);
-        else
-            combine_c(n, w, beta, A, c, C, scale, nnz, idx + s, val + s, M, (size_t)n);
+        combine_planned(&plan, w, beta, A, c, C, scale, nnz, idx + s, val + s, M, (size_t)n);
     }
 }
 
@@ -318,14 +316,11 @@ void sparse_rows_scatter(int n, float *W, int count, const int32_t *idx, const f
                          float scale, const float *x)
 {
     plan_t plan;
-    const int simd = plan_for(&plan, n);
+    plan_for(&plan, n);
     for (int p = 0; p < count; p++) {
         float *w = W + (size_t)idx[p] * n;
         float c = scale * val[p];
-        if (simd)
-            combine_planned(&plan, w, 1.0f, w, c, x, 0.0f, 0, NULL, NULL, x, 0);
-        else
-            combine_c(n, w, 1.0f, w, c, x, 0.0f, 0, NULL, NULL, x, 0);
+        combine_planned(&plan, w, 1.0f, w, c, x, 0.0f, 0, NULL, NULL, x, 0);
     }
 }
 
