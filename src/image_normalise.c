@@ -50,6 +50,31 @@ static int ink_box(const image_t *ink, image_box_t *box)
     return box->y1 < 0 ? error_set("no ink found after cleaning the picture") : 0;
 }
 
+/* The pixels of img inside box b, area-averaged into out [oh, ow]:
+ * separable, each cropped row to ow samples, then each column to oh. */
+static int resample_box(const image_t *img, const image_box_t *b, int oh, int ow, float *out)
+{
+    const int bw = b->x1 - b->x0 + 1, bh = b->y1 - b->y0 + 1;
+    float *tmp = malloc((size_t)bh * (size_t)ow * sizeof *tmp);   /* [bh, ow] */
+    float *line = malloc((size_t)bw * sizeof *line);              /* [bw] one cropped row */
+    if (!tmp || !line) {
+        free(tmp);
+        free(line);
+        return error_set("out of memory scaling %d x %d pixels", bw, bh);
+    }
+    for (int y = 0; y < bh; y++) {
+        const uint8_t *row = img->pixels + (size_t)(b->y0 + y) * (size_t)img->width + b->x0;
+        for (int x = 0; x < bw; x++)
+            line[x] = row[x];
+        box_resample(line, 1, bw, tmp + (size_t)y * (size_t)ow, 1, ow);
+    }
+    for (int x = 0; x < ow; x++)
+        box_resample(tmp + x, (size_t)ow, bh, out + x, (size_t)ow, oh);
+    free(tmp);
+    free(line);
+    return 0;
+}
+
 /* The box's contents scaled with area averaging so the longer side is 20
  * (the other in proportion, at least 1): box20 [*oh, *ow]. */
 static int scale_to_box(const image_t *ink, const image_box_t *b, float *box20, int *oh, int *ow)
@@ -60,25 +85,7 @@ static int scale_to_box(const image_t *ink, const image_box_t *b, float *box20, 
     *oh = (int)floor((double)bh * IMAGE_BOX / longest + 0.5);
     if (*ow < 1) *ow = 1;
     if (*oh < 1) *oh = 1;
-    /* separable: each cropped row to ow samples, then each column to oh */
-    float *tmp = malloc((size_t)bh * (size_t)*ow * sizeof *tmp);   /* [bh, ow] */
-    float *line = malloc((size_t)bw * sizeof *line);               /* [bw] one cropped row */
-    if (!tmp || !line) {
-        free(tmp);
-        free(line);
-        return error_set("out of memory scaling a digit of %d x %d pixels", bw, bh);
-    }
-    for (int y = 0; y < bh; y++) {
-        const uint8_t *row = ink->pixels + (size_t)(b->y0 + y) * (size_t)ink->width + b->x0;
-        for (int x = 0; x < bw; x++)
-            line[x] = row[x];
-        box_resample(line, 1, bw, tmp + (size_t)y * (size_t)*ow, 1, *ow);
-    }
-    for (int x = 0; x < *ow; x++)
-        box_resample(tmp + x, (size_t)*ow, bh, box20 + x, (size_t)*ow, *oh);
-    free(tmp);
-    free(line);
-    return 0;
+    return resample_box(ink, b, *oh, *ow, box20);
 }
 
 /* box20 [oh, ow] into out[28*28], shifted by whole pixels (no second
@@ -210,23 +217,13 @@ void image_trace_free(image_trace_t *trace)
  * repeated when it grows. */
 static int scale_to(const image_t *img, int h, int w, image_t *out)
 {
-    float *tmp = malloc((size_t)img->height * (size_t)w * sizeof *tmp);   /* [height, w] */
-    float *line = malloc((size_t)img->width * sizeof *line);
-    float *col = malloc((size_t)h * sizeof *col);
-    int rc = tmp && line && col ? image_alloc(out, h, w) : error_set("out of memory");
-    for (int y = 0; rc == 0 && y < img->height; y++) {
-        for (int x = 0; x < img->width; x++)
-            line[x] = img->pixels[(size_t)y * img->width + x];
-        box_resample(line, 1, img->width, tmp + (size_t)y * w, 1, w);
-    }
-    for (int x = 0; rc == 0 && x < w; x++) {
-        box_resample(tmp + x, (size_t)w, img->height, col, 1, h);
-        for (int y = 0; y < h; y++)
-            out->pixels[(size_t)y * w + x] = (uint8_t)fminf(255.0f, col[y] + 0.5f);
-    }
-    free(tmp);
-    free(line);
-    free(col);
+    const image_box_t whole = {0, img->height - 1, 0, img->width - 1};
+    float *scaled = malloc((size_t)h * (size_t)w * sizeof *scaled);   /* [h, w] */
+    int rc = scaled ? resample_box(img, &whole, h, w, scaled) : error_set("out of memory");
+    rc = rc ? rc : image_alloc(out, h, w);
+    for (size_t i = 0; rc == 0 && i < (size_t)h * (size_t)w; i++)
+        out->pixels[i] = (uint8_t)fminf(255.0f, scaled[i] + 0.5f);
+    free(scaled);
     return rc;
 }
 
