@@ -156,7 +156,6 @@ static void warn_helper_core(const trainer_t *t)
              "helper a core of its own");
 }
 
-
 static int setup_local(trainer_t *t, int64_t n_rows)
 {
     const config_t *cfg = t->cfg;
@@ -191,7 +190,8 @@ static int setup_local(trainer_t *t, int64_t n_rows)
                                t->data.width, capacity,
                                cfg->mode == TRAIN_MODE_SYNC && cfg->augment_ahead) < 0)
             return error_prefix("cannot distort on the fly");
-        if (!(t->distorted = malloc((size_t)imageset_image_size(&t->data))))
+        if (cfg->mode == TRAIN_MODE_LOCAL &&
+            !(t->distorted = malloc((size_t)imageset_image_size(&t->data))))
             return error_set("out of memory for a distorted image");
     }
     t->labels = malloc((size_t)capacity);

@@ -177,6 +177,12 @@ static const uint8_t *sample_pixels(trainer_t *t, int64_t row)
     return t->distorted;
 }
 
+/* Whether the samples are distorted afresh ([augment]). */
+static int augmenting(const trainer_t *t)
+{
+    return augment_live_active(&t->cfg->augment);
+}
+
 /* The local rows of sync step `step`'s batch, lane by lane, into rows
  * [lane_count]; their count. */
 static int batch_rows(const trainer_t *t, int64_t step, int64_t *rows)
@@ -209,7 +215,7 @@ static void distort_ahead(trainer_t *t, int64_t step, int slot)
 static int assemble_batch(trainer_t *t, int64_t step, int slot)
 {
     const uint8_t *distorted = NULL;
-    if (t->distorted) {
+    if (augmenting(t)) {
         if (step + 1 < t->steps_per_epoch)
             distort_ahead(t, step + 1, !slot);
         distorted = augment_ahead_finish(&t->augment, slot);
@@ -233,7 +239,7 @@ int trainer_epoch_sync(trainer_t *t)
     const shard_t *s = &t->shard;
     shard_epoch_order(s, t->cfg->seed, t->epoch, t->cfg->shuffle, t->order);
     int slot = 0; /* the distortions' slot of this step; the next step's is the other */
-    if (t->distorted && t->step < t->steps_per_epoch)
+    if (augmenting(t) && t->step < t->steps_per_epoch)
         distort_ahead(t, t->step, slot);
     while (t->step < t->steps_per_epoch && !t->stop) {
         double t0 = now();
@@ -264,7 +270,7 @@ int trainer_epoch_sync(trainer_t *t)
         if (t->cfg->log_every && t->step % t->cfg->log_every == 0)
             log_progress(t);
     }
-    if (t->distorted) /* a stop: the next step's distortions, started, unused */
+    if (augmenting(t)) /* a stop: the next step's distortions, started, unused */
         augment_ahead_drain(&t->augment);
     return 0;
 }
