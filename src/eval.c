@@ -36,34 +36,52 @@ static int check_labels(const net_t *net, const imageset_t *set)
     return 0;
 }
 
-int eval_run(const net_t *net, const imageset_t *set, eval_result_t *res)
+/* Adds the B images from row `start` on to res. */
+static void eval_chunk(const net_t *net, net_work_t *work, const imageset_t *set, int64_t start,
+                       int B, const uint8_t **pixels, eval_result_t *res)
+{
+    for (int b = 0; b < B; b++)
+        pixels[b] = imageset_image(set, start + b);
+    net_forward_pixels(net, work, pixels, B);
+    for (int b = 0; b < B; b++) {
+        const float *o = work->o + (size_t)b * net->n_out;
+        int label = set->labels[start + b], guess = net_argmax(o, net->n_out);
+        res->confusion[(size_t)label * res->n_classes + guess]++;
+        res->correct += guess == label;
+        res->loss_sum += net_sample_loss(net, o, label);
+    }
+    res->count += B;
+}
+
+int eval_run_share(const net_t *net, const imageset_t *set, int share, int shares,
+                   eval_result_t *res)
 {
     memset(res, 0, sizeof *res);
     if (imageset_image_size(set) != net->n_in)
         return error_set("the images have %lld pixels, the network expects %d inputs",
                          (long long)imageset_image_size(set), net->n_in);
-    net_work_t work;
     if (check_labels(net, set) < 0 || result_init(res, net->n_out) < 0)
         return -1;
-    if (net_work_init(&work, net, EVAL_BATCH) < 0) {
+    net_work_t work;
+    const uint8_t **pixels = malloc(EVAL_BATCH * sizeof *pixels);
+    if (!pixels || net_work_init_pixels(&work, net, EVAL_BATCH) < 0) {
+        free(pixels);
         eval_result_free(res);
-        return -1;
+        return pixels ? -1 : error_set("out of memory for an evaluation batch");
     }
-    for (int64_t start = 0; start < set->count; start += EVAL_BATCH) {
-        int B = (int)(set->count - start < EVAL_BATCH ? set->count - start : EVAL_BATCH);
-        net_scale_input(imageset_image(set, start), work.x, (size_t)B * net->n_in);
-        net_forward(net, &work, B);
-        for (int b = 0; b < B; b++) {
-            const float *o = work.o + (size_t)b * net->n_out;
-            int label = set->labels[start + b], guess = net_argmax(o, net->n_out);
-            res->confusion[(size_t)label * res->n_classes + guess]++;
-            res->correct += guess == label;
-            res->loss_sum += net_sample_loss(net, o, label);
-        }
-        res->count += B;
-    }
+    const int64_t step = (int64_t)EVAL_BATCH * shares;
+    for (int64_t start = (int64_t)share * EVAL_BATCH; start < set->count; start += step)
+        eval_chunk(net, &work, set, start,
+                   (int)(set->count - start < EVAL_BATCH ? set->count - start : EVAL_BATCH),
+                   pixels, res);
     net_work_free(&work);
+    free(pixels);
     return 0;
+}
+
+int eval_run(const net_t *net, const imageset_t *set, eval_result_t *res)
+{
+    return eval_run_share(net, set, 0, 1, res);
 }
 
 void eval_print_confusion(FILE *out, const eval_result_t *res, const char *class_names)

@@ -365,6 +365,20 @@ static void forward_lit(const net_t *net, net_work_t *work)
     forward_output(net, work, lit->count, 1);
 }
 
+void net_forward_pixels(const net_t *net, net_work_t *work, const uint8_t *const *pixels, int B)
+{
+    if (net_is_book_shape(net)) {
+        sparse_batch_build(&work->lit, pixels, B, net_input_table());
+        if (sparse_batch_density(&work->lit) <= NET_DENSE_ABOVE) {
+            forward_lit(net, work);
+            return;
+        }
+    }
+    for (int b = 0; b < B; b++)
+        net_scale_input(pixels[b], work->x + (size_t)b * net->n_in, (size_t)net->n_in);
+    net_forward(net, work, B);
+}
+
 int net_argmax(const float *o, int n)
 {
     int best = 0;

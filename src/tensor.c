@@ -123,7 +123,7 @@ void tensor_take_slice(const tensor_t *tp, const net_t *full, net_t *slice)
     columns(slice->w_ho, full->w_ho, full->n_out, n, tp->h0, full->n_hidden, 0);
 }
 
-/* Group rank 0: slice t's parameters (as its net lays them out) into full. */
+/* Slice t's parameters (as its net lays them out) into full. */
 static void place_slice(net_t *full, float *params, int T, int t)
 {
     int h0, h1;
@@ -135,31 +135,26 @@ static void place_slice(net_t *full, float *params, int T, int t)
 
 int tensor_gather(const tensor_t *tp, const net_t *slice, net_t *full)
 {
-    int me;
-    MPI_Comm_rank(tp->group, &me);
-    int *counts = NULL, *offsets = NULL;
-    float *all = NULL;
-    int fail = 0;
-    if (me == 0) {
-        counts = malloc((size_t)tp->T * sizeof *counts);
-        offsets = malloc((size_t)tp->T * sizeof *offsets);
-        all = malloc(full->n_params * sizeof *all);
-        fail = !counts || !offsets || !all;
-        for (int t = 0, at = 0; t < tp->T && !fail; t++) {
-            int h0, h1;
-            tensor_slice_range(tp->H, tp->T, t, &h0, &h1);
-            counts[t] = (int)net_param_count(full->n_in, h1 - h0, full->n_out);
-            offsets[t] = at;
-            at += counts[t];
-        }
+    int *counts = malloc((size_t)tp->T * sizeof *counts);
+    int *offsets = malloc((size_t)tp->T * sizeof *offsets);
+    float *all = malloc(full->n_params * sizeof *all);
+    int fail = !counts || !offsets || !all;
+    for (int t = 0, at = 0; t < tp->T && !fail; t++) {
+        int h0, h1;
+        tensor_slice_range(tp->H, tp->T, t, &h0, &h1);
+        counts[t] = (int)net_param_count(full->n_in, h1 - h0, full->n_out);
+        offsets[t] = at;
+        at += counts[t];
     }
+    /* one verdict for the group, so that none waits in a gather the others
+     * skip */
     watchdog_enter("gathering the slices", -1, 0);
-    MPI_Bcast(&fail, 1, MPI_INT, 0, tp->group);
+    MPI_Allreduce(MPI_IN_PLACE, &fail, 1, MPI_INT, MPI_MAX, tp->group);
     if (!fail)
-        MPI_Gatherv(slice->params, (int)slice->n_params, MPI_FLOAT, all, counts, offsets,
-                    MPI_FLOAT, 0, tp->group);
+        MPI_Allgatherv(slice->params, (int)slice->n_params, MPI_FLOAT, all, counts, offsets,
+                       MPI_FLOAT, tp->group);
     watchdog_leave();
-    for (int t = 0; me == 0 && !fail && t < tp->T; t++)
+    for (int t = 0; !fail && t < tp->T; t++)
         place_slice(full, all + offsets[t], tp->T, t);
     free(counts);
     free(offsets);

@@ -44,17 +44,38 @@ static double peak_rss_mib(void)
     return ru.ru_maxrss / 1024.0;
 }
 
-/* Rank 0's duties after an epoch: evaluate, log, write metrics.csv. */
+/* The test accuracy of the whole net: every rank evaluates a share of the
+ * test set, rank 0 adds them up (collective; the same verdict on every
+ * rank). The shares are eval_run's own batches, so the figure is the one
+ * `nnmpi eval` gives for the model. */
+static int evaluate(trainer_t *t, double *accuracy)
+{
+    eval_result_t ev;
+    int64_t mine[3] = {0, 0, 0}, sum[3];
+    if (eval_run_share(whole(t), &t->test, t->rank, t->size, &ev) < 0)
+        mine[2] = 1; /* failed: said in error_message() */
+    else
+        mine[0] = ev.correct, mine[1] = ev.count;
+    eval_result_free(&ev);
+    watchdog_enter("the evaluation", t->epoch, t->step);
+    MPI_Allreduce(mine, sum, 3, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    watchdog_leave();
+    if (sum[2] > 0)
+        return mine[2] ? -1 : error_set("the evaluation failed on another rank");
+    *accuracy = sum[1] ? (double)sum[0] / (double)sum[1] : 0.0;
+    return 0;
+}
+
+/* After an epoch: evaluate (all ranks), and rank 0 logs and writes
+ * metrics.csv. */
 static int finish_epoch(trainer_t *t, double train_s)
 {
+    double test_accuracy = 0.0;
+    if (evaluate(t, &test_accuracy) < 0)
+        return -1;
     if (t->rank != 0)
         return 0;
     const net_stats_t *st = &t->epoch_stats;
-    eval_result_t ev;
-    if (eval_run(whole(t), &t->test, &ev) < 0)
-        return -1;
-    const double test_accuracy = eval_accuracy(&ev); /* all an epoch needs of it */
-    eval_result_free(&ev);
     metrics_row_t row = {
         .epoch = t->epoch,
         .train_loss = st->count ? st->loss_sum / st->count : 0.0,

@@ -48,9 +48,9 @@ static ckpt_meta_t state_meta(const trainer_t *t, int epochs_done, int64_t step)
  * group 0; the other groups hold the same slices). */
 int trainer_gather(trainer_t *t)
 {
-    if (t->tp.T == 1 || t->tp.g != 0)
+    if (t->tp.T == 1)
         return 0;
-    return tensor_gather(&t->tp, &t->net, t->rank == 0 ? &t->full : NULL);
+    return tensor_gather(&t->tp, &t->net, &t->full);
 }
 
 /* Rank 0 writes a checkpoint of the current position. A failure to write is

@@ -44,9 +44,9 @@ typedef struct {
     tensor_t tp;         /* groups and hidden-unit slices (tensor.h) */
     shard_t shard;       /* this rank's group's rows (its lanes) */
     imageset_t data;     /* this rank's training rows, in shard order */
-    imageset_t test;     /* rank 0 only */
+    imageset_t test;     /* the test set (each rank evaluates a share) */
     net_t net;           /* this rank's slice of the hidden units (all with T = 1) */
-    net_t full;          /* rank 0 with T > 1: the whole net, gathered when needed */
+    net_t full;          /* with T > 1: the whole net, gathered when needed */
     net_work_t work;
     uint8_t *labels;     /* [batch capacity] labels of the current batch */
     int64_t *rows;       /* [batch capacity] local rows of a batch (sync mode) */
@@ -105,7 +105,7 @@ static inline double now(void)
     return MPI_Wtime();
 }
 
-/* The whole net: rank 0's, once gathered (trainer_gather) when T > 1. */
+/* The whole net: with T > 1, once gathered (trainer_gather). */
 static inline net_t *whole(trainer_t *t)
 {
     return t->tp.T > 1 ? &t->full : &t->net;
@@ -133,7 +133,7 @@ void trainer_log_step_times(const trainer_t *t, int say);
 
 /* train_files.c */
 
-/* Collective over group 0 (T > 1): the slices into rank 0's whole net. */
+/* Collective (T > 1): the slices into every rank's whole net. */
 int trainer_gather(trainer_t *t);
 
 void trainer_write_checkpoint(trainer_t *t, int at_epoch_end);

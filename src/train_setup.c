@@ -167,7 +167,8 @@ static int setup_local(trainer_t *t, int64_t n_rows)
     if (dataset_read_shard(cfg->data_file, &t->shard, &t->data) < 0)
         return -1;
     t->read_s = now() - t0;
-    if (t->rank == 0 && dataset_read_split(cfg->data_file, "test", &t->test) < 0)
+    /* every rank evaluates a share of the test set after each epoch */
+    if (dataset_read_split(cfg->data_file, "test", &t->test) < 0)
         return -1;
 
     int capacity = cfg->mode == TRAIN_MODE_SYNC ? t->shard.lane_count : 1;
@@ -181,7 +182,7 @@ static int setup_local(trainer_t *t, int64_t n_rows)
         t->work.sum_ctx = &t->tp;
         net_shape_t whole_shape = config_net_shape(cfg);
         if (tensor_reserve(&t->tp, capacity * whole_shape.sizes[2]) < 0 ||
-            (t->rank == 0 && net_init_shape(&t->full, &whole_shape, 0) < 0))
+            net_init_shape(&t->full, &whole_shape, 0) < 0)
             return -1;
     }
     if (augment_live_active(&cfg->augment)) {
@@ -234,16 +235,9 @@ static int begin_output(trainer_t *t)
 /* Every rank's weights from rank 0's whole net `source` (the initial
  * weights, or a checkpoint's): broadcast, and with T > 1 each rank keeps
  * its slice. */
-static int share_whole(trainer_t *t, const net_t *source)
+static void share_whole(trainer_t *t, const net_t *source)
 {
-    net_t temp = {0};
-    net_t *all = &t->net;
-    if (t->tp.T > 1) {
-        all = t->rank == 0 ? &t->full : &temp;
-        net_shape_t whole_shape = config_net_shape(t->cfg);
-        if (t->rank != 0 && net_init_shape(&temp, &whole_shape, 0) < 0)
-            return -1;
-    }
+    net_t *all = whole(t);
     if (t->rank == 0 && source != all)
         memcpy(all->params, source->params, all->n_params * sizeof(float));
     watchdog_enter("sharing the weights", 0, 0);
@@ -251,8 +245,6 @@ static int share_whole(trainer_t *t, const net_t *source)
     watchdog_leave();
     if (t->tp.T > 1)
         tensor_take_slice(&t->tp, all, &t->net);
-    net_free(&temp);
-    return 0;
 }
 
 /* Rank 0 draws the initial weights and everyone takes them, so all ranks
@@ -265,7 +257,8 @@ static int init_weights(trainer_t *t)
         rng_seed(&rng, t->cfg->seed, 0);
         net_init_weights_as(all, t->cfg->init, &rng);
     }
-    return share_whole(t, all);
+    share_whole(t, all);
+    return 0;
 }
 
 /* Whether a checkpoint's dataset identity is the current one. Checkpoints
@@ -328,8 +321,7 @@ static int apply_resume(trainer_t *t, runstart_t *r)
     int rc = agree(t, t->rank == 0 ? check_resume(t, r, changes, sizeof changes) : 0);
     if (rc)
         return rc;
-    if ((rc = agree(t, share_whole(t, &r->net))) != 0)
-        return rc;
+    share_whole(t, &r->net);
 
     /* epoch, step, world size, figures of the epoch in progress, time,
      * ranks per sample */

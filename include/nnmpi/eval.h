@@ -19,6 +19,13 @@ typedef struct {
  * has no output for is refused). res is allocated here: eval_result_free. */
 int eval_run(const net_t *net, const imageset_t *set, eval_result_t *res);
 
+/* The same for share `share` of `shares` (0 <= share < shares): the
+ * batches share, share + shares, ... Every batch is computed as eval_run
+ * computes it, so the shares of all ranks add up to eval_run's counts
+ * exactly. */
+int eval_run_share(const net_t *net, const imageset_t *set, int share, int shares,
+                   eval_result_t *res);
+
 /* Frees the matrix; safe on a zeroed result and twice. */
 void eval_result_free(eval_result_t *res);
 

@@ -212,6 +212,13 @@ void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels,
 void net_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
                       net_rule_t rule, float alpha, float beta, float *out, net_stats_t *stats);
 
+/* net_forward from the B images' 8-bit pixels, on a work made by
+ * net_work_init_pixels: the book's net over the lit pixels only, as
+ * net_batch_update_pixels computes it (other nets, and dense batches, as
+ * net_forward). With work->sum_outputs set, the outputs are summed as
+ * in training. */
+void net_forward_pixels(const net_t *net, net_work_t *work, const uint8_t *const *pixels, int B);
+
 /* net_batch_update from the B images' 8-bit pixels (pixels[b], n_in each)
  * rather than work->x, on a work made by net_work_init_pixels: products over
  * the lit pixels only (sparse_batch.h), or the dense products when more

@@ -13,7 +13,7 @@
  *
  * Slices are contiguous and as even as can be (H = 200 in 3 slices: 67, 67,
  * 66). A rank's own net is a 784-Hs-10 net of its slice; the full net (for
- * evaluation and files) is gathered on rank 0 when needed. */
+ * evaluation and files) is gathered on every rank when needed. */
 #ifndef NNMPI_TENSOR_H
 #define NNMPI_TENSOR_H
 
@@ -70,9 +70,9 @@ int tensor_take_riders(tensor_t *tp, float *out);
  * hidden units). */
 void tensor_take_slice(const tensor_t *tp, const net_t *full, net_t *slice);
 
-/* Collective over the group: the slices into full on the group's rank 0
- * (full is only written there, and only read there: may be NULL
- * elsewhere). 0 or -1. */
+/* Collective over the group: the slices into full, the whole net, on
+ * every rank of the group (each evaluates a share of the test set with
+ * it). 0 or -1, the same on every rank of the group. */
 int tensor_gather(const tensor_t *tp, const net_t *slice, net_t *full);
 
 #endif

@@ -142,6 +142,51 @@ static void test_eval_confusion(void)
     net_free(&net);
 }
 
+/* Shares of the set (eval_run_share, one per rank in training) add up to
+ * eval_run's figures exactly, whichever share computes a batch; the images
+ * here are clean (no noise), so the lit-pixel forward pass runs. */
+static void test_eval_shares(void)
+{
+    enum { N = 1750 }; /* batches of 500, 500, 500, 250 */
+    net_t net;
+    make_band_net(&net);
+    imageset_t set;
+    CU_ASSERT_FATAL(imageset_alloc(&set, N, 28, 28) == 0);
+    double ref_loss = 0.0;
+    int64_t ref_correct = 0;
+    for (int n = 0; n < N; n++) {
+        int label = n % 10, drawn = n % 11 == 5 ? (label + 3) % 10 : label;
+        uint8_t *img = imageset_image(&set, n);
+        for (int i = 0; i < 784; i++)
+            img[i] = in_band(i, drawn) && i % 3 ? 255 : 0;
+        set.labels[n] = (uint8_t)label;
+        ref_correct += ref_predict(&net, img, label, &ref_loss) == label;
+    }
+    eval_result_t all, part;
+    CU_ASSERT_EQUAL_FATAL(eval_run(&net, &set, &all), 0);
+    CU_ASSERT_EQUAL(all.correct, ref_correct);
+    CU_ASSERT_DOUBLE_EQUAL(all.loss_sum, ref_loss, 1e-4 * ref_loss);
+    for (int shares = 2; shares <= 5; shares++) {
+        int64_t count = 0, correct = 0, cells[100] = {0};
+        for (int share = 0; share < shares; share++) {
+            CU_ASSERT_EQUAL_FATAL(eval_run_share(&net, &set, share, shares, &part), 0);
+            int64_t batches = (N / 500 + (N % 500 > 0) + shares - 1 - share) / shares;
+            CU_ASSERT(part.count <= batches * 500 && part.count > (batches - 1) * 500 - 1);
+            count += part.count;
+            correct += part.correct;
+            for (int c = 0; c < 100; c++)
+                cells[c] += part.confusion[c];
+            eval_result_free(&part);
+        }
+        CU_ASSERT_EQUAL(count, N);
+        CU_ASSERT_EQUAL(correct, all.correct);
+        CU_ASSERT_EQUAL(memcmp(cells, all.confusion, sizeof cells), 0);
+    }
+    eval_result_free(&all);
+    imageset_free(&set);
+    net_free(&net);
+}
+
 static void test_eval_refusals(void)
 {
     imageset_t set;
@@ -181,6 +226,7 @@ int main(void)
 {
     static const testutil_case_t cases[] = {
         {"eval of a hand-made net: confusion, accuracy, loss", test_eval_confusion},
+        {"eval in shares adds up to the whole", test_eval_shares},
         {"eval refusals and the empty set", test_eval_refusals},
         {NULL, NULL},
     };
