@@ -18,6 +18,11 @@
 # SkylakeX (AVX-512) kernels too -- nnmpi's own kernels use AVX-512 where the
 # CPU has it, so PyTorch gets the same chance -- and the ratio.
 #
+# Last, a deeper net (DEEP_LAYERS, default 784-1000-500-10: ReLU, softmax and
+# cross-entropy, biases) on the 60,000 originals, beside its PyTorch
+# reference tests/bench/torch_deep.py (the same net, batch and lr, written
+# out as matrix products: PyTorch's fastest CPU path).
+#
 # "% of fp32 peak" counts the dense network's 639,200 FLOP per sample; nnmpi
 # skips the products of unlit pixels (about three quarters of them on
 # MNIST), so it is the dense-equivalent rate, not the FLOP the CPU ran.
@@ -65,6 +70,10 @@ for i in $(seq "$RUNS"); do
   seconds "$s"
 done | median >"$work/prepare"
 data=$work/data.h5
+# the originals alone, for the deeper net's row
+"$NNMPI" prepare --mnist data/mnist --rotations '' -o "$work/plain.h5" -q
+plain=$work/plain.h5
+DEEP_LAYERS=${DEEP_LAYERS:-784,1000,500,10}
 
 # nnmpi NP ARGS...: one one-epoch run, "samples/s peakMiB"; NP = 1@C: one
 # rank on core C
@@ -107,13 +116,18 @@ coretypes=("${OPENBLAS_CORETYPE:-}")
 grep -qw avx512f /proc/cpuinfo && [ "${OPENBLAS_CORETYPE:-}" != SkylakeX ] && coretypes+=(SkylakeX)
 
 # torch CORE BATCH RULE: the best samples/s of the reference over 1 and 2
-# threads with that OpenBLAS core type ('' = the environment's choice)
+# threads with that OpenBLAS core type ('' = the environment's choice); RULE
+# "deep" is the deeper net's reference (tests/bench/torch_deep.py, DEEP_LAYERS)
 torch_best() {
   local best=0 how=- core=$1; shift
   for threads in 1 2; do
-    local out
-    out=$(env ${core:+OPENBLAS_CORETYPE=$core} OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$TORCH_MLP" \
-      --data data/mnist --rotations --batch "$1" --lr 0.1 --rule "$2" --impl manual \
+    local out ref
+    if [ "$2" = deep ]; then
+      ref=(tests/bench/torch_deep.py --data data/mnist --layers "$DEEP_LAYERS" --batch "$1" --lr 0.1)
+    else
+      ref=("$TORCH_MLP" --data data/mnist --rotations --batch "$1" --lr 0.1 --rule "$2" --impl manual)
+    fi
+    out=$(env ${core:+OPENBLAS_CORETYPE=$core} OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "${ref[@]}" \
       --threads "$threads" --epochs 1 --no-test $( [ $quick = 1 ] && echo --limit 40000 ) \
       2>/dev/null | sed -n 's/.*  \([0-9]*\) samples\/s.*/\1/p')
     if [ -n "$out" ] && [ "$out" -gt "$best" ]; then
@@ -167,6 +181,15 @@ done
   --set train.batch=512 --set net.rule=gradient --set train.lr=1
 row "local, batch 1 (the book's loop)" 1 book --set train.mode=local --set net.rule=book \
   --set train.lr=0.01
+# a deeper net (ReLU, softmax + cross-entropy, biases), both sides on the
+# 60,000 originals
+data=$plain book_flop=$FLOP
+FLOP=$(echo "$DEEP_LAYERS" | awk -F, '{for (l = 1; l < NF; l++) {f += 4 * $l * $(l + 1); if (l > 1) f += 2 * $l * $(l + 1)}; print f}')
+row "$DEEP_LAYERS ReLU/softmax/biases, batch 128" 128 deep --set train.mode=sync \
+  --set train.batch=128 --set train.lr=0.1 --set net.layers="$DEEP_LAYERS" \
+  --set net.activation=relu --set net.output=softmax --set net.loss=cross_entropy \
+  --set net.bias=true --set net.init=he --set net.rule=gradient
+data=$work/data.h5 FLOP=$book_flop
 
 # evaluation of the 10,000 test images (nnmpi eval, whole process)
 mpirun -np 1 "$NNMPI" train --set data.file="$data" --fresh --set train.epochs=1 \
