@@ -55,6 +55,9 @@ typedef struct {
                               * makes the next batch's on a helper thread */
     uint8_t *distorted;     /* [1, pixels] local mode's distorted sample; NULL without
                              * [augment] */
+    uint8_t *shared_batch;  /* [batch capacity, pixels] sync mode with [augment] and
+                             * T > 1: the group's distortions, each rank having
+                             * made its block of the batch */
     uint32_t *order;     /* [lane_count * steps] this epoch's visiting order */
     char *data_id;       /* the dataset's identity, checked on resume */
     char *class_names;   /* the dataset's (classnames.h), for the model files; NULL: none */

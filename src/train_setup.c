@@ -194,6 +194,9 @@ static int setup_local(trainer_t *t, int64_t n_rows)
         if (cfg->mode == TRAIN_MODE_LOCAL &&
             !(t->distorted = malloc((size_t)imageset_image_size(&t->data))))
             return error_set("out of memory for a distorted image");
+        if (cfg->mode == TRAIN_MODE_SYNC && tp->T > 1 &&
+            !(t->shared_batch = malloc((size_t)capacity * imageset_image_size(&t->data))))
+            return error_set("out of memory for a batch of distorted images");
     }
     t->labels = malloc((size_t)capacity);
     t->rows = malloc((size_t)capacity * sizeof *t->rows);

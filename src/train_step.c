@@ -197,15 +197,47 @@ static int batch_rows(const trainer_t *t, int64_t step, int64_t *rows)
     return b;
 }
 
-/* With [augment]: hands step `step`'s rows to the distortions' slot
- * `slot` (augment_ahead.h), the helper thread starting on them. */
+/* This rank's block [*lo, *hi) of a batch of b its group shares: with
+ * T > 1 each rank of the group distorts its block and they exchange them
+ * (share_distortions); alone, the whole batch. */
+static void own_block(const trainer_t *t, int b, int *lo, int *hi)
+{
+    tensor_slice_range(b, t->tp.T, t->tp.t, lo, hi);
+}
+
+/* With [augment]: hands this rank's block of step `step`'s rows to the
+ * distortions' slot `slot` (augment_ahead.h), the helper thread starting
+ * on them. */
 static void distort_ahead(trainer_t *t, int64_t step, int slot)
 {
-    int b = batch_rows(t, step, t->rows);
-    for (int i = 0; i < b; i++)
+    int b = batch_rows(t, step, t->rows), lo, hi;
+    own_block(t, b, &lo, &hi);
+    for (int i = lo; i < hi; i++)
         augment_ahead_add(&t->augment, slot, imageset_image(&t->data, t->rows[i]),
                           t->shard.row_first + t->rows[i]);
     augment_ahead_start(&t->augment, slot, t->epoch);
+}
+
+/* The group's blocks of distortions of a batch of b, this rank's `mine`
+ * among them, into t->shared_batch (collective over the group). A
+ * distortion depends on (seed, epoch, row) only, so the batch is the one
+ * each rank would have made alone, in half the time with T = 2. */
+static const uint8_t *share_distortions(trainer_t *t, int b, const uint8_t *mine)
+{
+    const int T = t->tp.T;
+    const int size = (int)imageset_image_size(&t->data);
+    int counts[T], offsets[T];
+    for (int r = 0; r < T; r++) {
+        int lo, hi;
+        tensor_slice_range(b, T, r, &lo, &hi);
+        counts[r] = (hi - lo) * size;
+        offsets[r] = lo * size;
+    }
+    watchdog_enter("sharing the distortions", t->epoch, t->step + 1);
+    MPI_Allgatherv(mine, counts[t->tp.t], MPI_BYTE, t->shared_batch, counts, offsets, MPI_BYTE,
+                   t->tp.group);
+    watchdog_leave();
+    return t->shared_batch;
 }
 
 /* Fills the batch of step `step` (t->pixels, t->labels): the rows
@@ -221,6 +253,8 @@ static int assemble_batch(trainer_t *t, int64_t step, int slot)
         distorted = augment_ahead_finish(&t->augment, slot);
     }
     int b = batch_rows(t, step, t->rows);
+    if (distorted && t->tp.T > 1)
+        distorted = share_distortions(t, b, distorted);
     const size_t size = (size_t)imageset_image_size(&t->data);
     for (int i = 0; i < b; i++) {
         t->pixels[i] = distorted ? distorted + i * size : imageset_image(&t->data, t->rows[i]);
