@@ -2,13 +2,16 @@
  * row) alone; the draws follow the configuration (the share distorted, the
  * angles, the shifts, over thousands of draws); and the distortions are
  * prepare's own: the same rotation, and the elastic field prepare draws for
- * the same seed, original and copy. */
+ * the same seed, original and copy; and a configuration of today's keys
+ * gives today's bytes, frozen as SHA-256. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nnmpi/augment_live.h"
 #include "nnmpi/rng.h"
+#include "nnmpi/sha256.h"
 #include "testutil.h"
 
 enum { S = 28, N = S * S };
@@ -93,12 +96,56 @@ static void test_same_as_prepare(void)
     augment_live_free(&a);
 }
 
+/* Today's bytes: a configuration without scale, shear and stroke distorts
+ * exactly as it did before those keys existed (frozen below: the SHA-256
+ * of 200 rows x 3 epochs of synthetic digits, computed with the code of
+ * commit 790152d, Debian 12's glibc). */
+static void live_sha(const augment_live_params_t *p, char hex[65])
+{
+    augment_live_t a;
+    sha256_t h = {0};
+    CU_ASSERT_FATAL(augment_live_init(&a, p, S, S) == 0 && sha256_init(&h) == 0);
+    uint8_t src[N], out[N];
+    for (int64_t row = 0; row < 200; row++) {
+        digit(src, (uint64_t)row);
+        for (int epoch = 1; epoch <= 3; epoch++) {
+            augment_live_apply(&a, 21, epoch, row, src, out);
+            sha256_update(&h, out, N);
+        }
+    }
+    CU_ASSERT_FATAL(sha256_final_hex(&h, hex) == 0);
+    augment_live_free(&a);
+}
+
+static void test_todays_bytes(void)
+{
+    static const struct {
+        augment_live_params_t p;
+        const char *sha;
+    } cases[] = {
+        {{.rotate = 15, .shift = 2, .alpha = 34, .sigma = 4, .probability = 0.7},
+         "704246ebb47a64e9e3d4c1b7e7a2bcde2e72dda0b9661d7b1e9492cf076f79ce"},
+        {{.rotate = 10, .probability = 1},
+         "7ba5489b2001fffcc0b959266a59b6f49f1914e8dca3d21649b095209bc20fb6"},
+        {{.shift = 3, .alpha = 20, .sigma = 3, .probability = 0.5},
+         "af6e9935c8f12cc97e3db30f17273e21ae441cfa8b1ed8984e972ba6989fd41f"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char hex[65];
+        live_sha(&cases[i].p, hex);
+        if (strcmp(hex, cases[i].sha))
+            fprintf(stderr, "\ncase %zu: sha256 %s, today's %s\n", i, hex, cases[i].sha);
+        CU_ASSERT_STRING_EQUAL(hex, cases[i].sha);
+    }
+}
+
 int main(void)
 {
     static const testutil_case_t cases[] = {
         {"a function of (seed, epoch, row) alone", test_deterministic},
         {"draws follow the configuration over 5,000 rows", test_draw_statistics},
         {"prepare's rotation and prepare's elastic field", test_same_as_prepare},
+        {"without scale, shear and stroke: today's bytes", test_todays_bytes},
         {NULL, NULL},
     };
     return testutil_run("augment_live", cases);
