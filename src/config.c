@@ -99,13 +99,24 @@ static const config_key_t keys[] = {
      "uniform; 0: no rotation", FIXED},
     {"augment", "shift", T_INT, F(augment.shift), "0", 0, AUGMENT_MAX_SHIFT, NULL,
      "shift by up to this many whole pixels down or up and across, uniform; 0: none", FIXED},
+    {"augment", "scale", T_DOUBLE, F(augment.scale), "0", 0, AUGMENT_MAX_SCALE, NULL,
+     "scale by up to this many percent either way about the centre of mass, uniform (15: a "
+     "factor in 0.85..1.15; prepare --scale's function); 0: none", FIXED},
+    {"augment", "shear", T_DOUBLE, F(augment.shear), "0", 0, AUGMENT_MAX_SHEAR, NULL,
+     "slant by up to this many degrees either way, uniform (a horizontal shear about the "
+     "centre row, positive leaning the top right; one resampling with rotate); 0: none",
+     FIXED},
+    {"augment", "stroke", T_DOUBLE, F(augment.stroke), "0", 0, AUGMENT_MAX_THICKNESS, NULL,
+     "thicken or thin the strokes by up to this many pixels, uniform (prepare --thickness's "
+     "units and function: 1 grows a 1-px line to 3 px); 0: none", FIXED},
     {"augment", "elastic_alpha", T_DOUBLE, F(augment.alpha), "0", 0, 1000, NULL,
      "elastic distortion's strength (Simard et al. 2003: 34 for 28x28 digits, as prepare "
      "--elastic); 0: none", FIXED},
     {"augment", "elastic_sigma", T_DOUBLE, F(augment.sigma), "4", 0.5, 20, NULL,
      "the elastic field's smoothness in pixels", FIXED},
     {"augment", "probability", T_DOUBLE, F(augment.probability), "1", 0, 1, NULL,
-     "the share of samples distorted; the others are shown as they are", FIXED},
+     "the share of samples distorted (every configured distortion at once); the others are "
+     "shown as they are. `nnmpi augment-preview` draws what a row looks like", FIXED},
     {"augment", "ahead", T_INT, F(augment_ahead), "1", 0, 1, NULL,
      "sync mode: distort the next batch on a helper thread while this one trains (the same "
      "images either way); 0: on the training thread", FREE},
