@@ -173,6 +173,17 @@ static void section_keys(const char *section, char *buf, size_t size)
         }
 }
 
+/* "data, net, train, ...": the sections, in the table's order. */
+static void section_names(char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (i == 0 || strcmp(keys[i].section, keys[i - 1].section)) {
+            size_t used = strlen(buf);
+            snprintf(buf + used, size - used, "%s%s", used ? ", " : "", keys[i].section);
+        }
+}
+
 static void enum_list(const char *const *names, char *buf, size_t size)
 {
     buf[0] = '\0';
@@ -327,8 +338,11 @@ static int set_key(config_t *cfg, const char *section, const char *key, const ch
 {
     if (!*section)
         return error_set("'%s' is outside any [section]", key);
-    if (!section_known(section))
-        return error_set("unknown section [%s] (known: data, net, train, checkpoint, output, query)", section);
+    if (!section_known(section)) {
+        char known[256];
+        section_names(known, sizeof known);
+        return error_set("unknown section [%s] (known: %s)", section, known);
+    }
     const config_key_t *k = find_key(section, key);
     if (!k) {
         char known[512];
@@ -388,9 +402,12 @@ static int on_entry(void *user, int line, const char *section, const char *key,
 {
     parse_ctx_t *ctx = user;
     if (!key) { /* a section header: refuse an unknown one even if empty */
-        if (!section_known(section))
-            return error_set("%s:%d: unknown section [%s] (known: data, net, train, checkpoint, output, query)",
-                             ctx->origin, line, section);
+        if (!section_known(section)) {
+            char known[256];
+            section_names(known, sizeof known);
+            return error_set("%s:%d: unknown section [%s] (known: %s)", ctx->origin, line,
+                             section, known);
+        }
         return 0;
     }
     const config_key_t *k = *section ? find_key(section, key) : NULL;

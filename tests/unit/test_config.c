@@ -160,6 +160,7 @@ static void test_unknown_key_and_section(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "training"));
     /* the known sections are listed */
     CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "train,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "augment,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "output"));
 
     /* a key outside any section */
