@@ -584,16 +584,18 @@ void config_print_help(FILE *out)
         }
         char type[256];
         switch (k->type) {
-        case T_INT: snprintf(type, sizeof type, "integer"); break;
-        case T_AUTO_INT: snprintf(type, sizeof type, "integer|auto"); break;
-        case T_DOUBLE: snprintf(type, sizeof type, "number"); break;
+        case T_INT: snprintf(type, sizeof type, "integer %.0f..%.0f", k->min, k->max); break;
+        case T_AUTO_INT:
+            snprintf(type, sizeof type, "integer %.0f..%.0f|auto", k->min, k->max);
+            break;
+        case T_DOUBLE: snprintf(type, sizeof type, "number %g..%g", k->min, k->max); break;
         case T_U64: snprintf(type, sizeof type, "integer"); break;
         case T_BOOL: snprintf(type, sizeof type, "true|false"); break;
         case T_STRING: snprintf(type, sizeof type, "path"); break;
         case T_ENUM: enum_list(k->names, type, sizeof type); break;
         case T_LAYERS: snprintf(type, sizeof type, "list|auto"); break;
         }
-        fprintf(out, "    %-12s %-22s default %-9s %s\n", k->key, type,
+        fprintf(out, "    %-15s %-22s default %-9s %s\n", k->key, type,
                 k->fallback[0] ? k->fallback : "-", k->help);
     }
 }

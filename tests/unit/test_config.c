@@ -702,7 +702,10 @@ static void test_help(void)
                            "warmup_epochs", "warmup_start", "layers", "sigmoid|tanh|relu",
                            "sigmoid|softmax", "mse|cross_entropy", "book|glorot|he", "bias",
                            "[augment]", "rotate", "shift", "scale", "shear", "stroke",
-                           "elastic_alpha", "elastic_sigma", "probability", "ahead"};
+                           "elastic_alpha", "elastic_sigma", "probability", "ahead",
+                           /* the ranges of numbers */
+                           "number 0..50", "number 0..45", "number 0..2", "integer 0..13",
+                           "integer 1..4096|auto"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         CU_ASSERT_PTR_NOT_NULL(strstr(buf, names[i]));
     free(buf);
