@@ -1,6 +1,8 @@
 /* Rotation that reproduces scipy.ndimage.rotate(img, angle, reshape=False,
  * order=1, mode='constant', cval=fill) (scipy 1.10), so that a dataset made
- * here matches one made with the book's Python:
+ * here matches one made with the book's Python; and, by the same sampling,
+ * any linear warp about the centre (a shear, a rotation with a shear) as
+ * scipy.ndimage.affine_transform does it -- rotation is one such warp:
  *
  * - the output pixel (r, c) samples the input at M (r, c) + offset, with
  *   M = [[cos, sin], [-sin, cos]] and offset = centre - M centre,
@@ -66,28 +68,42 @@ typedef struct {
     double wx0, wx1;     /* weights of the left and right column */
 } sample_t;
 
+/* Output pixel (r, col) samples the input at m (r, col) + off, m =
+ * [[m[0], m[1]], [m[2], m[3]]] on (row, column) -- scipy's affine_transform
+ * convention: the matrix maps the output to the input. */
 typedef struct {
     int h, w;
-    double s, c, off_r, off_c;
+    double m[4], off_r, off_c;
 } geometry_t;
 
-static geometry_t geometry(int h, int w, double angle_deg)
+/* The warp by m about the image's centre: off = centre - m centre, as
+ * scipy computes it for rotate. */
+static geometry_t geometry(int h, int w, const double m[4])
 {
-    geometry_t g = {.h = h, .w = w};
-    sincos_deg(angle_deg, &g.s, &g.c);
-    /* input (row, col) = M (r, col) + off, M = [[c, s], [-s, c]], and
-     * off = centre - M centre as scipy computes it */
+    geometry_t g = {.h = h, .w = w, .m = {m[0], m[1], m[2], m[3]}};
     double cy = (h - 1) / 2.0, cx = (w - 1) / 2.0;
-    g.off_r = cy - (g.c * cy + g.s * cx);
-    g.off_c = cx - (-g.s * cy + g.c * cx);
+    g.off_r = cy - (m[0] * cy + m[1] * cx);
+    g.off_c = cx - (m[2] * cy + m[3] * cx);
     return g;
+}
+
+/* scipy.ndimage.rotate's matrix: input (row, col) = [[c, s], [-s, c]] (r, col)
+ * plus the offset; -s is exact, so the sums below are rotate's to the bit. */
+static void rotation_matrix(double angle_deg, double m[4])
+{
+    double s, c;
+    sincos_deg(angle_deg, &s, &c);
+    m[0] = c;
+    m[1] = s;
+    m[2] = -s;
+    m[3] = c;
 }
 
 static inline void locate(const geometry_t *g, int r, int col, sample_t *sp)
 {
     /* the sums in NI_GeometricTransform's order */
-    double y = (r * g->c + col * g->s) + g->off_r;
-    double x = (r * -g->s + col * g->c) + g->off_c;
+    double y = (r * g->m[0] + col * g->m[1]) + g->off_r;
+    double x = (r * g->m[2] + col * g->m[3]) + g->off_c;
     /* written so that NaN also lands on the fill */
     if (!(y >= 0.0 && y <= g->h - 1 && x >= 0.0 && x <= g->w - 1)) {
         sp->offset = -1;
@@ -127,16 +143,48 @@ static inline uint8_t blend(const sample_t *sp, const uint8_t *src, uint8_t fill
     return t >= 255.0 ? 255 : (uint8_t)t;
 }
 
-void augment_rotate(const uint8_t *src, uint8_t *dst, int h, int w,
-                    double angle_deg, uint8_t fill)
+void augment_affine(const uint8_t *src, uint8_t *dst, int h, int w, const double m[4],
+                    uint8_t fill)
 {
-    geometry_t g = geometry(h, w, angle_deg);
+    geometry_t g = geometry(h, w, m);
     for (int r = 0; r < h; r++)
         for (int col = 0; col < w; col++) {
             sample_t sp;
             locate(&g, r, col, &sp);
             *dst++ = blend(&sp, src, fill);
         }
+}
+
+void augment_rotate(const uint8_t *src, uint8_t *dst, int h, int w,
+                    double angle_deg, uint8_t fill)
+{
+    double m[4];
+    rotation_matrix(angle_deg, m);
+    augment_affine(src, dst, h, w, m, fill);
+}
+
+void augment_warp_matrix(double angle_deg, double shear_deg, double m[4])
+{
+    double r[4];
+    rotation_matrix(angle_deg, r);
+    /* the shear's own matrix is [[1, 0], [t, 1]] (input column = output
+     * column + t (row - centre row)). The digit is slanted first, then
+     * turned, so an output point is taken back through the rotation, then
+     * through the shear: m = [[1, 0], [t, 1]] r. With shear 0 that is r to
+     * the bit (0 r0 + r2 = r2), so rotation alone keeps its bytes. */
+    double t = tan(shear_deg * 0.017453292519943295769);
+    m[0] = r[0];
+    m[1] = r[1];
+    m[2] = t * r[0] + r[2];
+    m[3] = t * r[1] + r[3];
+}
+
+void augment_shear(const uint8_t *src, uint8_t *dst, int h, int w, double shear_deg,
+                   uint8_t fill)
+{
+    double m[4];
+    augment_warp_matrix(0.0, shear_deg, m);
+    augment_affine(src, dst, h, w, m, fill);
 }
 
 int augment_rotate_many(const uint8_t *src, uint8_t *dst, int64_t n, int h, int w,
@@ -150,7 +198,9 @@ int augment_rotate_many(const uint8_t *src, uint8_t *dst, int64_t n, int h, int 
     sample_t *plan = malloc(size * sizeof *plan); /* [h, w] */
     if (!plan)
         return error_set("out of memory for the rotation plan of %d x %d images", h, w);
-    geometry_t g = geometry(h, w, angle_deg);
+    double m[4];
+    rotation_matrix(angle_deg, m);
+    geometry_t g = geometry(h, w, m);
     for (int r = 0; r < h; r++)
         for (int col = 0; col < w; col++)
             locate(&g, r, col, &plan[(size_t)r * w + col]);

@@ -12,7 +12,8 @@
 
 int augment_live_active(const augment_live_params_t *p)
 {
-    return p->probability > 0 && (p->rotate > 0 || p->shift > 0 || p->alpha > 0);
+    return p->probability > 0 && (p->rotate > 0 || p->shift > 0 || p->alpha > 0 ||
+                                  p->scale > 0 || p->shear > 0 || p->stroke > 0);
 }
 
 int augment_live_init(augment_live_t *a, const augment_live_params_t *p, int h, int w)
@@ -21,7 +22,7 @@ int augment_live_init(augment_live_t *a, const augment_live_params_t *p, int h, 
     a->p = *p;
     a->h = h;
     a->w = w;
-    a->tmp = malloc((size_t)h * (size_t)w);
+    a->tmp = malloc(2 * (size_t)h * (size_t)w);
     if (!a->tmp)
         return error_set("out of memory for the augmentation of %d x %d images", w, h);
     if (p->alpha > 0 && augment_elastic_init(&a->elastic, h, w, p->alpha, p->sigma) < 0) {
@@ -56,33 +57,57 @@ augment_live_draw_t augment_live_draw(const augment_live_params_t *p, uint64_t s
     d.angle = symmetric(&rng, p->rotate);
     d.dy = (int)rng_below(&rng, 2 * (uint64_t)p->shift + 1) - p->shift;
     d.dx = (int)rng_below(&rng, 2 * (uint64_t)p->shift + 1) - p->shift;
+    /* the keys added later draw after the first ones, which so keep their
+     * values (and a configuration without the new keys, its images) */
+    d.scale = symmetric(&rng, p->scale);
+    d.shear = symmetric(&rng, p->shear);
+    d.stroke = symmetric(&rng, p->stroke);
     return d;
+}
+
+/* The input of the next step of a chain that writes dst: the source
+ * itself, or, once a step has written dst, a copy of it in scratch. */
+static const uint8_t *step_input(augment_live_t *a, const uint8_t *from, const uint8_t *dst)
+{
+    if (from != dst)
+        return from;
+    memcpy(a->tmp, dst, (size_t)a->h * (size_t)a->w);
+    return a->tmp;
 }
 
 void augment_live_apply(augment_live_t *a, uint64_t seed, int epoch, int64_t row,
                         const uint8_t *src, uint8_t *dst)
 {
     const augment_live_params_t *p = &a->p;
-    const size_t n = (size_t)a->h * (size_t)a->w;
+    const int h = a->h, w = a->w;
     const augment_live_draw_t d = augment_live_draw(p, seed, epoch, row);
+    uint8_t *scratch = a->tmp + (size_t)h * (size_t)w; /* augment_thickness's own */
     const uint8_t *from = src;
-    if (d.distort && p->rotate > 0) {
-        augment_rotate(from, dst, a->h, a->w, d.angle, 0);
+    if (d.distort && p->stroke > 0) { /* another pen ... */
+        augment_thickness(step_input(a, from, dst), dst, scratch, h, w, d.stroke);
+        from = dst;
+    }
+    if (d.distort && p->scale > 0) { /* ... another size ... */
+        augment_scale(step_input(a, from, dst), dst, h, w, d.scale);
+        from = dst;
+    }
+    if (d.distort && (p->rotate > 0 || p->shear > 0)) { /* ... slant and turn, one resampling */
+        double m[4];
+        augment_warp_matrix(d.angle, d.shear, m);
+        augment_affine(step_input(a, from, dst), dst, h, w, m, 0);
         from = dst;
     }
     if (d.distort && (d.dy || d.dx)) {
-        memcpy(a->tmp, from, n);
-        augment_shift(a->tmp, dst, a->h, a->w, d.dy, d.dx, 0);
+        augment_shift(step_input(a, from, dst), dst, h, w, d.dy, d.dx, 0);
         from = dst;
     }
     if (d.distort && p->alpha > 0) {
         rng_t field;
         rng_seed(&field, seed, rng_stream(AUGMENT_ELASTIC_STREAM, (uint64_t)row,
                                           (uint64_t)(epoch - 1)));
-        memcpy(a->tmp, from, n);
-        augment_elastic(&a->elastic, a->tmp, dst, &field, 0);
+        augment_elastic(&a->elastic, step_input(a, from, dst), dst, &field, 0);
         from = dst;
     }
     if (from == src)
-        memcpy(dst, src, n);
+        memcpy(dst, src, (size_t)h * (size_t)w);
 }

@@ -16,5 +16,6 @@ int cmd_report(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_augment_preview(int argc, char **argv);
 
 #endif

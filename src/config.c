@@ -99,13 +99,24 @@ static const config_key_t keys[] = {
      "uniform; 0: no rotation", FIXED},
     {"augment", "shift", T_INT, F(augment.shift), "0", 0, AUGMENT_MAX_SHIFT, NULL,
      "shift by up to this many whole pixels down or up and across, uniform; 0: none", FIXED},
+    {"augment", "scale", T_DOUBLE, F(augment.scale), "0", 0, AUGMENT_MAX_SCALE, NULL,
+     "scale by up to this many percent either way about the centre of mass, uniform (15: a "
+     "factor in 0.85..1.15; prepare --scale's function); 0: none", FIXED},
+    {"augment", "shear", T_DOUBLE, F(augment.shear), "0", 0, AUGMENT_MAX_SHEAR, NULL,
+     "slant by up to this many degrees either way, uniform (a horizontal shear about the "
+     "centre row, positive leaning the top right; one resampling with rotate); 0: none",
+     FIXED},
+    {"augment", "stroke", T_DOUBLE, F(augment.stroke), "0", 0, AUGMENT_MAX_THICKNESS, NULL,
+     "thicken or thin the strokes by up to this many pixels, uniform (prepare --thickness's "
+     "units and function: 1 grows a 1-px line to 3 px); 0: none", FIXED},
     {"augment", "elastic_alpha", T_DOUBLE, F(augment.alpha), "0", 0, 1000, NULL,
      "elastic distortion's strength (Simard et al. 2003: 34 for 28x28 digits, as prepare "
      "--elastic); 0: none", FIXED},
     {"augment", "elastic_sigma", T_DOUBLE, F(augment.sigma), "4", 0.5, 20, NULL,
      "the elastic field's smoothness in pixels", FIXED},
     {"augment", "probability", T_DOUBLE, F(augment.probability), "1", 0, 1, NULL,
-     "the share of samples distorted; the others are shown as they are", FIXED},
+     "the share of samples distorted (every configured distortion at once); the others are "
+     "shown as they are. `nnmpi augment-preview` draws what a row looks like", FIXED},
     {"augment", "ahead", T_INT, F(augment_ahead), "1", 0, 1, NULL,
      "sync mode: distort the next batch on a helper thread while this one trains (the same "
      "images either way); 0: on the training thread", FREE},
@@ -159,6 +170,17 @@ static void section_keys(const char *section, char *buf, size_t size)
         if (!strcmp(keys[i].section, section)) {
             size_t used = strlen(buf);
             snprintf(buf + used, size - used, "%s%s", used ? ", " : "", keys[i].key);
+        }
+}
+
+/* "data, net, train, ...": the sections, in the table's order. */
+static void section_names(char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (i == 0 || strcmp(keys[i].section, keys[i - 1].section)) {
+            size_t used = strlen(buf);
+            snprintf(buf + used, size - used, "%s%s", used ? ", " : "", keys[i].section);
         }
 }
 
@@ -316,8 +338,11 @@ static int set_key(config_t *cfg, const char *section, const char *key, const ch
 {
     if (!*section)
         return error_set("'%s' is outside any [section]", key);
-    if (!section_known(section))
-        return error_set("unknown section [%s] (known: data, net, train, checkpoint, output, query)", section);
+    if (!section_known(section)) {
+        char known[256];
+        section_names(known, sizeof known);
+        return error_set("unknown section [%s] (known: %s)", section, known);
+    }
     const config_key_t *k = find_key(section, key);
     if (!k) {
         char known[512];
@@ -377,9 +402,12 @@ static int on_entry(void *user, int line, const char *section, const char *key,
 {
     parse_ctx_t *ctx = user;
     if (!key) { /* a section header: refuse an unknown one even if empty */
-        if (!section_known(section))
-            return error_set("%s:%d: unknown section [%s] (known: data, net, train, checkpoint, output, query)",
-                             ctx->origin, line, section);
+        if (!section_known(section)) {
+            char known[256];
+            section_names(known, sizeof known);
+            return error_set("%s:%d: unknown section [%s] (known: %s)", ctx->origin, line,
+                             section, known);
+        }
         return 0;
     }
     const config_key_t *k = *section ? find_key(section, key) : NULL;
@@ -556,16 +584,18 @@ void config_print_help(FILE *out)
         }
         char type[256];
         switch (k->type) {
-        case T_INT: snprintf(type, sizeof type, "integer"); break;
-        case T_AUTO_INT: snprintf(type, sizeof type, "integer|auto"); break;
-        case T_DOUBLE: snprintf(type, sizeof type, "number"); break;
+        case T_INT: snprintf(type, sizeof type, "integer %.0f..%.0f", k->min, k->max); break;
+        case T_AUTO_INT:
+            snprintf(type, sizeof type, "integer %.0f..%.0f|auto", k->min, k->max);
+            break;
+        case T_DOUBLE: snprintf(type, sizeof type, "number %g..%g", k->min, k->max); break;
         case T_U64: snprintf(type, sizeof type, "integer"); break;
         case T_BOOL: snprintf(type, sizeof type, "true|false"); break;
         case T_STRING: snprintf(type, sizeof type, "path"); break;
         case T_ENUM: enum_list(k->names, type, sizeof type); break;
         case T_LAYERS: snprintf(type, sizeof type, "list|auto"); break;
         }
-        fprintf(out, "    %-12s %-22s default %-9s %s\n", k->key, type,
+        fprintf(out, "    %-15s %-22s default %-9s %s\n", k->key, type,
                 k->fallback[0] ? k->fallback : "-", k->help);
     }
 }

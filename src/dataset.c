@@ -267,6 +267,33 @@ static hid_t row_selection(int64_t first, int64_t count, int rank, const hsize_t
     return space;
 }
 
+/* Training rows [first, first + count) of the open file f into set
+ * (allocated here), their labels checked. */
+static int read_train_rows(hid_t f, const char *path, const dataset_info_t *info, int64_t first,
+                           int64_t count, imageset_t *set)
+{
+    int rc = imageset_alloc(set, count, info->height, info->width);
+    hsize_t dims[3] = {(hsize_t)info->n_train, (hsize_t)info->height, (hsize_t)info->width};
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        int rank = pass == 0 ? 3 : 1;
+        hid_t sel = row_selection(first, count, rank, dims);
+        if (sel < 0) {
+            rc = error_set("%s: cannot select training rows %lld..%lld", path, (long long)first,
+                           (long long)(first + count - 1));
+            break;
+        }
+        rc = read_selected(f, path, pass == 0 ? "/train/images" : "/train/labels", rank, dims,
+                           sel, count, pass == 0 ? set->pixels : set->labels);
+        H5Sclose(sel);
+    }
+    if (!rc) {
+        char what[4200];
+        snprintf(what, sizeof what, "%s: /train/labels", path);
+        rc = imageset_check_labels(set, what, info->classes);
+    }
+    return rc;
+}
+
 int dataset_read_shard(const char *path, const shard_t *s, imageset_t *set)
 {
     memset(set, 0, sizeof *set);
@@ -278,24 +305,27 @@ int dataset_read_shard(const char *path, const shard_t *s, imageset_t *set)
     if (!rc && info.n_train != s->n_rows)
         rc = error_set("%s: has %lld training rows, the shard plan expected %lld", path,
                        (long long)info.n_train, (long long)s->n_rows);
-    rc = rc ? rc : imageset_alloc(set, s->n_local, info.height, info.width);
-    hsize_t dims[3] = {(hsize_t)info.n_train, (hsize_t)info.height, (hsize_t)info.width};
-    for (int pass = 0; pass < 2 && !rc; pass++) {
-        int rank = pass == 0 ? 3 : 1;
-        hid_t sel = row_selection(s->row_first, s->n_local, rank, dims);
-        if (sel < 0) {
-            rc = error_set("%s: cannot select this rank's rows", path);
-            break;
-        }
-        rc = read_selected(f, path, pass == 0 ? "/train/images" : "/train/labels", rank, dims,
-                               sel, s->n_local, pass == 0 ? set->pixels : set->labels);
-        H5Sclose(sel);
-    }
-    if (!rc) {
-        char what[4200];
-        snprintf(what, sizeof what, "%s: /train/labels", path);
-        rc = imageset_check_labels(set, what, info.classes);
-    }
+    rc = rc ? rc : read_train_rows(f, path, &info, s->row_first, s->n_local, set);
+    dataset_info_free(&info);
+    H5Fclose(f);
+    if (rc)
+        imageset_free(set);
+    return rc;
+}
+
+int dataset_read_train_rows(const char *path, int64_t first, int64_t count, imageset_t *set)
+{
+    memset(set, 0, sizeof *set);
+    hid_t f = h5_open_read(path);
+    if (f < 0)
+        return -1;
+    dataset_info_t info;
+    int rc = read_header(f, path, &info);
+    if (!rc && (first < 0 || count < 1 || first > info.n_train - count))
+        rc = error_set("%s: has no training rows %lld..%lld (it has %lld: 0..%lld)", path,
+                       (long long)first, (long long)(first + count - 1),
+                       (long long)info.n_train, (long long)info.n_train - 1);
+    rc = rc ? rc : read_train_rows(f, path, &info, first, count, set);
     dataset_info_free(&info);
     H5Fclose(f);
     if (rc)

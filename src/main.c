@@ -23,6 +23,8 @@ typedef struct {
 static const command_t commands[] = {
     {"prepare", cmd_prepare, "MNIST (IDX or the book's CSV) -> HDF5 training file, with rotated copies"},
     {"train", cmd_train, "train the network data-parallel (run it under mpirun -np P)"},
+    {"augment-preview", cmd_augment_preview,
+     "a training row under [augment]: its fresh distortions as a PNG"},
     {"eval", cmd_eval, "accuracy and confusion matrix of a model on a dataset's test set"},
     {"info", cmd_info, "summarise a dataset or model/checkpoint file"},
     {"query", cmd_query, "which digit the model sees in your own PNG pictures"},
@@ -43,7 +45,7 @@ static void usage(FILE *out)
             "\n"
             "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-16s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
             "\n"
             "`nnmpi COMMAND --help` explains a command's options.\n"

@@ -1,6 +1,6 @@
 /* augment: making new training images from old ones.
  *
- * Files:  src/augment.c          rotation (as scipy), shifts
+ * Files:  src/augment.c          rotation and shear (as scipy), shifts
  *         src/augment_elastic.c  elastic distortion
  *         src/augment_pen.c      what another pen, paper or camera changes:
  *                                stroke thickness, gaps, grain, scale
@@ -29,6 +29,29 @@
  * to even, as numpy.rint). src and dst must not overlap; h * w below 2^30. */
 void augment_rotate(const uint8_t *src, uint8_t *dst, int h, int w,
                     double angle_deg, uint8_t fill);
+
+/* The general form of augment_rotate: output pixel (r, c) samples src at
+ * m (r, c) + centre - m centre, m = [[m[0], m[1]], [m[2], m[3]]] on (row,
+ * column) (the matrix maps output to input), with augment_rotate's sampling
+ * and rounding: scipy.ndimage.affine_transform(img, m, offset=centre - m
+ * centre, order=1, mode='constant', cval=fill). augment_rotate is this with
+ * the rotation's matrix, byte for byte. src and dst must not overlap. */
+void augment_affine(const uint8_t *src, uint8_t *dst, int h, int w, const double m[4],
+                    uint8_t fill);
+
+#define AUGMENT_MAX_SHEAR 45.0      /* degrees */
+
+/* The matrix of augment_affine that slants the digit by shear_deg, then
+ * turns it by angle_deg as augment_rotate does. The shear is horizontal
+ * about the centre row: positive leans the top to the right, as italic
+ * (a vertical stroke ends up shear_deg off the vertical). With shear 0 it
+ * is exactly augment_rotate's matrix; one resampling does both. */
+void augment_warp_matrix(double angle_deg, double shear_deg, double m[4]);
+
+/* Slants src [h, w] into dst by shear_deg as augment_warp_matrix says (no
+ * rotation); bilinear, `fill` outside, as augment_rotate. */
+void augment_shear(const uint8_t *src, uint8_t *dst, int h, int w, double shear_deg,
+                   uint8_t fill);
 
 /* augment_rotate on n consecutive images [n, h, w] by one angle, byte for
  * byte the same, 2-3x faster (the sample grid is computed once, in 48 bytes

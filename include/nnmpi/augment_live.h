@@ -5,8 +5,9 @@
  * A sample's distortion is a function of (seed, epoch, global row) only, so
  * sync mode still sees the same global batch on any number of ranks, and a
  * resumed run the same samples as an uninterrupted one. The distortions
- * are prepare's own (augment.h): rotation as scipy does it, whole-pixel
- * shifts, Simard's elastic field -- one implementation for both.
+ * are prepare's own (augment.h): rotation as scipy does it (with the shear,
+ * one warp), whole-pixel shifts, Simard's elastic field, prepare's stroke
+ * thickness and scale -- one implementation for both.
  *
  * Nothing here prints or exits; fallible functions return 0 or -1 with a
  * message in error_message(). */
@@ -18,14 +19,22 @@
 #include "nnmpi/augment.h"
 
 /* What to draw for each sample. A sample is distorted with probability
- * `probability`; then rotated by an angle uniform in [-rotate, rotate]
- * degrees, shifted by whole pixels uniform in [-shift, shift] down and
- * across, and, with alpha > 0, elastically distorted (alpha, sigma). */
+ * `probability`; then, in this order, its strokes thickened or thinned by
+ * an amount uniform in [-stroke, stroke] (augment_thickness), scaled by
+ * 1 + s/100, s uniform in [-scale, scale] percent (augment_scale: about
+ * the centre of mass), slanted by a shear uniform in [-shear, shear]
+ * degrees and rotated by an angle uniform in [-rotate, rotate] degrees
+ * (both one augment_affine warp), shifted by whole pixels uniform in
+ * [-shift, shift] down and across, and, with alpha > 0, elastically
+ * distorted (alpha, sigma). A zero key skips its step. */
 typedef struct {
     double rotate;
     int shift;
     double alpha, sigma;
     double probability;
+    double scale;   /* percent, 0..AUGMENT_MAX_SCALE */
+    double shear;   /* degrees, 0..AUGMENT_MAX_SHEAR */
+    double stroke;  /* pixels of augment_thickness, 0..AUGMENT_MAX_THICKNESS */
 } augment_live_params_t;
 
 /* Whether p distorts anything. */
@@ -36,18 +45,21 @@ typedef struct {
     augment_live_params_t p;
     int h, w;
     augment_elastic_t elastic;
-    uint8_t *tmp;   /* [h, w] */
+    uint8_t *tmp;   /* [2, h, w]: a step's input; augment_thickness's scratch */
 } augment_live_t;
 
 int augment_live_init(augment_live_t *a, const augment_live_params_t *p, int h, int w);
 void augment_live_free(augment_live_t *a);
 
-/* What is drawn for a sample: whether it is distorted, the angle and the
- * shift (the elastic field is drawn in augment_live_apply). */
+/* What is drawn for a sample: whether it is distorted, the angle, the
+ * shift, the scale (percent), the shear (degrees) and the stroke change
+ * (pixels), in that order, every one whether used or not (the elastic
+ * field is drawn in augment_live_apply). */
 typedef struct {
     int distort;
     double angle;
     int dy, dx;
+    double scale, shear, stroke;
 } augment_live_draw_t;
 
 augment_live_draw_t augment_live_draw(const augment_live_params_t *p, uint64_t seed, int epoch,

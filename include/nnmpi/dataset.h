@@ -71,6 +71,11 @@ int dataset_sample_sha256(const char *path, const dataset_info_t *info, char hex
 /* Reads this rank's rows of /train (the shard's hyperslab) into set. */
 int dataset_read_shard(const char *path, const shard_t *shard, imageset_t *set);
 
+/* Reads training rows [first, first + count) into set (one row for a
+ * preview); rows the file does not have are refused, naming it and its
+ * count. */
+int dataset_read_train_rows(const char *path, int64_t first, int64_t count, imageset_t *set);
+
 /* Reads a whole split ("train" or "test") into set. */
 int dataset_read_split(const char *path, const char *split, imageset_t *set);
 

@@ -4,7 +4,7 @@ source "$NNMPI_SRC/tests/e2e_lib.sh"
 # (output to a file first: grep -q stops reading early, and under pipefail
 # the writer's SIGPIPE would fail the pipeline)
 "$NNMPI" --help >"$WORK/help" && grep -q "prepare" "$WORK/help" || fail "nnmpi --help lists no commands"
-for cmd in prepare train eval info; do
+for cmd in prepare train augment-preview eval info; do
   "$NNMPI" "$cmd" --help >"$WORK/help" || fail "nnmpi $cmd --help exits non-zero"
   grep -q "usage: .*nnmpi $cmd" "$WORK/help" || fail "nnmpi $cmd --help has no usage line"
 done

@@ -1,5 +1,7 @@
 /* augment: rotation against exact permutations, against values computed
- * independently with scipy, the direction of turn, and the angle parser. */
+ * independently with scipy, the direction of turn, and the angle parser;
+ * the shear and a rotation with a shear against scipy's affine_transform,
+ * the shear's direction, and a rotation without shear is the rotation. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +59,43 @@ static const uint8_t A_ROT_23_FILL_200[8 * 6] = {
     200, 170,  87,  95, 140,  71,
     200, 173,  73,  88,  62,  51,
     200, 200,  71,  26, 200, 200,
+};
+
+/* Shears (augment_warp_matrix) of A with scipy as above, m the matrix:
+ *   ref = scipy.ndimage.affine_transform(A.astype(numpy.float64), m,
+ *             offset=c - m @ c, order=1, mode='constant', cval=CVAL)
+ * with c = (3.5, 2.5), m = [[1, 0], [tan(SHEAR), 1]] @ [[cos, sin], [-sin,
+ * cos]] (scipy.special.sindg/cosdg of ANGLE), rounded as above; no float
+ * result lies closer than 0.004 to a tie. */
+static const uint8_t A_SHEAR_20_FILL_0[8 * 6] = {
+      0,   0,   8,  19,  30,  41,
+      0,  40,  71, 102, 133, 164,
+      0,  97, 148, 199, 187, 161,
+      0, 169, 240, 197, 242, 199,
+    165, 230, 160,  63, 202,   0,
+    106,  24, 135, 159,  77,   0,
+    108,  89,  80,  71,  62,   0,
+     17,  28,  39,  50,   0,   0,
+};
+static const uint8_t A_ROT_10_SHEAR_MINUS_15_FILL_0[8 * 6] = {
+      0,   0,   0,  67,   0,   0,
+     51,  87, 129, 160,   0,   0,
+     93, 146, 205, 178, 181,   0,
+    119, 188, 232, 185, 237,   0,
+      0, 213, 203,  75, 160, 106,
+      0, 140,  50,  82, 172,  80,
+      0,   0,  98,  86,  70,  61,
+      0,   0,  30,   0,   0,   0,
+};
+static const uint8_t A_SHEAR_MINUS_30_FILL_90[8 * 6] = {
+     22,  33,  44,  90,  90,  90,
+     82, 113, 144, 175,  90,  90,
+    118, 169, 220, 150, 182,  90,
+    131, 202, 233, 204, 235,  90,
+     90, 213, 204,  73, 172, 115,
+     90, 166,  36,  41, 219,  89,
+     90,  90, 152,  92,  83,  74,
+     90,  90,  90,  14,  25,  36,
 };
 
 /* A 5 x 5 image of 255s rotated by 10 degrees, with scipy as above
@@ -244,6 +283,63 @@ static void test_fill_and_nan(void)
     CU_ASSERT_EQUAL(out[0], 0);
 }
 
+static void check_warp(double angle, double shear, uint8_t fill, const uint8_t *expected)
+{
+    uint8_t out[8 * 6];
+    double m[4];
+    augment_warp_matrix(angle, shear, m);
+    augment_affine(A, out, 8, 6, m, fill);
+    int d = count_differences(out, expected, 8 * 6);
+    if (d)
+        fprintf(stderr, "\n  angle %g shear %g: %d pixels differ from scipy\n", angle, shear, d);
+    CU_ASSERT_EQUAL(d, 0);
+}
+
+static void test_shear_scipy_values(void)
+{
+    check_warp(0, 20, 0, A_SHEAR_20_FILL_0);
+    check_warp(10, -15, 0, A_ROT_10_SHEAR_MINUS_15_FILL_0);
+    check_warp(0, -30, 90, A_SHEAR_MINUS_30_FILL_90);
+    uint8_t out[8 * 6];
+    augment_shear(A, out, 8, 6, 20, 0);
+    CU_ASSERT_EQUAL(count_differences(out, A_SHEAR_20_FILL_0, 8 * 6), 0);
+}
+
+/* Positive shear leans the top to the right: a vertical line through the
+ * centre of a 29 x 29 image sheared by 45 degrees runs from the top right
+ * to the bottom left, one column per row (exact: tan 45 is 1 to within a
+ * hair, and every sample point lands on a whole column). */
+static void test_shear_direction(void)
+{
+    enum { S = 29 };
+    uint8_t img[S * S] = {0}, out[S * S];
+    for (int r = 0; r < S; r++)
+        img[r * S + 14] = 255;
+    augment_shear(img, out, S, S, 45.0, 0);
+    for (int r = 1; r < S - 1; r++) {
+        int c = 14 + (14 - r);
+        CU_ASSERT(out[r * S + c] >= 254);
+        CU_ASSERT(out[r * S + c - 1] <= 1 && out[r * S + c + 1] <= 1);
+    }
+}
+
+/* Without shear the warp is the rotation, byte for byte (so [augment]
+ * configurations without shear keep their bytes). */
+static void test_warp_without_shear(void)
+{
+    uint8_t src[28 * 28], a[28 * 28], b[28 * 28];
+    random_image(src, 28 * 28, 5);
+    const double angles[] = {0, 10, -10, 3.7, 45, -135, 90, 180};
+    for (int k = 0; k < 8; k++)
+        for (int z = 0; z < 2; z++) {
+            double m[4];
+            augment_warp_matrix(angles[k], z ? -0.0 : 0.0, m);
+            augment_affine(src, a, 28, 28, m, 4);
+            augment_rotate(src, b, 28, 28, angles[k], 4);
+            CU_ASSERT_EQUAL(memcmp(a, b, sizeof a), 0);
+        }
+}
+
 /* augment_rotate_many is byte for byte augment_rotate, image by image. */
 static void test_many(void)
 {
@@ -318,6 +414,9 @@ int main(void)
         {"fill, NaN angle, 1x1 image", test_fill_and_nan},
         {"augment_rotate_many equals augment_rotate", test_many},
         {"angle lists", test_parse_angles},
+        {"shear and rotation with shear: values computed with scipy", test_shear_scipy_values},
+        {"positive shear leans the top to the right", test_shear_direction},
+        {"the warp without shear is the rotation", test_warp_without_shear},
         {NULL, NULL},
     };
     return testutil_run("augment", cases);

@@ -160,6 +160,7 @@ static void test_unknown_key_and_section(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "training"));
     /* the known sections are listed */
     CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "train,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "augment,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "output"));
 
     /* a key outside any section */
@@ -220,6 +221,12 @@ static void test_bad_values(void)
         {"train", "warmup_start = 1.5", "warmup_start"},
         {"train", "warmup_start = -0.1", "warmup_start"},
         {"output", "log_every = -1", "log_every"},
+        {"augment", "scale = 51", "[augment] scale = '51': expected a number from 0 to 50"},
+        {"augment", "scale = -5", "[augment] scale"},
+        {"augment", "shear = 46", "[augment] shear = '46': expected a number from 0 to 45"},
+        {"augment", "shear = nan", "[augment] shear"},
+        {"augment", "stroke = 2.5", "[augment] stroke = '2.5': expected a number from 0 to 2"},
+        {"augment", "stroke = -1", "[augment] stroke"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[256], name[32];
@@ -254,6 +261,10 @@ static void test_bad_values(void)
     CU_ASSERT_EQUAL(config_set(&c, "net.hidden=100001", "--set"), -1);
     CU_ASSERT_EQUAL(config_set(&c, "train.seed=0", "--set"), 0);
     CU_ASSERT_EQUAL(c.seed, 0);
+    CU_ASSERT_EQUAL(config_set(&c, "augment.scale=50", "--set"), 0);
+    CU_ASSERT_EQUAL(config_set(&c, "augment.shear=45", "--set"), 0);
+    CU_ASSERT_EQUAL(config_set(&c, "augment.stroke=2", "--set"), 0);
+    CU_ASSERT(c.augment.scale == 50 && c.augment.shear == 45 && c.augment.stroke == 2);
 }
 
 static void test_long_lines(void)
@@ -358,6 +369,9 @@ static void assert_same(const config_t *a, const config_t *b)
     CU_ASSERT_EQUAL(a->augment.alpha, b->augment.alpha);
     CU_ASSERT_EQUAL(a->augment.sigma, b->augment.sigma);
     CU_ASSERT_EQUAL(a->augment.probability, b->augment.probability);
+    CU_ASSERT_EQUAL(a->augment.scale, b->augment.scale);
+    CU_ASSERT_EQUAL(a->augment.shear, b->augment.shear);
+    CU_ASSERT_EQUAL(a->augment.stroke, b->augment.stroke);
     CU_ASSERT_EQUAL(a->augment_ahead, b->augment_ahead);
     CU_ASSERT_STRING_EQUAL(a->dir, b->dir);
     CU_ASSERT_EQUAL(a->log_every, b->log_every);
@@ -385,7 +399,8 @@ static void test_round_trip(void)
     snprintf(a.dir, sizeof a.dir, "%s", "runs/x y");
     a.log_every = 50;
     a.augment = (augment_live_params_t){.rotate = 12.5, .shift = 2, .alpha = 34, .sigma = 4,
-                                        .probability = 0.75};
+                                        .probability = 0.75, .scale = 15, .shear = 1.0 / 3.0,
+                                        .stroke = 0.5};
     a.augment_ahead = 0;
     char *text = config_to_text(&a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
@@ -394,7 +409,8 @@ static void test_round_trip(void)
                           "init", "rule", "mode", "lr", "lr_schedule", "lr_end",
                           "warmup_epochs", "warmup_start", "epochs", "batch", "sync_every",
                           "seed", "shuffle", "threads", "tensor_parallel", "stall_timeout",
-                          "rotate", "shift", "elastic_alpha", "elastic_sigma", "probability", "ahead", "dir",
+                          "rotate", "shift", "scale", "shear", "stroke", "elastic_alpha",
+                          "elastic_sigma", "probability", "ahead", "dir",
                           "log_every", "backquery", "images", "frame", "every_epoch",
                           "every_epochs", "every_steps", "every_minutes", "keep"};
     int lines = 0;
@@ -684,7 +700,12 @@ static void test_help(void)
     const char *names[] = {"[data]", "[net]", "[train]", "[output]", "hidden", "rule",
                            "lr_schedule", "sync_every", "log_every", "book|gradient",
                            "warmup_epochs", "warmup_start", "layers", "sigmoid|tanh|relu",
-                           "sigmoid|softmax", "mse|cross_entropy", "book|glorot|he", "bias"};
+                           "sigmoid|softmax", "mse|cross_entropy", "book|glorot|he", "bias",
+                           "[augment]", "rotate", "shift", "scale", "shear", "stroke",
+                           "elastic_alpha", "elastic_sigma", "probability", "ahead",
+                           /* the ranges of numbers */
+                           "number 0..50", "number 0..45", "number 0..2", "integer 0..13",
+                           "integer 1..4096|auto"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         CU_ASSERT_PTR_NOT_NULL(strstr(buf, names[i]));
     free(buf);

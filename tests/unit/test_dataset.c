@@ -1,8 +1,9 @@
 /* Tests of the dataset module: a synthetic set written with dataset_write
- * reads back byte for byte, whole or as shards (odd sizes, several lane and
- * rank counts), and every kind of damaged or foreign file is refused with a
- * message naming it. Files that dataset_write would never produce are made
- * here with the HDF5 API directly. */
+ * reads back byte for byte, whole, as any range of rows or as shards (odd
+ * sizes, several lane and rank counts), and every kind of damaged or
+ * foreign file is refused with a message naming it. Files that
+ * dataset_write would never produce are made here with the HDF5 API
+ * directly. */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +146,32 @@ static void test_shards_concatenate(void)
     CU_ASSERT_PTR_NULL(s.pixels);
 }
 
-/* The three readers all refuse path with a message naming it. */
+/* Any range of training rows reads as those rows of the set; rows the
+ * file does not have are refused, naming it and its count. */
+static void test_train_rows(void)
+{
+    const int64_t ranges[][2] = {{0, 1}, {500, 1}, {N_TRAIN - 1, 1}, {7, 100}, {0, N_TRAIN}};
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+        imageset_t s;
+        int64_t first = ranges[i][0], count = ranges[i][1];
+        CU_ASSERT_EQUAL_FATAL(dataset_read_train_rows(good, first, count, &s), 0);
+        CU_ASSERT_EQUAL(s.count, count);
+        CU_ASSERT_EQUAL(memcmp(s.pixels, imageset_image(&train, first), (size_t)count * 784), 0);
+        CU_ASSERT_EQUAL(memcmp(s.labels, train.labels + first, (size_t)count), 0);
+        imageset_free(&s);
+    }
+    const int64_t bad[][2] = {{N_TRAIN, 1}, {-1, 1}, {N_TRAIN - 1, 2}, {0, 0}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        imageset_t s;
+        error_clear();
+        CU_ASSERT_EQUAL(dataset_read_train_rows(good, bad[i][0], bad[i][1], &s), -1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), good));
+        CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "it has 1003: 0..1002"));
+        CU_ASSERT_PTR_NULL(s.pixels);
+    }
+}
+
+/* The four readers all refuse path with a message naming it. */
 static void assert_refused(const char *path, const char *also)
 {
     dataset_info_t info;
@@ -163,6 +189,10 @@ static void assert_refused(const char *path, const char *also)
     CU_ASSERT_PTR_NULL(s.pixels);
     error_clear();
     CU_ASSERT_EQUAL(dataset_read_shard(path, &sh, &s), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), path));
+    CU_ASSERT_PTR_NULL(s.pixels);
+    error_clear();
+    CU_ASSERT_EQUAL(dataset_read_train_rows(path, 0, 1, &s), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), path));
     CU_ASSERT_PTR_NULL(s.pixels);
 }
@@ -371,6 +401,7 @@ int main(void)
         {"info reads sizes and attributes", test_info},
         {"read_split returns identical bytes", test_read_split},
         {"shards concatenate to the training set", test_shards_concatenate},
+        {"any range of training rows, and only those there are", test_train_rows},
         {"a hand-made file reads", test_hand_made_file_is_read},
         {"missing and non-HDF5 files refused", test_missing_and_foreign_files},
         {"truncated files refused", test_truncated_file},
