@@ -118,8 +118,8 @@ static const config_key_t keys[] = {
      "the share of samples distorted (every configured distortion at once); the others are "
      "shown as they are. `nnmpi augment-preview` draws what a row looks like", FIXED},
     {"augment", "ahead", T_INT, F(augment_ahead), "1", 0, 1, NULL,
-     "sync mode: distort the next batch on a helper thread while this one trains (the same "
-     "images either way); 0: on the training thread", FREE},
+     "distort the next batch (local mode: the next 64 samples) on a helper thread while "
+     "this one trains (the same images either way); 0: on the training thread", FREE},
     {"output", "dir", T_STRING, F(dir), "", 0, 0, NULL,
      "run directory for model.h5 and metrics.csv (default: runs/<config name>)", FREE},
     {"output", "log_every", T_INT, F(log_every), "0", 0, 1 << 30, NULL,

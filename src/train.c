@@ -27,7 +27,6 @@ static void trainer_free(trainer_t *t)
     net_free(&t->full);
     net_work_free(&t->work);
     tensor_free(&t->tp);
-    free(t->distorted);
     free(t->shared_batch);
     free(t->labels);
     free(t->rows);

@@ -37,6 +37,11 @@ enum { STAT_LOSS, STAT_CORRECT, STAT_COUNT, STAT_STOP, STAT_TIMER, STAT_CKPT_FAI
  * either. */
 #define CKPT_MAX_FAILURES 3
 
+/* Local mode with [augment]: samples distorted at a time, the next chunk on
+ * the helper thread (a few hundred microseconds of work: enough to keep it
+ * busy between hand-overs, small enough to cost nothing at an epoch's end). */
+#define LOCAL_CHUNK 64
+
 typedef struct {
     const config_t *cfg;
     runstart_t *start;   /* how the run started; its lock and lineage (rank 0) */
@@ -53,8 +58,12 @@ typedef struct {
     const uint8_t **pixels; /* [batch capacity] its images (views into data or distorted) */
     augment_ahead_t augment; /* [augment]: this rank's fresh distortions; sync mode
                               * makes the next batch's on a helper thread */
-    uint8_t *distorted;     /* [1, pixels] local mode's distorted sample; NULL without
-                             * [augment] */
+    /* local mode with [augment]: the lane's samples [chunk_first, chunk_end)
+     * of this epoch's order are distorted in `chunk`; the next chunk is
+     * being made in the other slot */
+    int64_t chunk_first, chunk_end;
+    const uint8_t *chunk;
+    int chunk_slot;
     uint8_t *shared_batch;  /* [batch capacity, pixels] sync mode with [augment] and
                              * T > 1: the group's distortions, each rank having
                              * made its block of the batch */

@@ -148,8 +148,7 @@ static int tensor_ranks(const config_t *cfg, int rank, int size)
 static void warn_helper_core(const trainer_t *t)
 {
     cpu_set_t cpus;
-    if (t->cfg->mode != TRAIN_MODE_SYNC || !t->cfg->augment_ahead ||
-        sched_getaffinity(0, sizeof cpus, &cpus) != 0 || CPU_COUNT(&cpus) != 1)
+    if (!t->cfg->augment_ahead || sched_getaffinity(0, sizeof cpus, &cpus) != 0 || CPU_COUNT(&cpus) != 1)
         return;
     log_info("augment.ahead: this rank may run on 1 core only, which its helper thread shares; "
              "mpirun --bind-to none (or --map-by slot:PE=2 where cores are spare) gives the "
@@ -188,12 +187,10 @@ static int setup_local(trainer_t *t, int64_t n_rows)
     if (augment_live_active(&cfg->augment)) {
         warn_helper_core(t);
         if (augment_ahead_init(&t->augment, &cfg->augment, cfg->seed, t->data.height,
-                               t->data.width, capacity,
-                               cfg->mode == TRAIN_MODE_SYNC && cfg->augment_ahead) < 0)
+                               t->data.width,
+                               cfg->mode == TRAIN_MODE_SYNC ? capacity : LOCAL_CHUNK,
+                               cfg->augment_ahead) < 0)
             return error_prefix("cannot distort on the fly");
-        if (cfg->mode == TRAIN_MODE_LOCAL &&
-            !(t->distorted = malloc((size_t)imageset_image_size(&t->data))))
-            return error_set("out of memory for a distorted image");
         if (cfg->mode == TRAIN_MODE_SYNC && tp->T > 1 &&
             !(t->shared_batch = malloc((size_t)capacity * imageset_image_size(&t->data))))
             return error_set("out of memory for a batch of distorted images");

@@ -163,20 +163,6 @@ static void log_progress(const trainer_t *t)
              s > 0 ? st->count / s : 0.0);
 }
 
-/* The image local mode shows of local row `row`: the row itself or, with
- * [augment], its distortion for this epoch (in t->distorted). A function
- * of (seed, epoch, global row) alone, so every rank count and a resumed run
- * show the same. */
-static const uint8_t *sample_pixels(trainer_t *t, int64_t row)
-{
-    const uint8_t *px = imageset_image(&t->data, row);
-    if (!t->distorted)
-        return px;
-    augment_live_apply(&t->augment.mine, t->cfg->seed, t->epoch, t->shard.row_first + row, px,
-                       t->distorted);
-    return t->distorted;
-}
-
 /* Whether the samples are distorted afresh ([augment]). */
 static int augmenting(const trainer_t *t)
 {
@@ -322,6 +308,52 @@ int trainer_average_weights(trainer_t *t, const net_stats_t *st)
     return 0;
 }
 
+/* Local mode with [augment]: starts distorting the lane's samples
+ * [first, first + LOCAL_CHUNK) of this epoch's order in slot `slot`. */
+static void local_distort_ahead(trainer_t *t, int64_t first, int slot)
+{
+    const shard_t *s = &t->shard;
+    const int64_t mine = shard_lane_rows(s, s->lane_first);
+    const int64_t end = first + LOCAL_CHUNK < mine ? first + LOCAL_CHUNK : mine;
+    for (int64_t i = first; i < end; i++) {
+        int64_t row = shard_local_index(s, s->lane_first, t->order[i]);
+        augment_ahead_add(&t->augment, slot, imageset_image(&t->data, row), s->row_first + row);
+    }
+    augment_ahead_start(&t->augment, slot, t->epoch);
+}
+
+/* The image local mode shows at position i of the lane's order (local row
+ * `row`): the row itself or, with [augment], its distortion for this
+ * epoch -- a function of (seed, epoch, global row) alone, so every rank
+ * count and a resumed run show the same. Distorted a chunk at a time, the
+ * next chunk on the helper thread; the positions come in order, from the
+ * one local_chunks_begin was given. */
+static const uint8_t *local_sample(trainer_t *t, int64_t i, int64_t row)
+{
+    if (!augmenting(t))
+        return imageset_image(&t->data, row);
+    if (i >= t->chunk_end) { /* the chunk from i on is in chunk_slot */
+        const int64_t mine = shard_lane_rows(&t->shard, t->shard.lane_first);
+        t->chunk = augment_ahead_finish(&t->augment, t->chunk_slot);
+        t->chunk_first = i;
+        t->chunk_end = i + LOCAL_CHUNK < mine ? i + LOCAL_CHUNK : mine;
+        t->chunk_slot = !t->chunk_slot;
+        if (t->chunk_end < mine)
+            local_distort_ahead(t, t->chunk_end, t->chunk_slot);
+    }
+    return t->chunk + (i - t->chunk_first) * imageset_image_size(&t->data);
+}
+
+/* Local mode with [augment]: the epoch's samples from position `first` on
+ * are to come; their first chunk starts. */
+static void local_chunks_begin(trainer_t *t, int64_t first)
+{
+    t->chunk_first = t->chunk_end = first;
+    t->chunk_slot = 0;
+    if (augmenting(t) && first < shard_lane_rows(&t->shard, t->shard.lane_first))
+        local_distort_ahead(t, first, 0);
+}
+
 /* The rest of an epoch in local mode: each rank walks its lane sample by
  * sample (the book's loop) and the ranks average their weights every
  * sync_every samples (one "step") and at the end of the epoch. */
@@ -331,6 +363,7 @@ int trainer_epoch_local(trainer_t *t)
     const int64_t k = t->cfg->sync_every;
     const int64_t mine = shard_lane_rows(s, s->lane_first);
     shard_epoch_order(s, t->cfg->seed, t->epoch, t->cfg->shuffle, t->order);
+    local_chunks_begin(t, t->step * k);
     while (t->step < t->steps_per_epoch && !t->stop) {
         double t0 = now();
         net_stats_t st = {0};
@@ -341,7 +374,7 @@ int trainer_epoch_local(trainer_t *t)
         net_loop_begin(&t->net, &t->work);
         for (int64_t i = first; i < end; i++) {
             int64_t row = shard_local_index(s, s->lane_first, t->order[i]);
-            net_loop_sample(&t->net, &t->work, sample_pixels(t, row), t->data.labels[row],
+            net_loop_sample(&t->net, &t->work, local_sample(t, i, row), t->data.labels[row],
                             lr, t->cfg->rule, &st);
         }
         net_loop_end(&t->net, &t->work);
@@ -367,5 +400,7 @@ int trainer_epoch_local(trainer_t *t)
         if (t->cfg->log_every && t->step % t->cfg->log_every == 0)
             log_progress(t);
     }
+    if (augmenting(t)) /* a stop: the next chunk, started, unused */
+        augment_ahead_drain(&t->augment);
     return 0;
 }

@@ -63,15 +63,18 @@ for mode in sync local sync+augment local+augment; do
   done
 done
 
-# the next batch distorted on the helper thread (augment.ahead = 1, the
-# default, as above) or on the training thread: the same images, the same
-# weights, byte for byte
-run_np 2 train "${base[@]}" --set train.mode=sync --set train.sync_every=300 "${augment_sync[@]}" --set augment.ahead=0 \
-  --set checkpoint.every_steps=7 --set checkpoint.keep=100 --set output.dir="$WORK/no-ahead" >/dev/null 2>&1 \
-  || fail "augment.ahead = 0"
-same_weights "$WORK/sync+augment-straight/model.h5" "$WORK/no-ahead/model.h5" \
-  || fail "augment.ahead 0 and 1 give other weights"
-ok "sync+augment: the helper thread on and off give the same weights"
+# the next batch (local mode: the next chunk of samples) distorted on the
+# helper thread (augment.ahead = 1, the default, as above) or on the
+# training thread: the same images, the same weights, byte for byte
+for mode in sync local; do
+  keys=("${augment[@]}"); [ $mode = sync ] && keys=("${augment_sync[@]}")
+  run_np 2 train "${base[@]}" --set train.mode=$mode --set train.sync_every=300 "${keys[@]}" --set augment.ahead=0 \
+    --set checkpoint.every_steps=7 --set checkpoint.keep=100 --set output.dir="$WORK/$mode-no-ahead" >/dev/null 2>&1 \
+    || fail "$mode: augment.ahead = 0"
+  same_weights "$WORK/$mode+augment-straight/model.h5" "$WORK/$mode-no-ahead/model.h5" \
+    || fail "$mode: augment.ahead 0 and 1 give other weights"
+  ok "$mode+augment: the helper thread on and off give the same weights"
+done
 
 # retention and links: keep 2 (plus the best)
 run_np 2 train "${base[@]}" --set checkpoint.every_steps=100 --set checkpoint.keep=2 --set output.dir="$WORK/keep" >/dev/null 2>&1
