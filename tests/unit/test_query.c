@@ -11,7 +11,6 @@
 #include "nnmpi/error.h"
 #include "nnmpi/image.h"
 #include "nnmpi/query.h"
-#include "nnmpi/rng.h"
 #include "testutil.h"
 
 static void touch(const char *path)
@@ -74,10 +73,7 @@ static void test_answer(void)
 static void test_ask(void)
 {
     net_t net;
-    CU_ASSERT_FATAL(net_init(&net, IMAGE_PIXELS, 20, 10) == 0);
-    rng_t rng;
-    rng_seed(&rng, 3, 0);
-    net_init_weights(&net, &rng);
+    testutil_random_net(&net, IMAGE_PIXELS, 20, 10, 3);
     net_work_t work;
     CU_ASSERT_FATAL(net_work_init(&work, &net, 1) == 0);
     uint8_t px[IMAGE_PIXELS], label;
@@ -140,10 +136,7 @@ static void test_run(void)
     CU_ASSERT_FATAL(strlist_add(&list.paths, good) == 0 && strlist_add(&list.paths, bad) == 0 &&
                     strlist_add(&list.paths, good) == 0);
     net_t net;
-    CU_ASSERT_FATAL(net_init(&net, IMAGE_PIXELS, 20, 10) == 0);
-    rng_t rng;
-    rng_seed(&rng, 3, 0);
-    net_init_weights(&net, &rng);
+    testutil_random_net(&net, IMAGE_PIXELS, 20, 10, 3);
 
     seen_t s = {0};
     query_run_opts_t run = {.frame = IMAGE_FRAME_BOOK, .height = IMAGE_SIDE,
