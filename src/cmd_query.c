@@ -14,6 +14,7 @@
 #include "cmd_common.h"
 #include "nnmpi/checkpoint.h"
 #include "nnmpi/classnames.h"
+#include "nnmpi/csv.h"
 #include "nnmpi/error.h"
 #include "nnmpi/fsutil.h"
 #include "nnmpi/image.h"
@@ -111,18 +112,13 @@ typedef struct {
     int frame;  /* image_frame_t; -1: the model's (mnist for 28x28, else scale) */
 } query_opts_t;
 
-/* A run of the command: the model, and what the pictures left behind. */
+/* A run of the command: the model, and the names its outputs used. */
 typedef struct {
     const query_opts_t *opts;
     net_t net;
     ckpt_meta_t meta;             /* the model's image size and class names */
     image_frame_t frame;          /* the option's, or the model's */
-    size_t pixels;                /* of one picture the network sees: its n_in */
-    net_work_t work;
     strlist_t saved, explained;   /* names used in save_dir and explain_dir */
-    uint8_t *seen;                /* [pictures, pixels] what the network saw */
-    query_answer_t *answers;      /* [pictures] */
-    size_t answered;
 } query_state_t;
 
 /* The options into *q; an exit status if the command is to end now, else -1. */
@@ -166,18 +162,14 @@ static int parse_options(int argc, char **argv, query_opts_t *q)
     return -1;
 }
 
-/* Makes the output folders; room for n pictures. */
-static int prepare_outputs(query_state_t *st, size_t n)
+/* Makes the output folders. */
+static int prepare_outputs(query_state_t *st)
 {
     const query_opts_t *q = st->opts;
     if (q->save_dir && (fs_mkdir_p(q->save_dir) < 0 || strlist_add(&st->saved, MONTAGE_NAME) < 0))
         return -1;
     if (q->explain_dir && fs_mkdir_p(q->explain_dir) < 0)
         return -1;
-    if (net_work_init(&st->work, &st->net, 1) < 0)
-        return -1;
-    if (n && (!(st->seen = malloc(n * st->pixels)) || !(st->answers = malloc(n * sizeof *st->answers))))
-        return error_set("out of memory for %zu pictures", n);
     return 0;
 }
 
@@ -194,21 +186,14 @@ static int write_explanation(query_state_t *st, const char *path, const image_tr
     return rc;
 }
 
-/* The picture at path normalised into px; with --explain, its steps
- * written (for a refused picture too, as far as it got). -1 with the
- * message naming path; -2 if the explanation could not be written. */
-static int normalise(query_state_t *st, const char *path, uint8_t *px)
+/* query_run's normalise hook with --explain (mnist frame): the picture at
+ * path into px, and its steps written (for a refused picture too, as far
+ * as it got). -1 with the message naming path; -2 if the explanation could
+ * not be written. */
+static int normalise_explained(void *ctx, const char *path, uint8_t *px)
 {
+    query_state_t *st = ctx;
     image_t img;
-    if (st->frame == IMAGE_FRAME_SCALE) {
-        if (image_read_png(path, &img) < 0)
-            return -1;
-        int rc = image_normalise_scaled(&img, st->meta.image_height, st->meta.image_width, px);
-        image_free(&img);
-        return rc < 0 ? error_prefix("%s", path) : 0;
-    }
-    if (!st->opts->explain_dir)
-        return image_load(path, st->frame, px);
     image_trace_t trace;
     if (image_read_png(path, &img) < 0)
         return -1;   /* the message names path */
@@ -234,11 +219,11 @@ static void print_answer(const query_state_t *st, const char *path, const query_
         classnames_get(names, a->runner_up, runner + 1, sizeof runner - 1);
     }
     if (st->opts->csv) {
-        query_csv_field(stdout, path);
+        csv_write_field(stdout, path);
         printf(",%d,%.4f", a->digit, (double)a->confidence);
         if (names) {
             putchar(',');
-            query_csv_field(stdout, name + 1);
+            csv_write_field(stdout, name + 1);
         }
         putchar('\n');
     } else {
@@ -248,49 +233,60 @@ static void print_answer(const query_state_t *st, const char *path, const query_
     fflush(stdout);
 }
 
-/* One picture: normalised, answered, printed, saved. 0, -1 if the picture
- * failed (named), -2 if writing an output failed (the run stops). */
-static int answer_picture(query_state_t *st, const char *path)
+/* query_run's answered hook: the answer printed, and with
+ * --save-normalised what the network saw saved; -1 if that failed (the run
+ * stops). */
+static int print_and_save(void *ctx, const char *path, const uint8_t *px, const query_answer_t *a)
 {
+    query_state_t *st = ctx;
     const query_opts_t *q = st->opts;
-    uint8_t *px = st->seen + st->answered * st->pixels;   /* [pixels] ink */
-    int rc = normalise(st, path, px);
-    if (rc < 0)
-        return rc;
-    query_answer_t a = query_ask(&st->net, &st->work, px);
-    st->answers[st->answered++] = a;
-    print_answer(st, path, &a);
+    print_answer(st, path, a);
     char out[4096];
-    image_t img = {st->meta.image_height, st->meta.image_width, px};
+    image_t img = {st->meta.image_height, st->meta.image_width, (uint8_t *)px};
     if (q->save_dir && (saved_name(q->save_dir, path, &st->saved, out, sizeof out) < 0 ||
                         image_write_png(out, &img, 1, IMAGE_HIGH_LIGHT) < 0))
-        return -2;
+        return -1;
     return 0;
 }
 
-/* Every picture of files; returns how many failed, or -1 if an output
- * could not be written. */
+static void report_failure(void *ctx, const char *message)
+{
+    (void)ctx;
+    log_error("%s", message);
+}
+
+static void report_warning(void *ctx, const char *message)
+{
+    (void)ctx;
+    log_warn("%s", message);
+}
+
+/* Every picture of files through query_run; returns how many failed, or -1
+ * if an output could not be written. */
 static int answer_all(query_state_t *st, const query_list_t *files)
 {
-    int failures = 0;
-    if (st->opts->csv)
+    const query_opts_t *q = st->opts;
+    char montage[4096];
+    snprintf(montage, sizeof montage, "%s/%s", q->save_dir ? q->save_dir : "", MONTAGE_NAME);
+    const query_run_opts_t run = {
+        .frame = st->frame,
+        .height = st->meta.image_height,
+        .width = st->meta.image_width,
+        .montage_path = q->save_dir ? montage : NULL,
+        .ctx = st,
+        .normalise = q->explain_dir && st->frame == IMAGE_FRAME_MNIST ? normalise_explained : NULL,
+        .answered = print_and_save,
+        .failed = report_failure,
+        .warn = report_warning,
+    };
+    if (q->csv)
         printf("file,digit,confidence%s\n", st->meta.class_names ? ",name" : "");
-    for (size_t i = 0; i < files->paths.count; i++) {
-        int rc = answer_picture(st, files->paths.items[i]);
-        if (rc < 0)
-            log_error("%s", error_message());
-        if (rc == -2)
-            return -1;
-        failures += rc < 0;
+    size_t n_answered, n_failed;
+    if (query_run(&st->net, files, &run, &n_answered, &n_failed) < 0) {
+        log_error("%s", error_message());
+        return -1;
     }
-    if (st->opts->save_dir && st->answered) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", st->opts->save_dir, MONTAGE_NAME);
-        if (query_write_montage(path, st->seen, st->meta.image_height, st->meta.image_width,
-                                st->answers, st->answered) < 0)
-            log_warn("no montage: %s", error_message()); /* too many pictures for one PNG */
-    }
-    return failures;
+    return (int)n_failed;
 }
 
 /* The picture list of the operands: a folder without PNGs counts as a
@@ -329,7 +325,6 @@ static int load_model(const query_opts_t *q, query_state_t *st)
                   st->frame == IMAGE_FRAME_BOOK ? "book" : "mnist", q->model, h, w);
         return LOAD_WRONG_FRAME;
     }
-    st->pixels = (size_t)h * (size_t)w;
     return 0;
 }
 
@@ -348,16 +343,13 @@ int cmd_query(int argc, char **argv)
     }
     query_list_t files = {0};
     int failures = list_pictures(argv + optind, argc - optind, &files), more = -1;
-    if (prepare_outputs(&st, files.paths.count) < 0)
+    if (prepare_outputs(&st) < 0)
         log_error("%s", error_message());
     else
         more = answer_all(&st, &files);
     if (more > 0 || (more == 0 && failures))
         log_error("query: %d failure%s (named above); every other picture was answered",
                   failures + more, failures + more == 1 ? "" : "s");
-    free(st.seen);
-    free(st.answers);
-    net_work_free(&st.work);
     strlist_free(&st.saved);
     strlist_free(&st.explained);
     query_list_free(&files);

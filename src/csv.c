@@ -1,7 +1,9 @@
-/* Reader for the book's CSV files. mnist_train.csv is 60,000 lines of 785
- * numbers (~110 MB), so values are parsed by hand from each line instead of
- * with sscanf/strtol, and the arrays grow geometrically. Images of another
- * size than 28x28 have another number of values per line. */
+/* Reader for the book's CSV files, and the quoting of a text field for the
+ * CSV tables nnmpi writes (query, report, train's own pictures).
+ * mnist_train.csv is 60,000 lines of 785 numbers (~110 MB), so values are
+ * parsed by hand from each line instead of with sscanf/strtol, and the
+ * arrays grow geometrically. Images of another size than 28x28 have another
+ * number of values per line. */
 #define _POSIX_C_SOURCE 200809L
 #include "nnmpi/csv.h"
 
@@ -155,4 +157,19 @@ done:
     free(labels);
     fclose(f);
     return rc;
+}
+
+void csv_write_field(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
 }

@@ -30,6 +30,7 @@ typedef struct {
     const char *path;
     int64_t file_size;  /* bytes on disk */
     int compressed;     /* gzip: the body's size is known only by reading it */
+    int cut_short;      /* the gzip stream ended before its end (no checksum seen) */
 } idx_file_t;
 
 static uint32_t be32(const uint8_t *b)
@@ -51,22 +52,25 @@ static const char *type_name(unsigned type)
 }
 
 /* Reads up to n bytes; the count read, or -1 with a message for damaged
- * gzip data (a truncated stream is a short count, judged by the caller). */
+ * gzip data. A truncated stream is a short count, judged by the caller,
+ * with f->cut_short set: zlib hands out what it could unpack, so a .gz
+ * cut after the data its header promises (in its checksum, say) reads
+ * like a whole one but for that flag. */
 static int64_t read_bytes(idx_file_t *f, uint8_t *dst, uint64_t n)
 {
     uint64_t done = 0;
     while (done < n) {
         unsigned want = n - done > IDX_CHUNK ? IDX_CHUNK : (unsigned)(n - done);
         int got = gzread(f->gz, dst + done, want);
-        if (got < 0) {
-            int code;
-            const char *why = gzerror(f->gz, &code);
-            if (code == Z_BUF_ERROR) /* zlib's word for a stream cut short */
-                return (int64_t)done;
+        int code = Z_OK;
+        const char *why = got < (int)want ? gzerror(f->gz, &code) : "";
+        f->cut_short |= code == Z_BUF_ERROR; /* zlib's word for a stream cut short */
+        if (got < 0 && code != Z_BUF_ERROR)
             return error_set("%s: %s: %s", f->path,
                              f->compressed ? "damaged gzip data" : "read error",
                              code == Z_ERRNO ? strerror(errno) : why);
-        }
+        if (got <= 0)
+            break;
         done += (unsigned)got;
         if ((unsigned)got < want)
             break;
@@ -163,6 +167,10 @@ static int read_body(idx_file_t *f, const char *what, uint8_t *dst, uint64_t n)
     if (got > 0)
         return error_set("%s: holds more than the %llu %s its header promises", f->path,
                          (unsigned long long)n, what);
+    if (f->cut_short)
+        return error_set("%s: the gzip data stops before its end, after the %llu %s its "
+                         "header promises: its checksum is missing (truncated .gz file?)",
+                         f->path, (unsigned long long)n, what);
     return 0;
 }
 

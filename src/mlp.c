@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activation.h"
 #include "nnmpi/error.h"
-
 #include "nnmpi/sparse_rows.h"
 
 /* Where layer l's weights and biases lie in a buffer of params' layout. */
@@ -24,43 +24,6 @@ static float *weights_in(const net_t *net, float *buf, int l)
 static float *biases_in(const net_t *net, float *buf, int l)
 {
     return net->b[l] ? buf + (net->b[l] - net->params) : NULL;
-}
-
-static void activate(net_activation_t f, float *v, size_t n)
-{
-    switch (f) {
-    case NET_ACT_TANH:
-        for (size_t i = 0; i < n; i++)
-            v[i] = tanhf(v[i]);
-        break;
-    case NET_ACT_RELU:
-        for (size_t i = 0; i < n; i++)
-            v[i] = v[i] > 0.0f ? v[i] : 0.0f;
-        break;
-    case NET_ACT_SIGMOID:
-    default:
-        for (size_t i = 0; i < n; i++)
-            v[i] = 1.0f / (1.0f + expf(-v[i]));
-    }
-}
-
-/* d *= f'(z), written through the activation's output y = f(z). */
-static void times_slope(net_activation_t f, float *d, const float *y, size_t n)
-{
-    switch (f) {
-    case NET_ACT_TANH:
-        for (size_t i = 0; i < n; i++)
-            d[i] *= 1.0f - y[i] * y[i];
-        break;
-    case NET_ACT_RELU:
-        for (size_t i = 0; i < n; i++)
-            d[i] = y[i] > 0.0f ? d[i] : 0.0f;
-        break;
-    case NET_ACT_SIGMOID:
-    default:
-        for (size_t i = 0; i < n; i++)
-            d[i] *= y[i] * (1.0f - y[i]);
-    }
 }
 
 /* Each of B rows of n: softmax, the row's largest value subtracted first
@@ -100,11 +63,11 @@ static void forward_rest(const net_t *net, net_work_t *work, int B)
         if (net->b[l])
             add_bias(z, net->b[l], B, n_out);
         if (l < L - 1)
-            activate(s->activation, z, (size_t)B * n_out);
+            activation_apply(s->activation, z, (size_t)B * n_out);
         else if (s->output == NET_OUT_SOFTMAX)
             softmax_rows(z, B, n_out);
         else
-            activate(NET_ACT_SIGMOID, z, (size_t)B * n_out);
+            activation_apply(NET_ACT_SIGMOID, z, (size_t)B * n_out);
     }
 }
 
@@ -149,11 +112,10 @@ static void output_deltas(const net_t *net, net_work_t *work, const uint8_t *lab
     for (int b = 0; b < B; b++) {
         const float *o = work->o + (size_t)b * no;
         float *d = work->delta[s->n_layers] + (size_t)b * no;
-        for (int k = 0; k < no; k++) {
+        for (int k = 0; k < no; k++)
             d[k] = mlp_target(s, k, labels[b]) - o[k];
-            if (s->loss == NET_LOSS_MSE)
-                d[k] *= o[k] * (1.0f - o[k]);
-        }
+        if (s->loss == NET_LOSS_MSE) /* through the sigmoid outputs */
+            activation_times_slope(NET_ACT_SIGMOID, d, o, (size_t)no);
         loss += net_sample_loss(net, o, labels[b]);
         correct += net_argmax(o, no) == labels[b];
     }
@@ -186,7 +148,7 @@ static void backward_to_first(const net_t *net, net_work_t *work, const uint8_t 
         /* delta[l][B, n_in] = d_above[B, n_out] . W_l[n_out, n_in], times f' */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, n_in, n_out, 1.0f, d_above,
                     n_out, net->w[l], n_in, 0.0f, work->delta[l], n_in);
-        times_slope(s->activation, work->delta[l], work->act[l], (size_t)B * n_in);
+        activation_times_slope(s->activation, work->delta[l], work->act[l], (size_t)B * n_in);
         /* out W_l[n_out, n_in] = alpha d_above^T . act[l] + beta out W_l */
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n_in, B, alpha, d_above,
                     n_out, work->act[l], n_in, beta, weights_in(net, out, l), n_in);
@@ -268,11 +230,9 @@ static void invert_layer(const net_t *net, int l, const double *a, double *z)
     const int n = s->sizes[l + 1], last = l == s->n_layers - 1;
     for (int j = 0; j < n; j++) {
         if (last && s->output == NET_OUT_SOFTMAX)
-            z[j] = log(a[j]);
-        else if (!last && s->activation == NET_ACT_TANH)
-            z[j] = atanh(a[j]);
+            z[j] = log(a[j]);   /* the logits, up to a constant */
         else
-            z[j] = log(a[j] / (1.0 - a[j]));
+            z[j] = activation_inverse(last ? NET_ACT_SIGMOID : s->activation, a[j]);
         z[j] -= net->b[l] ? net->b[l][j] : 0.0f;
     }
 }

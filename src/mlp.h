@@ -3,7 +3,9 @@
  * entropy; biases), always along the exact gradient of the loss. Private
  * to net.c, whose entry points (net_forward, net_batch_update,
  * net_batch_update_pixels, the per-sample loop) send such nets here; the
- * book's shape never comes here, so its numbers stay the book code's.
+ * book's shape never comes here, so its numbers stay the book code's
+ * (the neuron functions both use are activation.h's, the book's exact
+ * arithmetic).
  *
  * The contract is net.c's: forward from work->x (or the lit pixels in
  * work->lit), outputs in work->o, and the update

@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activation.h"
+#include "mlp.h"
 #include "nnmpi/error.h"
 #include "nnmpi/sparse_rows.h"
-#include "mlp.h"
 
 const char *const net_activation_names[] = {"sigmoid", "tanh", "relu", NULL};
 const char *const net_output_names[] = {"sigmoid", "softmax", NULL};
@@ -314,12 +315,6 @@ void net_scale_input(const uint8_t *pixels, float *x, size_t n)
         x[i] = table[pixels[i]];
 }
 
-static void sigmoid_inplace(float *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        v[i] = 1.0f / (1.0f + expf(-v[i]));
-}
-
 /* o[B,no] = sigmoid(h[B,nh] . w_ho[no,nh]^T), once work->h is there; with
  * sum_outputs, the pre-activations summed over the other hidden units' ranks */
 static void forward_output(const net_t *net, net_work_t *work, int B, int summed)
@@ -329,7 +324,7 @@ static void forward_output(const net_t *net, net_work_t *work, int B, int summed
                 net->w_ho, nh, 0.0f, work->o, no);
     if (summed && work->sum_outputs)
         work->sum_outputs(work->o, B * no, work->sum_ctx);
-    sigmoid_inplace(work->o, (size_t)B * no);
+    activation_apply(NET_ACT_SIGMOID, work->o, (size_t)B * no);
 }
 
 /* h[B,nh] = sigmoid(x[B,ni] . w_ih_t[ni,nh]), then the outputs */
@@ -338,7 +333,7 @@ static void forward_dense(const net_t *net, net_work_t *work, int B, int summed)
     const int ni = net->n_in, nh = net->n_hidden;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nh, ni, 1.0f, work->x, ni,
                 net->w_ih_t, nh, 0.0f, work->h, nh);
-    sigmoid_inplace(work->h, (size_t)B * nh);
+    activation_apply(NET_ACT_SIGMOID, work->h, (size_t)B * nh);
     forward_output(net, work, B, summed);
 }
 
@@ -361,7 +356,7 @@ static void forward_lit(const net_t *net, net_work_t *work)
                 work->col_sum, 1);
     sparse_rows_sum_each(lit->count, nh, work->h, lit->background, work->col_sum, lit->row_start,
                          lit->row_pixel, lit->row_value, net->w_ih_t);
-    sigmoid_inplace(work->h, (size_t)lit->count * nh);
+    activation_apply(NET_ACT_SIGMOID, work->h, (size_t)lit->count * nh);
     forward_output(net, work, lit->count, 1);
 }
 
@@ -412,13 +407,6 @@ static void output_errors(const net_t *net, net_work_t *work, const uint8_t *lab
     }
 }
 
-/* v *= y*(1-y) elementwise: turns errors into deltas of a sigmoid layer. */
-static void times_sigmoid_slope(float *v, const float *y, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        v[i] *= y[i] * (1.0f - y[i]);
-}
-
 /* After the forward pass: output deltas into d_o, hidden deltas into e_h,
  * and out_ho = alpha d_o^T . h + beta out_ho. */
 static void backward_to_hidden(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
@@ -432,11 +420,11 @@ static void backward_to_hidden(const net_t *net, net_work_t *work, const uint8_t
     if (rule == NET_RULE_BOOK) /* e_h[B,nh] = e_o[B,no] . w_ho[no,nh] (before the slope) */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nh, no, 1.0f, work->d_o, no,
                     net->w_ho, nh, 0.0f, work->e_h, nh);
-    times_sigmoid_slope(work->d_o, work->o, (size_t)B * no);
+    activation_times_slope(NET_ACT_SIGMOID, work->d_o, work->o, (size_t)B * no);
     if (rule == NET_RULE_GRADIENT) /* e_h = d_o . w_ho: the exact gradient */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nh, no, 1.0f, work->d_o, no,
                     net->w_ho, nh, 0.0f, work->e_h, nh);
-    times_sigmoid_slope(work->e_h, work->h, (size_t)B * nh);
+    activation_times_slope(NET_ACT_SIGMOID, work->e_h, work->h, (size_t)B * nh);
     /* w_ho has been read for the last time: out may be the weights now.
      * out_ho[no,nh] = alpha d_o[B,no]^T . h[B,nh] + beta out_ho */
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, no, nh, B, alpha, work->d_o, no, work->h,
@@ -507,19 +495,19 @@ static void sample_backward(net_t *net, net_work_t *work, int label, float lr, n
     const int nh = net->n_hidden, no = net->n_out;
     float *h = work->h, *o = work->o, *d_o = work->d_o, *e_h = work->e_h;
     uint8_t lab = (uint8_t)label;
-    sigmoid_inplace(h, (size_t)nh);
+    activation_apply(NET_ACT_SIGMOID, h, (size_t)nh);
     cblas_sgemv(CblasRowMajor, CblasNoTrans, no, nh, 1.0f, net->w_ho, nh, h, 1, 0.0f, o, 1);
     if (work->sum_outputs)
         work->sum_outputs(o, no, work->sum_ctx);
-    sigmoid_inplace(o, (size_t)no);
+    activation_apply(NET_ACT_SIGMOID, o, (size_t)no);
     output_errors(net, work, &lab, 1, stats);
     /* the hidden error uses w_ho before its update, as the book does */
     if (rule == NET_RULE_BOOK)
         cblas_sgemv(CblasRowMajor, CblasTrans, no, nh, 1.0f, net->w_ho, nh, d_o, 1, 0.0f, e_h, 1);
-    times_sigmoid_slope(d_o, o, (size_t)no);
+    activation_times_slope(NET_ACT_SIGMOID, d_o, o, (size_t)no);
     if (rule == NET_RULE_GRADIENT)
         cblas_sgemv(CblasRowMajor, CblasTrans, no, nh, 1.0f, net->w_ho, nh, d_o, 1, 0.0f, e_h, 1);
-    times_sigmoid_slope(e_h, h, (size_t)nh);
+    activation_times_slope(NET_ACT_SIGMOID, e_h, h, (size_t)nh);
     cblas_sger(CblasRowMajor, no, nh, lr, d_o, 1, h, 1, net->w_ho, nh);
 }
 
@@ -546,11 +534,6 @@ static void rescale_01_99(double *v, int n)
     mlp_rescale(v, n, 0.98, 0.01);
 }
 
-static double logit(double y)
-{
-    return log(y / (1.0 - y));
-}
-
 int net_backquery(const net_t *net, const float *target, float *image)
 {
     const int ni = net->n_in, nh = net->n_hidden, no = net->n_out;
@@ -569,7 +552,7 @@ int net_backquery(const net_t *net, const float *target, float *image)
     }
     /* hidden = w_ho^T . logit(target), rescaled */
     for (int k = 0; k < no; k++) {
-        double z = logit(target[k]);
+        double z = activation_inverse(NET_ACT_SIGMOID, target[k]);
         const float *row = net->w_ho + (size_t)k * nh;
         for (int j = 0; j < nh; j++)
             hidden[j] += row[j] * z;
@@ -577,7 +560,7 @@ int net_backquery(const net_t *net, const float *target, float *image)
     rescale_01_99(hidden, nh);
     /* input = wih^T . logit(hidden) (w_ih_t . logit(hidden)), rescaled */
     for (int j = 0; j < nh; j++)
-        hidden[j] = logit(hidden[j]);
+        hidden[j] = activation_inverse(NET_ACT_SIGMOID, hidden[j]);
     for (int i = 0; i < ni; i++) {
         const float *row = net->w_ih_t + (size_t)i * nh;
         for (int j = 0; j < nh; j++)

@@ -161,6 +161,35 @@ static int read_exactly(npz_t *z, zip_file_t *f, const char *name, void *buf, si
                      got < 0 ? zip_file_strerror(f) : "shorter than its header says (truncated)");
 }
 
+/* The member's size as the archive claims it is checked against what its
+ * compressed bytes can unpack to, since the header read next is checked
+ * against that size and then chooses allocations: a stored member is its
+ * own size, deflate expands at most 1032-fold. Other methods (bzip2, xz,
+ * zstd; NumPy writes none of them) have no useful bound and are refused. */
+static int check_member_size(const npz_t *z, const char *member, const zip_stat_t *st)
+{
+    const uint64_t ratio = 1032;
+    if ((st->valid & (ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD)) !=
+        (ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD))
+        return error_set("%s: %s: the archive does not say how the member is stored", z->path,
+                         member);
+    uint64_t most;
+    if (st->comp_method == ZIP_CM_STORE)
+        most = st->comp_size;
+    else if (st->comp_method == ZIP_CM_DEFLATE)
+        most = st->comp_size > UINT64_MAX / ratio ? UINT64_MAX : st->comp_size * ratio;
+    else
+        return error_set("%s: %s is compressed with zip method %d; .npz members are stored or "
+                         "deflated (numpy.savez, numpy.savez_compressed)", z->path, member,
+                         (int)st->comp_method);
+    if (st->size > most)
+        return error_set("%s: %s claims %llu bytes, more than its %llu %s bytes can hold "
+                         "(damaged archive?)", z->path, member, (unsigned long long)st->size,
+                         (unsigned long long)st->comp_size,
+                         st->comp_method == ZIP_CM_STORE ? "stored" : "compressed");
+    return 0;
+}
+
 /* Opens NAME.npy; its uncompressed size into *size; NULL with a message. */
 static zip_file_t *open_member(npz_t *z, const char *name, uint64_t *size)
 {
@@ -171,6 +200,8 @@ static zip_file_t *open_member(npz_t *z, const char *name, uint64_t *size)
         error_set("%s: no array '%s'", z->path, name);
         return NULL;
     }
+    if (check_member_size(z, member, &st) < 0)
+        return NULL;
     zip_file_t *f = zip_fopen(z->zip, member, 0);
     if (!f)
         error_set("%s: cannot read %s: %s", z->path, member, zip_strerror(z->zip));
@@ -190,7 +221,10 @@ static int read_header(npz_t *z, zip_file_t *f, const char *name, uint64_t size,
     if (len == 0 || len > size)
         return len ? error_set("%s: %s.npy: truncated header", z->path, name)
                    : error_prefix("%s: %s.npy", z->path, name);
-    if (read_exactly(z, f, name, head + first, len - first) < 0)
+    /* a version 1 header may claim fewer bytes than were read to learn
+     * its length: then there is nothing more to read (and it cannot hold
+     * a dict, which npy_header_read says) */
+    if (len > first && read_exactly(z, f, name, head + first, len - first) < 0)
         return -1;
     if (npy_header_read(head, len, h) < 0)
         return error_prefix("%s: %s.npy", z->path, name);

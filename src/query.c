@@ -109,22 +109,6 @@ query_answer_t query_ask(const net_t *net, net_work_t *work, const uint8_t *px)
     return query_answer(work->o, net->n_out);
 }
 
-/* A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline. */
-void query_csv_field(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 /* A montage too large for one PNG is an error the caller may treat as a
  * warning. */
 int query_write_montage(const char *path, const uint8_t *seen, int h, int w,
@@ -159,72 +143,74 @@ done:
     return rc;
 }
 
-int query_run(const net_t *net, const query_list_t *list, image_frame_t frame,
-              const char *csv_path, const char *montage_path, void (*warn)(const char *message),
+int query_normalise(const char *path, image_frame_t frame, int h, int w, uint8_t *px)
+{
+    if (frame != IMAGE_FRAME_SCALE)
+        return image_load(path, frame, px);
+    image_t img;
+    if (image_read_png(path, &img) < 0)
+        return -1;   /* the message names path */
+    int rc = image_normalise_scaled(&img, h, w, px);
+    image_free(&img);
+    return rc < 0 ? error_prefix("%s", path) : 0;
+}
+
+/* The model and the frame fit each other and the pictures of opts. */
+static int check_run(const net_t *net, const query_run_opts_t *o)
+{
+    const int h = o->height, w = o->width;
+    if (h < 1 || w < 1 || (long)net->n_in != (long)h * w)
+        return error_set("the model has %d inputs, not the %ld pixels of a %dx%d picture",
+                         net->n_in, (long)h * w, h, w);
+    if (o->frame != IMAGE_FRAME_SCALE && (h != IMAGE_SIDE || w != IMAGE_SIDE))
+        return error_set("the %s frame makes %dx%d pictures, the model takes %dx%d",
+                         o->frame == IMAGE_FRAME_BOOK ? "book" : "mnist", IMAGE_SIDE, IMAGE_SIDE,
+                         h, w);
+    return 0;
+}
+
+/* One picture of a run into px: normalised, answered into *a, handed to
+ * the hook. 0, -1 (the picture failed) or -2 (the run stops). */
+static int answer_one(const net_t *net, net_work_t *work, const query_run_opts_t *o,
+                      const char *path, uint8_t *px, query_answer_t *a)
+{
+    int rc = o->normalise ? o->normalise(o->ctx, path, px)
+                          : query_normalise(path, o->frame, o->height, o->width, px);
+    if (rc < 0)
+        return rc < -1 ? -2 : -1;
+    *a = query_ask(net, work, px);
+    return o->answered && o->answered(o->ctx, path, px, a) < 0 ? -2 : 0;
+}
+
+int query_run(const net_t *net, const query_list_t *list, const query_run_opts_t *o,
               size_t *answered, size_t *failed)
 {
     *answered = *failed = 0;
-    if (net->n_in != IMAGE_PIXELS) /* the frames make 28x28 pictures */
-        return error_set("the model has %d inputs, not the %d pixels of a %dx%d picture",
-                         net->n_in, IMAGE_PIXELS, IMAGE_SIDE, IMAGE_SIDE);
+    if (check_run(net, o) < 0)
+        return -1;
+    const size_t pixels = (size_t)o->height * (size_t)o->width, n = list->paths.count;
     net_work_t work;
     if (net_work_init(&work, net, 1) < 0)
         return -1;
-    uint8_t *seen = malloc(list->paths.count * IMAGE_PIXELS + 1);          /* [count, 784] */
-    query_answer_t *answers = malloc(list->paths.count * sizeof *answers + 1);
-    FILE *csv = NULL;
-    char tmp[4096];
-    int rc = -1;
-    if (!seen || !answers) {
-        error_set("out of memory for %zu pictures", list->paths.count);
-        goto done;
+    uint8_t *seen = malloc(n * pixels + 1);                   /* [n, pixels] */
+    query_answer_t *answers = malloc(n * sizeof *answers + 1); /* [n] */
+    int rc = seen && answers ? 0 : error_set("out of memory for %zu pictures", n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *path = list->paths.items[i];
+        int one = answer_one(net, &work, o, path, seen + *answered * pixels, &answers[*answered]);
+        if (one == -2)
+            rc = -1;   /* the hook's message says which output */
+        else if (one < 0 && o->failed)
+            o->failed(o->ctx, error_message());
+        *failed += one == -1;
+        *answered += one == 0;
     }
-    if (csv_path) {
-        if (fs_tmp_name(csv_path, tmp, sizeof tmp) < 0)
-            goto done;
-        if (!(csv = fopen(tmp, "w"))) {
-            error_set("%s: cannot write", csv_path);
-            goto done;
-        }
-        fprintf(csv, "file,digit,confidence,runner_up,runner_up_confidence\n");
+    if (rc == 0 && o->montage_path && *answered &&
+        query_write_montage(o->montage_path, seen, o->height, o->width, answers, *answered) < 0 &&
+        o->warn) {
+        error_prefix("no montage");   /* too many pictures for one PNG is no reason to fail */
+        o->warn(o->ctx, error_message());
     }
-    for (size_t i = 0; warn && i < list->skipped.count; i++)
-        warn(list->skipped.items[i]);
-    for (size_t i = 0; i < list->paths.count; i++) {
-        uint8_t *px = seen + *answered * IMAGE_PIXELS;
-        if (image_load(list->paths.items[i], frame, px) < 0) {
-            if (warn)
-                warn(error_message());
-            (*failed)++;
-            continue;
-        }
-        query_answer_t a = query_ask(net, &work, px);
-        answers[(*answered)++] = a;
-        if (csv) {
-            query_csv_field(csv, list->paths.items[i]);
-            fprintf(csv, ",%d,%.4f,%d,%.4f\n", a.digit, (double)a.confidence, a.runner_up,
-                    (double)a.runner_up_confidence);
-        }
-    }
-    if (csv) {
-        int bad = ferror(csv);
-        bad |= fclose(csv) != 0;
-        csv = NULL;
-        if (bad) {
-            error_set("%s: cannot write", csv_path);
-            goto done;
-        }
-        if (fs_commit(tmp, csv_path) < 0)
-            goto done;
-    }
-    rc = 0;
-    if (montage_path && *answered &&
-        query_write_montage(montage_path, seen, IMAGE_SIDE, IMAGE_SIDE, answers, *answered) < 0 &&
-        warn)
-        warn(error_message()); /* a picture too large is no reason to fail */
-done:
-    if (csv)
-        fclose(csv);
     free(seen);
     free(answers);
     net_work_free(&work);

@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "nnmpi/augment.h"
+#include "nnmpi/csv.h"
 #include "nnmpi/dataset.h"
 #include "nnmpi/error.h"
 #include "nnmpi/fsutil.h"
 #include "nnmpi/inifile.h"
 #include "nnmpi/log.h"
-#include "nnmpi/query.h"
 
 const char report_csv_header[] =
     "run,dir,data,augmentation,max_angle,hidden,rule,mode,batch,lr,lr_schedule,lr_end,"
@@ -199,13 +199,13 @@ int report_write_csv(const char *path, const report_run_t *runs, int n)
     fprintf(b, "%s\n", report_csv_header);
     for (int i = 0; i < n; i++) {
         const report_run_t *r = &runs[i];
-        query_csv_field(b, r->name);
+        csv_write_field(b, r->name);
         fprintf(b, ",");
-        query_csv_field(b, r->dir);
+        csv_write_field(b, r->dir);
         fprintf(b, ",");
-        query_csv_field(b, r->data_file);
+        csv_write_field(b, r->data_file);
         fprintf(b, ",");
-        query_csv_field(b, r->augmentation);
+        csv_write_field(b, r->augmentation);
         fprintf(b, ",");
         num_field(b, "%g", r->max_angle, r->max_angle >= 0);
         fprintf(b, ",");

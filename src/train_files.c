@@ -9,7 +9,10 @@
 
 #include "nnmpi/checkpoint.h"
 #include "nnmpi/ckptdir.h"
+#include "nnmpi/csv.h"
 #include "nnmpi/error.h"
+#include "nnmpi/fsutil.h"
+#include "nnmpi/image.h"
 #include "nnmpi/log.h"
 #include "nnmpi/query.h"
 
@@ -120,9 +123,58 @@ void trainer_after_step(trainer_t *t)
         trainer_write_checkpoint(t, 0);
 }
 
-static void warn_picture(const char *message)
+static void warn_picture(void *ctx, const char *message)
 {
+    (void)ctx;
     log_warn("%s", message);
+}
+
+/* query_run's answered hook: one row of own_images.csv (ctx: the file). */
+static int own_images_row(void *ctx, const char *path, const uint8_t *px,
+                          const query_answer_t *a)
+{
+    (void)px;
+    FILE *csv = ctx;
+    csv_write_field(csv, path);
+    fprintf(csv, ",%d,%.4f,%d,%.4f\n", a->digit, (double)a->confidence, a->runner_up,
+            (double)a->runner_up_confidence);
+    return 0;
+}
+
+/* The pictures of list answered into csv_path (under a temporary name until
+ * every row is written) and the montage png_path. */
+static int answer_pictures(trainer_t *t, const query_list_t *list, const char *csv_path,
+                           const char *png_path, size_t *answered, size_t *failed)
+{
+    char tmp[4096];
+    FILE *csv;
+    *answered = *failed = 0;
+    if (fs_tmp_name(csv_path, tmp, sizeof tmp) < 0)
+        return -1;
+    if (!(csv = fopen(tmp, "w")))
+        return error_set("%s: cannot write", csv_path);
+    fprintf(csv, "file,digit,confidence,runner_up,runner_up_confidence\n");
+    for (size_t i = 0; i < list->skipped.count; i++)
+        log_warn("%s", list->skipped.items[i]);
+    const query_run_opts_t run = {
+        .frame = (image_frame_t)t->cfg->query_frame,
+        .height = IMAGE_SIDE,   /* the frames make 28x28 pictures */
+        .width = IMAGE_SIDE,
+        .montage_path = png_path,
+        .ctx = csv,
+        .answered = own_images_row,
+        .failed = warn_picture,
+        .warn = warn_picture,
+    };
+    int rc = query_run(whole(t), list, &run, answered, failed);
+    int bad = ferror(csv);
+    bad |= fclose(csv) != 0;
+    if (rc == 0 && bad)
+        rc = error_set("%s: cannot write", csv_path);
+    if (rc == 0)
+        return fs_commit(tmp, csv_path);
+    remove(tmp);
+    return -1;
 }
 
 /* Rank 0: answer the user's own pictures ([query] images) with the current
@@ -139,8 +191,7 @@ void trainer_answer_own_images(trainer_t *t)
     snprintf(png, sizeof png, "%s/own_images.png", cfg->dir);
     size_t answered = 0, failed = 0;
     if (query_list_add(&list, cfg->query_images) < 0 ||
-        query_run(whole(t), &list, (image_frame_t)cfg->query_frame, csv, png, warn_picture,
-                  &answered, &failed) < 0)
+        answer_pictures(t, &list, csv, png, &answered, &failed) < 0)
         log_warn("[query] images: %s", error_message());
     else
         log_info("  own pictures: %zu answered%s%s -> %s, %s", answered,

@@ -5,8 +5,9 @@
  * numpy.savez does, and writes it atomically (fs_write_bytes): no partial
  * file under the final name. The reader takes stored and deflated members
  * (numpy.savez_compressed), checks the archive's consistency on opening,
- * and reads a member's .npy header before its values, so that nothing is
- * allocated from a size it has not checked against the member's real
+ * checks a member's claimed length against what its compressed bytes can
+ * unpack to, and reads its .npy header before its values, so that nothing
+ * is allocated from a size it has not checked against the member's
  * length. Messages name the file and the member. */
 #ifndef NNMPI_NPZ_H
 #define NNMPI_NPZ_H

@@ -6,7 +6,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "nnmpi/image.h"
 #include "nnmpi/net.h"
@@ -30,10 +29,6 @@ typedef struct {
 int query_list_add(query_list_t *list, const char *path);
 void query_list_free(query_list_t *list);
 
-/* Writes s as one CSV field, quoted (RFC 4180) when it holds a comma, a
- * quote or a line break. */
-void query_csv_field(FILE *out, const char *s);
-
 /* What the network answered for one picture. */
 typedef struct {
     int digit, runner_up;
@@ -49,15 +44,37 @@ query_answer_t query_answer(const float *o, int n);
  * capacity >= 1; one work per thread). */
 query_answer_t query_ask(const net_t *net, net_work_t *work, const uint8_t *px);
 
-/* Loads and normalises each picture of list (frame: image.h; a 28x28
- * model only, refused otherwise), answers it
- * with net, and writes, if the paths are given: csv_path as
- * `file,digit,confidence,runner_up,runner_up_confidence` rows, montage_path
- * as a labelled montage of what the network saw. Pictures that cannot be read are counted in *failed and
- * named through warn(message) (may be NULL), and so is each entry of
- * list->skipped; the others are answered. */
-int query_run(const net_t *net, const query_list_t *list, image_frame_t frame,
-              const char *csv_path, const char *montage_path, void (*warn)(const char *message),
+/* What query_run does with a list of pictures besides answering them. The
+ * frame and size are required; every hook is optional, and each gets ctx. */
+typedef struct {
+    image_frame_t frame;   /* how a picture is made (image.h); mnist and book make 28x28 */
+    int height, width;     /* the model's pictures: height * width = net->n_in */
+    const char *montage_path;   /* a labelled montage of what the network saw; NULL: none */
+    void *ctx;
+    /* the picture at path into px [height * width] instead of
+     * query_normalise (to trace the steps, say): 0, -1 (the picture
+     * failed, the message names it) or -2 (an output of the hook's could
+     * not be written: the run stops) */
+    int (*normalise)(void *ctx, const char *path, uint8_t *px);
+    /* the answer to the picture at path, px what the network saw; < 0
+     * stops the run (an output could not be written) */
+    int (*answered)(void *ctx, const char *path, const uint8_t *px, const query_answer_t *a);
+    /* a picture that failed; the message names it */
+    void (*failed)(void *ctx, const char *message);
+    /* the montage could not be made ("no montage: ..."): no reason to fail */
+    void (*warn)(void *ctx, const char *message);
+} query_run_opts_t;
+
+/* The picture at path (a PNG) made into the model's frame: px [h * w];
+ * mnist and book need h = w = 28. Every message names path. */
+int query_normalise(const char *path, image_frame_t frame, int h, int w, uint8_t *px);
+
+/* The one loop of `nnmpi query` and train's [query] images: each picture
+ * of list normalised, answered with net and handed to the hooks, then the
+ * montage. A failed picture is counted in *failed and the others are still
+ * answered; list->skipped is the caller's to report. -1 (the message set)
+ * if the run could not start or a hook stopped it. */
+int query_run(const net_t *net, const query_list_t *list, const query_run_opts_t *opts,
               size_t *answered, size_t *failed);
 
 /* A labelled montage ("7 (0.98)") of n normalised h x w pictures [n, h*w]. */

@@ -55,6 +55,13 @@ typedef struct {
  * error_message(). */
 int runstart_locate(const char *spec, const char *dir, runstart_t *s);
 
+/* Rank 0, the decision of --resume auto alone (no MPI, no lock; s zeroed
+ * but for lock.fd = -1): the checkpoint dir's run continues from, by the
+ * rules above, into s->found, s->path, s->net and s->meta, and what
+ * runstart_begin is to set aside after it (s->aside_*). Checkpoints that
+ * do not load are named in warnings (log_warn). runstart_locate calls it. */
+void runstart_choose_auto(runstart_t *s, const char *dir);
+
 /* Rank 0, once the configuration is final: locks dir if runstart_locate did
  * not, and applies the rules above. 0, or an exit status with the message. */
 int runstart_plan(runstart_t *s, const char *spec, int fresh, const char *dir);

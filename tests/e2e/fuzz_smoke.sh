@@ -1,4 +1,4 @@
-# libFuzzer smoke run: builds the six harnesses of tests/fuzz with clang
+# libFuzzer smoke run: builds the nine harnesses of tests/fuzz with clang
 # (-fsanitize=fuzzer,address,undefined) in $NNMPI_BUILD/fuzz, or uses
 # NNMPI_FUZZ_BUILD if given, and runs each for 30 s (NNMPI_FUZZ_SECONDS) on
 # its committed corpus tests/fuzz/corpus/NAME. Any crash, leak or sanitizer
@@ -32,7 +32,7 @@ env -u LD_PRELOAD cmake --build "$fb" --target fuzzers -j "$(nproc)" >"$WORK/bui
   || { tail -30 "$WORK/build.log"; fail "building the fuzzers in $fb"; }
 
 keep=$NNMPI_BUILD/fuzz-artifacts
-for name in png idx csv config checkpoint serve; do
+for name in png idx idx_gz npy npz csv config checkpoint serve; do
   corpus=$NNMPI_SRC/tests/fuzz/corpus/$name
   [ -n "$(ls "$corpus")" ] || fail "empty corpus $corpus"
   mkdir -p "$WORK/new-$name" "$WORK/art-$name"

@@ -9,7 +9,7 @@ build=${1:-$src/build}
 tool=$build/tests/make_fuzz_seeds
 [ -x "$tool" ] || { echo "no $tool: build first (jobs/build.sh $build)" >&2; exit 1; }
 corpus=$src/tests/fuzz/corpus
-for name in png idx csv config checkpoint serve; do
+for name in png idx idx_gz npy npz csv config checkpoint serve; do
   mkdir -p "$corpus/$name"
   find "$corpus/$name" -type f ! -name 'regress-*' -delete
 done

@@ -1,5 +1,6 @@
 /* csv: the book's format read back exactly (with CRLF, empty lines and no
- * final newline), and each kind of bad line refused as FILE:LINE: ... */
+ * final newline), each kind of bad line refused as FILE:LINE: ..., and a
+ * written field quoted (RFC 4180) when it must be. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +277,23 @@ static void test_many_lines(void)
     free(dir);
 }
 
+static void test_write_field(void)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static const char *const fields[] = {"plain.png", "a,b \"c\".png", "two\nlines", "cr\r",
+                                         ""};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        csv_write_field(f, fields[i]);
+        fputc('|', f);
+    }
+    fclose(f);
+    CU_ASSERT_STRING_EQUAL(buf, "plain.png|\"a,b \"\"c\"\".png\"|\"two\nlines\"|\"cr\r\"||");
+    free(buf);
+}
+
 int main(void)
 {
     static const testutil_case_t cases[] = {
@@ -288,6 +306,7 @@ int main(void)
         {"other sizes and classes", test_other_size},
         {"empty file, blank file, missing file", test_empty_file},
         {"2,000 lines", test_many_lines},
+        {"a written field quoted when it must be", test_write_field},
         {NULL, NULL},
     };
     return testutil_run("csv", cases);

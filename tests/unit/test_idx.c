@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -268,6 +269,23 @@ static void test_gzip(void)
     teardown();
 }
 
+/* A .gz cut after the data its header promises, in its 8-byte trailer:
+ * zlib hands out every byte, and only the missing end (no checksum
+ * checked) shows the damage. Accepted before fuzz_idx_gz found it. */
+static void test_gzip_without_trailer(void)
+{
+    setup();
+    gzip_file(images, -1);
+    strcat(images, ".gz");
+    struct stat st;
+    CU_ASSERT_FATAL(stat(images, &st) == 0);
+    CU_ASSERT_FATAL(truncate(images, st.st_size - 4) == 0);   /* the length, not the CRC */
+    expect_failure(images, "the gzip data stops before its end, after the 60 bytes of pixels");
+    CU_ASSERT_FATAL(truncate(images, st.st_size - 8) == 0);   /* the whole trailer */
+    expect_failure(images, "its checksum is missing (truncated .gz file?)");
+    teardown();
+}
+
 /* Too many bytes after the body: refused, not ignored. */
 static void test_trailing_bytes(void)
 {
@@ -340,6 +358,7 @@ int main(void)
         {"image and label counts differ", test_count_mismatch},
         {"label 10", test_bad_label},
         {"gzip files", test_gzip},
+        {".gz cut in its trailer, after the data", test_gzip_without_trailer},
         {"bytes after the body", test_trailing_bytes},
         {"transposed images", test_transpose},
         {"missing file", test_missing_file},

@@ -1,7 +1,7 @@
 /* query: the picture list (files as given, a folder's regular *.png files in
  * name order, its other *.png entries passed over with a reason, a folder
  * without PNGs refused), the answer read off the outputs (digit, runner-up,
- * ties), one forward pass per picture, and CSV quoting. */
+ * ties), one forward pass per picture, and the loop over a list. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,6 @@
 #include "nnmpi/error.h"
 #include "nnmpi/image.h"
 #include "nnmpi/query.h"
-#include "nnmpi/rng.h"
 #include "testutil.h"
 
 static void touch(const char *path)
@@ -74,10 +73,7 @@ static void test_answer(void)
 static void test_ask(void)
 {
     net_t net;
-    CU_ASSERT_FATAL(net_init(&net, IMAGE_PIXELS, 20, 10) == 0);
-    rng_t rng;
-    rng_seed(&rng, 3, 0);
-    net_init_weights(&net, &rng);
+    testutil_random_net(&net, IMAGE_PIXELS, 20, 10, 3);
     net_work_t work;
     CU_ASSERT_FATAL(net_work_init(&work, &net, 1) == 0);
     uint8_t px[IMAGE_PIXELS], label;
@@ -94,20 +90,76 @@ static void test_ask(void)
     net_free(&net);
 }
 
-static void test_csv_field(void)
+/* What the hooks of a query_run saw. */
+typedef struct {
+    int answered, failed, warned;
+    int stop_after;            /* the answered hook stops the run at this answer; 0: never */
+    char last_failure[256];
+    uint8_t first_seen[IMAGE_PIXELS];
+} seen_t;
+
+static int hook_answered(void *ctx, const char *path, const uint8_t *px, const query_answer_t *a)
 {
-    char *buf = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&buf, &size);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    query_csv_field(f, "plain.png");
-    fputc('|', f);
-    query_csv_field(f, "a,b \"c\".png");
-    fputc('|', f);
-    query_csv_field(f, "two\nlines");
-    fclose(f);
-    CU_ASSERT_STRING_EQUAL(buf, "plain.png|\"a,b \"\"c\"\".png\"|\"two\nlines\"");
-    free(buf);
+    seen_t *s = ctx;
+    (void)path;
+    CU_ASSERT(a->digit >= 0 && a->digit < 10);
+    if (s->answered++ == 0)
+        memcpy(s->first_seen, px, IMAGE_PIXELS);
+    return s->answered == s->stop_after ? error_set("out.png: cannot write") : 0;
+}
+
+static void hook_failed(void *ctx, const char *message)
+{
+    seen_t *s = ctx;
+    s->failed++;
+    snprintf(s->last_failure, sizeof s->last_failure, "%s", message);
+}
+
+static void hook_warn(void *ctx, const char *message)
+{
+    (void)message;
+    ((seen_t *)ctx)->warned++;
+}
+
+/* query_run: every picture normalised by the frame and answered, the bad
+ * ones named and counted, the run stopped by a hook that fails. */
+static void test_run(void)
+{
+    char *dir = testutil_tmpdir();
+    uint8_t ink[IMAGE_PIXELS], label;
+    testutil_synthetic_digits(ink, &label, 1, 7);
+    image_t img = {IMAGE_SIDE, IMAGE_SIDE, ink};   /* written dark on light, as people draw */
+    query_list_t list = {0};
+    const char *good = testutil_path(dir, "good.png"), *bad = testutil_path(dir, "bad.png");
+    CU_ASSERT_FATAL(image_write_png(good, &img, 1, IMAGE_HIGH_DARK) == 0);
+    CU_ASSERT_FATAL(testutil_write_file(bad, "not a png", 9) == 0);
+    CU_ASSERT_FATAL(strlist_add(&list.paths, good) == 0 && strlist_add(&list.paths, bad) == 0 &&
+                    strlist_add(&list.paths, good) == 0);
+    net_t net;
+    testutil_random_net(&net, IMAGE_PIXELS, 20, 10, 3);
+
+    seen_t s = {0};
+    query_run_opts_t run = {.frame = IMAGE_FRAME_BOOK, .height = IMAGE_SIDE,
+                            .width = IMAGE_SIDE, .ctx = &s, .answered = hook_answered,
+                            .failed = hook_failed, .warn = hook_warn};
+    size_t answered, failed;
+    CU_ASSERT_EQUAL(query_run(&net, &list, &run, &answered, &failed), 0);
+    CU_ASSERT(answered == 2 && failed == 1 && s.answered == 2 && s.failed == 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.last_failure, "bad.png"));
+    CU_ASSERT_EQUAL(memcmp(s.first_seen, ink, IMAGE_PIXELS), 0);   /* the book's 255 - x */
+
+    s = (seen_t){.stop_after = 1};   /* an output that cannot be written stops the run */
+    CU_ASSERT_EQUAL(query_run(&net, &list, &run, &answered, &failed), -1);
+    CU_ASSERT(s.answered == 1 && s.failed == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "out.png"));
+
+    run.height = 14;   /* a frame of 28x28 pictures for a model of 784 inputs only */
+    CU_ASSERT_EQUAL(query_run(&net, &list, &run, &answered, &failed), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "784 inputs"));
+    query_list_free(&list);
+    net_free(&net);
+    testutil_rmtree(dir);
+    free(dir);
 }
 
 int main(void)
@@ -116,7 +168,7 @@ int main(void)
         {"pictures: files as given, a folder's PNGs in order, others passed over", test_list},
         {"the answer: digit, runner-up, confidences", test_answer},
         {"query_ask: one forward pass of the scaled picture", test_ask},
-        {"CSV fields quoted when they must be", test_csv_field},
+        {"query_run: each picture answered or named, a failing hook stops it", test_run},
         {NULL, NULL},
     };
     return testutil_run("query", cases);

@@ -167,3 +167,11 @@ void testutil_synthetic_digits(uint8_t *pixels, uint8_t *labels, int n, uint64_t
             labels[i] = (uint8_t)label;
     }
 }
+
+void testutil_random_net(net_t *net, int n_in, int n_hidden, int n_out, uint64_t seed)
+{
+    CU_ASSERT_FATAL(net_init(net, n_in, n_hidden, n_out) == 0);
+    rng_t rng;
+    rng_seed(&rng, seed, 0);
+    net_init_weights(net, &rng);
+}

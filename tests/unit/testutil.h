@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nnmpi/net.h"
+
 typedef struct {
     const char *name;
     CU_TestFunc func;
@@ -44,5 +46,9 @@ int testutil_write_idx_labels(const char *path, const uint8_t *labels, uint32_t 
  * (a bar whose position and angle depend on the label) plus noise, so small
  * nets can learn them; deterministic in seed. */
 void testutil_synthetic_digits(uint8_t *pixels, uint8_t *labels, int n, uint64_t seed);
+
+/* A book-shaped net n_in-n_hidden-n_out with the book's initial weights
+ * drawn from stream 0 of seed (net_free it); a failure fails the test. */
+void testutil_random_net(net_t *net, int n_in, int n_hidden, int n_out, uint64_t seed);
 
 #endif

@@ -1,0 +1,80 @@
+/* activation: the book's sigmoid is exactly 1 / (1 + expf(-z)) in float (the
+ * hashes of e2e_book_weights depend on it); each slope, written through the
+ * output, agrees with central differences of the function; each inverse
+ * undoes its function. */
+#include <math.h>
+
+#include "../../src/activation.h"
+#include "testutil.h"
+
+#define N_POINTS 41
+
+/* z from -8 to 8 in steps of 0.4, and a few odd values in between. */
+static void points(float *z)
+{
+    for (int i = 0; i < N_POINTS; i++)
+        z[i] = -8.0f + 0.4f * (float)i + (i % 3 == 0 ? 0.0137f : 0.0f);
+}
+
+static void test_book_sigmoid_bits(void)
+{
+    float z[N_POINTS], y[N_POINTS];
+    points(z);
+    for (int i = 0; i < N_POINTS; i++)
+        y[i] = z[i];
+    activation_apply(NET_ACT_SIGMOID, y, N_POINTS);
+    for (int i = 0; i < N_POINTS; i++) {
+        volatile float e = expf(-z[i]);   /* no other rounding than the book's */
+        float book = 1.0f / (1.0f + e);
+        CU_ASSERT_EQUAL(y[i], book);
+    }
+}
+
+static void test_slopes(void)
+{
+    static const net_activation_t fs[] = {NET_ACT_SIGMOID, NET_ACT_TANH, NET_ACT_RELU};
+    float z[N_POINTS];
+    points(z);
+    for (size_t k = 0; k < sizeof fs / sizeof *fs; k++) {
+        float y[N_POINTS], d[N_POINTS];
+        for (int i = 0; i < N_POINTS; i++) {
+            y[i] = z[i];
+            d[i] = 2.0f;   /* the slope times 2 */
+        }
+        activation_apply(fs[k], y, N_POINTS);
+        activation_times_slope(fs[k], d, y, N_POINTS);
+        for (int i = 0; i < N_POINTS; i++) {
+            const float h = 1e-2f;
+            if (fs[k] == NET_ACT_RELU && fabsf(z[i]) < 2 * h)
+                continue;   /* the kink: no slope to compare */
+            float up = z[i] + h, down = z[i] - h;
+            activation_apply(fs[k], &up, 1);
+            activation_apply(fs[k], &down, 1);
+            double numeric = ((double)up - down) / (2.0 * h);
+            CU_ASSERT_DOUBLE_EQUAL(d[i], 2.0 * numeric, 2e-3);
+        }
+    }
+}
+
+static void test_inverses(void)
+{
+    static const net_activation_t fs[] = {NET_ACT_SIGMOID, NET_ACT_TANH};
+    for (size_t k = 0; k < sizeof fs / sizeof *fs; k++)
+        for (double z = -3.0; z <= 3.0; z += 0.25) {
+            float y = (float)z;
+            activation_apply(fs[k], &y, 1);
+            CU_ASSERT_DOUBLE_EQUAL(activation_inverse(fs[k], y), z, 1e-5 * (1.0 + fabs(z) * 10));
+        }
+    CU_ASSERT_DOUBLE_EQUAL(activation_inverse(NET_ACT_SIGMOID, 0.99), log(99.0), 1e-12);
+}
+
+int main(void)
+{
+    static const testutil_case_t cases[] = {
+        {"the book's sigmoid, bit for bit", test_book_sigmoid_bits},
+        {"slopes through the output = central differences", test_slopes},
+        {"inverses undo their functions", test_inverses},
+        {NULL, NULL},
+    };
+    return testutil_run("activation", cases);
+}
