@@ -25,12 +25,13 @@ static void usage(FILE *out)
             "through the logit (inverse sigmoid) of each layer and the transposed weights\n"
             "(for other nets: atanh for tanh layers, log for a softmax output, biases\n"
             "taken off; ReLU nets cannot be inverted and are refused),\n"
-            "rescaling each layer's signal to 0.01..0.99, back to a 28x28 input picture.\n"
+            "rescaling each layer's signal to 0.01..0.99, back to an input picture (28x28\n"
+            "for digits; the model's own size for other data).\n"
             "The pictures show high values dark, like the book's imshow(cmap='Greys').\n"
             "\n"
-            "Without --target it writes, for each digit d = 0..9 (target 0.99 for d and\n"
-            "0.01 for the others):\n"
-            "  DIR/backquery_d.png       the 28x28 picture\n"
+            "Without --target it writes, for each class d = 0..9 (target 0.99 for d and\n"
+            "0.01 for the others; a model of N classes: 0..N-1):\n"
+            "  DIR/backquery_d.png       the picture\n"
             "  DIR/backquery_d_xN.png    the same enlarged N times (nearest neighbour)\n"
             "  DIR/backquery_all.png     the ten side by side, labelled\n"
             "\n"
@@ -41,13 +42,13 @@ static void usage(FILE *out)
             "                         e.g. 0.01,0.01,0.01,0.5,0.01,0.01,0.01,0.01,0.5,0.01\n"
             "                         is half \"3\", half \"8\". Writes DIR/backquery_target.png\n"
             "                         and DIR/backquery_target_xN.png\n"
-            "      --scale N          enlarge the copies N times, 1..%d (default %d);\n"
-            "                         1 writes no enlarged copies\n"
+            "      --scale N          enlarge the copies N times, 1..%d (default %d; a copy\n"
+            "                         is at most %d pixels wide); 1 writes no enlarged copies\n"
             "  -h, --help             this text\n"
             "\n"
             "exit status: 0 success, 1 a failure while working (the message says what),\n"
             "2 a bad command line.\n",
-            MAX_SCALE, DEFAULT_SCALE);
+            MAX_SCALE, DEFAULT_SCALE, IMAGE_MAX_SIDE);
 }
 
 /* "0.01,0.99,..." -> values; returns how many, or -1 with a message. */
@@ -86,19 +87,24 @@ static int parse_scale(const char *text, int *scale)
 }
 
 /* DIR/backquery_target.png and its enlarged copy; 0, or -1 with the message. */
-static int draw_target(const net_t *net, const float *target, const char *dir, int scale)
+static int draw_target(const net_t *net, int h, int w, const float *target, const char *dir,
+                       int scale)
 {
-    uint8_t px[IMAGE_PIXELS];
-    if (query_backquery_png(net, target, dir, "target", scale, px) < 0)
+    uint8_t *px = malloc((size_t)net->n_in);
+    int rc = px ? query_backquery_png(net, h, w, target, dir, "target", scale, px)
+                : error_set("out of memory for a %dx%d picture", h, w);
+    free(px);
+    if (rc < 0)
         return -1;
     printf("wrote %s/backquery_target.png%s\n", dir, scale > 1 ? " and its enlarged copy" : "");
     return 0;
 }
 
-/* Every digit's picture and the montage of them; 0, or -1 with the message. */
-static int draw_digits(const net_t *net, const char *model, const char *dir, int scale)
+/* Every class's picture and the montage of them; 0, or -1 with the message. */
+static int draw_classes(const net_t *net, int h, int w, const char *model, const char *dir,
+                        int scale)
 {
-    if (query_backquery_all(net, dir, scale) < 0)
+    if (query_backquery_all(net, h, w, dir, scale) < 0)
         return error_prefix("%s", model);
     printf("wrote %s/backquery_0.png ... backquery_%d.png%s and backquery_all.png (the %d "
            "pictures side by side)\n", dir, net->n_out - 1,
@@ -140,7 +146,8 @@ int cmd_backquery(int argc, char **argv)
         return cmd_usage_error("backquery: %s", error_message());
 
     net_t net;
-    if (cmd_load_picture_model(model, &net) < 0)
+    int h, w;
+    if (cmd_load_model_sized(model, &net, &h, &w) < 0)
         return cmd_fail();
     int status = EXIT_OK;
     if (target_text && n_target != net.n_out)
@@ -148,8 +155,8 @@ int cmd_backquery(int argc, char **argv)
                                  n_target, net.n_out);
     else if (fs_mkdir_p(dir) < 0)
         status = cmd_fail();
-    else if ((target_text ? draw_target(&net, target, dir, scale)
-                          : draw_digits(&net, model, dir, scale)) < 0)
+    else if ((target_text ? draw_target(&net, h, w, target, dir, scale)
+                          : draw_classes(&net, h, w, model, dir, scale)) < 0)
         status = cmd_fail();
     net_free(&net);
     return status;

@@ -65,6 +65,22 @@ int cmd_fail(void)
     return EXIT_FAILURE_RUN;
 }
 
+int cmd_load_model_sized(const char *path, net_t *net, int *h, int *w)
+{
+    ckpt_meta_t meta;
+    if (ckpt_read(path, net, &meta) < 0)
+        return -1;
+    *h = meta.image_height;
+    *w = meta.image_width;
+    ckpt_meta_free(&meta);
+    if (*h > 0 && *w > 0)
+        return 0;
+    error_set("%s: the model does not record the size of its pictures (%d inputs)", path,
+              net->n_in);
+    net_free(net);
+    return -1;
+}
+
 int cmd_load_picture_model(const char *path, net_t *net)
 {
     ckpt_meta_t meta;

@@ -64,4 +64,10 @@ int cmd_fail(void);
  * the net freed. */
 int cmd_load_picture_model(const char *path, net_t *net);
 
+/* Reads the model or checkpoint at path into net (net_free it) and the
+ * size of its pictures, *h x *w (28x28 for the digit models before files
+ * recorded it); 0, or -1 with the message (a model whose size is not
+ * known), the net freed. */
+int cmd_load_model_sized(const char *path, net_t *net, int *h, int *w);
+
 #endif

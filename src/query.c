@@ -219,14 +219,22 @@ int query_run(const net_t *net, const query_list_t *list, const query_run_opts_t
 
 /* -------------------------------------------------------- back-query */
 
-int query_backquery_png(const net_t *net, const float *target, const char *dir, const char *name,
-                        int scale, uint8_t *px)
+int query_backquery_png(const net_t *net, int h, int w, const float *target, const char *dir,
+                        const char *name, int scale, uint8_t *px)
 {
-    float image[IMAGE_PIXELS];   /* [784] in 0.01..0.99, the book's input scale */
-    if (net_backquery(net, target, image) < 0)
+    if (h * w != net->n_in)
+        return error_set("the model takes %d inputs, not the %d pixels of a %dx%d picture",
+                         net->n_in, h * w, h, w);
+    float *image = malloc((size_t)net->n_in * sizeof *image); /* 0.01..0.99, the book's scale */
+    if (!image)
+        return error_set("out of memory for a %dx%d picture", h, w);
+    int rc = net_backquery(net, target, image);
+    if (rc == 0)
+        image_from_floats(image, (size_t)net->n_in, NET_TARGET_LOW, NET_TARGET_HIGH, px);
+    free(image);
+    if (rc < 0)
         return -1;
-    image_from_floats(image, IMAGE_PIXELS, NET_TARGET_LOW, NET_TARGET_HIGH, px);
-    image_t img = {IMAGE_SIDE, IMAGE_SIDE, px};
+    image_t img = {h, w, px};
     char path[4096];
     snprintf(path, sizeof path, "%s/backquery_%s.png", dir, name);
     if (image_write_png(path, &img, 1, IMAGE_HIGH_DARK) < 0)
@@ -238,39 +246,56 @@ int query_backquery_png(const net_t *net, const float *target, const char *dir, 
     return image_write_png(big, &img, scale, IMAGE_HIGH_DARK);
 }
 
-int query_backquery_all(const net_t *net, const char *dir, int scale)
+/* The montage of the n back-queried pictures [n, h*w] into DIR/backquery_all.png. */
+static int backquery_montage(const char *dir, const uint8_t *pixels, int n, int h, int w)
 {
-    if (net->n_out > QUERY_MAX_OUTPUTS)
-        return error_set("%d outputs are more than back-query draws (%d)", net->n_out,
-                         QUERY_MAX_OUTPUTS);
-    if (net->n_in != IMAGE_PIXELS)
-        return error_set("the model has %d inputs, not the %d pixels of a %dx%d picture",
-                         net->n_in, IMAGE_PIXELS, IMAGE_SIDE, IMAGE_SIDE);
-    if (fs_mkdir_p(dir) < 0)
-        return -1;
-    uint8_t pixels[QUERY_MAX_OUTPUTS][IMAGE_PIXELS];   /* [outputs, 28*28] */
     image_t tiles[QUERY_MAX_OUTPUTS];
     char text[QUERY_MAX_OUTPUTS][12];
     const char *labels[QUERY_MAX_OUTPUTS];
-    float target[QUERY_MAX_OUTPUTS];
-    for (int d = 0; d < net->n_out; d++) {
-        for (int k = 0; k < net->n_out; k++)
-            target[k] = k == d ? NET_TARGET_HIGH : NET_TARGET_LOW;
+    for (int d = 0; d < n; d++) {
+        tiles[d] = (image_t){h, w, (uint8_t *)pixels + (size_t)d * (size_t)(h * w)};
         snprintf(text[d], sizeof text[d], "%d", d);
-        if (query_backquery_png(net, target, dir, text[d], scale, pixels[d]) < 0)
-            return -1;
-        tiles[d] = (image_t){IMAGE_SIDE, IMAGE_SIDE, pixels[d]};
         labels[d] = text[d];
     }
-    image_montage_opts_t opts = {.columns = (net->n_out + 1) / 2, .scale = 4,
+    const int side = h > w ? h : w;
+    image_montage_opts_t opts = {.columns = (n + 1) / 2, .scale = side < 112 ? 112 / side : 1,
                                  .tone = IMAGE_HIGH_DARK};
     image_t m = {0};
     char path[4096];
     snprintf(path, sizeof path, "%s/backquery_all.png", dir);
-    int rc = image_montage(tiles, labels, net->n_out, &opts, &m) < 0 ||
+    int rc = image_montage(tiles, labels, n, &opts, &m) < 0 ||
                      image_write_png(path, &m, 1, IMAGE_HIGH_LIGHT) < 0
                  ? -1
                  : 0;
     image_free(&m);
+    return rc;
+}
+
+int query_backquery_all(const net_t *net, int h, int w, const char *dir, int scale)
+{
+    if (net->n_out > QUERY_MAX_OUTPUTS)
+        return error_set("%d outputs are more than back-query draws (%d)", net->n_out,
+                         QUERY_MAX_OUTPUTS);
+    if (h * w != net->n_in)
+        return error_set("the model takes %d inputs, not the %d pixels of a %dx%d picture",
+                         net->n_in, h * w, h, w);
+    if (fs_mkdir_p(dir) < 0)
+        return -1;
+    uint8_t *pixels = malloc((size_t)net->n_out * (size_t)net->n_in); /* [outputs, h*w] */
+    if (!pixels)
+        return error_set("out of memory for %d pictures of %dx%d", net->n_out, h, w);
+    float target[QUERY_MAX_OUTPUTS];
+    int rc = 0;
+    for (int d = 0; d < net->n_out && rc == 0; d++) {
+        char name[12];
+        for (int k = 0; k < net->n_out; k++)
+            target[k] = k == d ? NET_TARGET_HIGH : NET_TARGET_LOW;
+        snprintf(name, sizeof name, "%d", d);
+        rc = query_backquery_png(net, h, w, target, dir, name, scale,
+                                 pixels + (size_t)d * (size_t)net->n_in);
+    }
+    if (rc == 0)
+        rc = backquery_montage(dir, pixels, net->n_out, h, w);
+    free(pixels);
     return rc;
 }

@@ -141,6 +141,19 @@ static int own_images_row(void *ctx, const char *path, const uint8_t *px,
     return 0;
 }
 
+/* [query] frame, for the data's images: the mnist and book frames make
+ * 28x28 digits, so other sizes take the scale frame (as `nnmpi query`
+ * does for their models). */
+static image_frame_t own_images_frame(const trainer_t *t)
+{
+    if (t->data.height == IMAGE_SIDE && t->data.width == IMAGE_SIDE)
+        return (image_frame_t)t->cfg->query_frame;
+    if (t->cfg->query_frame != IMAGE_FRAME_SCALE)
+        log_info("  [query] frame: the scale frame, for the data's %dx%d pictures",
+                 t->data.height, t->data.width);
+    return IMAGE_FRAME_SCALE;
+}
+
 /* The pictures of list answered into csv_path (under a temporary name until
  * every row is written) and the montage png_path. */
 static int answer_pictures(trainer_t *t, const query_list_t *list, const char *csv_path,
@@ -157,9 +170,9 @@ static int answer_pictures(trainer_t *t, const query_list_t *list, const char *c
     for (size_t i = 0; i < list->skipped.count; i++)
         log_warn("%s", list->skipped.items[i]);
     const query_run_opts_t run = {
-        .frame = (image_frame_t)t->cfg->query_frame,
-        .height = IMAGE_SIDE,   /* the frames make 28x28 pictures */
-        .width = IMAGE_SIDE,
+        .frame = own_images_frame(t),
+        .height = t->data.height,
+        .width = t->data.width,
         .montage_path = png_path,
         .ctx = csv,
         .answered = own_images_row,
@@ -210,7 +223,7 @@ void trainer_write_backquery(trainer_t *t)
     }
     char dir[CONFIG_PATH_MAX + 32];
     snprintf(dir, sizeof dir, "%s/backquery", t->cfg->dir);
-    if (query_backquery_all(whole(t), dir, 10) < 0)
+    if (query_backquery_all(whole(t), t->data.height, t->data.width, dir, 10) < 0)
         log_warn("back-query pictures not written: %s", error_message());
     else
         log_info("back-query: %s/backquery_all.png", dir);

@@ -81,15 +81,16 @@ int query_run(const net_t *net, const query_list_t *list, const query_run_opts_t
 int query_write_montage(const char *path, const uint8_t *seen, int h, int w,
                         const query_answer_t *answers, size_t n);
 
-/* Back-queries target [net->n_out] and writes DIR/backquery_NAME.png and,
- * for scale > 1, DIR/backquery_NAME_xSCALE.png; px receives the picture
- * [784] (0..255, high = strong signal). */
-int query_backquery_png(const net_t *net, const float *target, const char *dir, const char *name,
-                        int scale, uint8_t *px);
+/* Back-queries target [net->n_out] into an h x w picture (h * w =
+ * net->n_in) and writes DIR/backquery_NAME.png and, for scale > 1,
+ * DIR/backquery_NAME_xSCALE.png; px receives the picture [h * w] (0..255,
+ * high = strong signal). */
+int query_backquery_png(const net_t *net, int h, int w, const float *target, const char *dir,
+                        const char *name, int scale, uint8_t *px);
 
-/* The back-query of every digit (0.99 for it, 0.01 for the others):
+/* The back-query of every class (0.99 for it, 0.01 for the others):
  * DIR/backquery_D.png (+ enlarged copies) and DIR/backquery_all.png, the
- * labelled montage. DIR is made if missing. */
-int query_backquery_all(const net_t *net, const char *dir, int scale);
+ * labelled montage, of h x w pictures. DIR is made if missing. */
+int query_backquery_all(const net_t *net, int h, int w, const char *dir, int scale);
 
 #endif

@@ -5,7 +5,8 @@
 # 3-class set to >= 95% in sync mode on 1 and 2 ranks with layers = auto
 # (12*10 inputs, 3 outputs); an explicit layers list that disagrees with the
 # data is refused naming both; the class names reach the model, and info,
-# eval and query show them; query scales a person's picture to 12x10.
+# eval and query show them; query scales a person's picture to 12x10, and so
+# does train's [query]; back-query draws 12x10 pictures.
 source "$NNMPI_SRC/tests/e2e_lib.sh"
 
 mk() { "$TOOLS/make_testdata" classes "$@" || fail "make_testdata classes $*"; }
@@ -81,3 +82,21 @@ done
 expect_fail 2 "frame mnist makes 28x28 pictures; .* takes 12x10 (use --frame scale)" \
   "$NNMPI" query -m "$model" --frame mnist "$WORK/pics"
 ok "query scales a 60x50 picture to 12x10 and names the class"
+
+# train's [query] images take the scale frame for 12x10 data, and its
+# back-query (on by default) draws 12x10 pictures, as `nnmpi backquery` does
+png_size() { od -An -tu1 -j16 -N8 "$1" | awk '{print $1*16777216+$2*65536+$3*256+$4 "x" $5*16777216+$6*65536+$7*256+$8}'; }
+run_np 1 train "${run[@]}" --set output.backquery=true --set query.images="$WORK/pics" \
+  --set output.dir="$WORK/rq" >"$WORK/logq" 2>&1 || { cat "$WORK/logq"; fail "train with [query] images"; }
+grep -q "\[query\] frame: the scale frame, for the data's 12x10 pictures" "$WORK/logq" || fail "the frame is not said"
+for c in 0 1 2; do
+  grep -q "/class-$c.png,$c," "$WORK/rq/own_images.csv" || { cat "$WORK/rq/own_images.csv"; fail "own_images.csv: class $c"; }
+done
+[ "$(png_size "$WORK/rq/backquery/backquery_2.png")" = 10x12 ] || fail "train's back-query is not 12 high, 10 wide"
+"$NNMPI" backquery -m "$model" -o "$WORK/bq" --scale 3 >/dev/null || fail "backquery of a 12x10 model"
+[ "$(png_size "$WORK/bq/backquery_0.png")" = 10x12 ] && [ "$(png_size "$WORK/bq/backquery_0_x3.png")" = 30x36 ] \
+  || fail "backquery sizes: $(png_size "$WORK/bq/backquery_0.png"), $(png_size "$WORK/bq/backquery_0_x3.png")"
+[ -f "$WORK/bq/backquery_all.png" ] && [ ! -e "$WORK/bq/backquery_3.png" ] || fail "backquery files of 3 classes"
+"$NNMPI" backquery -m "$model" -o "$WORK/bqt" --target 0.01,0.01,0.99 >/dev/null || fail "backquery --target"
+[ "$(png_size "$WORK/bqt/backquery_target.png")" = 10x12 ] || fail "backquery --target size"
+ok "[query] images at 12x10 (scale frame), back-query pictures of 12x10"
