@@ -2,6 +2,7 @@
 #include "nnmpi/augment_live.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,39 @@ int augment_live_active(const augment_live_params_t *p)
 {
     return p->probability > 0 && (p->rotate > 0 || p->shift > 0 || p->alpha > 0 ||
                                   p->scale > 0 || p->shear > 0 || p->stroke > 0);
+}
+
+/* Appends ", NAME VALUE" (the first without the comma) to buf. */
+static void describe_one(char *buf, size_t size, const char *name, double value)
+{
+    size_t used = strlen(buf);
+    if (used < size)
+        snprintf(buf + used, size - used, "%s%s %g", used ? ", " : "", name, value);
+}
+
+void augment_live_describe(const augment_live_params_t *p, char *buf, size_t size)
+{
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    if (!augment_live_active(p))
+        return;
+    const struct {
+        const char *name;
+        double value;
+    } keys[] = {{"stroke", p->stroke}, {"scale", p->scale},     {"shear", p->shear},
+                {"rotate", p->rotate}, {"shift", p->shift}};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+        if (keys[k].value > 0)
+            describe_one(buf, size, keys[k].name, keys[k].value);
+    if (p->alpha > 0) {
+        size_t used = strlen(buf);
+        if (used < size)
+            snprintf(buf + used, size - used, "%selastic %g/%g", used ? ", " : "", p->alpha,
+                     p->sigma);
+    }
+    if (p->probability < 1)
+        describe_one(buf, size, "probability", p->probability);
 }
 
 int augment_live_init(augment_live_t *a, const augment_live_params_t *p, int h, int w)

@@ -30,6 +30,41 @@ const char report_csv_header[] =
 /* Only the keys the report shows are read, straight from the INI text, so a
  * config.ini written by an older or newer nnmpi (with other keys) still
  * reports. */
+/* One [augment] key of config.ini (a run's own: its values are sound). */
+static void live_entry(augment_live_params_t *p, const char *key, const char *value)
+{
+    double v = strtod(value, NULL);
+    if (!strcmp(key, "rotate"))
+        p->rotate = v;
+    else if (!strcmp(key, "shift"))
+        p->shift = (int)v;
+    else if (!strcmp(key, "scale"))
+        p->scale = v;
+    else if (!strcmp(key, "shear"))
+        p->shear = v;
+    else if (!strcmp(key, "stroke"))
+        p->stroke = v;
+    else if (!strcmp(key, "elastic_alpha"))
+        p->alpha = v;
+    else if (!strcmp(key, "elastic_sigma"))
+        p->sigma = v;
+    else if (!strcmp(key, "probability"))
+        p->probability = v;
+}
+
+/* The distortions [augment] drew while training, after the file's own. */
+static void add_live(report_run_t *run)
+{
+    char live[128];
+    augment_live_describe(&run->live, live, sizeof live);
+    if (!live[0])
+        return;
+    size_t used = strlen(run->augmentation);
+    snprintf(run->augmentation + used, sizeof run->augmentation - used, " + live %s", live);
+    if (run->live.rotate > run->max_angle)
+        run->max_angle = run->live.rotate;
+}
+
 static int config_entry(void *user, int line, const char *section, const char *key,
                         const char *value)
 {
@@ -56,6 +91,8 @@ static int config_entry(void *user, int line, const char *section, const char *k
         run->epochs_planned = atoi(value);
     else if (IS("train", "batch"))
         run->batch = atoi(value);
+    else if (!strcmp(section, "augment"))
+        live_entry(&run->live, key, value);
 #undef IS
     return 0;
 }
@@ -107,6 +144,7 @@ int report_load_run(const char *dir, report_run_t *run)
     run->hidden = run->epochs_planned = run->batch = -1;
     run->lr = run->lr_end = -1.0;
     run->max_angle = -1.0;
+    run->live.probability = 1.0; /* config.ini writes every [augment] key; this for older ones */
     strcpy(run->augmentation, "?");
     strcpy(run->data_file, "?");
     strcpy(run->rule, "?");
@@ -162,6 +200,7 @@ int report_load_run(const char *dir, report_run_t *run)
             dataset_info_free(&info);
         }
     }
+    add_live(run);
     error_clear();
     return 0;
 }

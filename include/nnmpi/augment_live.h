@@ -40,6 +40,10 @@ typedef struct {
 /* Whether p distorts anything. */
 int augment_live_active(const augment_live_params_t *p);
 
+/* p in a few words, the keys that distort, e.g. "rotate 8, shift 1,
+ * elastic 20/4, probability 0.7" ("" when none does); into buf[size]. */
+void augment_live_describe(const augment_live_params_t *p, char *buf, size_t size);
+
 /* One user's state (a rank's, a thread's): scratch and the elastic kernel. */
 typedef struct {
     augment_live_params_t p;

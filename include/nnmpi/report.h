@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "nnmpi/augment_live.h"
 #include "nnmpi/metrics.h"
 
 #define REPORT_TEXT_MAX 1024
@@ -38,9 +39,11 @@ typedef struct {
     char rule[16], mode[16], lr_schedule[16];
     int hidden, epochs_planned, batch;
     double lr, lr_end;
+    augment_live_params_t live;  /* [augment]: distortions drawn while training */
 
-    /* from the data file's attributes */
-    char augmentation[REPORT_TEXT_MAX];  /* "?" if the file cannot be read */
+    /* from the data file's attributes, and [augment]'s */
+    char augmentation[REPORT_TEXT_MAX];  /* "?" if the file cannot be read; then
+                                          * "+ live ..." with [augment] */
     double max_angle;                    /* largest |rotation|; negative if unknown */
 
     /* summary of the metrics */
