@@ -432,13 +432,13 @@ static void log_config(const trainer_t *t)
              (long long)t->shard.n_rows, (long long)t->shard.n_local,
              t->shard.n_local * (imageset_image_size(&t->data) + 1.0) / (1 << 20), t->read_s, (long long)t->test.count, network,
              net_shape_params(&shape));
+    const int deep = shape.n_layers > 2;
     if (t->tp.T > 1)
         log_info("tensor parallel: %d group%s of %d ranks; each rank computes %d or %d of the %d "
-                 "%shidden units for all its group's samples%s%s", t->tp.G,
-                 t->tp.G == 1 ? "" : "s", t->tp.T, cfg->hidden / t->tp.T,
-                 (cfg->hidden + t->tp.T - 1) / t->tp.T, cfg->hidden,
-                 shape.n_layers > 2 ? "first layer's " : "",
-                 shape.n_layers > 2 ? ", the layers above whole" : "",
+                 "%s for all its group's samples%s%s", t->tp.G, t->tp.G == 1 ? "" : "s",
+                 t->tp.T, cfg->hidden / t->tp.T, (cfg->hidden + t->tp.T - 1) / t->tp.T,
+                 cfg->hidden, deep ? "units of the first hidden layer" : "hidden units",
+                 deep ? ", and the layers above it whole" : "",
                  cfg->tensor_parallel ? "" : " (auto: the ranks of a node)");
     warn_kill_timeout(t);
 }
