@@ -1,5 +1,6 @@
 #include "nnmpi/tensor.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,14 +83,17 @@ int tensor_take_riders(tensor_t *tp, float *out)
     return summed;
 }
 
-int tensor_reserve(tensor_t *tp, int count)
+int tensor_reserve(tensor_t *tp, size_t count)
 {
-    size_t want = (size_t)count + TENSOR_RIDERS;
+    if (count > (size_t)INT_MAX - TENSOR_RIDERS)
+        return error_set("a step's sums into the second layer, %zu floats (the batch times its "
+                         "width), exceed one MPI message: use a smaller batch", count);
+    size_t want = count + TENSOR_RIDERS;
     if (want <= tp->sum_cap)
         return 0;
     float *grown = realloc(tp->sum_buf, want * sizeof *grown);
     if (!grown)
-        return error_set("out of memory for the output sums of %d values", count);
+        return error_set("out of memory for the sums of %zu values", count);
     tp->sum_buf = grown;
     tp->sum_cap = want;
     return 0;

@@ -183,7 +183,7 @@ static int setup_local(trainer_t *t, int64_t n_rows)
         t->work.sum_outputs = tensor_sum_outputs;
         t->work.sum_ctx = &t->tp;
         net_shape_t whole_shape = config_net_shape(cfg);
-        if (tensor_reserve(&t->tp, capacity * whole_shape.sizes[2]) < 0 ||
+        if (tensor_reserve(&t->tp, (size_t)capacity * (size_t)whole_shape.sizes[2]) < 0 ||
             net_init_shape(&t->full, &whole_shape, 0) < 0)
             return -1;
     }

@@ -69,9 +69,10 @@ void tensor_free(tensor_t *tp);
  * them over the group, in place. */
 void tensor_sum_outputs(float *o, int count, void *tp);
 
-/* Room for the riders with outputs of up to count floats (the largest
- * batch times the outputs), before training: 0 or -1 (out of memory). */
-int tensor_reserve(tensor_t *tp, int count);
+/* Room for the riders with sums of up to count floats (the largest batch
+ * times the second layer's width), before training: 0 or -1 (out of
+ * memory, or more than one MPI message holds). */
+int tensor_reserve(tensor_t *tp, size_t count);
 
 /* The n (at most TENSOR_RIDERS) floats v ride with the next output sums:
  * tensor_take_riders then gives their sum over the group. */

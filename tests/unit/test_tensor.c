@@ -6,6 +6,7 @@
  * added here as the group would, against the whole net's. The sums over
  * several ranks are e2e_tensor_parallel's (and the stop, timer and failure
  * flags riding them, e2e_preemption's and e2e_faults'). */
+#include <limits.h>
 #include <math.h>
 #include <mpi.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@ static void test_riders_travel_with_the_output_sums(void)
     tensor_t tp;
     CU_ASSERT_FATAL(tensor_init(&tp, 1, 10) == 0);
     CU_ASSERT_FATAL(tensor_reserve(&tp, 300) == 0);
+    CU_ASSERT(tensor_reserve(&tp, (size_t)INT_MAX) < 0); /* more than one MPI message */
     float o[5] = {1, 2, 3, 4, 5}, flags[3] = {1, 0, 2}, got[3] = {-1, -1, -1};
 
     /* no outputs summed since they were set: the caller sums them itself */
