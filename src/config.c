@@ -88,8 +88,9 @@ static const config_key_t keys[] = {
     {"train", "threads", T_INT, F(threads), "1", 1, 256, NULL,
      "BLAS threads per rank (1 when each core runs a rank)", FREE},
     {"train", "tensor_parallel", T_AUTO_INT, F(tensor_parallel), "auto", 1, 4096, NULL,
-     "ranks that share each sample, each computing a slice of the hidden units; the groups "
-     "they form are data-parallel (auto: a node's ranks in sync mode, 1 in local mode)", FREE},
+     "ranks that share each sample, each computing a slice of the (first) hidden layer's "
+     "units; the groups they form are data-parallel (auto: a node's ranks in sync mode, 1 in "
+     "local mode and for nets whose layers above the first outweigh it)", FREE},
     {"train", "stall_timeout", T_DOUBLE, F(stall_timeout), "600", 0, 1e7, NULL,
      "seconds a rank waits for the others in one step before the job ends (exit 4; a stopped "
      "or hung rank, a failed network); 0: wait for ever", FREE},
@@ -491,10 +492,6 @@ static int validate_net(const config_t *cfg, const char *where)
         return error_set("%s: [net] rule = book is defined for the book's 3-layer sigmoid net "
                          "with squared error and no biases, not for %s: use rule = gradient",
                          where, described);
-    if (cfg->tensor_parallel > 1 && !net_shape_is_book(&shape))
-        return error_set("%s: [train] tensor_parallel = %d: hidden-unit slices exist for the "
-                         "book's 3-layer sigmoid net only, not for %s: use 1 or auto", where,
-                         cfg->tensor_parallel, described);
     if (net_shape_check(&shape) < 0)
         return error_prefix("%s: [net]", where);
     if (net_shape_params(&shape) > CONFIG_MAX_PARAMS)

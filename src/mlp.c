@@ -2,7 +2,9 @@
  * [B, n_l] to act[l+1] [B, n_{l+1}]: z = act[l] . W_l^T + b_l, then the
  * hidden activation, or at the last layer the output function. delta[l] is
  * minus the derivative of the loss by layer l's pre-activations, so the
- * update of W_l is +alpha * delta[l+1]^T . act[l], as the book's. */
+ * update of W_l is +alpha * delta[l+1]^T . act[l], as the book's. A net
+ * that is a rank's slice of the first hidden layer (tensor.h) runs the same
+ * code: only layer 2's product needs the group (forward_rest). */
 #include "mlp.h"
 
 #include <cblas.h>
@@ -49,8 +51,11 @@ static void add_bias(float *z, const float *b, int B, int n)
 }
 
 /* The layers after the first one's product z1 (in act[1], without its
- * bias): biases, activations, the deeper products, the output function. */
-static void forward_rest(const net_t *net, net_work_t *work, int B)
+ * bias): biases, activations, the deeper products, the output function.
+ * With `summed` and work->sum_outputs (tensor.h: this net holds a slice of
+ * the first hidden layer), the second layer's product is this slice's part
+ * of it, summed over the group before its biases. */
+static void forward_rest(const net_t *net, net_work_t *work, int B, int summed)
 {
     const net_shape_t *s = &net->shape;
     const int L = s->n_layers;
@@ -60,6 +65,8 @@ static void forward_rest(const net_t *net, net_work_t *work, int B)
         if (l > 0) /* z[B, n_out] = act[l][B, n_in] . W_l[n_out, n_in]^T */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, n_out, n_in, 1.0f,
                         work->act[l], n_in, net->w[l], n_in, 0.0f, z, n_out);
+        if (l == 1 && summed && work->sum_outputs)
+            work->sum_outputs(z, B * n_out, work->sum_ctx);
         if (net->b[l])
             add_bias(z, net->b[l], B, n_out);
         if (l < L - 1)
@@ -71,12 +78,12 @@ static void forward_rest(const net_t *net, net_work_t *work, int B)
     }
 }
 
-void mlp_forward(const net_t *net, net_work_t *work, int B)
+void mlp_forward(const net_t *net, net_work_t *work, int B, int summed)
 {
     const int ni = net->n_in, n1 = net->n_hidden;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, n1, ni, 1.0f, work->x, ni,
                 net->w[0], n1, 0.0f, work->act[1], n1);
-    forward_rest(net, work, B);
+    forward_rest(net, work, B, summed);
 }
 
 /* The same from work->lit: z1_b = 0.01*col_sum + the rows of b's lit
@@ -89,7 +96,7 @@ static void forward_lit(const net_t *net, net_work_t *work)
                 work->col_sum, 1);
     sparse_rows_sum_each(lit->count, n1, work->act[1], lit->background, work->col_sum,
                          lit->row_start, lit->row_pixel, lit->row_value, net->w[0]);
-    forward_rest(net, work, lit->count);
+    forward_rest(net, work, lit->count, 1);
 }
 
 float mlp_target(const net_shape_t *shape, int k, int label)
@@ -160,7 +167,7 @@ void mlp_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels,
                       float alpha, float beta, float *out, net_stats_t *stats)
 {
     const int ni = net->n_in, n1 = net->n_hidden;
-    mlp_forward(net, work, B);
+    mlp_forward(net, work, B, 1);
     backward_to_first(net, work, labels, B, alpha, beta, out, stats);
     /* out w0[ni, n1] = alpha x[B, ni]^T . delta[1][B, n1] + beta out w0 */
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ni, n1, B, alpha, work->x, ni,

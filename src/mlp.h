@@ -13,7 +13,15 @@
  * in the layout of params; out may be net->params itself (every layer's
  * weights are read for the deltas below them before they are written).
  * The first layer is sparse from the lit pixels, the others dense (sgemm).
- * No tensor parallelism: work->sum_outputs must be unset. */
+ *
+ * Tensor parallelism (tensor.h): the net may hold a slice of the first
+ * hidden layer (sizes[1] its width; w0, b0 and w1's columns of it, the
+ * layers above whole). Then the training functions call work->sum_outputs
+ * with the second layer's products [B, sizes[2]], partial sums of this
+ * slice, before its biases; everything after is the group's, computed the
+ * same on every rank. The backward pass needs no exchange: delta[1] =
+ * delta[2] . W1 over this slice's columns is the slice's own. mlp_forward
+ * sums only when asked (net_forward does not). */
 #ifndef NNMPI_MLP_H
 #define NNMPI_MLP_H
 
@@ -21,8 +29,9 @@
 
 #include "nnmpi/net.h"
 
-/* The outputs of B samples from work->x. */
-void mlp_forward(const net_t *net, net_work_t *work, int B);
+/* The outputs of B samples from work->x; with `summed`, the second
+ * layer's products summed through work->sum_outputs when it is set. */
+void mlp_forward(const net_t *net, net_work_t *work, int B, int summed);
 
 /* The update from work->x (dense first layer). */
 void mlp_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels, int B,

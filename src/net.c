@@ -340,7 +340,7 @@ static void forward_dense(const net_t *net, net_work_t *work, int B, int summed)
 void net_forward(const net_t *net, net_work_t *work, int B)
 {
     if (!net_is_book_shape(net)) {
-        mlp_forward(net, work, B);
+        mlp_forward(net, work, B, 0);
         return;
     }
     forward_dense(net, work, B, 0);
@@ -371,7 +371,10 @@ void net_forward_pixels(const net_t *net, net_work_t *work, const uint8_t *const
     }
     for (int b = 0; b < B; b++)
         net_scale_input(pixels[b], work->x + (size_t)b * net->n_in, (size_t)net->n_in);
-    net_forward(net, work, B);
+    if (net_is_book_shape(net)) /* summed as the lit path: a slice's outputs are partial */
+        forward_dense(net, work, B, 1);
+    else
+        mlp_forward(net, work, B, 1);
 }
 
 int net_argmax(const float *o, int n)

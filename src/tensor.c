@@ -1,5 +1,6 @@
 #include "nnmpi/tensor.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,19 @@ int tensor_fit(int want, int ranks, int H, int min_slice)
     while (T > 1 && (ranks % T != 0 || H / T < (min_slice < 1 ? 1 : min_slice)))
         T--;
     return T;
+}
+
+/* The parameters of a slice of n units of a shape's first hidden layer:
+ * its columns of w0, its biases b0, and w1's columns that read it. */
+static size_t sliced_params(const net_shape_t *shape, int n)
+{
+    return (size_t)n * ((size_t)shape->sizes[0] + (shape->bias ? 1 : 0) + (size_t)shape->sizes[2]);
+}
+
+int tensor_splits_well(const net_shape_t *shape)
+{
+    size_t sliced = sliced_params(shape, shape->sizes[1]);
+    return 4 * (net_shape_params(shape) - sliced) <= sliced;
 }
 
 int tensor_init(tensor_t *tp, int T, int H)
@@ -69,14 +83,17 @@ int tensor_take_riders(tensor_t *tp, float *out)
     return summed;
 }
 
-int tensor_reserve(tensor_t *tp, int count)
+int tensor_reserve(tensor_t *tp, size_t count)
 {
-    size_t want = (size_t)count + TENSOR_RIDERS;
+    if (count > (size_t)INT_MAX - TENSOR_RIDERS)
+        return error_set("a step's sums into the second layer, %zu floats (the batch times its "
+                         "width), exceed one MPI message: use a smaller batch", count);
+    size_t want = count + TENSOR_RIDERS;
     if (want <= tp->sum_cap)
         return 0;
     float *grown = realloc(tp->sum_buf, want * sizeof *grown);
     if (!grown)
-        return error_set("out of memory for the output sums of %d values", count);
+        return error_set("out of memory for the sums of %zu values", count);
     tp->sum_buf = grown;
     tp->sum_cap = want;
     return 0;
@@ -106,31 +123,67 @@ void tensor_sum_outputs(float *o, int count, void *arg)
     watchdog_leave();
 }
 
-/* Copies the columns [c0, c0+n) of rows of a row-major matrix of width
- * `wide` into (or, back, from) a matrix of width n. */
-static void columns(float *narrow, float *wide, int rows, int n, int c0, int width, int back)
+/* The columns [c0, c0+n) of rows of a row-major matrix of width `width`
+ * into a matrix of width n. */
+static void take_columns(float *narrow, const float *wide, int rows, int n, int c0, int width)
 {
-    for (int r = 0; r < rows; r++) {
-        float *a = narrow + (size_t)r * n, *b = wide + (size_t)r * width + c0;
-        memcpy(back ? b : a, back ? a : b, (size_t)n * sizeof *a);
-    }
+    for (int r = 0; r < rows; r++)
+        memcpy(narrow + (size_t)r * n, wide + (size_t)r * width + c0, (size_t)n * sizeof(float));
+}
+
+/* The inverse: a matrix of width n into those columns. */
+static void put_columns(const float *narrow, float *wide, int rows, int n, int c0, int width)
+{
+    for (int r = 0; r < rows; r++)
+        memcpy(wide + (size_t)r * width + c0, narrow + (size_t)r * n, (size_t)n * sizeof(float));
+}
+
+size_t tensor_sliced_floats(const net_t *net)
+{
+    return sliced_params(&net->shape, net->shape.sizes[1]); /* [w0 | b0 | w1] lead params */
 }
 
 void tensor_take_slice(const tensor_t *tp, const net_t *full, net_t *slice)
 {
-    int n = tp->h1 - tp->h0;
-    columns(slice->w_ih_t, full->w_ih_t, full->n_in, n, tp->h0, full->n_hidden, 0);
-    columns(slice->w_ho, full->w_ho, full->n_out, n, tp->h0, full->n_hidden, 0);
+    const int n = tp->h1 - tp->h0, H = full->n_hidden;
+    const size_t cut = tensor_sliced_floats(full);
+    take_columns(slice->w[0], full->w[0], full->n_in, n, tp->h0, H);
+    if (full->b[0])
+        memcpy(slice->b[0], full->b[0] + tp->h0, (size_t)n * sizeof(float));
+    take_columns(slice->w[1], full->w[1], full->shape.sizes[2], n, tp->h0, H);
+    memcpy(slice->params + tensor_sliced_floats(slice), full->params + cut,
+           (full->n_params - cut) * sizeof(float));
 }
 
-/* Slice t's parameters (as its net lays them out) into full. */
-static void place_slice(net_t *full, float *params, int T, int t)
+void tensor_place_slice(net_t *full, const float *params, int T, int t, int replicated)
+{
+    int h0, h1;
+    const int H = full->n_hidden;
+    tensor_slice_range(H, T, t, &h0, &h1);
+    const int n = h1 - h0;
+    const float *p = params;
+    put_columns(p, full->w[0], full->n_in, n, h0, H);
+    p += (size_t)full->n_in * n;
+    if (full->b[0]) {
+        memcpy(full->b[0] + h0, p, (size_t)n * sizeof(float));
+        p += n;
+    }
+    put_columns(p, full->w[1], full->shape.sizes[2], n, h0, H);
+    p += (size_t)full->shape.sizes[2] * n;
+    const size_t cut = tensor_sliced_floats(full);
+    if (replicated)
+        memcpy(full->params + cut, p, (full->n_params - cut) * sizeof(float));
+}
+
+/* What slice t of the group contributes to the gather: its own floats
+ * (w0, b0 and w1's columns), and the group's rank 0 the replicated part
+ * after them. */
+static int gather_count(const net_t *full, int T, int t)
 {
     int h0, h1;
     tensor_slice_range(full->n_hidden, T, t, &h0, &h1);
-    int n = h1 - h0;
-    columns(params, full->w_ih_t, full->n_in, n, h0, full->n_hidden, 1);
-    columns(params + (size_t)full->n_in * n, full->w_ho, full->n_out, n, h0, full->n_hidden, 1);
+    size_t own = sliced_params(&full->shape, h1 - h0);
+    return (int)(t == 0 ? own + full->n_params - tensor_sliced_floats(full) : own);
 }
 
 int tensor_gather(const tensor_t *tp, const net_t *slice, net_t *full)
@@ -140,9 +193,7 @@ int tensor_gather(const tensor_t *tp, const net_t *slice, net_t *full)
     float *all = malloc(full->n_params * sizeof *all);
     int fail = !counts || !offsets || !all;
     for (int t = 0, at = 0; t < tp->T && !fail; t++) {
-        int h0, h1;
-        tensor_slice_range(tp->H, tp->T, t, &h0, &h1);
-        counts[t] = (int)net_param_count(full->n_in, h1 - h0, full->n_out);
+        counts[t] = gather_count(full, tp->T, t);
         offsets[t] = at;
         at += counts[t];
     }
@@ -151,11 +202,11 @@ int tensor_gather(const tensor_t *tp, const net_t *slice, net_t *full)
     watchdog_enter("gathering the slices", -1, 0);
     MPI_Allreduce(MPI_IN_PLACE, &fail, 1, MPI_INT, MPI_MAX, tp->group);
     if (!fail)
-        MPI_Allgatherv(slice->params, (int)slice->n_params, MPI_FLOAT, all, counts, offsets,
+        MPI_Allgatherv(slice->params, counts[tp->t], MPI_FLOAT, all, counts, offsets,
                        MPI_FLOAT, tp->group);
     watchdog_leave();
     for (int t = 0; !fail && t < tp->T; t++)
-        place_slice(full, all + offsets[t], tp->T, t);
+        tensor_place_slice(full, all + offsets[t], tp->T, t, t == 0);
     free(counts);
     free(offsets);
     free(all);

@@ -98,30 +98,48 @@ static int finish_epoch(trainer_t *t, double train_s)
     return metrics_write_csv(t->metrics_path, &t->metrics);
 }
 
+/* Whether the n floats v are bit-identical on every rank of comm; where
+ * they are not, every rank takes comm's rank 0's (and 1 is returned on
+ * every rank). A hash that cannot be made (out of memory) differs from
+ * the others' and so takes rank 0's, which is always safe. */
+static int take_rank0_if_differ(float *v, size_t n, MPI_Comm comm, int rank)
+{
+    uint8_t digest[32] = {0};
+    unsigned long long mine, lo, hi;
+    if (sha256_buffer(v, n * sizeof(float), digest) < 0)
+        digest[0] = (uint8_t)(1 + rank % 255);
+    memcpy(&mine, digest, sizeof mine);
+    MPI_Allreduce(&mine, &lo, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, comm);
+    MPI_Allreduce(&mine, &hi, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm);
+    if (lo != hi)
+        MPI_Bcast(v, (int)n, MPI_FLOAT, 0, comm);
+    return lo != hi;
+}
+
 /* The ranks' weights must be bit-identical (they apply the same reduced
  * update); MPI does not promise a reduction gives every rank the same bits,
- * so this checks it once an epoch and, should they differ, takes rank 0's. */
+ * so this checks it once an epoch and, should they differ, takes rank 0's.
+ * With slices: the ranks of one slice (over the groups), then the
+ * replicated layers within each group (tensor.h), whose ranks compute
+ * them alike from output sums that MPI does not promise alike either. */
 static void check_weights_agree(trainer_t *t)
 {
     const tensor_t *tp = &t->tp;
-    MPI_Comm same = tp->T > 1 ? tp->slice : MPI_COMM_WORLD; /* the ranks of one slice */
-    if (tp->G == 1)
-        return;
-    /* a hash that cannot be made (out of memory) differs from the others'
-     * and so takes rank 0's weights, which is always safe */
-    uint8_t digest[32] = {0};
-    unsigned long long mine, lo, hi;
-    if (sha256_buffer(t->net.params, t->net.n_params * sizeof(float), digest) < 0)
-        digest[0] = (uint8_t)(1 + t->rank % 255);
-    memcpy(&mine, digest, sizeof mine);
+    const size_t cut = tp->T > 1 ? tensor_sliced_floats(&t->net) : t->net.n_params;
     watchdog_enter("comparing the ranks' weights", t->epoch, t->step);
-    MPI_Allreduce(&mine, &lo, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, same);
-    MPI_Allreduce(&mine, &hi, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, same);
-    if (lo != hi) {
+    if (tp->G > 1 && take_rank0_if_differ(t->net.params, t->net.n_params,
+                                          tp->T > 1 ? tp->slice : MPI_COMM_WORLD, t->rank))
         log_info("note: the ranks' weights differed in the last bits after epoch %d; all take "
                  "rank 0's%s", t->epoch, tp->T > 1 ? " (its group's)" : "");
-        MPI_Bcast(t->net.params, (int)t->net.n_params, MPI_FLOAT, 0, same);
-    }
+    int group_differs = cut < t->net.n_params &&
+                        take_rank0_if_differ(t->net.params + cut, t->net.n_params - cut,
+                                             tp->group, t->rank);
+    int any = 0;
+    if (cut < t->net.n_params) /* one line from rank 0, whichever group it was */
+        MPI_Allreduce(&group_differs, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (any)
+        log_info("note: the replicated layers of a group's ranks differed in the last bits "
+                 "after epoch %d; each takes its group's first rank's", t->epoch);
     watchdog_leave();
 }
 

@@ -116,9 +116,10 @@ static int groups_on_nodes(int T, int rank, int node)
  * many ranks of one node as divide the job into groups that each lie on
  * one node (their per-sample exchange stays in shared memory; Open MPI
  * fills nodes with consecutive ranks by default) and leave each slice at
- * least 16 hidden units. Local mode's per-sample loop would exchange after
- * every sample: auto is 1 there, and for other nets than the book's, which
- * have no slices. Collective. */
+ * least 16 units of the first hidden layer. Local mode's per-sample loop
+ * would exchange after every sample: auto is 1 there, and for nets whose
+ * replicated layers would outweigh the slices (tensor_splits_well).
+ * Collective. */
 static int tensor_ranks(const config_t *cfg, int rank, int size)
 {
     MPI_Comm node_comm;
@@ -135,8 +136,9 @@ static int tensor_ranks(const config_t *cfg, int rank, int size)
                      "on a node)", cfg->tensor_parallel);
         return cfg->tensor_parallel;
     }
-    if (cfg->mode == TRAIN_MODE_LOCAL || !config_net_is_book(cfg))
-        return 1; /* slices exist for the book's net only */
+    net_shape_t shape = config_net_shape(cfg);
+    if (cfg->mode == TRAIN_MODE_LOCAL || !tensor_splits_well(&shape))
+        return 1;
     int T = tensor_fit(fewest, size, cfg->hidden, 16);
     while (T > 1 && !groups_on_nodes(T, rank, node))
         T = tensor_fit(T - 1, size, cfg->hidden, 16);
@@ -172,7 +174,7 @@ static int setup_local(trainer_t *t, int64_t n_rows)
 
     int capacity = cfg->mode == TRAIN_MODE_SYNC ? t->shard.lane_count : 1;
     net_shape_t shape = config_net_shape(cfg);
-    shape.sizes[1] = tp->h1 - tp->h0; /* this rank's slice (the book's net only) */
+    shape.sizes[1] = tp->h1 - tp->h0; /* this rank's slice of the first hidden layer */
     if (net_init_shape(&t->net, &shape, N_STATS) < 0 ||
         net_work_init_pixels(&t->work, &t->net, capacity) < 0)
         return -1;
@@ -180,7 +182,7 @@ static int setup_local(trainer_t *t, int64_t n_rows)
         t->work.sum_outputs = tensor_sum_outputs;
         t->work.sum_ctx = &t->tp;
         net_shape_t whole_shape = config_net_shape(cfg);
-        if (tensor_reserve(&t->tp, capacity * whole_shape.sizes[2]) < 0 ||
+        if (tensor_reserve(&t->tp, (size_t)capacity * (size_t)whole_shape.sizes[2]) < 0 ||
             net_init_shape(&t->full, &whole_shape, 0) < 0)
             return -1;
     }
@@ -430,11 +432,14 @@ static void log_config(const trainer_t *t)
              (long long)t->shard.n_rows, (long long)t->shard.n_local,
              t->shard.n_local * (imageset_image_size(&t->data) + 1.0) / (1 << 20), t->read_s, (long long)t->test.count, network,
              net_shape_params(&shape));
+    const int deep = shape.n_layers > 2;
     if (t->tp.T > 1)
         log_info("tensor parallel: %d group%s of %d ranks; each rank computes %d or %d of the %d "
-                 "hidden units for all its group's samples%s", t->tp.G, t->tp.G == 1 ? "" : "s",
+                 "%s for all its group's samples%s%s", t->tp.G, t->tp.G == 1 ? "" : "s",
                  t->tp.T, cfg->hidden / t->tp.T, (cfg->hidden + t->tp.T - 1) / t->tp.T,
-                 cfg->hidden, cfg->tensor_parallel ? "" : " (auto: the ranks of a node)");
+                 cfg->hidden, deep ? "units of the first hidden layer" : "hidden units",
+                 deep ? ", and the layers above it whole" : "",
+                 cfg->tensor_parallel ? "" : " (auto: the ranks of a node)");
     warn_kill_timeout(t);
 }
 

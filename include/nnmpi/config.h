@@ -101,8 +101,7 @@ int config_validate(const config_t *cfg);
  * pixels-hidden-classes (784-hidden-10 for MNIST). */
 net_shape_t config_net_shape(const config_t *cfg);
 
-/* Whether it is the book's shape (which alone has the book's rule and
- * hidden-unit slices). */
+/* Whether it is the book's shape (which alone has the book's rule). */
 int config_net_is_book(const config_t *cfg);
 
 /* The resolved configuration as INI text (malloc'd), every key present. */

@@ -92,10 +92,11 @@ typedef struct {
     float *act[NET_MAX_LAYERS + 1];   /* act[l]: [capacity, sizes[l]] */
     float *delta[NET_MAX_LAYERS + 1]; /* delta[l]: [capacity, sizes[l]], minus dLoss/dz */
     float *between;
-    /* Tensor parallelism (tensor.h): the net holds some of the hidden units
-     * only, and this, when set, sums the output layer's pre-activations
-     * [count] over the ranks holding the others, in place, before the
-     * sigmoid. Training functions call it; net_forward does not. */
+    /* Tensor parallelism (tensor.h): the net holds some of the first
+     * hidden layer's units only, and this, when set, sums the second
+     * layer's products [count] (the book's net: its outputs) over the
+     * ranks holding the others, in place, before that layer's biases and
+     * function. Training functions call it; net_forward does not. */
     void (*sum_outputs)(float *o, int count, void *ctx);
     void *sum_ctx;
 } net_work_t;
@@ -214,9 +215,9 @@ void net_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels,
 
 /* net_forward from the B images' 8-bit pixels, on a work made by
  * net_work_init_pixels: the book's net over the lit pixels only, as
- * net_batch_update_pixels computes it (other nets, and dense batches, as
- * net_forward). With work->sum_outputs set, the outputs are summed as
- * in training. */
+ * net_batch_update_pixels computes it (other nets, and dense batches, with
+ * net_forward's dense products). With work->sum_outputs set, the partial
+ * sums are summed as in training. */
 void net_forward_pixels(const net_t *net, net_work_t *work, const uint8_t *const *pixels, int B);
 
 /* net_batch_update from the B images' 8-bit pixels (pixels[b], n_in each)

@@ -1,9 +1,11 @@
 # Networks other than the book's: a 784-32-16-10 ReLU net with a softmax
 # output, cross-entropy and biases trains in sync mode to the same weights
-# on 1 and 2 ranks (within the reduction's rounding: after 100 steps within
-# 1e-5; later a ReLU whose input the rounding moves across 0 makes a
-# discrete difference, measured at step ~323 of this run, so at the end the
-# accuracies are compared), resumes bit-exact from a mid-epoch checkpoint,
+# on 1 and 2 ranks, the 2 sharing each sample (auto: its first hidden layer
+# in slices, e2e_tensor_parallel) or the batch (tensor_parallel = 1)
+# (within the rounding of the sums: after 100 steps within 1e-5; later a
+# ReLU whose input the rounding moves across 0 makes a discrete difference,
+# measured at step ~323 of this run, so at the end the accuracies are
+# compared), resumes bit-exact from a mid-epoch checkpoint,
 # and eval, info and query follow its shape; backquery refuses it (ReLU)
 # and runs a tanh net backwards; local mode trains; the settings that do
 # not fit are refused (exit 2); a model written before these networks
@@ -25,9 +27,15 @@ run_np 2 train "${deep[@]}" "${ckpts[@]}" --set output.dir="$WORK/np2" >"$WORK/l
 grep -q "network 784-32-16-10 relu, softmax + cross_entropy, biases" "$WORK/log2" || fail "the log names no deep net"
 run_np 1 train "${deep[@]}" "${ckpts[@]}" --set output.dir="$WORK/np1" >"$WORK/log1" 2>&1 \
   || { cat "$WORK/log1"; fail "1 rank"; }
+grep -q "^tensor parallel: 1 group of 2 ranks; .* (auto: the ranks of a node)" "$WORK/log2" \
+  || fail "auto did not share the samples of the deep net"
+run_np 2 train "${deep[@]}" "${ckpts[@]}" --set train.epochs=1 --set train.tensor_parallel=1 \
+  --set output.dir="$WORK/np2dp" >"$WORK/log2dp" 2>&1 || { cat "$WORK/log2dp"; fail "2 ranks sharing the batch"; }
 step100=ckpt-e000000-s00000000100.h5
 same_net "$WORK/np1/$step100" "$WORK/np2/$step100" -d 1e-5 || fail "1 and 2 ranks differ after 100 steps"
-ok "1 and 2 ranks: the same weights within 1e-5 after 100 steps"
+same_net "$WORK/np1/$step100" "$WORK/np2dp/$step100" -d 1e-5 \
+  || fail "1 and 2 data-parallel ranks differ after 100 steps"
+ok "1 and 2 ranks (slices or shared batches): the same weights within 1e-5 after 100 steps"
 acc=$(metric "$WORK/np2/metrics.csv" test_accuracy); acc1=$(metric "$WORK/np1/metrics.csv" test_accuracy)
 awk -v a="$acc" -v b="$acc1" 'BEGIN{exit !(a - b < 0.01 && b - a < 0.01)}' || fail "2 ranks $acc, 1 rank $acc1"
 ok "1 and 2 ranks after 2 epochs: test accuracy $acc1 and $acc"
@@ -69,8 +77,6 @@ expect_fail 2 "rule = book is defined for the book's 3-layer sigmoid net" \
   run_np 1 train "${deep[@]}" --set net.rule=book --set output.dir="$WORK/x"
 expect_fail 2 "output = softmax needs loss = cross_entropy, not mse" \
   run_np 1 train "${deep[@]}" --set net.loss=mse --set output.dir="$WORK/x"
-expect_fail 2 "tensor_parallel = 2: hidden-unit slices exist for the book's" \
-  run_np 2 train "${deep[@]}" --set train.tensor_parallel=2 --set output.dir="$WORK/x"
 expect_fail 2 "the first size must be 784 (the pixels of the data's 28x28 images), not 100" \
   run_np 1 train "${deep[@]}" --set net.layers=100,32,10 --set output.dir="$WORK/x"
 
