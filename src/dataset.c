@@ -294,7 +294,11 @@ static int read_train_rows(hid_t f, const char *path, const dataset_info_t *info
     return rc;
 }
 
-int dataset_read_shard(const char *path, const shard_t *s, imageset_t *set)
+/* Training rows [first, first + count) of the file at path into set. A
+ * shard (expect_rows >= 0: the rows the file must hold) may be empty; a
+ * range of rows asked for by number may not. */
+static int read_rows(const char *path, int64_t first, int64_t count, int64_t expect_rows,
+                     imageset_t *set)
 {
     memset(set, 0, sizeof *set);
     hid_t f = h5_open_read(path);
@@ -302,26 +306,11 @@ int dataset_read_shard(const char *path, const shard_t *s, imageset_t *set)
         return -1;
     dataset_info_t info;
     int rc = read_header(f, path, &info);
-    if (!rc && info.n_train != s->n_rows)
+    if (!rc && expect_rows >= 0 && info.n_train != expect_rows)
         rc = error_set("%s: has %lld training rows, the shard plan expected %lld", path,
-                       (long long)info.n_train, (long long)s->n_rows);
-    rc = rc ? rc : read_train_rows(f, path, &info, s->row_first, s->n_local, set);
-    dataset_info_free(&info);
-    H5Fclose(f);
-    if (rc)
-        imageset_free(set);
-    return rc;
-}
-
-int dataset_read_train_rows(const char *path, int64_t first, int64_t count, imageset_t *set)
-{
-    memset(set, 0, sizeof *set);
-    hid_t f = h5_open_read(path);
-    if (f < 0)
-        return -1;
-    dataset_info_t info;
-    int rc = read_header(f, path, &info);
-    if (!rc && (first < 0 || count < 1 || first > info.n_train - count))
+                       (long long)info.n_train, (long long)expect_rows);
+    const int64_t fewest = expect_rows >= 0 ? 0 : 1;
+    if (!rc && (first < 0 || count < fewest || first > info.n_train - count))
         rc = error_set("%s: has no training rows %lld..%lld (it has %lld: 0..%lld)", path,
                        (long long)first, (long long)(first + count - 1),
                        (long long)info.n_train, (long long)info.n_train - 1);
@@ -331,6 +320,16 @@ int dataset_read_train_rows(const char *path, int64_t first, int64_t count, imag
     if (rc)
         imageset_free(set);
     return rc;
+}
+
+int dataset_read_shard(const char *path, const shard_t *s, imageset_t *set)
+{
+    return read_rows(path, s->row_first, s->n_local, s->n_rows, set);
+}
+
+int dataset_read_train_rows(const char *path, int64_t first, int64_t count, imageset_t *set)
+{
+    return read_rows(path, first, count, -1, set);
 }
 
 int dataset_read_split(const char *path, const char *split, imageset_t *set)
