@@ -194,6 +194,15 @@ void mlp_batch_update_lit(const net_t *net, net_work_t *work, const uint8_t *lab
         out_b[j] = (beta != 0.0f ? beta * out_b[j] : 0.0f) + alpha * work->e_sum[j];
 }
 
+void mlp_sample_backward(net_t *net, net_work_t *work, int label, float lr, net_stats_t *stats)
+{
+    uint8_t lab = (uint8_t)label;
+    forward_rest(net, work, 1, 1);
+    backward_to_first(net, work, &lab, 1, lr, 1.0f, net->params, stats);
+    if (net->b[0]) /* the first layer's weights are the caller's (net_loop_sample) */
+        cblas_saxpy(net->n_hidden, lr, work->delta[1], 1, net->b[0], 1);
+}
+
 /* -log y, finite for y = 0 (an output rounded to 0 or 1 in float). */
 static double neg_log(double y)
 {

@@ -42,6 +42,13 @@ void mlp_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels,
 void mlp_batch_update_lit(const net_t *net, net_work_t *work, const uint8_t *labels,
                           float alpha, float beta, float *out, net_stats_t *stats);
 
+/* The per-sample loop's step above the first layer (net_loop_sample):
+ * from the first layer's product z1 in work->act[1] (without its biases),
+ * the forward pass, the deltas down to work->delta[1], and the update,
+ * with learning rate lr, of every layer but the first's weights, in place
+ * (the first layer's biases included). */
+void mlp_sample_backward(net_t *net, net_work_t *work, int label, float lr, net_stats_t *stats);
+
 /* The back-query of a net of sigmoid or tanh hidden layers (the book's,
  * generalised): from target [n_out] (each in (0, 1), checked by the
  * caller) back through each layer's inverse output function (logit,

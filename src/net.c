@@ -585,12 +585,12 @@ int net_is_finite(const net_t *net)
     return 1;
 }
 
-/* Other shapes than the book's run the per-sample loop as batches of one
- * applied in place (net_batch_update_pixels), with no u to keep. */
+/* Every shape runs the per-sample loop so: the first layer's weights
+ * (w_ih_t = w[0]) over the lit pixels with u and col_sum kept, the layers
+ * above it as the shape's code has them (sample_backward, or
+ * mlp_sample_backward). */
 void net_loop_begin(const net_t *net, net_work_t *work)
 {
-    if (!net_is_book_shape(net))
-        return;
     memset(work->offset, 0, (size_t)net->n_hidden * sizeof(float));
     /* col_sum: the sum of w_ih_t's rows, kept up to date sample by sample */
     cblas_sgemv(CblasRowMajor, CblasTrans, net->n_in, net->n_hidden, 1.0f, net->w_ih_t,
@@ -603,12 +603,6 @@ void net_loop_sample(net_t *net, net_work_t *work, const uint8_t *pixels, int la
     const int ni = net->n_in, nh = net->n_hidden;
     float *h = work->h, *e_h = work->e_h, *u = work->offset;
     sparse_batch_t *lit = &work->lit;
-    if (!net_is_book_shape(net)) {
-        uint8_t lab = (uint8_t)label;
-        net_batch_update_pixels(net, work, &pixels, &lab, 1, rule, lr, 1.0f, net->params, stats);
-        return;
-    }
-
     sparse_batch_build(lit, &pixels, 1, net_input_table());
     const int n_lit = lit->row_start[1];
     const float bg = lit->background;
@@ -618,7 +612,10 @@ void net_loop_sample(net_t *net, net_work_t *work, const uint8_t *pixels, int la
     /* x.(w_ih_t + 1.u^T) = bg.col_sum + sum over lit i of v_i.w_ih_t[i,:] + (sum of x).u */
     sparse_rows_combine(nh, h, bg, work->col_sum, (float)ni * bg + v_sum, u, 1.0f, n_lit,
                         lit->row_pixel, lit->row_value, net->w_ih_t, (size_t)nh);
-    sample_backward(net, work, label, lr, rule, stats);
+    if (net_is_book_shape(net))
+        sample_backward(net, work, label, lr, rule, stats);
+    else /* the exact gradient: rule has no say */
+        mlp_sample_backward(net, work, label, lr, stats);
     /* w_ih_t += lr.x.e_h^T: the lit rows, the background's share into u,
      * and the rows' sum follows */
     sparse_rows_scatter(nh, net->w_ih_t, n_lit, lit->row_pixel, lit->row_value, lr, e_h);
@@ -629,8 +626,6 @@ void net_loop_sample(net_t *net, net_work_t *work, const uint8_t *pixels, int la
 void net_loop_end(net_t *net, net_work_t *work)
 {
     const int nh = net->n_hidden;
-    if (!net_is_book_shape(net))
-        return;
     for (int i = 0; i < net->n_in; i++)
         cblas_saxpy(nh, 1.0f, work->offset, 1, net->w_ih_t + (size_t)i * nh, 1);
     memset(work->offset, 0, (size_t)nh * sizeof(float));

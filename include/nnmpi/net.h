@@ -247,7 +247,8 @@ void net_train_sample(net_t *net, net_work_t *work, int label, float lr,
  * its background share lr.0.01.e_h, the same for every row, to u. So a
  * sample costs its lit rows, not all 784; net_loop_end folds u into the
  * weights, which nothing else may read or write in between. The work
- * must come from net_work_init_pixels. */
+ * must come from net_work_init_pixels. Other shapes than the book's run
+ * the same for their first layer's weights, the exact gradient above it. */
 void net_loop_begin(const net_t *net, net_work_t *work);
 void net_loop_sample(net_t *net, net_work_t *work, const uint8_t *pixels, int label, float lr,
                      net_rule_t rule, net_stats_t *stats);
