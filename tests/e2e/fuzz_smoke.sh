@@ -1,7 +1,8 @@
 # libFuzzer smoke run: builds the nine harnesses of tests/fuzz with clang
 # (-fsanitize=fuzzer,address,undefined) in $NNMPI_BUILD/fuzz, or uses
 # NNMPI_FUZZ_BUILD if given, and runs each for 30 s (NNMPI_FUZZ_SECONDS) on
-# its committed corpus tests/fuzz/corpus/NAME. Any crash, leak or sanitizer
+# its committed corpus tests/fuzz/corpus/NAME, as many at a time as there
+# are cores. Any crash, leak or sanitizer
 # report in nnmpi's code fails the test (the input is kept in
 # $NNMPI_BUILD/fuzz-artifacts/); those inside HDF5 1.10 itself are listed
 # and tolerated (tests/fuzz/triage.sh tells them apart). Installs clang and libclang-rt-14-dev when
@@ -32,17 +33,29 @@ env -u LD_PRELOAD cmake --build "$fb" --target fuzzers -j "$(nproc)" >"$WORK/bui
   || { tail -30 "$WORK/build.log"; fail "building the fuzzers in $fb"; }
 
 keep=$NNMPI_BUILD/fuzz-artifacts
-for name in png idx idx_gz npy npz csv config checkpoint serve; do
-  corpus=$NNMPI_SRC/tests/fuzz/corpus/$name
-  [ -n "$(ls "$corpus")" ] || fail "empty corpus $corpus"
+names="png idx idx_gz npy npz csv config checkpoint serve"
+# fuzz_one NAME: one harness's run; its exit status into $WORK/NAME.status.
+# Fork mode keeps fuzzing past a finding, so that findings inside HDF5
+# itself (tests/fuzz/triage.sh) do not hide ours; new inputs go to a
+# scratch directory, the committed corpus is only read.
+fuzz_one() {
+  local name=$1 corpus=$NNMPI_SRC/tests/fuzz/corpus/$1 status=0
   mkdir -p "$WORK/new-$name" "$WORK/art-$name"
-  status=0
-  # fork mode keeps fuzzing past a finding, so that findings inside HDF5
-  # itself (tests/fuzz/triage.sh) do not hide ours; new inputs go to a
-  # scratch directory, the committed corpus is only read
   env -u LD_PRELOAD nice -n 19 "$fb/tests/fuzz/fuzz_$name" -fork=1 -ignore_crashes=1 \
     -ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$seconds" -timeout=25 -max_len=20000 \
     -artifact_prefix="$WORK/art-$name/" "$WORK/new-$name" "$corpus" >"$WORK/$name.log" 2>&1 || status=$?
+  echo "$status" >"$WORK/$name.status"
+}
+# as many harnesses at a time as there are cores: each still gets its
+# seconds of one core, the suite a fraction of the wall time
+for name in $names; do
+  [ -n "$(ls "$NNMPI_SRC/tests/fuzz/corpus/$name")" ] || fail "empty corpus tests/fuzz/corpus/$name"
+  while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n || true; done
+  fuzz_one "$name" &
+done
+wait
+for name in $names; do
+  status=$(cat "$WORK/$name.status")
   last=$(grep -E '^#[0-9]+: cov: ' "$WORK/$name.log" | tail -1)
   execs=$(sed -n 's/^#\([0-9]*\): .*/\1/p' <<<"$last")
   cov=$(sed -n 's/.* cov: \([0-9]*\) .*/\1/p' <<<"$last")
