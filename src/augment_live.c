@@ -17,12 +17,18 @@ int augment_live_active(const augment_live_params_t *p)
                                   p->scale > 0 || p->shear > 0 || p->stroke > 0);
 }
 
-/* Appends ", NAME VALUE" (the first without the comma) to buf. */
-static void describe_one(char *buf, size_t size, const char *name, double value)
+/* Appends ", NAME VALUE" (the first without the comma) to buf; VALUE
+ * is b when b >= 0 (elastic's "alpha/sigma"), else a. */
+static void describe_one(char *buf, size_t size, const char *name, double a, double b)
 {
     size_t used = strlen(buf);
-    if (used < size)
-        snprintf(buf + used, size - used, "%s%s %g", used ? ", " : "", name, value);
+    if (used >= size)
+        return;
+    const char *comma = used ? ", " : "";
+    if (b >= 0)
+        snprintf(buf + used, size - used, "%s%s %g/%g", comma, name, a, b);
+    else
+        snprintf(buf + used, size - used, "%s%s %g", comma, name, a);
 }
 
 void augment_live_describe(const augment_live_params_t *p, char *buf, size_t size)
@@ -39,15 +45,11 @@ void augment_live_describe(const augment_live_params_t *p, char *buf, size_t siz
                 {"rotate", p->rotate}, {"shift", p->shift}};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
         if (keys[k].value > 0)
-            describe_one(buf, size, keys[k].name, keys[k].value);
-    if (p->alpha > 0) {
-        size_t used = strlen(buf);
-        if (used < size)
-            snprintf(buf + used, size - used, "%selastic %g/%g", used ? ", " : "", p->alpha,
-                     p->sigma);
-    }
+            describe_one(buf, size, keys[k].name, keys[k].value, -1);
+    if (p->alpha > 0)
+        describe_one(buf, size, "elastic", p->alpha, p->sigma);
     if (p->probability < 1)
-        describe_one(buf, size, "probability", p->probability);
+        describe_one(buf, size, "probability", p->probability, -1);
 }
 
 int augment_live_init(augment_live_t *a, const augment_live_params_t *p, int h, int w)

@@ -183,21 +183,15 @@ static int batch_rows(const trainer_t *t, int64_t step, int64_t *rows)
     return b;
 }
 
-/* This rank's block [*lo, *hi) of a batch of b its group shares: with
- * T > 1 each rank of the group distorts its block and they exchange them
- * (share_distortions); alone, the whole batch. */
-static void own_block(const trainer_t *t, int b, int *lo, int *hi)
-{
-    tensor_slice_range(b, t->tp.T, t->tp.t, lo, hi);
-}
-
 /* With [augment]: hands this rank's block of step `step`'s rows to the
  * distortions' slot `slot` (augment_ahead.h), the helper thread starting
- * on them. */
+ * on them. The block: with T > 1 each rank of the group distorts its
+ * block of the batch they share and they exchange them
+ * (share_distortions); alone, the whole batch. */
 static void distort_ahead(trainer_t *t, int64_t step, int slot)
 {
     int b = batch_rows(t, step, t->rows), lo, hi;
-    own_block(t, b, &lo, &hi);
+    tensor_slice_range(b, t->tp.T, t->tp.t, &lo, &hi);
     for (int i = lo; i < hi; i++)
         augment_ahead_add(&t->augment, slot, imageset_image(&t->data, t->rows[i]),
                           t->shard.row_first + t->rows[i]);
