@@ -37,15 +37,7 @@ static int write_grid(const char *path, const uint8_t *pixels, int n, int h, int
     image_montage_opts_t opts = {.columns = 0,
                                  .scale = side < TILE_PIXELS ? TILE_PIXELS / side : 1,
                                  .tone = IMAGE_HIGH_DARK};
-    image_t m;
-    if (image_montage(tiles, labels, n, &opts, &m) < 0) {
-        error_prefix("%s", path);
-        goto done;
-    }
-    rc = image_write_png(path, &m, 1, IMAGE_HIGH_LIGHT);
-    result->width = m.width;
-    result->height = m.height;
-    image_free(&m);
+    rc = image_montage_png(path, tiles, labels, n, &opts, &result->width, &result->height);
 done:
     free(tiles);
     free(text);

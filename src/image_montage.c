@@ -181,3 +181,18 @@ int image_montage(const image_t *tiles, const char *const *labels, int n,
     }
     return 0;
 }
+
+int image_montage_png(const char *path, const image_t *tiles, const char *const *labels, int n,
+                      const image_montage_opts_t *opts, int *width, int *height)
+{
+    image_t m;
+    if (image_montage(tiles, labels, n, opts, &m) < 0)
+        return error_prefix("%s", path);
+    int rc = image_write_png(path, &m, 1, IMAGE_HIGH_LIGHT);
+    if (width)
+        *width = m.width;
+    if (height)
+        *height = m.height;
+    image_free(&m);
+    return rc;
+}

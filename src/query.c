@@ -129,13 +129,8 @@ int query_write_montage(const char *path, const uint8_t *seen, int h, int w,
         labels[i] = text[i];
     }
     image_montage_opts_t opts = {.columns = 0, .scale = 2, .tone = IMAGE_HIGH_DARK};
-    image_t m;
-    if (n > INT_MAX || image_montage(tiles, labels, (int)n, &opts, &m) < 0) {
-        error_prefix("%s", path);
-        goto done;
-    }
-    rc = image_write_png(path, &m, 1, IMAGE_HIGH_LIGHT);
-    image_free(&m);
+    rc = n > INT_MAX ? error_set("%s: %zu pictures are too many for one montage", path, n)
+                     : image_montage_png(path, tiles, labels, (int)n, &opts, NULL, NULL);
 done:
     free(tiles);
     free(text);
@@ -260,15 +255,9 @@ static int backquery_montage(const char *dir, const uint8_t *pixels, int n, int 
     const int side = h > w ? h : w;
     image_montage_opts_t opts = {.columns = (n + 1) / 2, .scale = side < 112 ? 112 / side : 1,
                                  .tone = IMAGE_HIGH_DARK};
-    image_t m = {0};
     char path[4096];
     snprintf(path, sizeof path, "%s/backquery_all.png", dir);
-    int rc = image_montage(tiles, labels, n, &opts, &m) < 0 ||
-                     image_write_png(path, &m, 1, IMAGE_HIGH_LIGHT) < 0
-                 ? -1
-                 : 0;
-    image_free(&m);
-    return rc;
+    return image_montage_png(path, tiles, labels, n, &opts, NULL, NULL);
 }
 
 int query_backquery_all(const net_t *net, int h, int w, const char *dir, int scale)

@@ -180,4 +180,9 @@ typedef struct {
 int image_montage(const image_t *tiles, const char *const *labels, int n,
                   const image_montage_opts_t *opts, image_t *out);
 
+/* The same grid written to the PNG at path (the montage's failures named
+ * after path); its size into *width, *height when they are not NULL. */
+int image_montage_png(const char *path, const image_t *tiles, const char *const *labels, int n,
+                      const image_montage_opts_t *opts, int *width, int *height);
+
 #endif
