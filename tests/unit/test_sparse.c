@@ -87,6 +87,8 @@ static void check_lists(int B, int N, uint64_t seed)
     memset(px, 0, (size_t)N);                   /* sample 0 blank */
     memset(px + (size_t)(B - 1) * N, 255, (size_t)N); /* the last fully lit */
     px[N] = 1;                                  /* the darkest nonzero value is lit */
+    for (int j = 0; B > 2 && j < N; j++) /* every value, where the image is wide enough */
+        px[(size_t)(B - 2) * N + j] = (uint8_t)(j % 256);
     for (int b = 0; b < B; b++)
         rows[b] = px + (size_t)b * N;
     const float *table = net_input_table();
