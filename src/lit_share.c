@@ -28,6 +28,16 @@ static int group_on_one_node(MPI_Comm group)
     return here == size;
 }
 
+/* Whether the window's memory is the one that loads and stores reach
+ * (MPI's unified model, as shared memory is on any machine nnmpi knows):
+ * the counters and lists are read without MPI calls. */
+static int unified(MPI_Win win)
+{
+    int *model, found;
+    MPI_Win_get_attr(win, MPI_WIN_MODEL, &model, &found);
+    return found && *model == MPI_WIN_UNIFIED;
+}
+
 /* Rank u's head and slots, as this rank sees them. */
 static void view_rank(lit_share_t *ls, int u, int n_in, int part_capacity)
 {
@@ -57,6 +67,10 @@ void lit_share_init(lit_share_t *ls, MPI_Comm group, int n_in, int capacity)
     MPI_Aint bytes = HEAD_BYTES + 2 * (MPI_Aint)slot_bytes(n_in, part_capacity);
     MPI_Win_allocate_shared(bytes, 1, info, group, &mine, &ls->win);
     MPI_Info_free(&info);
+    if (!unified(ls->win)) { /* the same on every rank: the window's kind */
+        MPI_Win_free(&ls->win);
+        return;
+    }
     atomic_init(&((lit_share_head_t *)mine)->built, 0);
     MPI_Barrier(group); /* every head ready before any is read */
     for (int u = 0; u < T; u++)

@@ -42,7 +42,6 @@ void sparse_batch_place(sparse_batch_t *sb, int n_in, int capacity, void *mem)
     sb->col_sample = (int32_t *)at;
     at += line_up(entries * sizeof(int32_t));
     sb->col_value = (float *)at;
-    sb->row_start[0] = 0;
 }
 
 int sparse_batch_init(sparse_batch_t *sb, int n_in, int capacity)
@@ -159,6 +158,7 @@ void sparse_batch_build(sparse_batch_t *sb, const uint8_t *const *pixels, int co
     sb->count = count;
     sb->first = 0;
     sb->background = table[0];
+    sb->row_start[0] = 0;
     int32_t e = 0;
     /* The images lie at random places in the shard. Asking for all of them
      * first keeps many memory reads in flight instead of one image's at a
