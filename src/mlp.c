@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "activation.h"
+#include "nnmpi/dense.h"
 #include "nnmpi/error.h"
 #include "nnmpi/sparse_rows.h"
 
@@ -63,7 +64,7 @@ static void forward_rest(const net_t *net, net_work_t *work, int B, int summed)
         const int n_in = s->sizes[l], n_out = s->sizes[l + 1];
         float *z = work->act[l + 1];
         if (l > 0) /* z[B, n_out] = act[l][B, n_in] . W_l[n_out, n_in]^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, n_out, n_in, 1.0f,
+            dense_sgemm(0, 1, B, n_out, n_in, 1.0f,
                         work->act[l], n_in, net->w[l], n_in, 0.0f, z, n_out);
         if (l == 1 && summed && work->sum_outputs)
             work->sum_outputs(z, B * n_out, work->sum_ctx);
@@ -81,7 +82,7 @@ static void forward_rest(const net_t *net, net_work_t *work, int B, int summed)
 void mlp_forward(const net_t *net, net_work_t *work, int B, int summed)
 {
     const int ni = net->n_in, n1 = net->n_hidden;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, n1, ni, 1.0f, work->x, ni,
+    dense_sgemm(0, 0, B, n1, ni, 1.0f, work->x, ni,
                 net->w[0], n1, 0.0f, work->act[1], n1);
     forward_rest(net, work, B, summed);
 }
@@ -153,11 +154,11 @@ static void backward_to_first(const net_t *net, net_work_t *work, const uint8_t 
         const int n_in = s->sizes[l], n_out = s->sizes[l + 1];
         const float *d_above = work->delta[l + 1];
         /* delta[l][B, n_in] = d_above[B, n_out] . W_l[n_out, n_in], times f' */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, n_in, n_out, 1.0f, d_above,
+        dense_sgemm(0, 0, B, n_in, n_out, 1.0f, d_above,
                     n_out, net->w[l], n_in, 0.0f, work->delta[l], n_in);
         activation_times_slope(s->activation, work->delta[l], work->act[l], (size_t)B * n_in);
         /* out W_l[n_out, n_in] = alpha d_above^T . act[l] + beta out W_l */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n_in, B, alpha, d_above,
+        dense_sgemm(1, 0, n_out, n_in, B, alpha, d_above,
                     n_out, work->act[l], n_in, beta, weights_in(net, out, l), n_in);
         update_bias(work, d_above, B, n_out, alpha, beta, biases_in(net, out, l));
     }
@@ -170,7 +171,7 @@ void mlp_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels,
     mlp_forward(net, work, B, 1);
     backward_to_first(net, work, labels, B, alpha, beta, out, stats);
     /* out w0[ni, n1] = alpha x[B, ni]^T . delta[1][B, n1] + beta out w0 */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ni, n1, B, alpha, work->x, ni,
+    dense_sgemm(1, 0, ni, n1, B, alpha, work->x, ni,
                 work->delta[1], n1, beta, weights_in(net, out, 0), n1);
     update_bias(work, work->delta[1], B, n1, alpha, beta, biases_in(net, out, 0));
 }
