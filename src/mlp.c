@@ -87,17 +87,17 @@ void mlp_forward(const net_t *net, net_work_t *work, int B, int summed)
     forward_rest(net, work, B, summed);
 }
 
-/* The same from the batch's lit pixels (work->lit_part): z1_b =
- * 0.01*col_sum + the rows of b's lit pixels by their values (net.c's
- * forward_lit, for any depth). */
-static void forward_lit(const net_t *net, net_work_t *work, int B)
+/* The same from work->lit: z1_b = 0.01*col_sum + the rows of b's lit
+ * pixels by their values (net.c's forward_lit, for any depth). */
+static void forward_lit(const net_t *net, net_work_t *work)
 {
     const int ni = net->n_in, n1 = net->n_hidden;
+    const sparse_batch_t *lit = &work->lit;
     cblas_sgemv(CblasRowMajor, CblasTrans, ni, n1, 1.0f, net->w[0], n1, work->ones, 1, 0.0f,
                 work->col_sum, 1);
-    sparse_parts_sum_each(work->lit_part, work->n_lit_parts, n1, work->act[1], work->col_sum,
-                          net->w[0]);
-    forward_rest(net, work, B, 1);
+    sparse_rows_sum_each(lit->count, n1, work->act[1], lit->background, work->col_sum,
+                         lit->row_start, lit->row_pixel, lit->row_value, net->w[0]);
+    forward_rest(net, work, lit->count, 1);
 }
 
 float mlp_target(const net_shape_t *shape, int k, int label)
@@ -176,18 +176,20 @@ void mlp_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels,
     update_bias(work, work->delta[1], B, n1, alpha, beta, biases_in(net, out, 0));
 }
 
-void mlp_batch_update_lit(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
+void mlp_batch_update_lit(const net_t *net, net_work_t *work, const uint8_t *labels,
                           float alpha, float beta, float *out, net_stats_t *stats)
 {
-    const int n1 = net->n_hidden;
-    forward_lit(net, work, B);
+    const int ni = net->n_in, n1 = net->n_hidden, B = work->lit.count;
+    const sparse_batch_t *lit = &work->lit;
+    forward_lit(net, work);
     backward_to_first(net, work, labels, B, alpha, beta, out, stats);
     /* w0 as the book's w_ih_t: the background's share alpha*0.01*e_sum in
      * every row, the lit pixels' deltas in theirs (net.c) */
     cblas_sgemv(CblasRowMajor, CblasTrans, B, n1, 1.0f, work->delta[1], n1, work->ones, 1, 0.0f,
                 work->e_sum, 1);
-    sparse_parts_update(work->lit_part, work->n_lit_parts, n1, weights_in(net, out, 0), beta,
-                        alpha * work->lit_part[0]->background, work->e_sum, alpha, work->delta[1]);
+    sparse_rows_update(ni, n1, weights_in(net, out, 0), beta, alpha * lit->background,
+                       work->e_sum, alpha, lit->col_start, lit->col_sample, lit->col_value,
+                       work->delta[1]);
     float *out_b = biases_in(net, out, 0);
     for (int j = 0; out_b && j < n1; j++) /* beta 0: written without being read */
         out_b[j] = (beta != 0.0f ? beta * out_b[j] : 0.0f) + alpha * work->e_sum[j];

@@ -37,9 +37,9 @@ void mlp_forward(const net_t *net, net_work_t *work, int B, int summed);
 void mlp_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
                       float alpha, float beta, float *out, net_stats_t *stats);
 
-/* The update from the batch of B samples in work->lit_part (built and
- * indexed by pixel): the first layer over the lit pixels only. */
-void mlp_batch_update_lit(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
+/* The update from the batch in work->lit (built and indexed by pixel):
+ * the first layer over the lit pixels only. */
+void mlp_batch_update_lit(const net_t *net, net_work_t *work, const uint8_t *labels,
                           float alpha, float beta, float *out, net_stats_t *stats);
 
 /* The per-sample loop's step above the first layer (net_loop_sample):

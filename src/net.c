@@ -346,33 +346,26 @@ void net_forward(const net_t *net, net_work_t *work, int B)
     forward_dense(net, work, B, 0);
 }
 
-/* The same from the batch's lit pixels (work->lit_part): h_b =
- * sigmoid(0.01*col_sum + sum over b's lit pixels i of v_bi * w_ih_t[i,:]) */
-static void forward_lit(const net_t *net, net_work_t *work, int B)
+/* The same from work->lit: h_b = sigmoid(0.01*col_sum + sum over b's lit
+ * pixels i of v_bi * w_ih_t[i,:]) */
+static void forward_lit(const net_t *net, net_work_t *work)
 {
     const int ni = net->n_in, nh = net->n_hidden;
+    const sparse_batch_t *lit = &work->lit;
     cblas_sgemv(CblasRowMajor, CblasTrans, ni, nh, 1.0f, net->w_ih_t, nh, work->ones, 1, 0.0f,
                 work->col_sum, 1);
-    sparse_parts_sum_each(work->lit_part, work->n_lit_parts, nh, work->h, work->col_sum,
-                          net->w_ih_t);
-    activation_apply(NET_ACT_SIGMOID, work->h, (size_t)B * nh);
-    forward_output(net, work, B, 1);
-}
-
-/* work->lit_part: work->lit alone, loaded with the batch */
-static void lit_build(net_work_t *work, const uint8_t *const *pixels, int B)
-{
-    sparse_batch_build(&work->lit, pixels, B, net_input_table());
-    work->lit_part[0] = &work->lit;
-    work->n_lit_parts = 1;
+    sparse_rows_sum_each(lit->count, nh, work->h, lit->background, work->col_sum, lit->row_start,
+                         lit->row_pixel, lit->row_value, net->w_ih_t);
+    activation_apply(NET_ACT_SIGMOID, work->h, (size_t)lit->count * nh);
+    forward_output(net, work, lit->count, 1);
 }
 
 void net_forward_pixels(const net_t *net, net_work_t *work, const uint8_t *const *pixels, int B)
 {
     if (net_is_book_shape(net)) {
-        lit_build(work, pixels, B);
+        sparse_batch_build(&work->lit, pixels, B, net_input_table());
         if (sparse_batch_density(&work->lit) <= NET_DENSE_ABOVE) {
-            forward_lit(net, work, B);
+            forward_lit(net, work);
             return;
         }
     }
@@ -456,46 +449,33 @@ void net_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels,
                 nh, beta, out, nh);
 }
 
-/* work->lit_part, by sample and by pixel: built in parts by the ranks of a
- * tensor group (share_lit), or here (by pixel only when the batch takes
- * the lit path); 1 when the batch takes the dense products instead */
-static int lit_build_for_update(net_work_t *work, const uint8_t *const *pixels, int B)
-{
-    if (work->share_lit)
-        work->share_lit(work, pixels, B, work->share_ctx);
-    else
-        lit_build(work, pixels, B);
-    if (sparse_parts_density(work->lit_part, work->n_lit_parts) > NET_DENSE_ABOVE)
-        return 1;
-    if (!work->share_lit)
-        sparse_batch_index_pixels(&work->lit);
-    return 0;
-}
-
 void net_batch_update_pixels(const net_t *net, net_work_t *work, const uint8_t *const *pixels,
                              const uint8_t *labels, int B, net_rule_t rule, float alpha,
                              float beta, float *out, net_stats_t *stats)
 {
     const int ni = net->n_in, nh = net->n_hidden;
-    if (lit_build_for_update(work, pixels, B)) {
+    sparse_batch_t *lit = &work->lit;
+    sparse_batch_build(lit, pixels, B, net_input_table());
+    if (sparse_batch_density(lit) > NET_DENSE_ABOVE) {
         for (int b = 0; b < B; b++)
             net_scale_input(pixels[b], work->x + (size_t)b * ni, (size_t)ni);
         net_batch_update(net, work, labels, B, rule, alpha, beta, out, stats);
         return;
     }
+    sparse_batch_index_pixels(lit);
     if (!net_is_book_shape(net)) {
-        mlp_batch_update_lit(net, work, labels, B, alpha, beta, out, stats);
+        mlp_batch_update_lit(net, work, labels, alpha, beta, out, stats);
         return;
     }
-    forward_lit(net, work, B);
+    forward_lit(net, work);
     backward_to_hidden(net, work, labels, B, rule, alpha, beta, out, stats);
     /* out_ih_t[i,:] = beta out_ih_t[i,:] + alpha sum_b x_bi e_h[b,:], where
      * x_bi = 0.01 + v_bi: the background's share is the same for every
      * pixel, alpha*0.01*e_sum; the rest comes from the samples where i is lit */
     cblas_sgemv(CblasRowMajor, CblasTrans, B, nh, 1.0f, work->e_h, nh, work->ones, 1, 0.0f,
                 work->e_sum, 1);
-    sparse_parts_update(work->lit_part, work->n_lit_parts, nh, out, beta,
-                        alpha * work->lit_part[0]->background, work->e_sum, alpha, work->e_h);
+    sparse_rows_update(ni, nh, out, beta, alpha * lit->background, work->e_sum, alpha,
+                       lit->col_start, lit->col_sample, lit->col_value, work->e_h);
 }
 
 void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels, int B,

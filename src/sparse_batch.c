@@ -11,55 +11,37 @@
  * whole vectors of 16 and moves on by the lit ones). */
 #define SLACK 16
 
-/* Each array from a cache line of its own. */
-static size_t line_up(size_t bytes)
-{
-    return (bytes + 63) & ~(size_t)63;
-}
-
-size_t sparse_batch_bytes(int n_in, int capacity)
-{
-    size_t entries = (size_t)capacity * (size_t)n_in + SLACK;
-    return line_up(((size_t)capacity + 1) * sizeof(int32_t)) +
-           line_up(((size_t)n_in + 1) * sizeof(int32_t)) + 4 * line_up(entries * sizeof(float));
-}
-
-void sparse_batch_place(sparse_batch_t *sb, int n_in, int capacity, void *mem)
-{
-    size_t entries = (size_t)capacity * (size_t)n_in + SLACK;
-    char *at = mem;
-    memset(sb, 0, sizeof *sb);
-    sb->n_in = n_in;
-    sb->capacity = capacity;
-    sb->row_start = (int32_t *)at;
-    at += line_up(((size_t)capacity + 1) * sizeof(int32_t));
-    sb->col_start = (int32_t *)at;
-    at += line_up(((size_t)n_in + 1) * sizeof(int32_t));
-    sb->row_pixel = (int32_t *)at;
-    at += line_up(entries * sizeof(int32_t));
-    sb->row_value = (float *)at;
-    at += line_up(entries * sizeof(float));
-    sb->col_sample = (int32_t *)at;
-    at += line_up(entries * sizeof(int32_t));
-    sb->col_value = (float *)at;
-}
-
 int sparse_batch_init(sparse_batch_t *sb, int n_in, int capacity)
 {
     memset(sb, 0, sizeof *sb);
     if (n_in <= 0 || capacity <= 0)
         return error_set("sparse batch of %d images of %d pixels", capacity, n_in);
-    void *block = aligned_alloc(64, sparse_batch_bytes(n_in, capacity));
-    if (!block)
+    size_t entries = (size_t)capacity * (size_t)n_in + SLACK;
+    sb->n_in = n_in;
+    sb->capacity = capacity;
+    sb->row_start = malloc(((size_t)capacity + 1) * sizeof(int32_t));
+    sb->row_pixel = malloc(entries * sizeof(int32_t));
+    sb->row_value = malloc(entries * sizeof(float));
+    sb->col_start = malloc(((size_t)n_in + 1) * sizeof(int32_t));
+    sb->col_sample = malloc(entries * sizeof(int32_t));
+    sb->col_value = malloc(entries * sizeof(float));
+    if (!sb->row_start || !sb->row_pixel || !sb->row_value || !sb->col_start || !sb->col_sample ||
+        !sb->col_value) {
+        sparse_batch_free(sb);
         return error_set("out of memory for a sparse batch of %d images", capacity);
-    sparse_batch_place(sb, n_in, capacity, block);
-    sb->block = block;
+    }
+    sb->row_start[0] = 0;
     return 0;
 }
 
 void sparse_batch_free(sparse_batch_t *sb)
 {
-    free(sb->block);
+    free(sb->row_start);
+    free(sb->row_pixel);
+    free(sb->row_value);
+    free(sb->col_start);
+    free(sb->col_sample);
+    free(sb->col_value);
     memset(sb, 0, sizeof *sb);
 }
 
@@ -156,9 +138,7 @@ void sparse_batch_build(sparse_batch_t *sb, const uint8_t *const *pixels, int co
     const int n_in = sb->n_in;
     const int wide = use_avx512();
     sb->count = count;
-    sb->first = 0;
     sb->background = table[0];
-    sb->row_start[0] = 0;
     int32_t e = 0;
     /* The images lie at random places in the shard. Asking for all of them
      * first keeps many memory reads in flight instead of one image's at a
@@ -186,7 +166,7 @@ void sparse_batch_index_pixels(sparse_batch_t *sb)
     for (int b = 0; b < count; b++)
         for (int32_t i = sb->row_start[b]; i < sb->row_start[b + 1]; i++) {
             int32_t at = col_start[sb->row_pixel[i]]++;
-            sb->col_sample[at] = sb->first + b;
+            sb->col_sample[at] = b;
             sb->col_value[at] = sb->row_value[i];
         }
     /* placing advanced each start to the next pixel's: shift back */
@@ -202,38 +182,4 @@ size_t sparse_batch_lit(const sparse_batch_t *sb)
 double sparse_batch_density(const sparse_batch_t *sb)
 {
     return sb->count > 0 ? (double)sparse_batch_lit(sb) / ((double)sb->count * sb->n_in) : 0.0;
-}
-
-double sparse_parts_density(const sparse_batch_t *const *part, int n_parts)
-{
-    size_t lit = 0, pixels = 0;
-    for (int i = 0; i < n_parts; i++) {
-        lit += sparse_batch_lit(part[i]);
-        pixels += (size_t)part[i]->count * (size_t)part[i]->n_in;
-    }
-    return pixels > 0 ? (double)lit / (double)pixels : 0.0;
-}
-
-void sparse_parts_sum_each(const sparse_batch_t *const *part, int n_parts, int width, float *out,
-                           const float *col_sum, const float *W)
-{
-    for (int i = 0; i < n_parts; i++) {
-        const sparse_batch_t *p = part[i];
-        sparse_rows_sum_each(p->count, width, out + (size_t)p->first * width, p->background,
-                             col_sum, p->row_start, p->row_pixel, p->row_value, W);
-    }
-}
-
-void sparse_parts_update(const sparse_batch_t *const *part, int n_parts, int width, float *W,
-                         float beta, float c, const float *C, float scale, const float *M)
-{
-    const sparse_batch_t *p = part[0];
-    sparse_rows_update(p->n_in, width, W, beta, c, C, scale, p->col_start, p->col_sample,
-                       p->col_value, M);
-    /* the later parts' samples after the first's, row by row: the sums of
-     * one part in the order of the samples */
-    for (int i = 1; i < n_parts; i++) {
-        p = part[i];
-        sparse_rows_add(p->n_in, width, W, scale, p->col_start, p->col_sample, p->col_value, M);
-    }
 }

@@ -326,20 +326,6 @@ void sparse_rows_update(int rows, int n, float *W, float beta, float c, const fl
     }
 }
 
-void sparse_rows_add(int rows, int n, float *W, float scale, const int32_t *start,
-                     const int32_t *idx, const float *val, const float *M)
-{
-    plan_t plan;
-    plan_for(&plan, n);
-    for (int r = 0; r < rows; r++) {
-        int32_t s = start[r], nnz = start[r + 1] - s;
-        if (nnz == 0)
-            continue;
-        float *w = W + (size_t)r * n; /* 1.0f * w: the same floats, read back */
-        combine_planned(&plan, w, 1.0f, w, 0.0f, NULL, scale, nnz, idx + s, val + s, M, (size_t)n);
-    }
-}
-
 void sparse_rows_scatter(int n, float *W, int count, const int32_t *idx, const float *val,
                          float scale, const float *x)
 {

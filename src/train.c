@@ -26,7 +26,6 @@ static void trainer_free(trainer_t *t)
     net_free(&t->net);
     net_free(&t->full);
     net_work_free(&t->work);
-    lit_share_free(&t->lit_share);
     tensor_free(&t->tp);
     free(t->shared_batch);
     free(t->labels);

@@ -17,7 +17,6 @@
 #include "nnmpi/config.h"
 #include "nnmpi/exitstatus.h"
 #include "nnmpi/imageset.h"
-#include "nnmpi/lit_share.h"
 #include "nnmpi/metrics.h"
 #include "nnmpi/net.h"
 #include "nnmpi/runstart.h"
@@ -48,8 +47,6 @@ typedef struct {
     runstart_t *start;   /* how the run started; its lock and lineage (rank 0) */
     int rank, size;
     tensor_t tp;         /* groups and hidden-unit slices (tensor.h) */
-    lit_share_t lit_share; /* with T > 1 in sync mode: the group builds each batch's
-                            * lit pixels in parts (lit_share.h) */
     shard_t shard;       /* this rank's group's rows (its lanes) */
     imageset_t data;     /* this rank's training rows, in shard order */
     imageset_t test;     /* the test set (each rank evaluates a share) */

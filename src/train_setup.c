@@ -181,12 +181,6 @@ static int setup_local(trainer_t *t, int64_t n_rows)
     if (tp->T > 1) {
         t->work.sum_outputs = tensor_sum_outputs;
         t->work.sum_ctx = &t->tp;
-        if (cfg->mode == TRAIN_MODE_SYNC)
-            lit_share_init(&t->lit_share, tp->group, t->net.n_in, capacity);
-        if (lit_share_on(&t->lit_share)) {
-            t->work.share_lit = lit_share_build;
-            t->work.share_ctx = &t->lit_share;
-        }
         net_shape_t whole_shape = config_net_shape(cfg);
         if (tensor_reserve(&t->tp, (size_t)capacity * (size_t)whole_shape.sizes[2]) < 0 ||
             net_init_shape(&t->full, &whole_shape, 0) < 0)
@@ -446,9 +440,6 @@ static void log_config(const trainer_t *t)
                  cfg->hidden, deep ? "units of the first hidden layer" : "hidden units",
                  deep ? ", and the layers above it whole" : "",
                  cfg->tensor_parallel ? "" : " (auto: the ranks of a node)");
-    if (lit_share_on(&t->lit_share))
-        log_info("tensor parallel: each rank finds the lit pixels of 1/%d of its group's batch, "
-                 "in memory the group shares", t->tp.T);
     warn_kill_timeout(t);
 }
 

@@ -73,10 +73,7 @@ typedef struct {
 
 /* Scratch space for a batch of up to `capacity` samples; one per net user,
  * allocated once so the training loop never allocates. */
-#define NET_LIT_PARTS_MAX 8
-
-typedef struct net_work net_work_t;
-struct net_work {
+typedef struct {
     int capacity;
     float *x;     /* [capacity, n_in]  inputs */
     float *h;     /* [capacity, n_hidden] hidden outputs */
@@ -85,10 +82,6 @@ struct net_work {
     float *e_h;   /* [capacity, n_hidden] hidden errors, then deltas */
     /* for net_batch_update_pixels only (net_work_init_pixels): */
     sparse_batch_t lit;  /* the batch's lit pixels */
-    /* ... as the training functions read them: lit alone, or the parts
-     * the ranks of a tensor group built (share_lit) */
-    const sparse_batch_t *lit_part[NET_LIT_PARTS_MAX];
-    int n_lit_parts;
     float *ones;         /* [max(capacity, n_in)] all 1, for sums by sgemv */
     float *col_sum;      /* [n_hidden] sum over the inputs of w_ih_t's rows */
     float *e_sum;        /* [n_hidden] sum over the batch of the hidden deltas */
@@ -106,12 +99,7 @@ struct net_work {
      * function. Training functions call it; net_forward does not. */
     void (*sum_outputs)(float *o, int count, void *ctx);
     void *sum_ctx;
-    /* ... and this, when set, gives net_batch_update_pixels the batch's
-     * lit pixels by sample and by pixel in lit_part[], each rank of the
-     * group having built a part (lit_share.h) */
-    void (*share_lit)(net_work_t *work, const uint8_t *const *pixels, int count, void *ctx);
-    void *share_ctx;
-};
+} net_work_t;
 
 /* Per-batch figures returned by the training functions. */
 typedef struct {

@@ -38,12 +38,6 @@ void sparse_rows_update(int rows, int n, float *W, float beta, float c, const fl
                         float scale, const int32_t *start, const int32_t *idx, const float *val,
                         const float *M);
 
-/* The same with beta 1 and no C, for the rows that have entries only:
- * W_r += scale * sum ...; rows without any are not touched. What a second
- * list adds after sparse_rows_update's, to the same floats as one list. */
-void sparse_rows_add(int rows, int n, float *W, float scale, const int32_t *start,
-                     const int32_t *idx, const float *val, const float *M);
-
 /* The book's per-sample update of the listed rows of W ([., n]):
  *   W_idx[p] += (scale * val[p]) * x   for p in [0, count) */
 void sparse_rows_scatter(int n, float *W, int count, const int32_t *idx, const float *val,

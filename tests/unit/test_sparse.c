@@ -51,23 +51,6 @@ static int use_isa(const char *isa, const char *what)
     return 0;
 }
 
-/* Back to the widest kernels the CPU has, after a test chose others. */
-static void select_widest(void)
-{
-    for (size_t s = sizeof isas / sizeof isas[0]; s-- > 0;)
-        if (sparse_rows_set_isa(isas[s]) == 0)
-            break;
-}
-
-/* n floats of a standard normal distribution */
-static void random_floats(float *x, size_t n, uint64_t seed)
-{
-    rng_t r;
-    rng_seed(&r, seed, 0);
-    for (size_t i = 0; i < n; i++)
-        x[i] = (float)rng_normal(&r);
-}
-
 /* n_in pixels per image, about `lit` of them nonzero, at random */
 static void random_images(uint8_t *px, int count, int n_in, double lit, uint64_t seed)
 {
@@ -153,7 +136,9 @@ static void test_batch_lists(void)
             check_lists(6, widths[w], 1 + w);
         check_lists(2, 784, 9);
     }
-    select_widest();
+    for (size_t s = sizeof isas / sizeof isas[0]; s-- > 0;) /* back to the widest */
+        if (sparse_rows_set_isa(isas[s]) == 0)
+            break;
 }
 
 static void test_combine_every_isa(void)
@@ -390,74 +375,6 @@ static void test_loop_equals_train_sample(void)
     free(px);
 }
 
-/* The sums of a batch of B images over n_parts parts (as the ranks of a
- * tensor group build them: lit_share.h) into h [B, width] and W [n_in,
- * width]; the part sizes as tensor slices cut them (13 in 3: 5, 4, 4). */
-static void sums_in_parts(const uint8_t *const *rows, int B, int n_in, int width, int n_parts,
-                          const float *M, float *h, float *W)
-{
-    sparse_batch_t parts[4];
-    const sparse_batch_t *part[4];
-    for (int i = 0, b0 = 0; i < n_parts; i++) {
-        int n = B / n_parts + (i < B % n_parts);
-        CU_ASSERT_FATAL(sparse_batch_init(&parts[i], n_in, n) == 0);
-        sparse_batch_build(&parts[i], rows + b0, n, net_input_table());
-        parts[i].first = b0;
-        sparse_batch_index_pixels(&parts[i]);
-        part[i] = &parts[i];
-        b0 += n;
-    }
-    float col_sum[64], e_sum[64];
-    for (int k = 0; k < width; k++) {
-        col_sum[k] = 0.5f - 0.01f * k;
-        e_sum[k] = 0.25f + 0.02f * k;
-    }
-    sparse_parts_sum_each(part, n_parts, width, h, col_sum, W);
-    sparse_parts_update(part, n_parts, width, W, 0.999f, 0.003f, e_sum, -0.7f, M);
-    for (int i = 0; i < n_parts; i++)
-        sparse_batch_free(&parts[i]);
-}
-
-/* A batch in 2, 3 or 4 parts gives the forward sums and the update of the
- * whole batch in one part to the bit, with every kernel the CPU has
- * (blank and fully lit images among them, so that some pixels are lit in
- * one part only and some rows get nothing from a part). */
-static void test_parts_equal_whole(void)
-{
-    enum { B = 13, N = 784, WIDTH = 37 };
-    uint8_t *px = malloc((size_t)B * N);
-    const uint8_t *rows[B];
-    random_images(px, B, N, 0.2, 21);
-    memset(px + 2 * N, 0, N);
-    memset(px + 9 * N, 255, N);
-    for (int b = 0; b < B; b++)
-        rows[b] = px + (size_t)b * N;
-    float *W0 = malloc((size_t)N * WIDTH * sizeof(float)), M[B * WIDTH];
-    random_floats(W0, (size_t)N * WIDTH, 22);
-    random_floats(M, (size_t)B * WIDTH, 23);
-    float *W1 = malloc((size_t)N * WIDTH * sizeof(float));
-    float *Wp = malloc((size_t)N * WIDTH * sizeof(float));
-    float h1[B * WIDTH], hp[B * WIDTH];
-    for (size_t s = 0; s < sizeof isas / sizeof isas[0]; s++) {
-        if (!use_isa(isas[s], "a batch in parts"))
-            continue;
-        memcpy(W1, W0, (size_t)N * WIDTH * sizeof(float));
-        sums_in_parts(rows, B, N, WIDTH, 1, M, h1, W1);
-        CU_ASSERT(memcmp(W1, W0, (size_t)N * WIDTH * sizeof(float)) != 0); /* it did update */
-        for (int n_parts = 2; n_parts <= 4; n_parts++) {
-            memcpy(Wp, W0, (size_t)N * WIDTH * sizeof(float));
-            sums_in_parts(rows, B, N, WIDTH, n_parts, M, hp, Wp);
-            CU_ASSERT(memcmp(hp, h1, sizeof h1) == 0);
-            CU_ASSERT(memcmp(Wp, W1, (size_t)N * WIDTH * sizeof(float)) == 0);
-        }
-    }
-    select_widest();
-    free(W0);
-    free(W1);
-    free(Wp);
-    free(px);
-}
-
 int main(void)
 {
     static const testutil_case_t cases[] = {
@@ -468,7 +385,6 @@ int main(void)
         {"beta 0 never reads the output buffer", test_beta_zero_ignores_out},
         {"NNMPI_SIMD: an unknown name is refused", test_simd_env_checked},
         {"per-sample loop over lit pixels = net_train_sample", test_loop_equals_train_sample},
-        {"a batch in parts = the batch in one, to the bit", test_parts_equal_whole},
         {NULL, NULL},
     };
     return testutil_run("sparse", cases);
