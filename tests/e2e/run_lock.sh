@@ -169,7 +169,10 @@ kill -TERM "$job"; st=0; wait "$job" || st=$?
 cont=$(sed -n 's/.*mpirun.sh: stopped at epoch .* | checkpoint [^:]*:\(.*\); to continue: \(.*\)$/\2/p' "$WORK/m.log")
 [ -n "$cont" ] || { cat "$WORK/m.log"; fail "mpirun.sh did not print the command that continues"; }
 case " $cont " in *" --fresh "*|*" --resume "*) fail "the continuing command keeps --fresh/--resume: $cont" ;; esac
-eval "${cont/--set train.epochs=400/--set train.epochs=2}" >"$WORK/m2.log" 2>&1 || true
+# one epoch more than the stopped run did (on a loaded machine the stop can
+# come after the second epoch)
+done_epochs=$("$NNMPI" info "$m/latest.h5" | sed -n 's/^  training: *\([0-9]*\) epoch.*/\1/p')
+eval "${cont/--set train.epochs=400/--set train.epochs=$((done_epochs + 1))}" >"$WORK/m2.log" 2>&1 || true
 grep -q "^resuming from $m/ckpt-" "$WORK/m2.log" || { cat "$WORK/m2.log"; fail "the printed command did not continue the run"; }
 ok "mpirun.sh: stopped, printed '$cont', which continues"
 # a launcher that says 0 although nothing ran; one that fails after a finished run
