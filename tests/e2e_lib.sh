@@ -80,6 +80,17 @@ pid_of() {
   return 1
 }
 
+# ranks_gone DIR [SECONDS]: until no nnmpi rank trains into DIR (default
+# 10 s); 1 if some still do then
+ranks_gone() {
+  local i
+  for ((i = 0; i < ${2:-10} * 50; i++)); do
+    pgrep -f "nnmpi train .*output.dir=$1( |$)" >/dev/null || return 0
+    sleep 0.02
+  done
+  return 1
+}
+
 # wait_log FILE PATTERN SECONDS: until FILE shows PATTERN
 wait_log() {
   local i

@@ -36,7 +36,7 @@ mpmd() {
     -np 1 "${a_mpi[@]}" "$NNMPI" train "${common[@]}" "${a[@]}" --set output.dir="$d" : \
     -np 1 "${b_mpi[@]}" "$NNMPI" train "${common[@]}" "${b[@]}" --set output.dir="$d"
   [ "$(grep -c "nnmpi: error:" "$WORK/expect.err")" -eq 1 ] || { cat "$WORK/expect.err"; fail "$name: not one error line"; }
-  ! pgrep -f "nnmpi train .*output.dir=$d( |$)" >/dev/null || fail "$name: ranks left running"
+  ranks_gone "$d" || fail "$name: ranks left running"
   [ ! -e "$d/config.ini" ] || fail "$name: the refused run wrote config.ini"
 }
 

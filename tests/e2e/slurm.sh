@@ -13,7 +13,8 @@
 # - SIGUSR1 to the batch script (what --signal=B:USR1@120 sends before the
 #   time limit): checkpoint, the job requeues itself, starts again (once
 #   its old job credential expired: 10 s here, jobs/slurm-local.sh's
-#   cred_expire) and resumes to the end.
+#   cred_expire) and resumes to the end (its config cut to 3 epochs more
+#   than were done meanwhile).
 # Needs root (the daemons); skips (77) without root or when the packages
 # cannot be installed, unless NNMPI_REQUIRE_ALL=1.
 source "$NNMPI_SRC/tests/e2e_lib.sh"
@@ -116,13 +117,22 @@ ok "train.sbatch -n 2: done in $took s from sbatch, $(metric "$run/metrics.csv" 
 # the next parts go on; SLURM holds a requeued job until its old credential
 # expired) -------------------------------------------------------------------
 # epochs enough (about 0.1 s each here) that the signal, which takes SLURM a
-# second or two to deliver, comes before the end however fast training gets
-requeued=$(submit -n 1 -J e2e-requeue jobs/train.sbatch "${quick[@]}" --set train.epochs=150)
+# second or two to deliver, comes before the end however fast training gets;
+# in a config file of the job's own, which is cut to 3 epochs more than
+# were done once the job has requeued itself (epochs may change on resume):
+# the second start would otherwise train the rest of 150 epochs, a minute
+# under ASan, holding a CPU that part 5's job waits for
+requeue_ini=$WORK/requeue.ini
+sed 's/^epochs = .*/epochs = 150/' configs/quick.ini >"$requeue_ini"
+requeued=$(submit -n 1 -J e2e-requeue jobs/train.sbatch "$requeue_ini" --set "data.file=$TESTDATA/quick.h5")
 wait_log "$requeued" "^epoch 2/"
 scancel --batch --signal=USR1 "$requeued"
 wait_log "$requeued" "requeueing job $requeued"
 rlog=$(job_log "$requeued")
 grep -q "stopped by signal 10 (SIGUSR1) .* checkpoint " "$rlog" || { show "$requeued"; fail "requeue: no checkpoint line"; }
+requeue_total=$(($(epochs_in "$WORK/runs/e2e-requeue") + 3))
+sed -i "s/^epochs = 150\$/epochs = $requeue_total/" "$requeue_ini"
+! grep -q "train.sbatch: job $requeued '.*', start 2" "$rlog" || fail "requeue: started again before its epochs were cut"
 ok "SIGUSR1 to the batch script: checkpoint written, job requeued"
 
 # --- 3. a sweep: 3 array tasks of configs/sweeps/quick.sweep ---------------
@@ -238,5 +248,6 @@ expect_state "$requeued" COMPLETED 0:0
 scontrol show job "$requeued" | grep -q "Restarts=1" || { show "$requeued"; fail "requeue: not restarted once"; }
 grep -q "^resuming from $WORK/runs/e2e-requeue/ckpt-" "$rlog" || { show "$requeued"; fail "requeued job did not resume"; }
 grep -q "train.sbatch: job $requeued '.*', start 2" "$rlog" || fail "no second start in the log"
-[ "$(epochs_in "$WORK/runs/e2e-requeue")" -eq 150 ] || fail "requeued run: not 150 epochs"
+grep -q "changed: train.epochs 150 -> $requeue_total" "$rlog" || { show "$requeued"; fail "requeue: the cut epochs were not applied"; }
+[ "$(epochs_in "$WORK/runs/e2e-requeue")" -eq "$requeue_total" ] || fail "requeued run: not $requeue_total epochs"
 ok "requeued job started again, resumed and finished"

@@ -36,8 +36,7 @@ for case in "sync 1" "local 0"; do
   # rank 0, when it is the one that gave up, still says how the run ended
   [ "$waiter" -ne 0 ] || grep -q "^outcome: failed (exit status 4) | checkpoint $(hostname):.*/ckpt-" "$d.log" \
     || { cat "$d.log"; fail "$mode: no outcome line from rank 0"; }
-  sleep 1
-  ! pgrep -f "nnmpi train .*output.dir=$d( |$)" >/dev/null || fail "$mode: ranks left running"
+  ranks_gone "$d" || fail "$mode: ranks left running"
   "$NNMPI" info "$d/latest.h5" >/dev/null || fail "$mode: the last checkpoint does not load"
   # to the end of the epoch after the last one done
   done_epochs=$("$NNMPI" info "$d/latest.h5" | sed -n 's/^  training: *\([0-9]*\) epoch.*/\1/p')
