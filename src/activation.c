@@ -17,8 +17,7 @@ void activation_apply(net_activation_t f, float *v, size_t n)
         break;
     case NET_ACT_SIGMOID:
     default: /* the book's: see activation.h before touching it */
-        for (size_t i = 0; i < n; i++)
-            v[i] = 1.0f / (1.0f + expf(-v[i]));
+        activation_sigmoid(v, n);
     }
 }
 
