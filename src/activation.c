@@ -4,6 +4,46 @@
 
 #include <math.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* ReLU and its slope four at a time with SSE2, which every x86-64 has: the
+ * loops below compile to a branch per element, taken at random (about half
+ * the units are 0), and cost 30% of a deep ReLU net's step. The same
+ * floats: max(v, 0) is 0 where v is NaN or a zero of either sign, as
+ * "v > 0 ? v : 0" is, and the mask of y > 0 is clear where y is NaN. */
+static size_t relu4(float *v, size_t n)
+{
+    const __m128 zero = _mm_setzero_ps();
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm_storeu_ps(v + i, _mm_max_ps(_mm_loadu_ps(v + i), zero));
+    return i;
+}
+
+static size_t relu_slope4(float *d, const float *y, size_t n)
+{
+    const __m128 zero = _mm_setzero_ps();
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm_storeu_ps(d + i, _mm_and_ps(_mm_loadu_ps(d + i),
+                                        _mm_cmpgt_ps(_mm_loadu_ps(y + i), zero)));
+    return i;
+}
+#else
+static size_t relu4(float *v, size_t n)
+{
+    (void)v, (void)n;
+    return 0;
+}
+
+static size_t relu_slope4(float *d, const float *y, size_t n)
+{
+    (void)d, (void)y, (void)n;
+    return 0;
+}
+#endif
+
 void activation_apply(net_activation_t f, float *v, size_t n)
 {
     switch (f) {
@@ -12,7 +52,7 @@ void activation_apply(net_activation_t f, float *v, size_t n)
             v[i] = tanhf(v[i]);
         break;
     case NET_ACT_RELU:
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = relu4(v, n); i < n; i++)
             v[i] = v[i] > 0.0f ? v[i] : 0.0f;
         break;
     case NET_ACT_SIGMOID:
@@ -29,7 +69,7 @@ void activation_times_slope(net_activation_t f, float *d, const float *y, size_t
             d[i] *= 1.0f - y[i] * y[i];
         break;
     case NET_ACT_RELU:
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = relu_slope4(d, y, n); i < n; i++)
             d[i] = y[i] > 0.0f ? d[i] : 0.0f;
         break;
     case NET_ACT_SIGMOID:

@@ -67,6 +67,27 @@ static void test_sigmoid_vectors_bits(void)
     CU_ASSERT_EQUAL(wrong, 0);
 }
 
+/* ReLU and its slope, four at a time where the CPU can, give the floats
+ * of "v > 0 ? v : 0" and "y > 0 ? d : 0": NaNs and zeros of either sign
+ * among them, and a length that leaves a tail. */
+static void test_relu_bits(void)
+{
+    enum { N = 11 };
+    const float in[N] = {1.5f,   -2.0f,    -0.0f,     0.0f,      NAN, -NAN,
+                         1e-40f, -1e-40f, INFINITY, -INFINITY, 3.0f};
+    float v[N], d[N];
+    memcpy(v, in, sizeof v);
+    for (int i = 0; i < N; i++)
+        d[i] = (float)(i + 1);
+    activation_apply(NET_ACT_RELU, v, N);
+    activation_times_slope(NET_ACT_RELU, d, in, N);
+    for (int i = 0; i < N; i++) {
+        float want = in[i] > 0.0f ? in[i] : 0.0f, want_d = in[i] > 0.0f ? (float)(i + 1) : 0.0f;
+        CU_ASSERT(memcmp(&v[i], &want, sizeof want) == 0);
+        CU_ASSERT(memcmp(&d[i], &want_d, sizeof want_d) == 0);
+    }
+}
+
 static void test_slopes(void)
 {
     static const net_activation_t fs[] = {NET_ACT_SIGMOID, NET_ACT_TANH, NET_ACT_RELU};
@@ -110,6 +131,7 @@ int main(void)
     static const testutil_case_t cases[] = {
         {"the book's sigmoid, bit for bit", test_book_sigmoid_bits},
         {"the sigmoid's vectors = 1/(1+expf(-z)) on 70 million floats", test_sigmoid_vectors_bits},
+        {"ReLU and its slope, to the bit (NaN, zeros)", test_relu_bits},
         {"slopes through the output = central differences", test_slopes},
         {"inverses undo their functions", test_inverses},
         {NULL, NULL},
