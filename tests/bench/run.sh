@@ -32,6 +32,8 @@
 #     RUNS=3  NNMPI=build/nnmpi  PEAK_GFLOPS=157 (2 cores x AVX2 FMA x 2.45 GHz)
 #     BENCH_CHART_DIR=DIR keeps the report (and chart) of time to 98.4% against
 #     ranks, the measured runs beside docs/time-to-accuracy-predicted.csv
+#     BENCH_KEEP=1 keeps the working directory (every round's figures), and
+#     says where it is
 #
 # Timings on a shared machine are noisy: compare rows of one run, not runs.
 set -euo pipefail
@@ -58,7 +60,7 @@ fi
 have_torch=0
 [ -f "$TORCH_MLP" ] && /usr/bin/python3 -c "import torch, scipy" 2>/dev/null && have_torch=1
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${BENCH_KEEP:-}" ] && echo "figures of every round: $work" || rm -rf "$work"' EXIT
 
 median() { sort -g | awk '{v[NR]=$1} END{if (NR==0) print 0; else print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 seconds() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN{print a - b}'; }
