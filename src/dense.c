@@ -121,12 +121,30 @@ AVX512 static void kernel(int kc, const float *pa, const float *pb, float *C, in
     }
 }
 
+/* A packing buffer of at least `floats`, kept from call to call (per
+ * thread): the training loop allocates only while the products grow, at
+ * the first steps. NULL if it could not grow. */
+static float *packing_buffer(size_t floats)
+{
+    static _Thread_local float *buf;
+    static _Thread_local size_t cap;
+    if (floats > cap) {
+        float *grown = aligned_alloc(64, floats * sizeof *grown); /* a multiple of 64 bytes */
+        if (!grown)
+            return NULL;
+        free(buf);
+        buf = grown;
+        cap = floats;
+    }
+    return buf;
+}
+
 /* The product by blocks; 0, or -1 if the packing buffer could not be had. */
 static int own(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
                const float *B, int ldb, float beta, float *C, int ldc)
 {
     const int slivers = (M + MR - 1) / MR;
-    float *pa = aligned_alloc(64, (size_t)slivers * MR * KC * sizeof *pa);
+    float *pa = packing_buffer((size_t)slivers * MR * KC);
     if (!pa)
         return -1;
     float pb[KC * NR] __attribute__((aligned(64))); /* 24 KiB */
@@ -143,7 +161,6 @@ static int own(int trans_a, int trans_b, int M, int N, int K, float alpha, const
             }
         }
     }
-    free(pa);
     return 0;
 }
 #else
