@@ -88,6 +88,23 @@ static void test_relu_bits(void)
     }
 }
 
+/* The sigmoid's slope, four at a time where the CPU can, gives the book's
+ * d * (y * (1 - y)) to the bit (a length that leaves a tail). */
+static void test_sigmoid_slope_bits(void)
+{
+    enum { N = 103 };
+    float y[N], d[N];
+    for (int i = 0; i < N; i++) {
+        y[i] = 0.003f + 0.0097f * (float)i;
+        d[i] = 0.37f - 0.011f * (float)i;
+    }
+    activation_times_slope(NET_ACT_SIGMOID, d, y, N);
+    for (int i = 0; i < N; i++) {
+        float want = (0.37f - 0.011f * (float)i) * (y[i] * (1.0f - y[i]));
+        CU_ASSERT(memcmp(&d[i], &want, sizeof want) == 0);
+    }
+}
+
 static void test_slopes(void)
 {
     static const net_activation_t fs[] = {NET_ACT_SIGMOID, NET_ACT_TANH, NET_ACT_RELU};
@@ -132,6 +149,7 @@ int main(void)
         {"the book's sigmoid, bit for bit", test_book_sigmoid_bits},
         {"the sigmoid's vectors = 1/(1+expf(-z)) on 70 million floats", test_sigmoid_vectors_bits},
         {"ReLU and its slope, to the bit (NaN, zeros)", test_relu_bits},
+        {"the sigmoid's slope, to the bit", test_sigmoid_slope_bits},
         {"slopes through the output = central differences", test_slopes},
         {"inverses undo their functions", test_inverses},
         {NULL, NULL},
