@@ -18,6 +18,7 @@
 #include "activation.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -51,16 +52,17 @@ static void make_table(void)
 }
 
 /* expf of 8 floats (as doubles) on its fast path, as doubles. */
-AVX512 static __m512d exp_fast(__m512d xd, __m512i t_lo, __m512i t_hi)
+AVX512 static __m512d exp_fast(__m512d xd)
 {
     const __m512d k_shift = _mm512_set1_pd(shift), k_inv = _mm512_set1_pd(inv_ln2_n);
     __m512d kd = _mm512_fmadd_pd(k_inv, xd, k_shift);
     __m512i ki = _mm512_castpd_si512(kd);
     kd = _mm512_sub_pd(kd, k_shift);
     __m512d r = _mm512_fmsub_pd(k_inv, xd, kd);
-    /* 2^(k/32): the table entry k mod 32 (two registers of 16), plus k's
-     * exponent bits */
-    __m512i t = _mm512_permutex2var_epi64(t_lo, ki, t_hi);
+    /* 2^(k/32): the table entry k mod 32 (two pairs of registers of 16),
+     * plus k's exponent bits */
+    __m512i t = _mm512_permutex2var_epi64(_mm512_loadu_si512(table), ki,
+                                          _mm512_loadu_si512(table + 8));
     __m512i t2 = _mm512_permutex2var_epi64(_mm512_loadu_si512(table + 16), ki,
                                            _mm512_loadu_si512(table + 24));
     t = _mm512_mask_blend_epi64(_mm512_test_epi64_mask(ki, _mm512_set1_epi64(16)), t, t2);
@@ -75,13 +77,12 @@ AVX512 static __m512d exp_fast(__m512d xd, __m512i t_lo, __m512i t_hi)
 /* 16 sigmoids from v[0..16) in place; lanes off the fast path by expf. */
 AVX512 static void sigmoid16(float *v)
 {
-    const __m512i t_lo = _mm512_loadu_si512(table), t_hi = _mm512_loadu_si512(table + 8);
     const __m512 z = _mm512_loadu_ps(v);
     const __m512 x = _mm512_castsi512_ps( /* -z: the sign flipped, as C's minus */
         _mm512_xor_si512(_mm512_castps_si512(z), _mm512_set1_epi32((int)0x80000000u)));
     __mmask16 slow = _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(88.0f), _CMP_NLT_UQ);
-    __m512d lo = exp_fast(_mm512_cvtps_pd(_mm512_castps512_ps256(x)), t_lo, t_hi);
-    __m512d hi = exp_fast(_mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1)), t_lo, t_hi);
+    __m512d lo = exp_fast(_mm512_cvtps_pd(_mm512_castps512_ps256(x)));
+    __m512d hi = exp_fast(_mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1)));
     __m512 e = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)),
                                   _mm512_cvtpd_ps(hi), 1);
     const __m512 one = _mm512_set1_ps(1.0f);
@@ -92,15 +93,19 @@ AVX512 static void sigmoid16(float *v)
     }
 }
 
-/* Whether the vectors give expf's floats here: inputs over every table
- * entry and the fast path's whole range, and its edges. */
+/* Whether the vectors give expf's floats here: the fast path's edges
+ * (|z| = 88) and beyond, then inputs over its whole range and so over
+ * every table entry. */
 static int sigmoid_check(void)
 {
+    static const float edges[16] = {-104.0f, -96.0f, -88.01f, -88.0f, -87.99f, -50.0f,
+                                    -1e-30f, -0.0f,   0.0f,    1e-30f, 50.0f,   87.99f,
+                                    88.0f,   88.01f,  96.0f,   104.0f};
     for (int i = 0; i < 2048; i += 16) {
         float v[16], want[16];
         for (int k = 0; k < 16; k++) {
             int j = i + k;
-            v[k] = j < 16 ? (float)(j - 8) * 12.0f /* the edges, +-88 among them */
+            v[k] = j < 16 ? edges[j]
                           : -95.0f + 190.0f * (float)j / 2048.0f + 1e-3f * (float)(j % 7);
             want[k] = scalar_sigmoid(v[k]);
         }
@@ -111,17 +116,22 @@ static int sigmoid_check(void)
     return 1;
 }
 
+static int ok; /* the vectors may be used: set once, by decide */
+static pthread_once_t decided = PTHREAD_ONCE_INIT;
+
+static void decide(void)
+{
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) {
+        make_table();
+        ok = sigmoid_check();
+    }
+}
+
+/* (Once, whichever thread comes first: serve's handlers run in a pool.) */
 static int vectors_ok(void)
 {
-    static int ok = -1;
-    if (ok < 0) {
-        __builtin_cpu_init();
-        ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-        if (ok) {
-            make_table();
-            ok = sigmoid_check();
-        }
-    }
+    pthread_once(&decided, decide);
     return ok;
 }
 
