@@ -27,9 +27,6 @@ const char report_csv_header[] =
 /* what nnmpi train refuses to read as a configuration, too */
 #define REPORT_CONFIG_MAX (1 << 20)
 
-/* Only the keys the report shows are read, straight from the INI text, so a
- * config.ini written by an older or newer nnmpi (with other keys) still
- * reports. */
 /* One [augment] key of config.ini (a run's own: its values are sound). */
 static void live_entry(augment_live_params_t *p, const char *key, const char *value)
 {
@@ -65,6 +62,9 @@ static void add_live(report_run_t *run)
         run->max_angle = run->live.rotate;
 }
 
+/* Only the keys the report shows are read, straight from the INI text, so a
+ * config.ini written by an older or newer nnmpi (with other keys) still
+ * reports. */
 static int config_entry(void *user, int line, const char *section, const char *key,
                         const char *value)
 {
