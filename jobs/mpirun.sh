@@ -24,7 +24,8 @@
 #   that continues. A second Ctrl-C sends mpirun SIGTERM (which reaches the
 #   ranks after the timeout below; they still checkpoint if they can), a
 #   third kills the job (SIGKILL). mpirun runs in its own session, so a
-#   Ctrl-C reaches it only through this script.
+#   Ctrl-C reaches it only through this script. Once mpirun has ended, a
+#   stop is let pass: the script finishes its report of the run.
 # - mpirun, sent SIGTERM, waits odls_base_sigkill_timeout seconds, passes
 #   SIGTERM on to the ranks, waits as long again, then kills them: with
 #   Open MPI's 1 s, too soon for a large network's checkpoint (784-100000-10
@@ -116,8 +117,10 @@ train=("$nnmpi" train -c "$config" "$@" "${resume[@]}")
 # the command that continues this run, whatever this one was started with
 continue_cmd=("$0" "${np[@]}" "${hostfile[@]}" "$config" "${continue_opts[@]}")
 
-stops=0 pid="" pending=""
+stops=0 pid="" pending="" ended=""
 stop() {  # stop SIGNAL: ask for a checkpoint, then SIGTERM, then SIGKILL
+  # once mpirun has ended there is nothing to stop: the report is due
+  [ -z "$ended" ] || return 0
   stops=$((stops + 1))
   if [ -z "$pid" ]; then
     log "got SIG$1 before mpirun started: nothing ran; to continue: $(printf '%q ' "${continue_cmd[@]}")"
@@ -190,7 +193,8 @@ while :; do
   fi
   break
 done
-trap - INT TERM HUP
+# a stop from here on would only cut the report short (and lose it)
+ended=1
 # the copy ends with mpirun's output; after an early return it need not
 kill -0 "$pid" 2>/dev/null || for _ in $(seq 50); do kill -0 "$teepid" 2>/dev/null || break; sleep 0.1; done
 outcome=$(outcome_of "$out")
