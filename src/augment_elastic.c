@@ -201,6 +201,12 @@ static void sample_displaced(const augment_elastic_t *e, const uint8_t *src, uin
         }
 }
 
+const float *augment_elastic_field(augment_elastic_t *e, rng_t *rng)
+{
+    draw_smooth_fields(e, rng);
+    return e->field;
+}
+
 void augment_elastic(augment_elastic_t *e, const uint8_t *src, uint8_t *dst, rng_t *rng,
                      uint8_t fill)
 {

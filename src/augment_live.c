@@ -48,6 +48,8 @@ void augment_live_describe(const augment_live_params_t *p, char *buf, size_t siz
             describe_one(buf, size, keys[k].name, keys[k].value, -1);
     if (p->alpha > 0)
         describe_one(buf, size, "elastic", p->alpha, p->sigma);
+    if (p->elastic_bank > 0)
+        describe_one(buf, size, "bank", p->elastic_bank, -1);
     if (p->probability < 1)
         describe_one(buf, size, "probability", p->probability, -1);
 }
@@ -61,7 +63,13 @@ int augment_live_init(augment_live_t *a, const augment_live_params_t *p, int h, 
     a->tmp = malloc(2 * (size_t)h * (size_t)w);
     if (!a->tmp)
         return error_set("out of memory for the augmentation of %d x %d images", w, h);
-    if (p->alpha > 0 && augment_elastic_init(&a->elastic, h, w, p->alpha, p->sigma) < 0) {
+    if (p->elastic_bank > 0 &&
+        augment_bank_init(&a->bank, h, w, p->elastic_bank, p->alpha > 0 ? p->sigma : 0) < 0) {
+        augment_live_free(a);
+        return -1;
+    }
+    if (p->alpha > 0 && !p->elastic_bank &&
+        augment_elastic_init(&a->elastic, h, w, p->alpha, p->sigma) < 0) {
         augment_live_free(a);
         return -1;
     }
@@ -71,6 +79,7 @@ int augment_live_init(augment_live_t *a, const augment_live_params_t *p, int h, 
 void augment_live_free(augment_live_t *a)
 {
     augment_elastic_free(&a->elastic);
+    augment_bank_free(&a->bank);
     free(a->tmp);
     memset(a, 0, sizeof *a);
 }
@@ -98,6 +107,13 @@ augment_live_draw_t augment_live_draw(const augment_live_params_t *p, uint64_t s
     d.scale = symmetric(&rng, p->scale);
     d.shear = symmetric(&rng, p->shear);
     d.stroke = symmetric(&rng, p->stroke);
+    d.field = d.field_y = d.field_x = d.field_sign = 0;
+    if (p->elastic_bank > 0) { /* the last draws: without a bank, none */
+        d.field = (int)rng_below(&rng, (uint64_t)p->elastic_bank);
+        d.field_y = (int)rng_below(&rng, AUGMENT_BANK_SPAN);
+        d.field_x = (int)rng_below(&rng, AUGMENT_BANK_SPAN);
+        d.field_sign = rng_below(&rng, 2) ? 1 : -1;
+    }
     return d;
 }
 
@@ -111,12 +127,37 @@ static const uint8_t *step_input(augment_live_t *a, const uint8_t *from, const u
     return a->tmp;
 }
 
+/* With a bank: the stroke its own step, then scale, shear, rotation,
+ * shift and the bank's field in one resampling (augment_bank_apply). */
+static void apply_with_bank(augment_live_t *a, const augment_live_draw_t *d, const uint8_t *src,
+                            uint8_t *dst)
+{
+    const augment_live_params_t *p = &a->p;
+    const uint8_t *from = src;
+    if (p->stroke > 0) {
+        augment_thickness(src, a->tmp, a->tmp + (size_t)a->h * (size_t)a->w, a->h, a->w,
+                          d->stroke);
+        from = a->tmp;
+    }
+    augment_bank_warp_t warp = {.dy = d->dy, .dx = d->dx, .alpha = d->field_sign * p->alpha,
+                                .field = d->field, .y = d->field_y, .x = d->field_x};
+    augment_warp_matrix(d->angle, d->shear, warp.m);
+    const double grow = 1.0 + d->scale / 100.0; /* augment_scale's factor */
+    for (int i = 0; i < 4; i++)
+        warp.m[i] /= grow;
+    augment_bank_apply(&a->bank, from, dst, &warp);
+}
+
 void augment_live_apply(augment_live_t *a, uint64_t seed, int epoch, int64_t row,
                         const uint8_t *src, uint8_t *dst)
 {
     const augment_live_params_t *p = &a->p;
     const int h = a->h, w = a->w;
     const augment_live_draw_t d = augment_live_draw(p, seed, epoch, row);
+    if (d.distort && p->elastic_bank > 0) {
+        apply_with_bank(a, &d, src, dst);
+        return;
+    }
     uint8_t *scratch = a->tmp + (size_t)h * (size_t)w; /* augment_thickness's own */
     const uint8_t *from = src;
     if (d.distort && p->stroke > 0) { /* another pen ... */

@@ -47,6 +47,8 @@ static void live_entry(augment_live_params_t *p, const char *key, const char *va
         p->sigma = v;
     else if (!strcmp(key, "probability"))
         p->probability = v;
+    else if (!strcmp(key, "elastic_bank"))
+        p->elastic_bank = (int)v;
 }
 
 /* The distortions [augment] drew while training, after the file's own. */

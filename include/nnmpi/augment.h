@@ -111,6 +111,65 @@ void augment_elastic_free(augment_elastic_t *e);
 void augment_elastic(augment_elastic_t *e, const uint8_t *src, uint8_t *dst, rng_t *rng,
                      uint8_t fill);
 
+/* draws and smooths e's two fields from rng exactly as augment_elastic
+ * does (alpha not applied); returns them, [2, h, w] dy then dx, valid
+ * until the next call. */
+const float *augment_elastic_field(augment_elastic_t *e, rng_t *rng);
+
+/* ---- a bank of elastic fields, one resampling (src/augment_bank.c) ----
+ * Simard's field drawn fresh costs ~10 us an image, more than a training
+ * step of the book's net spends on a sample. A bank smooths `count` large
+ * fields once (augment_elastic_field's arithmetic); a sample takes a
+ * window of one of them, at a random place at least the kernel's reach
+ * from its edges, with a random sign: a field of the same law as a fresh
+ * one away from the image border. The bank depends on (count, sigma,
+ * image size) alone, like a table: the draws pick from it.
+ *
+ * augment_bank_apply then makes the whole geometric distortion one
+ * bilinear resampling in floats: output pixel p samples the input at
+ *   centre + m (p + alpha f(p) - shift - centre),
+ * which is scale, then the warp m, then the shift, then the field, as a
+ * chain of resamplings would do them, with paper beyond the border. Not
+ * prepare's bytes (those resample each step in doubles), several times
+ * faster. */
+typedef struct {
+    int h, w;          /* images */
+    int count;         /* fields */
+    int size;          /* each field [2, size, size]: dy then dx, unscaled */
+    int lo;            /* the first row and column a window may start at */
+    float *fields;     /* [count, 2, size, size] */
+    uint8_t *padded;   /* [h + 3, w + 3]: the source with a border of paper */
+    uint32_t *quads;   /* [h + 3, w + 3]: each pixel of padded with its right,
+                          lower and lower right neighbours, a byte each */
+} augment_bank_t;
+
+#define AUGMENT_MAX_BANK 1024
+/* Places a window may start at, per row and per column of a field: with
+ * the sign, 2 * 33^2 = 2,178 different fields from each one of the bank. */
+#define AUGMENT_BANK_SPAN 33
+
+/* Smooths `count` (1..AUGMENT_MAX_BANK) fields of smoothness sigma for
+ * h x w images: about (max(h, w) + 8 sigma + 32)^2 * 8 bytes each. 0 or
+ * -1 with a message. */
+int augment_bank_init(augment_bank_t *b, int h, int w, int count, double sigma);
+void augment_bank_free(augment_bank_t *b);
+
+/* One sample's distortion: the matrix from output to input about the
+ * centre (augment_warp_matrix divided by the scale factor), the shift and
+ * the field: the window of field `field` at (lo + y, lo + x), y and x in
+ * 0..AUGMENT_BANK_SPAN - 1, times alpha (any sign; 0: no field). */
+typedef struct {
+    double m[4];
+    double dy, dx;
+    double alpha;
+    int field, y, x;
+} augment_bank_warp_t;
+
+/* dst [h, w] = src [h, w] (not overlapping) distorted by warp, rounded to
+ * nearest. */
+void augment_bank_apply(augment_bank_t *b, const uint8_t *src, uint8_t *dst,
+                        const augment_bank_warp_t *warp);
+
 /* ---- what another pen, paper or camera changes (src/augment_pen.c) ----
  * Copies that make the network tolerant of what normalising a photo cannot
  * fix (issue 13). MNIST's convention throughout: ink is high, paper 0. */

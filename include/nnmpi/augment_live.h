@@ -35,6 +35,11 @@ typedef struct {
     double scale;   /* percent, 0..AUGMENT_MAX_SCALE */
     double shear;   /* degrees, 0..AUGMENT_MAX_SHEAR */
     double stroke;  /* pixels of augment_thickness, 0..AUGMENT_MAX_THICKNESS */
+    /* 0: prepare's way, a fresh elastic field and a resampling for each
+     * distortion; N: fields from a bank of N (augment_bank_t) and scale,
+     * shear, rotation, shift and field in one resampling (stroke stays
+     * its own step) -- other bytes, several times faster */
+    int elastic_bank;
 } augment_live_params_t;
 
 /* Whether p distorts anything. */
@@ -49,6 +54,7 @@ typedef struct {
     augment_live_params_t p;
     int h, w;
     augment_elastic_t elastic;
+    augment_bank_t bank;   /* with p.elastic_bank */
     uint8_t *tmp;   /* [2, h, w]: a step's input; augment_thickness's scratch */
 } augment_live_t;
 
@@ -56,14 +62,16 @@ int augment_live_init(augment_live_t *a, const augment_live_params_t *p, int h, 
 void augment_live_free(augment_live_t *a);
 
 /* What is drawn for a sample: whether it is distorted, the angle, the
- * shift, the scale (percent), the shear (degrees) and the stroke change
- * (pixels), in that order, every one whether used or not (the elastic
+ * shift, the scale (percent), the shear (degrees), the stroke change
+ * (pixels) and, with a bank, which field, where and which sign, in that
+ * order, every one but the bank's whether used or not (a fresh elastic
  * field is drawn in augment_live_apply). */
 typedef struct {
     int distort;
     double angle;
     int dy, dx;
     double scale, shear, stroke;
+    int field, field_y, field_x, field_sign;
 } augment_live_draw_t;
 
 augment_live_draw_t augment_live_draw(const augment_live_params_t *p, uint64_t seed, int epoch,

@@ -26,7 +26,9 @@
 # "% of fp32 peak" counts the dense network's 639,200 FLOP per sample; nnmpi
 # skips the products of unlit pixels (about three quarters of them on
 # MNIST), so it is the dense-equivalent rate, not the FLOP the CPU ran.
-# Also the time of `nnmpi prepare` and of evaluating the 10,000 test images.
+# Then distortions on the fly ([augment] rotate + shift + elastic, fresh
+# fields and elastic_bank 64) against none, on 1 and 2 ranks. Also the time
+# of `nnmpi prepare` and of evaluating the 10,000 test images.
 #
 #   tests/bench/run.sh [--torch] [--quick]
 #     RUNS=3  NNMPI=build/nnmpi  PEAK_GFLOPS=157 (2 cores x AVX2 FMA x 2.45 GHz)
@@ -193,6 +195,25 @@ row "$DEEP_LAYERS ReLU/softmax/biases, batch 128" 128 deep --set train.mode=sync
   --set net.bias=true --set net.init=he --set net.rule=gradient
 data=$work/data.h5 FLOP=$book_flop
 
+# distortions on the fly ([augment] rotate 10, shift 2, elastic 34/4, every
+# sample) against none, on the originals, batch 32, runs alternated, with
+# --bind-to none so that a rank's helper thread may use the other core:
+# fresh fields (prepare's bytes) and a bank of 64 (elastic_bank)
+aug_run() {  # NP ARGS...: samples/s of one epoch
+  local np=$1; shift
+  mpirun --bind-to none --oversubscribe -np "$np" "$NNMPI" train --set data.file="$plain" --fresh \
+    --set train.epochs=1 --set train.batch=32 --set train.lr=1 --set output.dir="$work/run" \
+    --set output.backquery=false --set checkpoint.every_epochs=0 "$@" >"$work/log" 2>&1 ||
+    { cat "$work/log" >&2; exit 1; }
+  tail -1 "$work/run/metrics.csv" | cut -d, -f6
+}
+distort=(--set augment.rotate=10 --set augment.shift=2 --set augment.elastic_alpha=34)
+for np in 1 2; do
+  for i in $(seq "$RUNS"); do
+    echo "$(aug_run $np) $(aug_run $np "${distort[@]}") $(aug_run $np "${distort[@]}" --set augment.elastic_bank=64)"
+  done >"$work/augment-$np"
+done
+
 # evaluation of the 10,000 test images (nnmpi eval, whole process)
 mpirun -np 1 "$NNMPI" train --set data.file="$data" --fresh --set train.epochs=1 \
   --set output.dir="$work/run" --set output.backquery=false >/dev/null 2>&1
@@ -260,6 +281,11 @@ if [ -n "$best1" ] && [ -n "$best2" ]; then
   "$NNMPI" report -q --target 98.4 --predicted docs/time-to-accuracy-predicted.csv -o "$chart" \
     "$work"/np1/* "$work"/np2/* >/dev/null && echo "chart of time to 98.4% against ranks: $chart/time_to_target.png"
 fi
+for np in 1 2; do
+  f=$work/augment-$np
+  read -r none fresh bank < <(echo "$(cut -d' ' -f1 "$f" | median) $(cut -d' ' -f2 "$f" | median) $(cut -d' ' -f3 "$f" | median)")
+  awk -v np="$np" -v n="$none" -v f="$fresh" -v b="$bank" 'BEGIN {printf "distortions on the fly (rotate 10, shift 2, elastic 34/4), %d rank%s, batch 32: none %.0f samples/s, fresh fields %.0f (%.0f%%), elastic_bank 64 %.0f (%.0f%%)\n", np, np > 1 ? "s" : "", n, f, 100 * f / n, b, 100 * b / n}'
+done
 printf "nnmpi prepare (60,000 + 2 x 60,000 rotated, written as HDF5): %.2f s\n" "$(cat "$work/prepare")"
 printf "nnmpi eval (10,000 test images, whole process): %.2f s\n" "$(cat "$work/eval")"
 echo "peak: $PEAK_GFLOPS GFLOP/s = $(awk -v p="$PEAK_GFLOPS" -v f=$FLOP 'BEGIN{printf "%.0f", p*1e9/f}') samples/s;" \

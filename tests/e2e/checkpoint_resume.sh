@@ -14,14 +14,15 @@ same_weights() {  # same_weights A.h5 B.h5 [h5diff options]: exit 0 if equal
 }
 # each mode also with [augment]: fresh distortions every epoch, which are a
 # function of (seed, epoch, row), so resumes and rank counts see the same.
-# Sync mode with every key (scale, shear and stroke too), where another
-# rank count must give the same weights; local mode's other rank counts run
-# another run of the recipe, whose accuracy with every distortion at once
-# scatters past the tolerance below (0.027 seen), so it keeps the first keys.
+# Sync mode with every key (scale, shear and stroke too, and the fields from
+# a bank: one resampling), where another rank count must give the same
+# weights; local mode's other rank counts run another run of the recipe,
+# whose accuracy with every distortion at once scatters past the tolerance
+# below (0.027 seen), so it keeps the first keys and fresh fields.
 augment=(--set augment.rotate=10 --set augment.shift=2 --set augment.elastic_alpha=34
          --set augment.probability=0.8)
 augment_sync=("${augment[@]}" --set augment.scale=15 --set augment.shear=15
-              --set augment.stroke=0.5)
+              --set augment.stroke=0.5 --set augment.elastic_bank=8)
 for mode in sync local sync+augment local+augment; do
   args=("${base[@]}" --set train.mode=${mode%+augment} --set train.sync_every=300
         --set checkpoint.every_steps=7 --set checkpoint.keep=100)

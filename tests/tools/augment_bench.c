@@ -6,7 +6,9 @@
  *
  * Prints one line per distortion: augment_rotate at angles uniform in
  * +-15, augment_elastic at alpha 34, sigma 4, and augment_live_apply with
- * rotate 15, shift 2, elastic 34/4, probability 1. */
+ * rotate 15, shift 2, elastic 34/4, probability 1: fresh fields, then a
+ * bank of 64 (elastic_bank); and the share of lit pixels before and after
+ * (what the sparse training step visits). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,11 +60,14 @@ int main(int argc, char **argv)
     int count = argc > 2 ? atoi(argv[2]) : 20000;
     uint8_t *px = load_images(dir, count), out[784];
     augment_elastic_t e;
-    augment_live_t live;
-    const augment_live_params_t p = {.rotate = 15, .shift = 2, .alpha = 34, .sigma = 4,
-                                     .probability = 1};
+    augment_live_t live, banked;
+    augment_live_params_t p = {.rotate = 15, .shift = 2, .alpha = 34, .sigma = 4,
+                               .probability = 1};
     if (!px || count <= 0 || augment_elastic_init(&e, 28, 28, 34, 4) < 0 ||
         augment_live_init(&live, &p, 28, 28) < 0)
+        return 1;
+    p.elastic_bank = 64;
+    if (augment_live_init(&banked, &p, 28, 28) < 0)
         return 1;
     unsigned sum = 0;
     double t0 = seconds();
@@ -83,9 +88,24 @@ int main(int argc, char **argv)
         sum += out[400];
     }
     double t3 = seconds();
+    size_t lit_in = 0, lit_out = 0; /* what the training step visits */
+    for (int i = 0; i < count; i++) {
+        augment_live_apply(&banked, 1, 1, i, px + (size_t)i * 784, out);
+        sum += out[400];
+    }
+    double t4 = seconds();
+    for (int i = 0; i < count; i++) {
+        augment_live_apply(&banked, 1, 1, i, px + (size_t)i * 784, out);
+        for (int j = 0; j < 784; j++)
+            lit_in += px[(size_t)i * 784 + j] != 0, lit_out += out[j] != 0;
+    }
     printf("rotate  %.2f us/image\nelastic %.2f us/image\nlive    %.2f us/image "
-           "(rotate 15, shift 2, elastic 34/4)\n(checksum %u)\n", 1e6 * (t1 - t0) / count,
-           1e6 * (t2 - t1) / count, 1e6 * (t3 - t2) / count, sum);
+           "(rotate 15, shift 2, elastic 34/4)\nbank    %.2f us/image (the same, "
+           "elastic_bank 64)\nlit pixels: %.1f%% of the originals', %.1f%% distorted\n"
+           "(checksum %u)\n", 1e6 * (t1 - t0) / count, 1e6 * (t2 - t1) / count,
+           1e6 * (t3 - t2) / count, 1e6 * (t4 - t3) / count, 100.0 * lit_in / (784.0 * count),
+           100.0 * lit_out / (784.0 * count), sum);
+    augment_live_free(&banked);
     augment_elastic_free(&e);
     augment_live_free(&live);
     free(px);

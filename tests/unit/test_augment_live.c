@@ -262,11 +262,15 @@ static void test_images_follow_the_draws(void)
         {{.rotate = 12, .probability = 0.3}, 0, 12, 0.5},
         {{.shear = 20, .probability = 0.3}, 1, 20, 0.5},
         {{.scale = 15, .probability = 0.3}, 2, 15, 1.0},
+        /* the same through a bank's one resampling (no field) */
+        {{.rotate = 12, .probability = 0.3, .elastic_bank = 4}, 0, 12, 0.5},
+        {{.shear = 20, .probability = 0.3, .elastic_bank = 4}, 1, 20, 0.5},
+        {{.scale = 15, .probability = 0.3, .elastic_bank = 4}, 2, 15, 1.0},
     };
     uint8_t bar[N], out[N];
     upright_bar(bar);
     const moments_t m0 = moments(bar);
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < (int)(sizeof cases / sizeof *cases); k++) {
         augment_live_t a;
         CU_ASSERT_FATAL(augment_live_init(&a, &cases[k].p, S, S) == 0);
         int changed = 0, off = 0;

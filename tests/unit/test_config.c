@@ -265,6 +265,10 @@ static void test_bad_values(void)
     CU_ASSERT_EQUAL(config_set(&c, "augment.shear=45", "--set"), 0);
     CU_ASSERT_EQUAL(config_set(&c, "augment.stroke=2", "--set"), 0);
     CU_ASSERT(c.augment.scale == 50 && c.augment.shear == 45 && c.augment.stroke == 2);
+    CU_ASSERT_EQUAL(config_set(&c, "augment.elastic_bank=1024", "--set"), 0);
+    CU_ASSERT_EQUAL(config_set(&c, "augment.elastic_bank=1025", "--set"), -1);
+    CU_ASSERT_EQUAL(config_set(&c, "augment.elastic_bank=-1", "--set"), -1);
+    CU_ASSERT_EQUAL(c.augment.elastic_bank, 1024);
 }
 
 static void test_long_lines(void)
@@ -372,6 +376,7 @@ static void assert_same(const config_t *a, const config_t *b)
     CU_ASSERT_EQUAL(a->augment.scale, b->augment.scale);
     CU_ASSERT_EQUAL(a->augment.shear, b->augment.shear);
     CU_ASSERT_EQUAL(a->augment.stroke, b->augment.stroke);
+    CU_ASSERT_EQUAL(a->augment.elastic_bank, b->augment.elastic_bank);
     CU_ASSERT_EQUAL(a->augment_ahead, b->augment_ahead);
     CU_ASSERT_STRING_EQUAL(a->dir, b->dir);
     CU_ASSERT_EQUAL(a->log_every, b->log_every);
@@ -400,7 +405,7 @@ static void test_round_trip(void)
     a.log_every = 50;
     a.augment = (augment_live_params_t){.rotate = 12.5, .shift = 2, .alpha = 34, .sigma = 4,
                                         .probability = 0.75, .scale = 15, .shear = 1.0 / 3.0,
-                                        .stroke = 0.5};
+                                        .stroke = 0.5, .elastic_bank = 48};
     a.augment_ahead = 0;
     char *text = config_to_text(&a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
@@ -410,7 +415,7 @@ static void test_round_trip(void)
                           "warmup_epochs", "warmup_start", "epochs", "batch", "sync_every",
                           "seed", "shuffle", "threads", "tensor_parallel", "stall_timeout",
                           "rotate", "shift", "scale", "shear", "stroke", "elastic_alpha",
-                          "elastic_sigma", "probability", "ahead", "dir",
+                          "elastic_sigma", "elastic_bank", "probability", "ahead", "dir",
                           "log_every", "backquery", "images", "frame", "every_epoch",
                           "every_epochs", "every_steps", "every_minutes", "keep"};
     int lines = 0;
