@@ -2,6 +2,8 @@
  *
  * Files:  src/augment.c          rotation and shear (as scipy), shifts
  *         src/augment_elastic.c  elastic distortion
+ *         src/augment_bank.c     a bank of elastic fields; a sample's whole
+ *                                geometric distortion in one resampling
  *         src/augment_pen.c      what another pen, paper or camera changes:
  *                                stroke thickness, gaps, grain, scale
  *         src/augment_spec.c     the description of an augmentation: parsing
