@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "nnmpi/augment.h"
+#include "nnmpi/augment_live.h"
 #include "nnmpi/error.h"
 #include "nnmpi/rng.h"
 
@@ -81,11 +82,31 @@ static void make_shifts(const maker_t *m, int *c)
     }
 }
 
+/* Elastic copies from a bank: copy e of original i is [augment]'s image of
+ * row i in epoch e + 1 with the same alpha, sigma, bank and seed. */
+static int make_elastic_from_bank(const maker_t *m, int *c)
+{
+    const imageset_t *src = m->src;
+    const augment_live_params_t p = {.alpha = m->spec->alpha, .sigma = m->spec->sigma,
+                                     .probability = 1, .elastic_bank = m->spec->elastic_bank};
+    augment_live_t live;
+    if (augment_live_init(&live, &p, src->height, src->width) < 0)
+        return -1;
+    for (int e = 0; e < m->spec->elastic; e++, (*c)++)
+        for (int64_t i = 0; i < src->count; i++)
+            augment_live_apply(&live, m->seed, e + 1, i, imageset_image(src, i),
+                               place(m, i, *c, NULL, 0.0f, AUGMENT_ELASTIC));
+    augment_live_free(&live);
+    return 0;
+}
+
 static int make_elastic(const maker_t *m, int *c)
 {
     const imageset_t *src = m->src;
     if (!m->spec->elastic)
         return 0;
+    if (m->spec->elastic_bank)
+        return make_elastic_from_bank(m, c);
     augment_elastic_t elastic;
     if (augment_elastic_init(&elastic, src->height, src->width, m->spec->alpha,
                              m->spec->sigma) < 0)

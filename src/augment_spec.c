@@ -188,6 +188,17 @@ int augment_parse_noise(const char *text, augment_spec_t *spec)
     return parse_copies(text, "noisy copies", AUGMENT_MAX_NOISE, &spec->noise);
 }
 
+int augment_parse_elastic_bank(const char *text, augment_spec_t *spec)
+{
+    double bank;
+    if (augment_parse_number(text, "elastic bank", 1, AUGMENT_MAX_BANK, &bank) < 0)
+        return -1;
+    if (bank != (int)bank)
+        return error_set("elastic bank '%s': expected a whole number of fields", text);
+    spec->elastic_bank = (int)bank;
+    return 0;
+}
+
 int augment_parse_elastic(const char *text, augment_spec_t *spec)
 {
     return parse_copies(text, "elastic copies", AUGMENT_MAX_ELASTIC, &spec->elastic);
@@ -266,6 +277,8 @@ int augment_spec_format(const augment_spec_t *spec, char *buf, size_t size)
         append(buf, size, &used, &cut, "%selastic=%d", sep, spec->elastic);
         append(buf, size, &used, &cut, ",alpha=%g", spec->alpha);
         append(buf, size, &used, &cut, ",sigma=%g", spec->sigma);
+        if (spec->elastic_bank)
+            append(buf, size, &used, &cut, ",bank=%d", spec->elastic_bank);
         sep = ";";
     }
     append_list(buf, size, &used, &cut, &sep, "thickness", spec->thickness, spec->n_thickness);
@@ -277,7 +290,8 @@ int augment_spec_format(const augment_spec_t *spec, char *buf, size_t size)
     return cut ? error_set("augmentation description longer than %zu characters", size) : 0;
 }
 
-/* "elastic=N[,alpha=A][,sigma=S]" after the '=' (value), up to its end. */
+/* "elastic=N[,alpha=A][,sigma=S][,bank=B]" after the '=' (value), up to
+ * its end. */
 static int parse_elastic_part(const char *value, const char *whole, augment_spec_t *spec)
 {
     char buf[256];
@@ -291,14 +305,17 @@ static int parse_elastic_part(const char *value, const char *whole, augment_spec
     while ((item = strtok_r(NULL, ",", &save))) {
         char *eq = strchr(item, '=');
         if (!eq)
-            return error_set("augmentation \"%s\": \"%s\" should be alpha=A or sigma=S", whole,
-                             item);
+            return error_set("augmentation \"%s\": \"%s\" should be alpha=A, sigma=S or bank=B",
+                             whole, item);
         *eq = '\0';
         if (!strcmp(item, "alpha")) {
             if (augment_parse_number(eq + 1, "alpha", 0, 1000, &spec->alpha) < 0)
                 return error_prefix("augmentation \"%s\"", whole);
         } else if (!strcmp(item, "sigma")) {
             if (augment_parse_number(eq + 1, "sigma", 0, 100, &spec->sigma) < 0)
+                return error_prefix("augmentation \"%s\"", whole);
+        } else if (!strcmp(item, "bank")) {
+            if (augment_parse_elastic_bank(eq + 1, spec) < 0)
                 return error_prefix("augmentation \"%s\"", whole);
         } else {
             return error_set("augmentation \"%s\": unknown elastic setting \"%s\"", whole, item);

@@ -41,7 +41,7 @@ typedef struct {
     int transpose;           /* --transpose (EMNIST) */
     const char *class_names; /* --class-names */
     augment_spec_t spec;
-    int alpha_given, sigma_given;
+    int alpha_given, sigma_given, bank_given;
     uint64_t seed;
     int64_t train_limit, test_limit;
     int quiet;
@@ -99,6 +99,10 @@ static void usage(FILE *out)
             "                        resampled bilinearly); default 0\n"
             "  --elastic-alpha A     scale of the displacements, default 34 (the paper's)\n"
             "  --elastic-sigma S     smoothness of the field in pixels, default 4 (the paper's)\n"
+            "  --elastic-bank B      cut the fields from a bank of B smoothed once, each copy\n"
+            "                        one resampling: copy c of an original is what training\n"
+            "                        with [augment] elastic_bank = B shows in epoch c + 1\n"
+            "                        (same alpha, sigma and seed); default: fresh fields\n"
             "  --thickness LIST      stroke widths in pixels (nonzero, -2..2), one copy each:\n"
             "                        grey-level dilation (> 0, thicker) or erosion (< 0,\n"
             "                        thinner) by 4-neighbours, fractions blended; 1 makes a\n"
@@ -195,13 +199,13 @@ static int check_combination(const prepare_args_t *a)
     if (idx_files_given(a) > 0 && idx_files_given(a) < IDX_FILES)
         return error_set("prepare: --idx-train-images, --idx-train-labels, --idx-test-images "
                          "and --idx-test-labels go together");
-    if ((a->alpha_given || a->sigma_given) && !a->spec.elastic)
+    if ((a->alpha_given || a->sigma_given || a->bank_given) && !a->spec.elastic)
         return error_set("prepare: --elastic-%s is for elastic copies: give --elastic N too",
-                         a->alpha_given ? "alpha" : "sigma");
+                         a->alpha_given ? "alpha" : a->sigma_given ? "sigma" : "bank");
     return 0;
 }
 
-/* The augmentation options (r s e A G k z g n) into a->spec; 0, or -1
+/* The augmentation options (r s e A G B k z g n) into a->spec; 0, or -1
  * with a message naming the option. */
 static int parse_augment_option(int opt, const char *text, prepare_args_t *a)
 {
@@ -225,6 +229,11 @@ static int parse_augment_option(int opt, const char *text, prepare_args_t *a)
         option = "--elastic-sigma";
         a->sigma_given = 1;
         rc = augment_parse_number(text, "sigma", 0, 100, &spec->sigma);
+        break;
+    case 'B':
+        option = "--elastic-bank";
+        a->bank_given = 1;
+        rc = augment_parse_elastic_bank(text, spec);
         break;
     case 'k': option = "--thickness"; rc = augment_parse_thickness(text, spec); break;
     case 'z': option = "--scale"; rc = augment_parse_scales(text, spec); break;
@@ -293,6 +302,7 @@ static const struct option options[] = {
     {"elastic", required_argument, NULL, 'e'},
     {"elastic-alpha", required_argument, NULL, 'A'},
     {"elastic-sigma", required_argument, NULL, 'G'},
+    {"elastic-bank", required_argument, NULL, 'B'},
     {"thickness", required_argument, NULL, 'k'},
     {"scale", required_argument, NULL, 'z'},
     {"gaps", required_argument, NULL, 'g'},

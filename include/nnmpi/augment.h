@@ -261,6 +261,7 @@ typedef struct {
     int n_shifts;
     int elastic;                      /* distorted copies per original */
     double alpha, sigma;              /* of the elastic copies */
+    int elastic_bank;                 /* 0: fresh fields; N: [augment] elastic_bank N's */
     double thickness[AUGMENT_MAX_THICKNESSES]; /* pixels, nonzero, within +-2 */
     int n_thickness;
     double scales[AUGMENT_MAX_SCALES];         /* percent, nonzero, within +-50 */
@@ -281,6 +282,10 @@ int augment_parse_shifts(const char *text, augment_spec_t *spec);
 
 /* Parses the number of elastic copies ("2"; 0..AUGMENT_MAX_ELASTIC). */
 int augment_parse_elastic(const char *text, augment_spec_t *spec);
+
+/* "B": elastic copies from a bank of B fields (1..AUGMENT_MAX_BANK), as
+ * [augment] elastic_bank = B makes them on the fly. */
+int augment_parse_elastic_bank(const char *text, augment_spec_t *spec);
 
 /* Parses a list of numbers within [lo, hi] such as "-1,0.5" or "" (none)
  * into values (at most max); `what` names one in messages ("angle" gives

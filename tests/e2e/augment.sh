@@ -48,7 +48,15 @@ done
   --elastic 1 --elastic-alpha 20 --elastic-sigma 3 --seed 6 -o "$WORK/other.h5" -q
 h5dump -a augmentation "$WORK/other.h5" | grep -qF '"elastic=1,alpha=20,sigma=3"' \
   || fail "alpha and sigma in the attribute"
-ok "reproducible from the seed"
+"$NNMPI" prepare --mnist "$MNIST" --train-limit 50 --test-limit 10 --rotations '' \
+  --elastic 1 --elastic-bank 8 --seed 6 -o "$WORK/bank.h5" -q
+h5dump -a augmentation "$WORK/bank.h5" | grep -qF '"elastic=1,alpha=34,sigma=4,bank=8"' \
+  || fail "the bank in the attribute"
+"$NNMPI" prepare --mnist "$MNIST" --train-limit 50 --test-limit 10 --rotations '' \
+  --elastic 1 --seed 6 -o "$WORK/fresh.h5" -q
+h5diff -q "$WORK/bank.h5" "$WORK/fresh.h5" /train/images /train/images >/dev/null \
+  && fail "copies from a bank equal fresh ones"
+ok "reproducible from the seed; a bank's copies named"
 
 # the pen's copies: thickness, scale, gaps, noise (kinds 4, 5, 6, 7)
 "$NNMPI" prepare --mnist "$MNIST" --train-limit 200 --test-limit 10 --rotations -10,10 \

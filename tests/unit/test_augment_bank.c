@@ -3,7 +3,8 @@
  * the plain C resampling; the bank's windows are fields of the law of a
  * fresh field (their spread, measured); and without a field the one
  * resampling is the chain of prepare's warp and shift up to the rounding
- * of floats and the border (which pixels differ, and by how much). The
+ * of floats and the border (which pixels differ, and by how much);
+ * prepare's copies from a bank are [augment]'s images. The
  * images following the drawn angle, shear and scale is checked with the
  * other keys' in test_augment_live. */
 #include <math.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "nnmpi/augment_live.h"
+#include "nnmpi/imageset.h"
 #include "nnmpi/rng.h"
 #include "nnmpi/sparse_rows.h"
 #include "testutil.h"
@@ -134,6 +136,55 @@ static void test_like_the_chain(void)
     augment_live_free(&a);
 }
 
+/* prepare --elastic 2 --elastic-bank 8: copy c of an original is what
+ * [augment] with the same alpha, sigma, bank and seed shows in epoch c + 1;
+ * the file's description names the bank and reads back. */
+static void test_prepare_copies(void)
+{
+    enum { ORIGINALS = 12 };
+    imageset_t src, out;
+    CU_ASSERT_EQUAL_FATAL(imageset_alloc(&src, ORIGINALS, S, S), 0);
+    testutil_synthetic_digits(src.pixels, src.labels, ORIGINALS, 23);
+    augment_spec_t spec, back;
+    augment_spec_init(&spec);
+    augment_spec_init(&back);
+    CU_ASSERT_EQUAL_FATAL(augment_spec_parse("elastic=2,alpha=34,sigma=4,bank=8", &spec), 0);
+    char text[256];
+    CU_ASSERT_EQUAL(augment_spec_format(&spec, text, sizeof text), 0);
+    CU_ASSERT_STRING_EQUAL(text, "elastic=2,alpha=34,sigma=4,bank=8");
+    CU_ASSERT(augment_spec_parse(text, &back) == 0 && back.elastic_bank == 8);
+    int32_t *origin;
+    float *angle;
+    uint8_t *kind;
+    CU_ASSERT_EQUAL_FATAL(augment_set_make(&src, &spec, 5, &out, &origin, &angle, &kind), 0);
+    const augment_live_params_t p = {.alpha = 34, .sigma = 4, .probability = 1,
+                                     .elastic_bank = 8};
+    augment_live_t a;
+    CU_ASSERT_FATAL(augment_live_init(&a, &p, S, S) == 0);
+    int copies = 0, matched = 0;
+    uint8_t live[N];
+    for (int64_t j = 0; j < out.count; j++) {
+        if (kind[j] != AUGMENT_ELASTIC)
+            continue;
+        copies++;
+        int found = 0;
+        for (int epoch = 1; epoch <= 2; epoch++) {
+            augment_live_apply(&a, 5, epoch, origin[j], imageset_image(&src, origin[j]), live);
+            found += !memcmp(live, imageset_image(&out, j), N);
+        }
+        matched += found == 1;
+    }
+    CU_ASSERT_EQUAL(copies, 2 * ORIGINALS);
+    CU_ASSERT_EQUAL(matched, copies);
+    CU_ASSERT_NOT_EQUAL(augment_spec_parse("elastic=1,bank=0", &back), 0);
+    augment_live_free(&a);
+    imageset_free(&out);
+    imageset_free(&src);
+    free(origin);
+    free(angle);
+    free(kind);
+}
+
 static void test_bad_bank(void)
 {
     augment_bank_t bank;
@@ -150,6 +201,7 @@ int main(void)
         {"AVX-512 and C resampling: the same bytes", test_vectors_same_bytes},
         {"a bank's windows: a fresh field's spread", test_field_law},
         {"one resampling: prepare's warp and shift within 1", test_like_the_chain},
+        {"prepare's bank copies are [augment]'s images", test_prepare_copies},
         {"bank sizes refused", test_bad_bank},
         {NULL, NULL},
     };

@@ -150,7 +150,7 @@ static void test_errors(void)
         {SPEC, "rotations=10;shifts=0", "0 is outside 1..13"},
         {SPEC, "rotations=ten", "\"ten\" is not a number"},
         {SPEC, "elastic=2,beta=3", "unknown elastic setting \"beta\""},
-        {SPEC, "elastic=2,alpha", "\"alpha\" should be alpha=A or sigma=S"},
+        {SPEC, "elastic=2,alpha", "\"alpha\" should be alpha=A, sigma=S or bank=B"},
         {SPEC, "elastic=2,sigma=200", "sigma 200 is outside 0..100"},
         {THICKNESS, "3", "thickness \"3\" is outside -2..2"},
         {THICKNESS, "-2.5", "is outside -2..2"},
