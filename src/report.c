@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "nnmpi/augment.h"
+#include "nnmpi/config.h"
 #include "nnmpi/csv.h"
 #include "nnmpi/dataset.h"
 #include "nnmpi/error.h"
@@ -27,28 +28,18 @@ const char report_csv_header[] =
 /* what nnmpi train refuses to read as a configuration, too */
 #define REPORT_CONFIG_MAX (1 << 20)
 
-/* One [augment] key of config.ini (a run's own: its values are sound). */
+/* One [augment] key of config.ini, read by config.c's own table (its
+ * names, types and ranges); a key this nnmpi does not know (a config.ini
+ * from a newer one) is passed over, as report reads loosely. */
 static void live_entry(augment_live_params_t *p, const char *key, const char *value)
 {
-    double v = strtod(value, NULL);
-    if (!strcmp(key, "rotate"))
-        p->rotate = v;
-    else if (!strcmp(key, "shift"))
-        p->shift = (int)v;
-    else if (!strcmp(key, "scale"))
-        p->scale = v;
-    else if (!strcmp(key, "shear"))
-        p->shear = v;
-    else if (!strcmp(key, "stroke"))
-        p->stroke = v;
-    else if (!strcmp(key, "elastic_alpha"))
-        p->alpha = v;
-    else if (!strcmp(key, "elastic_sigma"))
-        p->sigma = v;
-    else if (!strcmp(key, "probability"))
-        p->probability = v;
-    else if (!strcmp(key, "elastic_bank"))
-        p->elastic_bank = (int)v;
+    config_t c;
+    char assignment[256];
+    config_defaults(&c);
+    c.augment = *p;
+    snprintf(assignment, sizeof assignment, "augment.%s=%s", key, value);
+    if (config_set(&c, assignment, "config.ini") == 0)
+        *p = c.augment;
 }
 
 /* The distortions [augment] drew while training, after the file's own. */

@@ -98,7 +98,8 @@ static void test_load_runs(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(r3.warning, "/nowhere/x.h5"));
 
     /* distortions drawn while training ([augment]) follow the file's own;
-     * their angle counts when it is the larger */
+     * their angle counts when it is the larger; a key of a newer nnmpi is
+     * passed over */
     char run5[4096];
     snprintf(run5, sizeof run5, "%s/sweep/live", dir);
     CU_ASSERT_EQUAL_FATAL(mkdir(run5, 0777), 0);
@@ -106,12 +107,12 @@ static void test_load_runs(void)
     snprintf(cfg, sizeof cfg,
              "[data]\nfile = %s\n[augment]\nrotate = 20\nshift = 1\nscale = 0\n"
              "elastic_alpha = 20\nelastic_sigma = 4\nprobability = 0.69999999999999996\n"
-             "ahead = 1\n", data);
+             "ahead = 1\nelastic_bank = 64\nfuture_key = 3\n", data);
     CU_ASSERT_EQUAL_FATAL(testutil_write_text(testutil_path(run5, "config.ini"), cfg), 0);
     report_run_t r5;
     CU_ASSERT_EQUAL_FATAL(report_load_run(run5, &r5), 0);
     CU_ASSERT_STRING_EQUAL(r5.augmentation, "rotations=-15,5;elastic=1,alpha=34,sigma=4 + live "
-                                            "rotate 20, shift 1, elastic 20/4, probability 0.7");
+                                            "rotate 20, shift 1, elastic 20/4, bank 64, probability 0.7");
     CU_ASSERT_DOUBLE_EQUAL(r5.max_angle, 20.0, 1e-12);
     report_run_free(&r5);
 
