@@ -21,6 +21,9 @@
 #include "nnmpi/sparse_rows.h"
 
 #define BANK_STREAM 0x62616e6bULL /* "bank" */
+/* Every rank and helper thread holds its own bank: keep it well below a
+ * rank's memory (64 fields at sigma 4 take 4.3 MB, at sigma 20 25 MB). */
+#define BANK_MAX_BYTES (1 << 30)
 
 int augment_bank_init(augment_bank_t *b, int h, int w, int count, double sigma)
 {
@@ -30,12 +33,19 @@ int augment_bank_init(augment_bank_t *b, int h, int w, int count, double sigma)
                          AUGMENT_MAX_BANK);
     if (h <= 0 || w <= 0 || h > 4096 || w > 4096)
         return error_set("a bank of elastic fields for %d x %d images: bad size", h, w);
+    if (!(sigma >= 0.0 && sigma <= 100.0))
+        return error_set("a bank of elastic fields: sigma %g must be a number from 0 to 100",
+                         sigma);
     augment_elastic_t e;
     int reach = (int)(4.0 * sigma + 0.5); /* augment_elastic_init's radius */
     int size = (h > w ? h : w) + 2 * reach + AUGMENT_BANK_SPAN - 1;
+    size_t one = 2 * (size_t)size * (size_t)size;
+    if ((double)count * one * sizeof *b->fields > BANK_MAX_BYTES)
+        return error_set("a bank of %d elastic fields of %d x %d (sigma %g) would take %.0f MB: "
+                         "at most %d MB; fewer fields or a smaller sigma", count, size, size,
+                         sigma, count * one * sizeof *b->fields / 1e6, BANK_MAX_BYTES >> 20);
     if (augment_elastic_init(&e, size, size, 1.0, sigma) < 0)
         return -1;
-    size_t one = 2 * (size_t)size * (size_t)size;
     b->fields = malloc((size_t)count * one * sizeof *b->fields);
     b->padded = calloc((size_t)(h + 3) * (size_t)(w + 3), sizeof *b->padded);
     b->quads = calloc((size_t)(h + 3) * (size_t)(w + 3), sizeof *b->quads);

@@ -150,9 +150,9 @@ typedef struct {
  * the sign, 2 * 33^2 = 2,178 different fields from each one of the bank. */
 #define AUGMENT_BANK_SPAN 33
 
-/* Smooths `count` (1..AUGMENT_MAX_BANK) fields of smoothness sigma for
- * h x w images: about (max(h, w) + 8 sigma + 32)^2 * 8 bytes each. 0 or
- * -1 with a message. */
+/* Smooths `count` (1..AUGMENT_MAX_BANK) fields of smoothness sigma
+ * (0..100) for h x w images: about (max(h, w) + 8 sigma + 32)^2 * 8 bytes
+ * each, a bank of more than 1 GiB refused. 0 or -1 with a message. */
 int augment_bank_init(augment_bank_t *b, int h, int w, int count, double sigma);
 void augment_bank_free(augment_bank_t *b);
 

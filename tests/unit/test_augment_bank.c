@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "nnmpi/augment_live.h"
+#include "nnmpi/error.h"
 #include "nnmpi/imageset.h"
 #include "nnmpi/rng.h"
 #include "nnmpi/sparse_rows.h"
@@ -189,6 +190,8 @@ static void test_bad_bank(void)
 {
     augment_bank_t bank;
     CU_ASSERT(augment_bank_init(&bank, S, S, 0, 4) < 0);
+    CU_ASSERT(augment_bank_init(&bank, S, S, 1024, 100) < 0); /* 6 GB */
+    CU_ASSERT_PTR_NOT_NULL(strstr(error_message(), "would take"));
     CU_ASSERT(augment_bank_init(&bank, S, S, AUGMENT_MAX_BANK + 1, 4) < 0);
     CU_ASSERT(augment_bank_init(&bank, 0, S, 8, 4) < 0);
     augment_bank_free(&bank); /* safe after a refusal */
