@@ -106,8 +106,29 @@ static ink_t pad_source_c(augment_bank_t *b, const uint8_t *src)
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
 
-/* pad_source_c 16 pixels at a time, and the quads: one gather then
- * fetches a sample point's four neighbours. */
+/* The quads of b->padded, rows 0..h + 1 and columns 0..w + 1 (every
+ * top-left neighbour a clamped point can have): one gather then fetches a
+ * sample point's four neighbours. */
+AVX512 static void make_quads(augment_bank_t *b)
+{
+    const int h = b->h, w = b->w, pw = w + 3;
+    for (int r = 0; r <= h + 1; r++)
+        for (int c = 0; c <= w + 1; c += 16) {
+            int left = w + 2 - c;
+            __mmask16 k = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+            const uint8_t *p = b->padded + (size_t)r * pw + c;
+            __m512i q = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, p));
+            __m512i right = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, p + 1));
+            __m512i below = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, p + pw));
+            __m512i corner = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, p + pw + 1));
+            q = _mm512_or_si512(q, _mm512_slli_epi32(right, 8));
+            q = _mm512_or_si512(q, _mm512_slli_epi32(below, 16));
+            q = _mm512_or_si512(q, _mm512_slli_epi32(corner, 24));
+            _mm512_mask_storeu_epi32(b->quads + (size_t)r * pw + c, k, q);
+        }
+}
+
+/* pad_source_c 16 pixels at a time, then the quads. */
 AVX512 static ink_t pad_source_avx512(augment_bank_t *b, const uint8_t *src)
 {
     const int h = b->h, w = b->w, pw = w + 3;
@@ -132,22 +153,7 @@ AVX512 static ink_t pad_source_avx512(augment_bank_t *b, const uint8_t *src)
             ink.r1 = r;
         }
     }
-    /* the quads of rows 0..h + 1, columns 0..w + 1: every top-left
-     * neighbour a clamped point can have */
-    for (int r = 0; r <= h + 1; r++)
-        for (int c = 0; c <= w + 1; c += 16) {
-            int left = w + 2 - c;
-            __mmask16 k = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
-            const uint8_t *p = b->padded + (size_t)r * pw + c;
-            __m512i q = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, p));
-            __m512i right = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, p + 1));
-            __m512i below = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, p + pw));
-            __m512i corner = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, p + pw + 1));
-            q = _mm512_or_si512(q, _mm512_slli_epi32(right, 8));
-            q = _mm512_or_si512(q, _mm512_slli_epi32(below, 16));
-            q = _mm512_or_si512(q, _mm512_slli_epi32(corner, 24));
-            _mm512_mask_storeu_epi32(b->quads + (size_t)r * pw + c, k, q);
-        }
+    make_quads(b);
     return ink;
 }
 

@@ -73,6 +73,26 @@ static void test_vectors_same_bytes(void)
     }
     CU_ASSERT_EQUAL(differ, 0);
     augment_live_free(&a);
+    /* other sizes: rows that end inside a vector, a block of ink */
+    const int sizes[][2] = {{20, 33}, {40, 17}, {5, 70}};
+    rng_t rng;
+    rng_seed(&rng, 3, 4);
+    for (int k = 0; k < 3; k++) {
+        const int h = sizes[k][0], w = sizes[k][1];
+        uint8_t img[2800], x[2800], y[2800];
+        CU_ASSERT_FATAL(augment_live_init(&a, &ALL, h, w) == 0);
+        for (int64_t row = 0; row < 200; row++) {
+            for (int i = 0; i < h * w; i++) /* ink in the middle third */
+                img[i] = (i / w > h / 3 && i / w < 2 * h / 3) ? (uint8_t)rng_below(&rng, 256) : 0;
+            CU_ASSERT_FATAL(sparse_rows_set_isa("avx512") == 0);
+            augment_live_apply(&a, 11, 2, row, img, x);
+            CU_ASSERT_FATAL(sparse_rows_set_isa("c") == 0);
+            augment_live_apply(&a, 11, 2, row, img, y);
+            differ += memcmp(x, y, (size_t)h * w) != 0;
+        }
+        augment_live_free(&a);
+    }
+    CU_ASSERT_EQUAL(differ, 0);
 }
 
 /* The spread of a bank's windows at a pixel against a fresh field's at the
