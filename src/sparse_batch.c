@@ -25,8 +25,9 @@ int sparse_batch_init(sparse_batch_t *sb, int n_in, int capacity)
     sb->col_start = malloc(((size_t)n_in + 1) * sizeof(int32_t));
     sb->col_sample = malloc(entries * sizeof(int32_t));
     sb->col_value = malloc(entries * sizeof(float));
+    sb->count8 = aligned_alloc(64, ((size_t)n_in + 63) / 64 * 64);
     if (!sb->row_start || !sb->row_pixel || !sb->row_value || !sb->col_start || !sb->col_sample ||
-        !sb->col_value) {
+        !sb->col_value || !sb->count8) {
         sparse_batch_free(sb);
         return error_set("out of memory for a sparse batch of %d images", capacity);
     }
@@ -42,6 +43,7 @@ void sparse_batch_free(sparse_batch_t *sb)
     free(sb->col_start);
     free(sb->col_sample);
     free(sb->col_value);
+    free(sb->count8);
     memset(sb, 0, sizeof *sb);
 }
 
@@ -94,7 +96,8 @@ AVX512 static __m512 input_values(__m512i v)
 /* scan_words with AVX-512, 64 pixels a test and 16 lit ones a step: the
  * pixels' indices and their input values, compressed to the lit ones and
  * stored as whole vectors (SLACK). The same entries, the same values to
- * the bit. */
+ * the bit. Each pixel's lit count goes up by one in count8 as it goes
+ * (the last, partial 64 too, whose entries scan_words makes). */
 AVX512 static int32_t scan_avx512(sparse_batch_t *sb, const uint8_t *px, int32_t e,
                                   const float *table)
 {
@@ -105,6 +108,8 @@ AVX512 static int32_t scan_avx512(sparse_batch_t *sb, const uint8_t *px, int32_t
     for (; j + 64 <= n_in; j += 64) {
         __m512i v = _mm512_loadu_si512(px + j);
         uint64_t lit = _mm512_test_epi8_mask(v, v);
+        __m512i *count = (__m512i *)(sb->count8 + j);
+        *count = _mm512_sub_epi8(*count, _mm512_movm_epi8(lit)); /* a lit byte's mask is -1 */
         for (int k = 0; lit; k++, lit >>= 16) {
             __mmask16 m = (__mmask16)(lit & 0xffff);
             if (!m)
@@ -117,7 +122,26 @@ AVX512 static int32_t scan_avx512(sparse_batch_t *sb, const uint8_t *px, int32_t
             e += __builtin_popcount(m);
         }
     }
+    if (j < n_in) {
+        __mmask64 tail = ~0ULL >> (64 - (n_in - j));
+        __m512i v = _mm512_maskz_loadu_epi8(tail, px + j);
+        __m512i *count = (__m512i *)(sb->count8 + j);
+        *count = _mm512_sub_epi8(*count, _mm512_movm_epi8(_mm512_test_epi8_mask(v, v)));
+    }
     return scan_words(sb, px, j, e, table);
+}
+
+/* Adds count8 into col_start[1..n_in] and zeroes it. */
+AVX512 static void flush_counts(sparse_batch_t *sb)
+{
+    for (int j = 0; j < sb->n_in; j += 16) {
+        __mmask16 k = sb->n_in - j >= 16 ? 0xffff : (__mmask16)((1u << (sb->n_in - j)) - 1);
+        /* count8 is padded to 64: the 16 bytes are there */
+        __m512i add = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(sb->count8 + j)));
+        __m512i *at = (__m512i *)(sb->col_start + 1 + j);
+        _mm512_mask_storeu_epi32(at, k, _mm512_add_epi32(_mm512_maskz_loadu_epi32(k, at), add));
+    }
+    memset(sb->count8, 0, ((size_t)sb->n_in + 63) / 64 * 64);
 }
 
 /* AVX-512 when the sparse kernels run it (NNMPI_SIMD may narrow them) and
@@ -146,10 +170,19 @@ void sparse_batch_build(sparse_batch_t *sb, const uint8_t *const *pixels, int co
     for (int b = 0; b < count; b++)
         for (int j = 0; j < n_in; j += 64)
             __builtin_prefetch(pixels[b] + j);
+    if (wide) {
+        memset(sb->col_start, 0, ((size_t)n_in + 1) * sizeof *sb->col_start);
+        memset(sb->count8, 0, ((size_t)n_in + 63) / 64 * 64);
+    }
     for (int b = 0; b < count; b++) {
         e = wide ? scan_avx512(sb, pixels[b], e, table) : scan_words(sb, pixels[b], 0, e, table);
         sb->row_start[b + 1] = e;
+        if (wide && (b + 1) % 255 == 0) /* before a byte count could wrap */
+            flush_counts(sb);
     }
+    if (wide)
+        flush_counts(sb);
+    sb->counted = wide;
 }
 
 void sparse_batch_index_pixels(sparse_batch_t *sb)
@@ -157,10 +190,14 @@ void sparse_batch_index_pixels(sparse_batch_t *sb)
     const int n_in = sb->n_in, count = sb->count;
     const int32_t e = sb->row_start[count];
     int32_t *col_start = sb->col_start;
-    memset(col_start, 0, ((size_t)n_in + 1) * sizeof *col_start);
-    /* count, prefix sums, then place (samples stay in order) */
-    for (int32_t i = 0; i < e; i++)
-        col_start[sb->row_pixel[i] + 1]++;
+    /* count (unless the scan did), prefix sums, then place (samples stay
+     * in order) */
+    if (!sb->counted) {
+        memset(col_start, 0, ((size_t)n_in + 1) * sizeof *col_start);
+        for (int32_t i = 0; i < e; i++)
+            col_start[sb->row_pixel[i] + 1]++;
+    }
+    sb->counted = 0; /* col_start becomes the starts */
     for (int j = 0; j < n_in; j++)
         col_start[j + 1] += col_start[j];
     for (int b = 0; b < count; b++)

@@ -22,6 +22,11 @@ typedef struct {
     int32_t *col_start; /* [n_in+1] pixel j: entries col_start[j]..col_start[j+1] */
     int32_t *col_sample;/* [capacity*n_in] sample index of each entry */
     float *col_value;   /* [capacity*n_in] the same values, by pixel */
+    /* with AVX-512 the scan also counts each pixel's lit samples (its byte
+     * masks, 64 pixels an add), so that sparse_batch_index_pixels skips
+     * its counting pass */
+    uint8_t *count8;    /* [n_in rounded up to 64] counts since the last flush (< 255) */
+    int counted;        /* col_start[j + 1] holds pixel j's count */
 } sparse_batch_t;
 
 int sparse_batch_init(sparse_batch_t *sb, int n_in, int capacity);

@@ -125,7 +125,8 @@ static void check_lists(int B, int N, uint64_t seed)
 
 /* Every way the CPU can build the lists (the AVX-512 scan stores whole
  * vectors: a full batch of fully lit images reaches the lists' end), at
- * widths below, at and past the 8-pixel words and 64-pixel vectors. */
+ * widths below, at and past the 8-pixel words and 64-pixel vectors; and
+ * batches past 255 images, where the scan's byte counts are flushed. */
 static void test_batch_lists(void)
 {
     static const int widths[] = {13, 64, 200, 784};
@@ -135,6 +136,9 @@ static void test_batch_lists(void)
         for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++)
             check_lists(6, widths[w], 1 + w);
         check_lists(2, 784, 9);
+        check_lists(255, 64, 10);
+        check_lists(256, 13, 11);
+        check_lists(1000, 784, 12); /* ~300 lit samples a pixel */
     }
     for (size_t s = sizeof isas / sizeof isas[0]; s-- > 0;) /* back to the widest */
         if (sparse_rows_set_isa(isas[s]) == 0)
