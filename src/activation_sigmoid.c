@@ -128,22 +128,18 @@ static void decide(void)
     }
 }
 
-/* (Once, whichever thread comes first: serve's handlers run in a pool.) */
-static int vectors_ok(void)
+/* (Decided once, whichever thread comes first: serve's handlers run in a
+ * pool.) */
+int activation_sigmoid_vectors(void)
 {
     pthread_once(&decided, decide);
     return ok;
 }
 
-int activation_sigmoid_vectors(void)
-{
-    return vectors_ok();
-}
-
 void activation_sigmoid(float *v, size_t n)
 {
     size_t i = 0;
-    if (vectors_ok())
+    if (activation_sigmoid_vectors())
         for (; i + 16 <= n; i += 16)
             sigmoid16(v + i);
     for (; i < n; i++)
