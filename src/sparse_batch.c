@@ -11,6 +11,12 @@
  * whole vectors of 16 and moves on by the lit ones). */
 #define SLACK 16
 
+/* count8's size: whole vectors of 64 bytes. */
+static size_t count8_bytes(int n_in)
+{
+    return ((size_t)n_in + 63) / 64 * 64;
+}
+
 int sparse_batch_init(sparse_batch_t *sb, int n_in, int capacity)
 {
     memset(sb, 0, sizeof *sb);
@@ -25,12 +31,13 @@ int sparse_batch_init(sparse_batch_t *sb, int n_in, int capacity)
     sb->col_start = malloc(((size_t)n_in + 1) * sizeof(int32_t));
     sb->col_sample = malloc(entries * sizeof(int32_t));
     sb->col_value = malloc(entries * sizeof(float));
-    sb->count8 = aligned_alloc(64, ((size_t)n_in + 63) / 64 * 64);
+    sb->count8 = aligned_alloc(64, count8_bytes(n_in));
     if (!sb->row_start || !sb->row_pixel || !sb->row_value || !sb->col_start || !sb->col_sample ||
         !sb->col_value || !sb->count8) {
         sparse_batch_free(sb);
         return error_set("out of memory for a sparse batch of %d images", capacity);
     }
+    memset(sb->count8, 0, count8_bytes(n_in)); /* and each flush leaves it so */
     sb->row_start[0] = 0;
     return 0;
 }
@@ -141,7 +148,7 @@ AVX512 static void flush_counts(sparse_batch_t *sb)
         __m512i *at = (__m512i *)(sb->col_start + 1 + j);
         _mm512_mask_storeu_epi32(at, k, _mm512_add_epi32(_mm512_maskz_loadu_epi32(k, at), add));
     }
-    memset(sb->count8, 0, ((size_t)sb->n_in + 63) / 64 * 64);
+    memset(sb->count8, 0, count8_bytes(sb->n_in));
 }
 
 /* AVX-512 when the sparse kernels run it (NNMPI_SIMD may narrow them) and
@@ -170,10 +177,8 @@ void sparse_batch_build(sparse_batch_t *sb, const uint8_t *const *pixels, int co
     for (int b = 0; b < count; b++)
         for (int j = 0; j < n_in; j += 64)
             __builtin_prefetch(pixels[b] + j);
-    if (wide) {
+    if (wide)
         memset(sb->col_start, 0, ((size_t)n_in + 1) * sizeof *sb->col_start);
-        memset(sb->count8, 0, ((size_t)n_in + 63) / 64 * 64);
-    }
     for (int b = 0; b < count; b++) {
         e = wide ? scan_avx512(sb, pixels[b], e, table) : scan_words(sb, pixels[b], 0, e, table);
         sb->row_start[b + 1] = e;

@@ -25,7 +25,8 @@ typedef struct {
     /* with AVX-512 the scan also counts each pixel's lit samples (its byte
      * masks, 64 pixels an add), so that sparse_batch_index_pixels skips
      * its counting pass */
-    uint8_t *count8;    /* [n_in rounded up to 64] counts since the last flush (< 255) */
+    uint8_t *count8;    /* [n_in rounded up to 64] counts since the last flush (< 255);
+                           all 0 between builds */
     int counted;        /* col_start[j + 1] holds pixel j's count */
 } sparse_batch_t;
 
