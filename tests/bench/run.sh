@@ -80,10 +80,13 @@ plain=$work/plain.h5
 DEEP_LAYERS=${DEEP_LAYERS:-784,1000,500,10}
 
 # nnmpi NP ARGS...: one one-epoch run, "samples/s peakMiB"; NP = 1@C: one
-# rank on core C
+# rank on core C; N@none: N ranks bound to no core
 nnmpi() {
   local np=$1 pin=(); shift
-  case $np in 1@*) pin=(--bind-to none -np 1 taskset -c "${np#1@}"); np=1 ;; esac
+  case $np in
+    *@none) pin=(--bind-to none); np=${np%@none} ;;
+    1@*) pin=(--bind-to none -np 1 taskset -c "${np#1@}"); np=1 ;;
+  esac
   mpirun --oversubscribe -np "$np" "${pin[@]}" "$NNMPI" train --set data.file="$data" --fresh \
     --set train.epochs=1 --set output.dir="$work/run" --set output.backquery=false \
     --set checkpoint.every_epochs=0 "$@" >"$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
@@ -204,12 +207,9 @@ data=$work/data.h5 FLOP=$book_flop
 # digits')
 "$NNMPI" prepare --mnist data/mnist --rotations -10,10 --shifts 1 --elastic 2 -o "$work/copies.h5" -q
 aug_run() {  # NP ARGS...: samples/s of one epoch
-  local np=$1; shift
-  mpirun --bind-to none --oversubscribe -np "$np" "$NNMPI" train --set data.file="$plain" --fresh \
-    --set train.epochs=1 --set train.batch=32 --set train.lr=1 --set output.dir="$work/run" \
-    --set output.backquery=false --set checkpoint.every_epochs=0 "$@" >"$work/log" 2>&1 ||
-    { cat "$work/log" >&2; exit 1; }
-  tail -1 "$work/run/metrics.csv" | cut -d, -f6
+  local np=$1 speed; shift
+  read -r speed _ < <(data=$plain nnmpi "$np@none" --set train.batch=32 --set train.lr=1 "$@")
+  echo "$speed"
 }
 distort=(--set augment.rotate=10 --set augment.shift=2 --set augment.elastic_alpha=34)
 for np in 1 2; do
