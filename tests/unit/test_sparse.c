@@ -205,6 +205,61 @@ static void test_combine_every_isa(void)
     free(M);
 }
 
+/* sparse_rows_update over many rows = sparse_rows_combine row by row, to
+ * the bit, with every implementation: its AVX-512 passes (all rows a
+ * pass, C in registers, at most 13 vectors) do the same operations. Rows
+ * without entries, beta 0 (W not read: a NaN there must not leak), 1 and
+ * another, widths up to more than one pass. */
+static void test_update_equals_combine(void)
+{
+    enum { ROWS = 50, SAMPLES = 40 };
+    static const int widths[] = {1, 5, 16, 100, 200, 207, 208, 209, 256, 333, 1000};
+    static const float betas[] = {0.0f, 1.0f, 0.75f};
+    rng_t r;
+    rng_seed(&r, 5, 0);
+    int32_t start[ROWS + 1], idx[ROWS * 8];
+    float val[ROWS * 8];
+    start[0] = 0;
+    for (int i = 0; i < ROWS; i++) { /* 0..7 samples a row, in order */
+        int n = 0;
+        for (int b = 0; b < SAMPLES && n < 8; b++)
+            if (rng_uniform(&r) < 0.1) {
+                idx[start[i] + n] = b;
+                val[start[i] + n++] = (float)rng_uniform(&r);
+            }
+        start[i + 1] = start[i] + n;
+    }
+    for (size_t s = 0; s < sizeof isas / sizeof *isas; s++) {
+        if (!use_isa(isas[s], "sparse_rows_update"))
+            continue;
+        for (size_t w = 0; w < sizeof widths / sizeof *widths; w++)
+            for (size_t k = 0; k < sizeof betas / sizeof *betas; k++) {
+                int n = widths[w];
+                float beta = betas[k];
+                float *M = malloc(sizeof(float) * SAMPLES * n), *C = malloc(sizeof(float) * n);
+                float *W = malloc(sizeof(float) * ROWS * n), *want = malloc(sizeof(float) * ROWS * n);
+                for (int i = 0; i < SAMPLES * n; i++)
+                    M[i] = (float)rng_normal(&r);
+                for (int i = 0; i < n; i++)
+                    C[i] = (float)rng_normal(&r);
+                for (int i = 0; i < ROWS * n; i++)
+                    W[i] = want[i] = beta != 0.0f ? (float)rng_normal(&r) : NAN;
+                for (int i = 0; i < ROWS; i++) {
+                    float *row = want + (size_t)i * n;
+                    sparse_rows_combine(n, row, beta, beta != 0.0f ? row : NULL, -0.5f, C, 0.25f,
+                                        start[i + 1] - start[i], idx + start[i], val + start[i],
+                                        M, (size_t)n);
+                }
+                sparse_rows_update(ROWS, n, W, beta, -0.5f, C, 0.25f, start, idx, val, M);
+                CU_ASSERT_EQUAL_FATAL(memcmp(W, want, sizeof(float) * ROWS * n), 0);
+                free(M);
+                free(C);
+                free(W);
+                free(want);
+            }
+    }
+}
+
 /* NNMPI_SIMD: unset, empty or an implementation the CPU has is fine; an
  * unknown name is refused with a message naming the variable. */
 static void test_simd_env_checked(void)
@@ -384,6 +439,8 @@ int main(void)
     static const testutil_case_t cases[] = {
         {"sparse batch lists, by sample and by pixel", test_batch_lists},
         {"sparse_rows_combine, every implementation, against double", test_combine_every_isa},
+        {"sparse_rows_update = sparse_rows_combine row by row, to the bit",
+         test_update_equals_combine},
         {"sparse step = dense step (digits, noise, blank, lit; sizes, rules, betas)",
          test_sparse_step_equals_dense},
         {"beta 0 never reads the output buffer", test_beta_zero_ignores_out},
