@@ -53,6 +53,7 @@ typedef struct {
     net_t net;           /* this rank's slice of the hidden units (all with T = 1) */
     net_t full;          /* with T > 1: the whole net, gathered when needed */
     net_work_t work;
+    int batch_wins;      /* tensor_parallel = auto chose 1 for the batch's size */
     uint8_t *labels;     /* [batch capacity] labels of the current batch */
     int64_t *rows;       /* [batch capacity] local rows of a batch (sync mode) */
     const uint8_t **pixels; /* [batch capacity] its images (views into data or distorted) */

@@ -117,11 +117,13 @@ static int groups_on_nodes(int T, int rank, int node)
  * one node (their per-sample exchange stays in shared memory; Open MPI
  * fills nodes with consecutive ranks by default) and leave each slice at
  * least 16 units of the first hidden layer. Local mode's per-sample loop
- * would exchange after every sample: auto is 1 there, and for nets whose
- * replicated layers would outweigh the slices (tensor_splits_well).
+ * would exchange after every sample: auto is 1 there, for nets whose
+ * replicated layers would outweigh the slices (tensor_splits_well), and
+ * for batches large enough that sharing them costs less (tensor_slices_pay).
  * Collective. */
-static int tensor_ranks(const config_t *cfg, int rank, int size)
+static int tensor_ranks(const config_t *cfg, int rank, int size, int *batch_wins)
 {
+    *batch_wins = 0;
     MPI_Comm node_comm;
     int here = 1, fewest = 1, node = rank;
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node_comm);
@@ -142,7 +144,8 @@ static int tensor_ranks(const config_t *cfg, int rank, int size)
     int T = tensor_fit(fewest, size, cfg->hidden, 16);
     while (T > 1 && !groups_on_nodes(T, rank, node))
         T = tensor_fit(T - 1, size, cfg->hidden, 16);
-    return T;
+    *batch_wins = T > 1 && !tensor_slices_pay(&shape, cfg->batch / (size / T));
+    return *batch_wins ? 1 : T;
 }
 /* The helper thread that distorts the next batch gains nothing when the
  * rank may run on one core only (mpirun binds each of up to 2 ranks to a
@@ -440,6 +443,10 @@ static void log_config(const trainer_t *t)
                  cfg->hidden, deep ? "units of the first hidden layer" : "hidden units",
                  deep ? ", and the layers above it whole" : "",
                  cfg->tensor_parallel ? "" : " (auto: the ranks of a node)");
+    if (t->batch_wins)
+        log_info("data parallel (tensor_parallel = auto): at a batch of %d, summing the weights "
+                 "each step costs less than every rank of a node finding all its samples' lit "
+                 "pixels", cfg->batch);
     warn_kill_timeout(t);
 }
 
@@ -449,7 +456,7 @@ int trainer_prepare(trainer_t *t)
 {
     int64_t n_rows = 0;
     int rc = agree(t, fault_parse(t));
-    rc = rc ? rc : agree(t, tensor_init(&t->tp, tensor_ranks(t->cfg, t->rank, t->size),
+    rc = rc ? rc : agree(t, tensor_init(&t->tp, tensor_ranks(t->cfg, t->rank, t->size, &t->batch_wins),
                                         t->cfg->hidden));
     rc = rc ? rc : open_data(t, &n_rows);
     rc = rc ? rc : agree(t, setup_local(t, n_rows));

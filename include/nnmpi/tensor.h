@@ -59,6 +59,11 @@ int tensor_fit(int want, int ranks, int H, int min_slice);
  * work. Always for the book's net, which replicates nothing. */
 int tensor_splits_well(const net_shape_t *shape);
 
+/* Whether slices beat sharing the batch for a group's batch of b samples:
+ * slices make every rank of a group find all b samples' lit pixels and sum
+ * b x sizes[2] floats a step; sharing the batch sums every parameter. */
+int tensor_slices_pay(const net_shape_t *shape, int b);
+
 /* Collective over MPI_COMM_WORLD: groups of T consecutive ranks, for a net
  * of H units in its first hidden layer. 0 or -1 (the same verdict on every rank). */
 int tensor_init(tensor_t *tp, int T, int H);

@@ -8,8 +8,9 @@
 # ranks over 1 (runs of 1 and 2 ranks alternate; the median of their
 # ratios) and what the two cores' own speeds allow (see pairs) -- 2 ranks
 # as configured by default (tensor_parallel = auto: in sync mode both
-# ranks compute slices of the hidden units of every sample) and 2 ranks
-# data-parallel (tensor_parallel = 1) --, the peak resident memory per rank,
+# ranks compute slices of the hidden units of every sample, up to a batch
+# of 512, which they share) and 2 ranks the other way (tensor_parallel = 1,
+# data-parallel, or 2 at batch 512) --, the peak resident memory per rank,
 # and -- when PyTorch is
 # installed (--torch installs Debian's python3-torch) -- the best samples/s
 # of the PyTorch reference (../shared/bench/torch_mlp.py, or TORCH_MLP=...)
@@ -102,12 +103,13 @@ nnmpi() {
 # at most 2 x (the slower core's speed) / (core 0's speed). The cores of a
 # virtual machine need not be equally fast (here they have differed by up to
 # 45%, varying from one minute to the next).
-pairs() {
+pairs() {  # pairs ALT ARGS...: ALT the tensor_parallel of the other split than auto's
+  local alt=$1; shift
   for i in $(seq "$RUNS"); do
     read -r one rss1 < <(nnmpi 1 "$@")
     read -r core1 _ < <(nnmpi 1@1 "$@")
     read -r two rss2 < <(nnmpi 2 "$@")
-    read -r dp rss_dp < <(nnmpi 2 "$@" --set train.tensor_parallel=1)
+    read -r dp rss_dp < <(nnmpi 2 "$@" --set train.tensor_parallel="$alt")
     echo "$one $rss1 $two $rss2" \
       "$(awk -v a="$two" -v b="$one" -v c="$core1" 'BEGIN{print a/b, 2*(c < b ? c : b)/b}')" \
       "$dp $rss_dp $(awk -v a="$dp" -v b="$one" 'BEGIN{print a/b}')"
@@ -159,7 +161,10 @@ echo "$rule"
 row() {  # row LABEL BATCH TORCH_RULE ARGS...
   local label=$1 batch=$2 trule=$3; shift 3
   local one rss1 two rss2 speedup ceiling dp rss_dp dp_speedup
-  read -r one rss1 two rss2 speedup ceiling dp rss_dp dp_speedup < <(pairs "$@")
+  # auto shares batches of 512 on 2 ranks (tensor.c): the other row slices
+  local alt=1 alt_label="2, data-parallel"
+  [ "$batch" -ge 512 ] && alt=2 alt_label="2, sliced (tensor_parallel = 2)"
+  read -r one rss1 two rss2 speedup ceiling dp rss_dp dp_speedup < <(pairs "$alt" "$@")
   local t="-" ratio="-" t5="-" ratio5="-"
   if [ $have_torch = 1 ]; then
     IFS='|' read -r tb how < <(torch_best "${coretypes[0]}" "$batch" "$trule")
@@ -177,7 +182,7 @@ row() {  # row LABEL BATCH TORCH_RULE ARGS...
   printf "| %s | 1 | %.0f | %s | | %s MiB | | |%s\n" "$label" "$one" "$(pct "$one")" "$rss1" "$extra1"
   printf "| %s | 2 | %.0f | %s | %s | %s MiB | %s | %s |%s\n" "$label" "$two" "$(pct "$two")" \
     "$speedup" "$rss2" "$t" "$ratio" "$extra2"
-  printf "| %s | 2, data-parallel | %.0f | %s | %.2fx | %s MiB | | |%s\n" "$label" "$dp" \
+  printf "| %s | %s | %.0f | %s | %.2fx | %s MiB | | |%s\n" "$label" "$alt_label" "$dp" \
     "$(pct "$dp")" "$dp_speedup" "$rss_dp" "$extra1"
 }
 for b in 32 128; do

@@ -17,7 +17,8 @@
 #   an epoch) of 1 rank, 2 groups of 2 of 2 workers; resume across P x T;
 # - auto picks the ranks of the node (2 here) in sync mode and 1 in local
 #   mode, and says so, for the deep net too but not for one whose layers
-#   above the first outweigh it; a tensor_parallel that does not divide the
+#   above the first outweigh it, nor for a batch large enough that sharing
+#   it costs less (256 samples for 100 hidden units, which it says); a tensor_parallel that does not divide the
 #   ranks is a configuration error (exit 2);
 # - tensor_parallel = 1 is data parallelism as before (e2e_sync_equivalence
 #   and the resume tests hold it to that).
@@ -143,6 +144,10 @@ ok "resume across P x T, other shapes: relu 2x2 -> 1x2 and 1x1 (step 200), tanh 
 run 2 "$WORK/auto-sync" --set train.epochs=1
 grep -q "^tensor parallel: 1 group of 2 ranks; .* (auto: the ranks of a node)" "$WORK/auto-sync.log" \
   || { cat "$WORK/auto-sync.log"; fail "auto in sync mode did not take the node's 2 ranks"; }
+run 2 "$WORK/auto-large" --set train.epochs=1 --set train.batch=256
+! grep -q "^tensor parallel:" "$WORK/auto-large.log" || fail "auto sliced a batch of 256 for 100 hidden units"
+grep -q "^data parallel (tensor_parallel = auto): at a batch of 256" "$WORK/auto-large.log" \
+  || { cat "$WORK/auto-large.log"; fail "auto did not say why it shares the batch"; }
 run 2 "$WORK/auto-local" --set train.epochs=1 --set train.mode=local
 ! grep -q "^tensor parallel:" "$WORK/auto-local.log" || fail "auto in local mode took slices"
 run 2 "$WORK/relu-auto" "${relu[@]}" --set data.file="$TESTDATA/tiny.h5"
@@ -155,4 +160,4 @@ expect_fail 2 "\[train\] tensor_parallel = 3: it must divide the 2 ranks into gr
   run_np 2 train "${base[@]}" --set output.dir="$WORK/x" --set train.tensor_parallel=3
 expect_fail 2 "\[train\] tensor_parallel = 'two': expected a whole number from 1 to 4096, or auto" \
   "$NNMPI" train "${base[@]}" --set train.tensor_parallel=two --print-config
-ok "auto: the node's ranks in sync mode (the deep net's too, not 784-40-400-400-10's), 1 in local mode; a tensor_parallel that does not divide the ranks refused"
+ok "auto: the node's ranks in sync mode (the deep net's too, not 784-40-400-400-10's, not at batch 256), 1 in local mode; a tensor_parallel that does not divide the ranks refused"

@@ -175,6 +175,21 @@ static void test_auto_slices_where_the_first_layer_dominates(void)
     CU_ASSERT(!tensor_splits_well(&wide_top)); /* w3 [1000, 1000] on every rank */
 }
 
+/* Where the measured crossovers lie (tensor.c): the book's net between a
+ * group's batch of 256 and 384, 784-1000-500-10 between 1,024 and 2,048. */
+static void test_auto_shares_large_batches(void)
+{
+    net_shape_t book = net_book_shape(784, 200, 10);
+    CU_ASSERT(tensor_slices_pay(&book, 32));
+    CU_ASSERT(tensor_slices_pay(&book, 256));
+    CU_ASSERT(!tensor_slices_pay(&book, 384));
+    CU_ASSERT(!tensor_slices_pay(&book, 512));
+    net_shape_t deep = {.n_layers = 3, .sizes = {784, 1000, 500, 10}, .bias = 1};
+    CU_ASSERT(tensor_slices_pay(&deep, 128));
+    CU_ASSERT(tensor_slices_pay(&deep, 1024));
+    CU_ASSERT(!tensor_slices_pay(&deep, 2048));
+}
+
 /* The group, simulated: a first pass records each slice's partial sums of
  * the second layer, the second pass hands every slice their total. */
 typedef struct {
@@ -317,6 +332,7 @@ int main(int argc, char **argv)
         {"slices of a deep net go back whole", test_slices_of_a_deep_net_go_back_whole},
         {"auto slices where the first layer dominates",
          test_auto_slices_where_the_first_layer_dominates},
+        {"auto shares large batches", test_auto_shares_large_batches},
         {"slices step as the whole net", test_slices_step_as_the_whole_net},
         {NULL, NULL},
     };
