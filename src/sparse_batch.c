@@ -100,23 +100,49 @@ AVX512 static __m512 input_values(__m512i v)
     return _mm512_castpd_ps(_mm512_insertf64x4(low, _mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
 }
 
-/* scan_words with AVX-512, 64 pixels a test and 16 lit ones a step: the
- * pixels' indices and their input values, compressed to the lit ones and
- * stored as whole vectors (SLACK). The same entries, the same values to
- * the bit. Each pixel's lit count goes up by one in count8 as it goes
- * (the last, partial 64 too, whose entries scan_words makes). */
+/* scan_words with AVX-512, 64 pixels a test: the lit pixels' indices and
+ * input values, compressed to the lit ones and stored as whole vectors of
+ * 16 (SLACK). The same entries, the same values to the bit. Each pixel's
+ * lit count goes up by one in count8 as it goes (the last, partial 64
+ * too, whose entries scan_words makes). */
+
+/* Block [j, j+64)'s lit pixels as a mask, counted into count8. */
+AVX512 static uint64_t count_block(sparse_batch_t *sb, __m512i v, int j)
+{
+    uint64_t lit = _mm512_test_epi8_mask(v, v);
+    __m512i *count = (__m512i *)(sb->count8 + j);
+    *count = _mm512_sub_epi8(*count, _mm512_movm_epi8(lit)); /* a lit byte's mask is -1 */
+    return lit;
+}
+
+/* The pixels from j on, fewer than 64, counted. */
+AVX512 static void count_tail(sparse_batch_t *sb, const uint8_t *px, int j)
+{
+    if (j < sb->n_in)
+        count_block(sb, _mm512_maskz_loadu_epi8(~0ULL >> (64 - (sb->n_in - j)), px + j), j);
+}
+
+/* Entries for 16 lit pixels: their offsets in the block and their bytes in
+ * the low lanes (16 bytes each), stored at e. */
+AVX512 static void store_16(sparse_batch_t *sb, int32_t e, int j, __m128i offsets, __m128i bytes)
+{
+    __m512i index = _mm512_add_epi32(_mm512_set1_epi32(j), _mm512_cvtepu8_epi32(offsets));
+    __m512 x = _mm512_sub_ps(input_values(_mm512_cvtepu8_epi32(bytes)),
+                             _mm512_set1_ps(sb->background));
+    _mm512_storeu_si512(sb->row_pixel + e, index);
+    _mm512_storeu_ps(sb->row_value + e, x);
+}
+
+/* Each quarter of a block with a lit pixel: its 16 pixels, the lit ones
+ * compressed. */
 AVX512 static int32_t scan_avx512(sparse_batch_t *sb, const uint8_t *px, int32_t e,
                                   const float *table)
 {
-    const int n_in = sb->n_in;
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512 bg = _mm512_set1_ps(sb->background);
     int j = 0;
-    for (; j + 64 <= n_in; j += 64) {
-        __m512i v = _mm512_loadu_si512(px + j);
-        uint64_t lit = _mm512_test_epi8_mask(v, v);
-        __m512i *count = (__m512i *)(sb->count8 + j);
-        *count = _mm512_sub_epi8(*count, _mm512_movm_epi8(lit)); /* a lit byte's mask is -1 */
+    for (; j + 64 <= sb->n_in; j += 64) {
+        uint64_t lit = count_block(sb, _mm512_loadu_si512(px + j), j);
         for (int k = 0; lit; k++, lit >>= 16) {
             __mmask16 m = (__mmask16)(lit & 0xffff);
             if (!m)
@@ -129,12 +155,45 @@ AVX512 static int32_t scan_avx512(sparse_batch_t *sb, const uint8_t *px, int32_t
             e += __builtin_popcount(m);
         }
     }
-    if (j < n_in) {
-        __mmask64 tail = ~0ULL >> (64 - (n_in - j));
-        __m512i v = _mm512_maskz_loadu_epi8(tail, px + j);
-        __m512i *count = (__m512i *)(sb->count8 + j);
-        *count = _mm512_sub_epi8(*count, _mm512_movm_epi8(_mm512_test_epi8_mask(v, v)));
+    count_tail(sb, px, j);
+    return scan_words(sb, px, j, e, table);
+}
+
+#define VBMI2 __attribute__((target("avx512f,avx512bw,avx512vbmi2")))
+
+/* With VBMI2's byte compression: a block's lit bytes and their offsets
+ * first, then 16 entries a step, a third fewer steps than by quarters
+ * (a digit's lit pixels fill few of them): the build of 64 digits 7.4 ->
+ * 3.8 us here, the same lists. */
+VBMI2 static int32_t scan_vbmi2(sparse_batch_t *sb, const uint8_t *px, int32_t e,
+                                const float *table)
+{
+    const __m512i offsets = _mm512_set_epi8(
+        63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42,
+        41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20,
+        19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    int j = 0;
+    for (; j + 64 <= sb->n_in; j += 64) {
+        __m512i v = _mm512_loadu_si512(px + j);
+        uint64_t lit = count_block(sb, v, j);
+        if (!lit)
+            continue;
+        __m512i at = _mm512_maskz_compress_epi8(lit, offsets);
+        __m512i bytes = _mm512_maskz_compress_epi8(lit, v);
+        int n = __builtin_popcountll(lit);
+        store_16(sb, e, j, _mm512_castsi512_si128(at), _mm512_castsi512_si128(bytes));
+        if (n > 16)
+            store_16(sb, e + 16, j, _mm512_extracti32x4_epi32(at, 1),
+                     _mm512_extracti32x4_epi32(bytes, 1));
+        if (n > 32)
+            store_16(sb, e + 32, j, _mm512_extracti32x4_epi32(at, 2),
+                     _mm512_extracti32x4_epi32(bytes, 2));
+        if (n > 48)
+            store_16(sb, e + 48, j, _mm512_extracti32x4_epi32(at, 3),
+                     _mm512_extracti32x4_epi32(bytes, 3));
+        e += n;
     }
+    count_tail(sb, px, j);
     return scan_words(sb, px, j, e, table);
 }
 
@@ -151,23 +210,36 @@ AVX512 static void flush_counts(sparse_batch_t *sb)
     memset(sb->count8, 0, count8_bytes(sb->n_in));
 }
 
-/* AVX-512 when the sparse kernels run it (NNMPI_SIMD may narrow them) and
- * the CPU has the byte instructions too. */
-static int use_avx512(void)
+static int vbmi2_allowed = 1;
+
+void sparse_batch_allow_vbmi2(int allow)
 {
-    static int has_bw = -1;
+    vbmi2_allowed = allow;
+}
+
+/* The scan: AVX-512 when the sparse kernels run it (NNMPI_SIMD may narrow
+ * them) and the CPU has the byte instructions too, with VBMI2's where it
+ * has them; else NULL (scan_words alone). */
+typedef int32_t (*scan_fn)(sparse_batch_t *, const uint8_t *, int32_t, const float *);
+static scan_fn wide_scan(void)
+{
+    static int has_bw = -1, has_vbmi2;
     if (has_bw < 0) {
         __builtin_cpu_init();
         has_bw = __builtin_cpu_supports("avx512bw");
+        has_vbmi2 = has_bw && __builtin_cpu_supports("avx512vbmi2");
     }
-    return has_bw && !strcmp(sparse_rows_isa(), "avx512");
+    if (!has_bw || strcmp(sparse_rows_isa(), "avx512"))
+        return NULL;
+    return has_vbmi2 && vbmi2_allowed ? scan_vbmi2 : scan_avx512;
 }
 
 void sparse_batch_build(sparse_batch_t *sb, const uint8_t *const *pixels, int count,
                         const float *table)
 {
     const int n_in = sb->n_in;
-    const int wide = use_avx512();
+    const scan_fn scan = wide_scan();
+    const int wide = scan != NULL;
     sb->count = count;
     sb->background = table[0];
     int32_t e = 0;
@@ -180,7 +252,7 @@ void sparse_batch_build(sparse_batch_t *sb, const uint8_t *const *pixels, int co
     if (wide)
         memset(sb->col_start, 0, ((size_t)n_in + 1) * sizeof *sb->col_start);
     for (int b = 0; b < count; b++) {
-        e = wide ? scan_avx512(sb, pixels[b], e, table) : scan_words(sb, pixels[b], 0, e, table);
+        e = wide ? scan(sb, pixels[b], e, table) : scan_words(sb, pixels[b], 0, e, table);
         sb->row_start[b + 1] = e;
         if (wide && (b + 1) % 255 == 0) /* before a byte count could wrap */
             flush_counts(sb);

@@ -43,6 +43,11 @@ void sparse_batch_build(sparse_batch_t *sb, const uint8_t *const *pixels, int co
  * needs, and the per-sample loop (one sample) does not. */
 void sparse_batch_index_pixels(sparse_batch_t *sb);
 
+/* For tests: 0 keeps the AVX-512 scan off VBMI2's byte compression even
+ * where the CPU has it (the path of AVX-512 CPUs without it); 1 (the
+ * default) uses it where the CPU has it. */
+void sparse_batch_allow_vbmi2(int allow);
+
 /* Lit entries over all samples, and as a fraction of count*n_in. */
 size_t sparse_batch_lit(const sparse_batch_t *sb);
 double sparse_batch_density(const sparse_batch_t *sb);

@@ -62,11 +62,11 @@ static void random_images(uint8_t *px, int count, int n_in, double lit, uint64_t
 
 /* The lists of B images of N pixels, every lit pixel in order with its
  * value to the bit, against the images themselves. */
-static void check_lists(int B, int N, uint64_t seed)
+static void check_lists(int B, int N, double density, uint64_t seed)
 {
     uint8_t *px = malloc((size_t)B * N);
     const uint8_t **rows = malloc((size_t)B * sizeof *rows);
-    random_images(px, B, N, 0.3, seed);
+    random_images(px, B, N, density, seed);
     memset(px, 0, (size_t)N);                   /* sample 0 blank */
     memset(px + (size_t)(B - 1) * N, 255, (size_t)N); /* the last fully lit */
     px[N] = 1;                                  /* the darkest nonzero value is lit */
@@ -133,12 +133,16 @@ static void test_batch_lists(void)
     for (size_t s = 0; s < sizeof isas / sizeof isas[0]; s++) {
         if (!use_isa(isas[s], "the lists' scan"))
             continue;
-        for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++)
-            check_lists(6, widths[w], 1 + w);
-        check_lists(2, 784, 9);
-        check_lists(255, 64, 10);
-        check_lists(256, 13, 11);
-        check_lists(1000, 784, 12); /* ~300 lit samples a pixel */
+        for (int vbmi2 = 0; vbmi2 < 2; vbmi2++) { /* AVX-512 with and without it */
+            sparse_batch_allow_vbmi2(vbmi2);
+            for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++)
+                check_lists(6, widths[w], 0.3, 1 + w);
+            check_lists(2, 784, 0.3, 9);
+            check_lists(255, 64, 0.3, 10);
+            check_lists(256, 13, 0.3, 11);
+            check_lists(1000, 784, 0.3, 12); /* ~300 lit samples a pixel */
+            check_lists(40, 784, 0.6, 13); /* blocks of 33-48 lit pixels too */
+        }
     }
     for (size_t s = sizeof isas / sizeof isas[0]; s-- > 0;) /* back to the widest */
         if (sparse_rows_set_isa(isas[s]) == 0)
