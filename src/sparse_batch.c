@@ -124,7 +124,7 @@ AVX512 static void count_tail(sparse_batch_t *sb, const uint8_t *px, int j)
 
 /* Entries for 16 lit pixels: their offsets in the block and their bytes in
  * the low lanes (16 bytes each), stored at e. */
-AVX512 static void store_16(sparse_batch_t *sb, int32_t e, int j, __m128i offsets, __m128i bytes)
+AVX512 static inline __attribute__((always_inline)) void store_16(sparse_batch_t *sb, int32_t e, int j, __m128i offsets, __m128i bytes)
 {
     __m512i index = _mm512_add_epi32(_mm512_set1_epi32(j), _mm512_cvtepu8_epi32(offsets));
     __m512 x = _mm512_sub_ps(input_values(_mm512_cvtepu8_epi32(bytes)),
