@@ -124,7 +124,8 @@ AVX512 static void count_tail(sparse_batch_t *sb, const uint8_t *px, int j)
 
 /* Entries for 16 lit pixels: their offsets in the block and their bytes in
  * the low lanes (16 bytes each), stored at e. */
-AVX512 static inline __attribute__((always_inline)) void store_16(sparse_batch_t *sb, int32_t e, int j, __m128i offsets, __m128i bytes)
+AVX512 static inline __attribute__((always_inline)) void
+store_16(sparse_batch_t *sb, int32_t e, int j, __m128i offsets, __m128i bytes)
 {
     __m512i index = _mm512_add_epi32(_mm512_set1_epi32(j), _mm512_cvtepu8_epi32(offsets));
     __m512 x = _mm512_sub_ps(input_values(_mm512_cvtepu8_epi32(bytes)),
@@ -162,9 +163,9 @@ AVX512 static int32_t scan_avx512(sparse_batch_t *sb, const uint8_t *px, int32_t
 #define VBMI2 __attribute__((target("avx512f,avx512bw,avx512vbmi2")))
 
 /* With VBMI2's byte compression: a block's lit bytes and their offsets
- * first, then 16 entries a step, a third fewer steps than by quarters
- * (a digit's lit pixels fill few of them): the build of 64 digits 7.4 ->
- * 3.8 us here, the same lists. */
+ * first, then 16 entries a step, fewer steps than by quarters (a digit's
+ * lit pixels fill few of them): the lists of 64 digits fresh from memory
+ * in 5.9 us instead of 8.6 here, the same lists. */
 VBMI2 static int32_t scan_vbmi2(sparse_batch_t *sb, const uint8_t *px, int32_t e,
                                 const float *table)
 {

@@ -456,8 +456,8 @@ int trainer_prepare(trainer_t *t)
 {
     int64_t n_rows = 0;
     int rc = agree(t, fault_parse(t));
-    rc = rc ? rc : agree(t, tensor_init(&t->tp, tensor_ranks(t->cfg, t->rank, t->size, &t->batch_wins),
-                                        t->cfg->hidden));
+    int T = rc ? 1 : tensor_ranks(t->cfg, t->rank, t->size, &t->batch_wins);
+    rc = rc ? rc : agree(t, tensor_init(&t->tp, T, t->cfg->hidden));
     rc = rc ? rc : open_data(t, &n_rows);
     rc = rc ? rc : agree(t, setup_local(t, n_rows));
     rc = rc ? rc : agree(t, init_weights(t));

@@ -241,7 +241,8 @@ static void test_update_equals_combine(void)
                 int n = widths[w];
                 float beta = betas[k];
                 float *M = malloc(sizeof(float) * SAMPLES * n), *C = malloc(sizeof(float) * n);
-                float *W = malloc(sizeof(float) * ROWS * n), *want = malloc(sizeof(float) * ROWS * n);
+                float *W = malloc(sizeof(float) * ROWS * n);
+                float *want = malloc(sizeof(float) * ROWS * n);
                 for (int i = 0; i < SAMPLES * n; i++)
                     M[i] = (float)rng_normal(&r);
                 for (int i = 0; i < n; i++)
