@@ -267,9 +267,10 @@ static hid_t row_selection(int64_t first, int64_t count, int rank, const hsize_t
     return space;
 }
 
-/* Training rows [first, first + count) of the open file f into set's
- * buffers, allocated here unless the caller gave them (for count rows of
- * the file's shape); their labels checked. */
+/* Training rows [first, first + count) of the open file f into set
+ * (allocated here), their labels checked. */
+/* Into set's buffers, allocated here unless the caller gave them (for
+ * count rows of the file's shape). */
 static int read_train_rows(hid_t f, const char *path, const dataset_info_t *info, int64_t first,
                            int64_t count, imageset_t *set)
 {
