@@ -1,9 +1,17 @@
 #include "nnmpi/log.h"
 
+#include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include "nnmpi/preempt.h"
+
+/* How long a line waits for room in stdout once a stop signal has come. */
+#define LOG_STOPPING_WAIT_MS 200
 
 static int my_rank = 0;
 static int world_size = 1;
@@ -22,16 +30,54 @@ const char *log_host(void)
     return my_host;
 }
 
+/* Set once stdout went unread while the job was stopping: later lines
+ * are dropped rather than waited for. */
+static int stdout_given_up;
+
+/* Writes n bytes of text to fd. Waits for room as long as need be, but
+ * not once a stop signal has come (preempt.h): mpirun stops reading its
+ * ranks' output when told to end the job, and a rank blocked on the full
+ * terminal would never reach the checkpoint its stop promises before
+ * mpirun kills it a second later (seen with a checkpoint line every 10 ms).
+ * poll, unlike a write, returns on the signal whatever SA_RESTART says. */
+static void write_unless_stopping(int fd, const char *text, size_t n)
+{
+    for (size_t done = 0; done < n && !stdout_given_up;) {
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        int ready = poll(&p, 1, preempt_signal() ? LOG_STOPPING_WAIT_MS : -1);
+        if (ready < 0 && errno == EINTR)
+            continue; /* the signal: wait again, briefly now */
+        if (ready == 0) {
+            stdout_given_up = 1;
+            return;
+        }
+        ssize_t w = write(fd, text + done, n - done);
+        if (w < 0 && errno != EINTR && errno != EAGAIN)
+            return; /* closed or gone: nothing to be done */
+        done += w > 0 ? (size_t)w : 0;
+    }
+}
+
 void log_info(const char *fmt, ...)
 {
     if (my_rank != 0)
         return;
-    va_list ap;
+    va_list ap, again;
     va_start(ap, fmt);
-    vfprintf(stdout, fmt, ap);
+    va_copy(again, ap);
+    char small[1024], *text = small;
+    int n = vsnprintf(small, sizeof small - 1, fmt, ap);
+    if (n >= (int)sizeof small - 1 && (text = malloc((size_t)n + 2)) != NULL)
+        vsnprintf(text, (size_t)n + 1, fmt, again);
+    va_end(again);
     va_end(ap);
-    fputc('\n', stdout);
-    fflush(stdout);
+    if (n < 0 || !text)
+        return;
+    text[n] = '\n';
+    fflush(stdout); /* anything written through stdio first */
+    write_unless_stopping(STDOUT_FILENO, text, (size_t)n + 1);
+    if (text != small)
+        free(text);
 }
 
 /* One fprintf per line so lines from different ranks do not interleave. */
