@@ -267,12 +267,19 @@ static hid_t row_selection(int64_t first, int64_t count, int rank, const hsize_t
     return space;
 }
 
-/* Training rows [first, first + count) of the open file f into set
- * (allocated here), their labels checked. */
+/* Training rows [first, first + count) of the open file f into set's
+ * buffers, allocated here unless the caller gave them (for count rows of
+ * the file's shape); their labels checked. */
 static int read_train_rows(hid_t f, const char *path, const dataset_info_t *info, int64_t first,
                            int64_t count, imageset_t *set)
 {
-    int rc = imageset_alloc(set, count, info->height, info->width);
+    int rc = 0;
+    if (!set->pixels)
+        rc = imageset_alloc(set, count, info->height, info->width);
+    else if (set->count != count || set->height != info->height || set->width != info->width)
+        rc = error_set("%s: %lld rows of %d x %d pixels do not fit a buffer for %lld of %d x %d",
+                       path, (long long)count, info->height, info->width,
+                       (long long)set->count, set->height, set->width);
     hsize_t dims[3] = {(hsize_t)info->n_train, (hsize_t)info->height, (hsize_t)info->width};
     for (int pass = 0; pass < 2 && !rc; pass++) {
         int rank = pass == 0 ? 3 : 1;
@@ -300,7 +307,6 @@ static int read_train_rows(hid_t f, const char *path, const dataset_info_t *info
 static int read_rows(const char *path, int64_t first, int64_t count, int64_t expect_rows,
                      imageset_t *set)
 {
-    memset(set, 0, sizeof *set);
     hid_t f = h5_open_read(path);
     if (f < 0)
         return -1;
@@ -317,19 +323,30 @@ static int read_rows(const char *path, int64_t first, int64_t count, int64_t exp
     rc = rc ? rc : read_train_rows(f, path, &info, first, count, set);
     dataset_info_free(&info);
     H5Fclose(f);
+    return rc;
+}
+
+int dataset_read_shard(const char *path, const shard_t *s, imageset_t *set)
+{
+    memset(set, 0, sizeof *set);
+    int rc = read_rows(path, s->row_first, s->n_local, s->n_rows, set);
     if (rc)
         imageset_free(set);
     return rc;
 }
 
-int dataset_read_shard(const char *path, const shard_t *s, imageset_t *set)
+int dataset_read_shard_into(const char *path, const shard_t *s, imageset_t *set)
 {
     return read_rows(path, s->row_first, s->n_local, s->n_rows, set);
 }
 
 int dataset_read_train_rows(const char *path, int64_t first, int64_t count, imageset_t *set)
 {
-    return read_rows(path, first, count, -1, set);
+    memset(set, 0, sizeof *set);
+    int rc = read_rows(path, first, count, -1, set);
+    if (rc)
+        imageset_free(set);
+    return rc;
 }
 
 int dataset_read_split(const char *path, const char *split, imageset_t *set)

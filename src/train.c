@@ -21,7 +21,7 @@
 static void trainer_free(trainer_t *t)
 {
     augment_ahead_free(&t->augment); /* first: its helper thread reads t->data */
-    imageset_free(&t->data);
+    group_rows_free(&t->rows_held, &t->data); /* collective when shared */
     imageset_free(&t->test);
     net_free(&t->net);
     net_free(&t->full);
@@ -211,7 +211,8 @@ static void fill_result(const trainer_t *t, int rc, train_result_t *result)
 int train_run(const config_t *cfg, runstart_t *start, train_result_t *result)
 {
     trainer_t t = {.cfg = cfg, .start = start, .epoch = 1, .best_accuracy = -1.0,
-                   .tp = {.T = 1, .G = 1, .group = MPI_COMM_NULL, .slice = MPI_COMM_NULL}};
+                   .tp = {.T = 1, .G = 1, .group = MPI_COMM_NULL, .slice = MPI_COMM_NULL},
+                   .rows_held = {.win = MPI_WIN_NULL}};
     memset(result, 0, sizeof *result);
     MPI_Comm_rank(MPI_COMM_WORLD, &t.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &t.size);
@@ -244,11 +245,14 @@ int train_run(const config_t *cfg, runstart_t *start, train_result_t *result)
     MPI_Reduce(&rss, &rss_max, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
     watchdog_leave();
     fill_result(&t, rc, result);
+    char held[64] = ""; /* shared pages count in every rank's resident figure */
+    if (group_rows_shared(&t.rows_held))
+        snprintf(held, sizeof held, ", held once by each group of %d ranks", t.tp.T);
     if (rc == 0)
         log_info("done: test accuracy %.2f%% | %.1f s this session, %.1f s in all | peak memory "
-                 "per rank %.0f MiB (shard %.1f MiB)\nmodel:   %s\nmetrics: %s",
+                 "per rank %.0f MiB (shard %.1f MiB%s)\nmodel:   %s\nmetrics: %s",
                  100 * result->test_accuracy, train_s, result->wall_s, rss_max,
-                 t.shard.n_local * 785.0 / (1 << 20), t.model_path, t.metrics_path);
+                 t.shard.n_local * 785.0 / (1 << 20), held, t.model_path, t.metrics_path);
     trainer_free(&t);
     return rc;
 }

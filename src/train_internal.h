@@ -14,6 +14,7 @@
 
 #include "nnmpi/agree.h"
 #include "nnmpi/augment_ahead.h"
+#include "nnmpi/group_rows.h"
 #include "nnmpi/config.h"
 #include "nnmpi/exitstatus.h"
 #include "nnmpi/imageset.h"
@@ -49,6 +50,7 @@ typedef struct {
     tensor_t tp;         /* groups and hidden-unit slices (tensor.h) */
     shard_t shard;       /* this rank's group's rows (its lanes) */
     imageset_t data;     /* this rank's training rows, in shard order */
+    group_rows_t rows_held; /* how: in memory the tensor group shares, or its own */
     imageset_t test;     /* the test set (each rank evaluates a share) */
     net_t net;           /* this rank's slice of the hidden units (all with T = 1) */
     net_t full;          /* with T > 1: the whole net, gathered when needed */

@@ -168,7 +168,10 @@ static int setup_local(trainer_t *t, int64_t n_rows)
     if (shard_init(&t->shard, n_rows, lanes, tp->g, tp->G) < 0)
         return error_prefix("%s", cfg->data_file);
     double t0 = now();
-    if (dataset_read_shard(cfg->data_file, &t->shard, &t->data) < 0)
+    int read = tp->T > 1 ? group_rows_read(&t->rows_held, tp->group, cfg->data_file, &t->shard,
+                                           &t->data)
+                         : dataset_read_shard(cfg->data_file, &t->shard, &t->data);
+    if (read < 0)
         return -1;
     t->read_s = now() - t0;
     /* every rank evaluates a share of the test set after each epoch */
@@ -430,11 +433,12 @@ static void log_config(const trainer_t *t)
         net_shape_sizes_text(&shape, network, sizeof network);
     else
         net_shape_describe(&shape, network, sizeof network);
-    log_info("data: %lld training rows (rank 0 holds %lld, %.1f MiB, read in %.2f s), %lld test "
-             "rows; network %s, %zu parameters",
+    log_info("data: %lld training rows (rank 0 holds %lld, %.1f MiB%s, read in %.2f s), %lld "
+             "test rows; network %s, %zu parameters",
              (long long)t->shard.n_rows, (long long)t->shard.n_local,
-             t->shard.n_local * (imageset_image_size(&t->data) + 1.0) / (1 << 20), t->read_s, (long long)t->test.count, network,
-             net_shape_params(&shape));
+             t->shard.n_local * (imageset_image_size(&t->data) + 1.0) / (1 << 20),
+             group_rows_shared(&t->rows_held) ? " in memory its group's ranks share" : "",
+             t->read_s, (long long)t->test.count, network, net_shape_params(&shape));
     const int deep = shape.n_layers > 2;
     if (t->tp.T > 1)
         log_info("tensor parallel: %d group%s of %d ranks; each rank computes %d or %d of the %d "

@@ -71,6 +71,11 @@ int dataset_sample_sha256(const char *path, const dataset_info_t *info, char hex
 /* Reads this rank's rows of /train (the shard's hyperslab) into set. */
 int dataset_read_shard(const char *path, const shard_t *shard, imageset_t *set);
 
+/* The same into buffers the caller made: set's count, height and width
+ * say their shape (the shard's rows, the file's image size: refused
+ * otherwise); they stay the caller's, also on failure. */
+int dataset_read_shard_into(const char *path, const shard_t *shard, imageset_t *set);
+
 /* Reads training rows [first, first + count) into set (one row for a
  * preview); rows the file does not have are refused, naming it and its
  * count. */

@@ -36,6 +36,9 @@ expect_fail 1 "3 training rows are fewer than the 4 needed" run_np 4 train --set
 # only the last rank's shard holds the bad label: that rank names itself
 # (data-parallel: each rank reads its own rows, and only rank 1's are bad)
 expect_fail 1 "rank 1 (.*): .*label.h5.*11" run_np 2 train --set data.file="$WORK/label.h5" --set output.dir="$WORK/r" --set train.tensor_parallel=1
+# (sharing each sample: the group's first rank reads the rows for both, in
+# shared memory, and names the label; the other stops with it)
+expect_fail 1 "rank 0 (.*): .*label.h5.*label 11" run_np 2 train --set data.file="$WORK/label.h5" --set output.dir="$WORK/r"
 expect_fail 2 "\[train\] batch = 2 is less than the 4 ranks" run_np 4 train --set data.file="$q" --set train.batch=2 --set output.dir="$WORK/r"
 expect_fail 2 "\[train\] batch = 1 is less than the 2 ranks" run_np 2 train --set data.file="$q" --set train.batch=1 --set output.dir="$WORK/r"
 # the job scripts' check before they start mpirun

@@ -20,6 +20,9 @@
 #   above the first outweigh it, nor for a batch large enough that sharing
 #   it costs less (256 samples for 100 hidden units, which it says); a tensor_parallel that does not divide the
 #   ranks is a configuration error (exit 2);
+# - the group's training rows are held once, in shared memory, or one
+#   copy a rank where the shared memory's directory has no room (said),
+#   to the same weights;
 # - tensor_parallel = 1 is data parallelism as before (e2e_sync_equivalence
 #   and the resume tests hold it to that).
 source "$NNMPI_SRC/tests/e2e_lib.sh"
@@ -144,6 +147,19 @@ ok "resume across P x T, other shapes: relu 2x2 -> 1x2 and 1x1 (step 200), tanh 
 run 2 "$WORK/auto-sync" --set train.epochs=1
 grep -q "^tensor parallel: 1 group of 2 ranks; .* (auto: the ranks of a node)" "$WORK/auto-sync.log" \
   || { cat "$WORK/auto-sync.log"; fail "auto in sync mode did not take the node's 2 ranks"; }
+# the group's rows once, in shared memory; where shared memory has no
+# room (here: a directory that is not there), one copy a rank, the same run
+grep -q "^data: .* in memory its group's ranks share" "$WORK/auto-sync.log" \
+  || { cat "$WORK/auto-sync.log"; fail "the group's rows were not in shared memory"; }
+grep -q "held once by each group of 2 ranks" "$WORK/auto-sync.log" || fail "the memory line does not say the rows are held once"
+OMPI_MCA_osc_sm_backing_directory=$WORK/nowhere run 2 "$WORK/own-rows" --set train.epochs=1
+grep -q "the training rows stay one copy a rank: cannot tell the free space of $WORK/nowhere" "$WORK/own-rows.log" \
+  || { cat "$WORK/own-rows.log"; fail "no word of the rows staying one copy a rank"; }
+! grep -q "ranks share" "$WORK/own-rows.log" || fail "the rows were shared without room"
+weights() { "$NNMPI" info "$1" | awk '/weights:/ { print $3 }'; }
+[ "$(weights "$WORK/auto-sync/model.h5")" = "$(weights "$WORK/own-rows/model.h5")" ] \
+  || fail "shared rows and one copy a rank trained different weights"
+ok "the group's rows: once in shared memory, or one copy a rank where it has no room, the same weights"
 run 2 "$WORK/auto-large" --set train.epochs=1 --set train.batch=256
 ! grep -q "^tensor parallel:" "$WORK/auto-large.log" || fail "auto sliced a batch of 256 for 100 hidden units"
 grep -q "^data parallel (tensor_parallel = auto): at a batch of 256" "$WORK/auto-large.log" \
