@@ -104,6 +104,23 @@ DEFINE_PASS(10)
 #define AVX512 __attribute__((target("avx512f")))
 #define MAX_VECTORS_512 16 /* accumulators per pass: 16 of the 32 zmm registers */
 
+/* Into acc[N]: the rows idx[p] of M (row length ld) weighted by
+ * scale * val[p], p from `from` to `to`, the last vector under `mask`;
+ * then acc stored at out. Shared by the passes below. */
+#define ADD_ROWS_512(N, from, to)                                                                \
+    for (int32_t p = (from); p < (to); p++) {                                                    \
+        const float *row = M + (size_t)idx[p] * ld;                                              \
+        const __m512 v = _mm512_set1_ps(scale * val[p]);                                         \
+        UNROLL for (int q = 0; q < N - 1; q++)                                                   \
+            acc[q] = _mm512_fmadd_ps(v, _mm512_loadu_ps(row + 16 * q), acc[q]);                  \
+        acc[N - 1] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(mask, row + 16 * (N - 1)),         \
+                                     acc[N - 1]);                                                \
+    }
+#define STORE_512(N, out)                                                                        \
+    UNROLL for (int q = 0; q < N - 1; q++)                                                       \
+        _mm512_storeu_ps((out) + 16 * q, acc[q]);                                                \
+    _mm512_mask_storeu_ps((out) + 16 * (N - 1), mask, acc[N - 1])
+
 /* The same with vectors of 16 floats and a mask register for the last. */
 #define DEFINE_PASS_512(N)                                                                       \
     AVX512 static void pass512_##N(float *out, float a, const float *A, float c, const float *C, \
@@ -127,17 +144,8 @@ DEFINE_PASS(10)
             acc[N - 1] = _mm512_fmadd_ps(vc, _mm512_maskz_loadu_ps(mask, C + 16 * (N - 1)),      \
                                          acc[N - 1]);                                            \
         }                                                                                        \
-        for (int p = 0; p < nnz; p++) {                                                          \
-            const float *row = M + (size_t)idx[p] * ld;                                          \
-            const __m512 v = _mm512_set1_ps(scale * val[p]);                                     \
-            UNROLL for (int q = 0; q < N - 1; q++)                                               \
-                acc[q] = _mm512_fmadd_ps(v, _mm512_loadu_ps(row + 16 * q), acc[q]);              \
-            acc[N - 1] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(mask, row + 16 * (N - 1)),     \
-                                         acc[N - 1]);                                            \
-        }                                                                                        \
-        UNROLL for (int q = 0; q < N - 1; q++)                                                   \
-            _mm512_storeu_ps(out + 16 * q, acc[q]);                                              \
-        _mm512_mask_storeu_ps(out + 16 * (N - 1), mask, acc[N - 1]);                             \
+        ADD_ROWS_512(N, 0, nnz);                                                                 \
+        STORE_512(N, out);                                                                       \
     }
 
 DEFINE_PASS_512(1)
@@ -192,17 +200,8 @@ static const pass_fn passes_512[MAX_VECTORS_512 + 1] = {
                                                                 w + 16 * q));                    \
                 acc[q] = _mm512_fmadd_ps(vc, cv[q], a);                                          \
             }                                                                                    \
-            for (int32_t p = start[r]; p < start[r + 1]; p++) {                                  \
-                const float *row = M + (size_t)idx[p] * ld;                                      \
-                const __m512 v = _mm512_set1_ps(scale * val[p]);                                 \
-                UNROLL for (int q = 0; q < N - 1; q++)                                           \
-                    acc[q] = _mm512_fmadd_ps(v, _mm512_loadu_ps(row + 16 * q), acc[q]);          \
-                acc[N - 1] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(mask, row + 16 * (N - 1)), \
-                                             acc[N - 1]);                                        \
-            }                                                                                    \
-            UNROLL for (int q = 0; q < N - 1; q++)                                               \
-                _mm512_storeu_ps(w + 16 * q, acc[q]);                                            \
-            _mm512_mask_storeu_ps(w + 16 * (N - 1), mask, acc[N - 1]);                           \
+            ADD_ROWS_512(N, start[r], start[r + 1]);                                             \
+            STORE_512(N, w);                                                                     \
         }                                                                                        \
     }
 
