@@ -59,25 +59,49 @@ static void usage(FILE *out)
             "what and where), 2 a bad command line or configuration.\n");
 }
 
-/* Debian 12's OpenBLAS (0.3.21) does not recognise newer CPUs such as AMD
- * Zen 5 and falls back to its AVX2 ("Haswell") kernels although the CPU has
- * AVX-512; its AVX-512 ("SkylakeX") kernels run nnmpi's GEMM shapes about
- * 1.7x faster there. OpenBLAS chooses its kernels when it is loaded, before
- * main, so the only way to ask is the environment of a fresh process image:
- * set OPENBLAS_CORETYPE and exec ourselves once. Nothing happens when the
- * user has set OPENBLAS_CORETYPE, or NNMPI_KEEP_BLAS_CORE=1. */
-static void prefer_avx512_kernels(char **argv)
+/* Debian 12's OpenBLAS (0.3.21) does not recognise newer CPUs: on AMD Zen 5
+ * it falls back to its AVX2 ("Haswell") kernels, on Intel Emerald Rapids
+ * (family 6, model 207) to its SSE3 ("Prescott") ones, although both CPUs
+ * have AVX-512; its AVX-512 ("SkylakeX") kernels run nnmpi's GEMM shapes
+ * about 1.7x faster than Haswell's, and a 2-rank sprint.ini epoch 1.3x
+ * faster than Prescott's. OpenBLAS chooses its kernels when it is loaded,
+ * before main, so the only way to ask is the environment of a fresh process
+ * image: set OPENBLAS_CORETYPE and exec ourselves once (SkylakeX on an
+ * AVX-512 CPU, Haswell on an AVX2 CPU taken for an older one). Nothing
+ * happens when OpenBLAS's kernels are already that wide, when the user has
+ * set OPENBLAS_CORETYPE, or NNMPI_KEEP_BLAS_CORE=1. */
+static int core_is(const char *core, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcasecmp(core, names[i]))
+            return 1;
+    return 0;
+}
+
+/* The kernels to ask for instead of `core`, or NULL to keep them. */
+static const char *better_blas_core(const char *core)
+{
+    static const char *const avx512[] = {"SkylakeX", "CooperLake", "SapphireRapids"};
+    static const char *const avx2[] = {"Haswell", "Zen", "SkylakeX", "CooperLake",
+                                       "SapphireRapids"};
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        return core_is(core, avx512, sizeof avx512 / sizeof avx512[0]) ? NULL : "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return core_is(core, avx2, sizeof avx2 / sizeof avx2[0]) ? NULL : "Haswell";
+    return NULL;
+}
+
+static void prefer_wider_kernels(char **argv)
 {
     if (getenv("OPENBLAS_CORETYPE") || getenv("NNMPI_KEEP_BLAS_CORE"))
         return;
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
-        !__builtin_cpu_supports("avx512dq") || !__builtin_cpu_supports("avx512vl"))
-        return;
     const char *core = openblas_get_corename();
-    if (!core || (strcasecmp(core, "haswell") && strcasecmp(core, "zen")))
+    const char *better = core ? better_blas_core(core) : NULL;
+    if (!better)
         return;
-    setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
+    setenv("OPENBLAS_CORETYPE", better, 1);
     setenv("NNMPI_KEEP_BLAS_CORE", "1", 1); /* never twice */
     execv("/proc/self/exe", argv);
     /* exec failed: carry on with the kernels we have */
@@ -101,7 +125,7 @@ int main(int argc, char **argv)
         /* a stop signal from here to train's handlers waits, pending, also
          * across the exec below (cmd_train installs them first thing) */
         preempt_block();
-        prefer_avx512_kernels(argv);
+        prefer_wider_kernels(argv);
     }
     /* a file size limit (ulimit -f) must make a write fail with EFBIG, which
      * every writer reports, rather than kill the process with SIGXFSZ */

@@ -22,6 +22,11 @@ for np in 1 2 4; do
     grep -qE "^time per step: compute [0-9]+ us \(the slowest rank [0-9]+ us\), reduction [0-9]+ us .*: [0-9]+% of the time" \
       "$WORK/log$np" || fail "step time on $np ranks"
   fi
+  # OpenBLAS's kernels as wide as the CPU's vectors, whatever it detected
+  if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx512bw /proc/cpuinfo; then
+    grep -qE "^BLAS: OpenBLAS (SkylakeX|CooperLake|SapphireRapids)," "$WORK/log$np" \
+      || fail "not OpenBLAS's AVX-512 kernels: $(grep '^BLAS:' "$WORK/log$np")"
+  fi
   [ "$(metric "$dir/metrics.csv" ranks)" -eq "$np" ] || fail "ranks column"
   at_least "$(metric "$dir/metrics.csv" test_accuracy)" 0.90 "test accuracy on $np ranks"
   "$NNMPI" eval -m "$dir/model.h5" -d "$TESTDATA/quick.h5" >"$WORK/eval"
