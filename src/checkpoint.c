@@ -154,6 +154,25 @@ static int write_train(hid_t f, const ckpt_meta_t *meta)
     return rc ? error_set("cannot write /metrics") : 0;
 }
 
+/* /optimizer: the last steps (meta->velocity), as /net's arrays, and
+ * their checksum. */
+static int write_velocity(hid_t f, const net_t *net, const float *velocity)
+{
+    char hex[65];
+    hid_t g = H5Gcreate2(f, "optimizer", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return error_set("cannot create group /optimizer");
+    int rc = weights_sha256(velocity, net->n_params, hex);
+    rc = rc ? rc : h5_attr_write_str(g, "velocity_sha256", hex);
+    net_array_t arrays[NET_MAX_ARRAYS];
+    const int n_arrays = net_arrays(&net->shape, arrays);
+    for (int i = 0; i < n_arrays && !rc; i++)
+        rc = write_matrix(g, arrays[i].name, velocity + arrays[i].offset, arrays[i].rows,
+                          arrays[i].cols);
+    H5Gclose(g);
+    return rc;
+}
+
 static int write_contents(hid_t f, const net_t *net, const ckpt_meta_t *meta)
 {
     float *book = malloc(net->n_params * sizeof *book);
@@ -162,6 +181,7 @@ static int write_contents(hid_t f, const net_t *net, const ckpt_meta_t *meta)
     net_to_book_order(net, book);
     int rc = write_net(f, net, book, meta);
     free(book);
+    rc = rc || !meta->velocity ? rc : write_velocity(f, net, meta->velocity);
     return rc ? rc : write_train(f, meta);
 }
 
@@ -170,7 +190,8 @@ int ckpt_write(const char *path, const net_t *net, const ckpt_meta_t *meta)
     /* made in memory and written atomically with plain writes
      * (h5_save_image): a full disk or a file size limit is then an ordinary
      * write error, and the previous file stays whole */
-    hid_t f = h5_create_in_memory(path, net->n_params * sizeof(float) + ((size_t)1 << 20));
+    const size_t arrays = meta->velocity ? 2 : 1;
+    hid_t f = h5_create_in_memory(path, arrays * net->n_params * sizeof(float) + ((size_t)1 << 20));
     if (f < 0)
         return error_prefix("checkpoint %s", path);
     if (write_contents(f, net, meta) < 0) {
@@ -532,6 +553,42 @@ static int read_net(hid_t f, const char *path, int64_t version, net_t *net, ckpt
     return 0;
 }
 
+/* /optimizer, when there is one: meta->velocity, checked against its
+ * checksum. */
+static int read_velocity(hid_t f, const char *path, const net_t *net, ckpt_meta_t *meta)
+{
+    if (H5Lexists(f, "optimizer", H5P_DEFAULT) <= 0)
+        return 0;
+    float *v = malloc(net->n_params * sizeof *v);
+    if (!v)
+        return error_set("%s: out of memory for %zu momentum values", path, net->n_params);
+    net_array_t a[NET_MAX_ARRAYS];
+    const int n = net_arrays(&net->shape, a);
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        char name[40];
+        snprintf(name, sizeof name, "/optimizer/%.15s", a[i].name);
+        rc = read_matrix(f, path, name, v + a[i].offset, a[i].rows, a[i].cols);
+    }
+    char hex[65], *stored = NULL;
+    hid_t g = rc ? -1 : H5Gopen2(f, "optimizer", H5P_DEFAULT);
+    if (!rc && (g < 0 || h5_attr_read_str(g, "velocity_sha256", &stored) < 0))
+        rc = error_set("%s: /optimizer has no velocity_sha256 attribute", path);
+    if (g >= 0)
+        H5Gclose(g);
+    rc = rc ? rc : weights_sha256(v, net->n_params, hex);
+    if (!rc && strcmp(hex, stored))
+        rc = error_set("%s: the momentum (/optimizer) does not match its checksum (damaged file)",
+                       path);
+    free(stored);
+    if (rc) {
+        free(v);
+        return -1;
+    }
+    meta->velocity = v;
+    return 0;
+}
+
 /* net NULL: the training state only (ckpt_peek). */
 static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *meta,
                          int *checksum_ok)
@@ -540,6 +597,8 @@ static int read_contents(hid_t f, const char *path, net_t *net, ckpt_meta_t *met
     if (h5_check_format(f, path, CKPT_FORMAT, CKPT_VERSION, &version) < 0)
         return -1;
     if (net && read_net(f, path, version, net, meta, checksum_ok) < 0)
+        return -1;
+    if (net && read_velocity(f, path, net, meta) < 0)
         return -1;
     return read_train(f, path, meta);
 }
@@ -584,6 +643,7 @@ void ckpt_meta_free(ckpt_meta_t *meta)
     free(meta->parent);
     free(meta->lineage);
     free(meta->class_names);
+    free(meta->velocity);
     metrics_free(&meta->metrics);
     memset(meta, 0, sizeof *meta);
 }

@@ -33,6 +33,7 @@ typedef struct {
 static const char *const rule_names[] = {"book", "gradient", NULL};
 static const char *const mode_names[] = {"sync", "local", NULL};
 static const char *const schedule_names[] = {"constant", "linear", "cosine", NULL};
+static const char *const optimizer_names[] = {"sgd", "lars", NULL}; /* optimizer_kind_t order */
 static const char *const frame_names[] = {"mnist", "book", "scale", NULL}; /* image_frame_t order */
 
 #define F(field) offsetof(config_t, field)
@@ -81,6 +82,16 @@ static const config_key_t keys[] = {
      "global batch of sync mode, shared by all ranks (at least the number of ranks)", FIXED},
     {"train", "sync_every", T_INT, F(sync_every), "1000", 1, 1 << 30, NULL,
      "local mode: samples each rank trains between weight averages", FIXED},
+    {"train", "optimizer", T_ENUM, F(optimizer), "sgd", 0, 0, optimizer_names,
+     "sync mode: sgd, the book's step (lr times the batch's mean gradient); lars, each "
+     "layer's step scaled to lars_trust x |weights| / |gradient| (You et al. 2017): with "
+     "momentum = 0.9 it keeps a global batch of 2048 learning as well as a small one "
+     "(configs/lars-2048.ini, docs/time-to-accuracy.md)", FIXED},
+    {"train", "momentum", T_DOUBLE, F(momentum), "0", 0, 0.999, NULL,
+     "sync mode: each step adds this fraction of the previous one (heavy ball); 0: none, the "
+     "book's plain step", FREE},
+    {"train", "lars_trust", T_DOUBLE, F(lars_trust), "0.01", 1e-9, 1e3, NULL,
+     "optimizer = lars: a layer's step at lr 1 is this fraction of its weights' size", FREE},
     {"train", "seed", T_U64, F(seed), "1", 0, 0, NULL,
      "seed of the initial weights and the data order", FIXED},
     {"train", "shuffle", T_BOOL, F(shuffle), "true", 0, 0, NULL,
@@ -515,6 +526,10 @@ int config_validate(const config_t *cfg)
     if (cfg->lr_schedule != LR_CONSTANT && cfg->lr_end > cfg->lr)
         return error_set("%s: [train] lr_end (%g) is above lr (%g); schedules only decrease",
                          where, cfg->lr_end, cfg->lr);
+    if (cfg->mode == TRAIN_MODE_LOCAL && (cfg->optimizer != OPT_SGD || cfg->momentum > 0))
+        return error_set("%s: [train] optimizer = %s and momentum = %g are for mode = sync; "
+                         "local mode takes the book's plain per-sample steps", where,
+                         optimizer_names[cfg->optimizer], cfg->momentum);
     return validate_net(cfg, where);
 }
 

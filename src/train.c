@@ -25,6 +25,8 @@ static void trainer_free(trainer_t *t)
     imageset_free(&t->test);
     net_free(&t->net);
     net_free(&t->full);
+    optimizer_free(&t->opt);
+    net_free(&t->velocity_full);
     net_work_free(&t->work);
     tensor_free(&t->tp);
     free(t->shared_batch);

@@ -56,6 +56,28 @@ int trainer_gather(trainer_t *t)
     return tensor_gather(&t->tp, &t->net, &t->full);
 }
 
+int trainer_gather_velocity(trainer_t *t)
+{
+    if (!t->optimizing || t->tp.T == 1)
+        return 0;
+    return tensor_gather(&t->tp, &t->opt.velocity, &t->velocity_full);
+}
+
+/* Rank 0: the whole velocity in book order, for a checkpoint (NULL without
+ * momentum, or out of memory: then the checkpoint is not written). */
+static float *velocity_book(trainer_t *t, int *fail)
+{
+    if (!t->optimizing)
+        return NULL;
+    net_t *all = whole_velocity(t);
+    float *book = malloc(all->n_params * sizeof *book);
+    if (book)
+        net_to_book_order(all, book);
+    else
+        *fail = error_set("out of memory for the momentum of a checkpoint");
+    return book;
+}
+
 /* Rank 0 writes a checkpoint of the current position. A failure to write is
  * reported and training goes on: the previous checkpoint is still whole.
  * After CKPT_MAX_FAILURES failures in a row rank 0 raises STAT_CKPT_FAILED
@@ -64,6 +86,7 @@ int trainer_gather(trainer_t *t)
 void trainer_write_checkpoint(trainer_t *t, int at_epoch_end)
 {
     int gathered = at_epoch_end || trainer_gather(t) == 0;
+    gathered = trainer_gather_velocity(t) == 0 && gathered;
     if (t->rank != 0)
         return;
     double t0 = now();
@@ -77,11 +100,14 @@ void trainer_write_checkpoint(trainer_t *t, int at_epoch_end)
         if (is_best)
             t->best_accuracy = acc;
     }
-    int rc = gathered && meta.config_text
+    int fail = 0;
+    meta.velocity = velocity_book(t, &fail);
+    int rc = gathered && meta.config_text && !fail
                  ? ckptdir_save(t->cfg->dir, whole(t), &meta, is_best, t->ckpt_path,
                                 sizeof t->ckpt_path)
                  : -1;
     free(meta.config_text);
+    free(meta.velocity);
     t->last_ckpt_t = now();
     if (rc < 0) {
         t->ckpt_failures++;

@@ -20,6 +20,7 @@
 #include "nnmpi/imageset.h"
 #include "nnmpi/metrics.h"
 #include "nnmpi/net.h"
+#include "nnmpi/optimizer.h"
 #include "nnmpi/runstart.h"
 #include "nnmpi/shard.h"
 #include "nnmpi/tensor.h"
@@ -55,6 +56,9 @@ typedef struct {
     net_t net;           /* this rank's slice of the hidden units (all with T = 1) */
     net_t full;          /* with T > 1: the whole net, gathered when needed */
     net_work_t work;
+    int optimizing;      /* sync mode's steps through opt (optimizer.h), not in place */
+    optimizer_t opt;
+    net_t velocity_full; /* with T > 1 and opt: the whole velocity, gathered when needed */
     int batch_wins;      /* tensor_parallel = auto chose 1 for the batch's size */
     uint8_t *labels;     /* [batch capacity] labels of the current batch */
     int64_t *rows;       /* [batch capacity] local rows of a batch (sync mode) */
@@ -126,6 +130,18 @@ static inline net_t *whole(trainer_t *t)
     return t->tp.T > 1 ? &t->full : &t->net;
 }
 
+/* The optimizer's velocity of the whole net (with T > 1, once gathered). */
+static inline net_t *whole_velocity(trainer_t *t)
+{
+    return t->tp.T > 1 ? &t->velocity_full : &t->opt.velocity;
+}
+/* The buffer a sync step's update goes to and its reduction sums, with the
+ * figures and flags after it: the weights themselves for the book's plain
+ * step, the optimizer's gradient otherwise. */
+static inline float *reduction_buffer(trainer_t *t)
+{
+    return t->optimizing ? t->opt.grad : t->net.params;
+}
 /* train_setup.c */
 
 /* Everything before the first step: 0 or an exit status, the same on
@@ -150,6 +166,8 @@ void trainer_log_step_times(const trainer_t *t, int say);
 
 /* Collective (T > 1): the slices into every rank's whole net. */
 int trainer_gather(trainer_t *t);
+/* The same for the optimizer's velocity (nothing to do without one). */
+int trainer_gather_velocity(trainer_t *t);
 
 void trainer_write_checkpoint(trainer_t *t, int at_epoch_end);
 int trainer_ckpt_give_up(const trainer_t *t);

@@ -184,12 +184,16 @@ static int setup_local(trainer_t *t, int64_t n_rows)
     if (net_init_shape(&t->net, &shape, N_STATS) < 0 ||
         net_work_init_pixels(&t->work, &t->net, capacity) < 0)
         return -1;
+    t->optimizing = optimizer_wanted(cfg);
+    if (t->optimizing && optimizer_init(&t->opt, cfg, &t->net, N_STATS) < 0)
+        return -1;
     if (tp->T > 1) {
         t->work.sum_outputs = tensor_sum_outputs;
         t->work.sum_ctx = &t->tp;
         net_shape_t whole_shape = config_net_shape(cfg);
         if (tensor_reserve(&t->tp, (size_t)capacity * (size_t)whole_shape.sizes[2]) < 0 ||
-            net_init_shape(&t->full, &whole_shape, 0) < 0)
+            net_init_shape(&t->full, &whole_shape, 0) < 0 ||
+            (t->optimizing && net_init_shape(&t->velocity_full, &whole_shape, 0) < 0))
             return -1;
     }
     if (augment_live_active(&cfg->augment)) {
@@ -322,6 +326,28 @@ static int check_resume(trainer_t *t, const runstart_t *r, char *changes, size_t
     return 0;
 }
 
+/* Every rank takes the checkpoint's velocity (book order, rank 0's; NULL:
+ * none) when it trains with momentum. A checkpoint without one (written
+ * with momentum = 0) starts it at 0. */
+static void share_velocity(trainer_t *t, const float *book)
+{
+    if (!t->optimizing)
+        return;
+    int have = t->rank == 0 && book;
+    net_t *all = whole_velocity(t);
+    watchdog_enter("sharing the checkpoint's momentum", 0, 0);
+    MPI_Bcast(&have, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (have && t->rank == 0)
+        net_from_book_order(all, book);
+    if (have)
+        MPI_Bcast(all->params, (int)all->n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
+    watchdog_leave();
+    if (have && t->tp.T > 1)
+        tensor_take_slice(&t->tp, all, &t->opt.velocity);
+    if (!have && t->rank == 0 && t->cfg->momentum > 0)
+        log_info("the checkpoint holds no momentum (written without it): it starts at 0");
+}
+
 /* Every rank takes the checkpoint's weights and position from rank 0. */
 static int apply_resume(trainer_t *t, runstart_t *r)
 {
@@ -330,6 +356,7 @@ static int apply_resume(trainer_t *t, runstart_t *r)
     if (rc)
         return rc;
     share_whole(t, &r->net);
+    share_velocity(t, r->meta.velocity);
 
     /* epoch, step, world size, figures of the epoch in progress, time,
      * ranks per sample */

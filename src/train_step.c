@@ -53,7 +53,7 @@ static void step_flags(const trainer_t *t, float *flags)
  * same buffer. */
 static void put_stats(trainer_t *t, const net_stats_t *st)
 {
-    float *stats = t->net.params + t->net.n_params;
+    float *stats = reduction_buffer(t) + t->net.n_params;
     stats[STAT_LOSS] = (float)st->loss_sum;
     stats[STAT_CORRECT] = (float)st->correct;
     stats[STAT_COUNT] = (float)st->count;
@@ -66,7 +66,8 @@ static void put_stats(trainer_t *t, const net_stats_t *st)
 static int reduce_step(trainer_t *t)
 {
     const size_t n = t->net.n_params;
-    const int finite_here = isfinite(t->net.params[n + STAT_LOSS]);
+    float *buf = reduction_buffer(t);
+    const int finite_here = isfinite(buf[n + STAT_LOSS]);
     tensor_t *tp = &t->tp;
     /* the test hook NNMPI_FAULT=mpi: a call MPI must refuse (mpierror.h) */
     const int count = t->fault_mpi && fault_due(t) ? -1 : (int)(n + N_STATS);
@@ -75,14 +76,14 @@ static int reduce_step(trainer_t *t)
      * reductions of the slices (one per slice, over the groups) all carry
      * the same; the figures are the group's already (from the same outputs).
      * In sync mode the flags rode with the step's output sums. */
-    if (tp->T > 1 && !tensor_take_riders(tp, t->net.params + n + STAT_STOP))
-        MPI_Allreduce(MPI_IN_PLACE, t->net.params + n + STAT_STOP, N_STATS - STAT_STOP, MPI_FLOAT,
-                      MPI_SUM, tp->group);
+    if (tp->T > 1 && !tensor_take_riders(tp, buf + n + STAT_STOP))
+        MPI_Allreduce(MPI_IN_PLACE, buf + n + STAT_STOP, N_STATS - STAT_STOP, MPI_FLOAT, MPI_SUM,
+                      tp->group);
     if (tp->G > 1)
-        MPI_Allreduce(MPI_IN_PLACE, t->net.params, count, MPI_FLOAT, MPI_SUM,
+        MPI_Allreduce(MPI_IN_PLACE, buf, count, MPI_FLOAT, MPI_SUM,
                       tp->T > 1 ? tp->slice : MPI_COMM_WORLD);
     watchdog_leave();
-    const float *stats = t->net.params + n;
+    const float *stats = buf + n;
     if (!isfinite(stats[STAT_LOSS])) {
         /* every rank sees the sum and comes here: one more reduction, on
          * this failure path only, names the first rank whose own loss was
@@ -243,6 +244,27 @@ static int assemble_batch(trainer_t *t, int64_t step, int slot)
     return b;
 }
 
+/* With an optimizer (optimizer.h), once the mean gradient is reduced: the
+ * layers' sizes (a sliced layer's summed over the tensor group, so that
+ * every rank scales its slice alike) and the step. */
+static void optimize(trainer_t *t)
+{
+    optimizer_t *o = &t->opt;
+    double sums[2 * OPT_MAX_LAYERS] = {0}, sliced[2 * OPT_MAX_LAYERS];
+    if (o->kind == OPT_LARS)
+        optimizer_layer_sums(o, &t->net, sums);
+    int n_sliced = 0; /* the sliced layers come first (net.h's layout) */
+    while (n_sliced < o->n_layers && o->layers[n_sliced].sliced)
+        n_sliced++;
+    if (t->tp.T > 1 && o->kind == OPT_LARS && n_sliced > 0) {
+        watchdog_enter("the layers' sizes", t->epoch, t->step + 1);
+        MPI_Allreduce(sums, sliced, 2 * n_sliced, MPI_DOUBLE, MPI_SUM, t->tp.group);
+        watchdog_leave();
+        memcpy(sums, sliced, 2 * (size_t)n_sliced * sizeof *sums);
+    }
+    optimizer_step(o, &t->net, sums, (float)trainer_lr(t));
+}
+
 /* The rest of an epoch in sync mode: every step one global batch, one
  * reduction, the same mean update on every rank. Rank 0 adds its part of
  * the update to the weights themselves and the other ranks put their part
@@ -260,8 +282,12 @@ int trainer_epoch_sync(trainer_t *t)
         int64_t step = t->step;
         int b = assemble_batch(t, step, slot);
         slot = !slot;
-        float alpha = (float)trainer_lr(t) / (float)shard_step_count(s, step);
-        float beta = t->tp.g == 0 ? 1.0f : 0.0f;
+        /* the book's step adds into the weights (group 0) or replaces them
+         * by the update (the others); an optimizer takes the mean gradient */
+        float *out = reduction_buffer(t);
+        float alpha = (t->optimizing ? 1.0f : (float)trainer_lr(t)) /
+                      (float)shard_step_count(s, step);
+        float beta = t->tp.g == 0 && !t->optimizing ? 1.0f : 0.0f;
         net_stats_t st = {0};
         if (fault_due(t) && !t->fault_mpi)
             t->net.params[0] = NAN;
@@ -272,13 +298,15 @@ int trainer_epoch_sync(trainer_t *t)
         }
         if (b > 0)
             net_batch_update_pixels(&t->net, &t->work, t->pixels, t->labels, b, t->cfg->rule,
-                                    alpha, beta, t->net.params, &st);
-        else if (t->tp.g != 0)
-            memset(t->net.params, 0, t->net.n_params * sizeof(float));
+                                    alpha, beta, out, &st);
+        else if (beta == 0.0f)
+            memset(out, 0, t->net.n_params * sizeof(float));
         put_stats(t, &st);
         double t1 = now();
         if (reduce_step(t) < 0)
             return -1;
+        if (t->optimizing)
+            optimize(t);
         time_step(t, t0, t1);
         trainer_after_step(t);
         if (t->cfg->log_every && t->step % t->cfg->log_every == 0)

@@ -65,6 +65,10 @@ typedef struct {
      * (classnames.h; NULL for none, malloc'd) */
     int image_height, image_width;
     char *class_names;
+    /* sync mode with momentum (optimizer.h): the last step of every weight,
+     * [n_params] in the weights' book order, malloc'd; NULL: none. Written
+     * as /optimizer, beside /net, so that a resume takes the same steps. */
+    float *velocity;
 } ckpt_meta_t;
 
 /* Writes net and meta to path atomically. meta->weights_sha256 is computed

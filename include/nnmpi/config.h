@@ -20,6 +20,7 @@
 #define CONFIG_MAX_BYTES (1 << 20)
 
 typedef enum { TRAIN_MODE_SYNC = 0, TRAIN_MODE_LOCAL = 1 } train_mode_t;
+typedef enum { OPT_SGD = 0, OPT_LARS = 1 } optimizer_kind_t;
 typedef enum { LR_CONSTANT = 0, LR_LINEAR = 1, LR_COSINE = 2 } lr_schedule_t;
 
 typedef struct {
@@ -51,6 +52,9 @@ typedef struct {
     int epochs;
     int batch;               /* global batch (sync mode) */
     int sync_every;          /* samples per rank between averages (local) */
+    optimizer_kind_t optimizer; /* sync mode: sgd, or lars (optimizer.h) */
+    double momentum;         /* sync mode: heavy-ball momentum; 0: none */
+    double lars_trust;       /* LARS's trust coefficient (eta) */
     uint64_t seed;
     int shuffle;
     int threads;             /* BLAS threads per rank */

@@ -301,7 +301,7 @@ done
 printf "nnmpi prepare (60,000 + 2 x 60,000 rotated, written as HDF5): %.2f s\n" "$(cat "$work/prepare")"
 printf "nnmpi eval (10,000 test images, whole process): %.2f s\n" "$(cat "$work/eval")"
 echo "peak: $PEAK_GFLOPS GFLOP/s = $(awk -v p="$PEAK_GFLOPS" -v f=$FLOP 'BEGIN{printf "%.0f", p*1e9/f}') samples/s;" \
-  "BLAS kernels: $(OPENBLAS_VERBOSE=2 "$NNMPI" train --set data.file="$data" --print-config 2>&1 | sed -n 's/^Core: //p' || true)" \
+  "BLAS kernels: $(sed -n 's/^BLAS: OpenBLAS \([A-Za-z0-9]*\),.*/\1/p' "$work/log" | head -1)" \
   "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset};" \
   "nnmpi's sparse kernels: $(sed -n 's/.*sparse kernels: \([a-z0-9]*\).*/\1/p' "$work/log" | head -1)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%Y-%m-%d)"

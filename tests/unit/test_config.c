@@ -363,6 +363,9 @@ static void assert_same(const config_t *a, const config_t *b)
     CU_ASSERT_EQUAL(a->epochs, b->epochs);
     CU_ASSERT_EQUAL(a->batch, b->batch);
     CU_ASSERT_EQUAL(a->sync_every, b->sync_every);
+    CU_ASSERT_EQUAL(a->optimizer, b->optimizer);
+    CU_ASSERT_EQUAL(memcmp(&a->momentum, &b->momentum, sizeof a->momentum), 0);
+    CU_ASSERT_EQUAL(memcmp(&a->lars_trust, &b->lars_trust, sizeof a->lars_trust), 0);
     CU_ASSERT_EQUAL(memcmp(&a->warmup_epochs, &b->warmup_epochs, sizeof a->warmup_epochs), 0);
     CU_ASSERT_EQUAL(memcmp(&a->warmup_start, &b->warmup_start, sizeof a->warmup_start), 0);
     CU_ASSERT_EQUAL(a->seed, b->seed);
@@ -396,6 +399,9 @@ static void test_round_trip(void)
     a.epochs = 7;
     a.batch = 96;
     a.sync_every = 12345;
+    a.optimizer = OPT_LARS;
+    a.momentum = 0.875;
+    a.lars_trust = 1.0 / 3.0 * 1e-2;
     a.warmup_epochs = 1.0 / 3.0;
     a.warmup_start = 0.125;
     a.seed = UINT64_MAX - 1;
@@ -413,7 +419,7 @@ static void test_round_trip(void)
     const char *keys[] = {"file", "hidden", "layers", "activation", "output", "loss", "bias",
                           "init", "rule", "mode", "lr", "lr_schedule", "lr_end",
                           "warmup_epochs", "warmup_start", "epochs", "batch", "sync_every",
-                          "seed", "shuffle", "threads", "tensor_parallel", "stall_timeout",
+                          "optimizer", "momentum", "lars_trust", "seed", "shuffle", "threads", "tensor_parallel", "stall_timeout",
                           "rotate", "shift", "scale", "shear", "stroke", "elastic_alpha",
                           "elastic_sigma", "elastic_bank", "probability", "ahead", "dir",
                           "log_every", "backquery", "images", "frame", "every_epoch",
