@@ -461,19 +461,27 @@ static int read_shape(hid_t g, const char *path, int64_t version, net_shape_t *s
 
 /* The weights in the file's (the book's) order into net, and their
  * checksum into hex. */
+/* The arrays of shape's net from group /GROUP into book (book order). */
+static int read_arrays(hid_t f, const char *path, const char *group, const net_shape_t *shape,
+                       float *book)
+{
+    net_array_t a[NET_MAX_ARRAYS];
+    const int n = net_arrays(shape, a);
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "/%.15s/%.15s", group, a[i].name);
+        rc = read_matrix(f, path, name, book + a[i].offset, a[i].rows, a[i].cols);
+    }
+    return rc;
+}
+
 static int read_weights(hid_t f, const char *path, net_t *net, char hex[65])
 {
     float *book = malloc(net->n_params * sizeof *book);
     if (!book)
         return error_set("%s: out of memory for %zu weights", path, net->n_params);
-    net_array_t a[NET_MAX_ARRAYS];
-    const int n = net_arrays(&net->shape, a);
-    int rc = 0;
-    for (int i = 0; i < n && !rc; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "/net/%.15s", a[i].name);
-        rc = read_matrix(f, path, name, book + a[i].offset, a[i].rows, a[i].cols);
-    }
+    int rc = read_arrays(f, path, "net", &net->shape, book);
     rc = rc ? rc : weights_sha256(book, net->n_params, hex);
     if (!rc)
         net_from_book_order(net, book);
@@ -562,14 +570,7 @@ static int read_velocity(hid_t f, const char *path, const net_t *net, ckpt_meta_
     float *v = malloc(net->n_params * sizeof *v);
     if (!v)
         return error_set("%s: out of memory for %zu momentum values", path, net->n_params);
-    net_array_t a[NET_MAX_ARRAYS];
-    const int n = net_arrays(&net->shape, a);
-    int rc = 0;
-    for (int i = 0; i < n && !rc; i++) {
-        char name[40];
-        snprintf(name, sizeof name, "/optimizer/%.15s", a[i].name);
-        rc = read_matrix(f, path, name, v + a[i].offset, a[i].rows, a[i].cols);
-    }
+    int rc = read_arrays(f, path, "optimizer", &net->shape, v);
     char hex[65], *stored = NULL;
     hid_t g = rc ? -1 : H5Gopen2(f, "optimizer", H5P_DEFAULT);
     if (!rc && (g < 0 || h5_attr_read_str(g, "velocity_sha256", &stored) < 0))
