@@ -101,9 +101,16 @@ static void prefer_wider_kernels(char **argv)
     const char *better = core ? better_blas_core(core) : NULL;
     if (!better)
         return;
+    /* by its own path, not /proc/self/exe: the process keeps its name
+     * ("nnmpi", not "exe") in ps, top and ss */
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0 || n >= (ssize_t)sizeof self - 1)
+        return;
+    self[n] = '\0';
     setenv("OPENBLAS_CORETYPE", better, 1);
     setenv("NNMPI_KEEP_BLAS_CORE", "1", 1); /* never twice */
-    execv("/proc/self/exe", argv);
+    execv(self, argv);
     /* exec failed: carry on with the kernels we have */
 }
 
