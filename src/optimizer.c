@@ -1,6 +1,7 @@
 /* optimizer: LARS and momentum for sync mode (optimizer.h). */
 #include "nnmpi/optimizer.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ int optimizer_init(optimizer_t *o, const config_t *cfg, const net_t *net, size_t
     o->momentum = (float)cfg->momentum;
     o->trust = (float)cfg->lars_trust;
     find_layers(o, net);
+    o->part_end = net->n_params;
     o->grad = calloc(net->n_params + room, sizeof *o->grad);
     if (!o->grad || net_init_shape(&o->velocity, &net->shape, 0) < 0) {
         optimizer_free(o);
@@ -59,20 +61,36 @@ void optimizer_free(optimizer_t *o)
     memset(o, 0, sizeof *o);
 }
 
+/* BLAS's vector kernels: a plain loop's sum of squares waits on each
+ * addition (453 us a step for 784-200-10 here, against the step's
+ * 15 ms at batch 2048), and without -march the loops would not use the
+ * CPU's widest vectors. */
 static double sum_squares(const float *v, size_t n)
 {
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += (double)v[i] * v[i];
-    return s;
+    return cblas_dsdot((int)n, v, 1, v, 1);
+}
+
+void optimizer_set_part(optimizer_t *o, size_t first, size_t end)
+{
+    o->part_first = first;
+    o->part_end = end;
+}
+
+/* Layer L's floats within this rank's part: [*first, *first + return). */
+static size_t in_part(const optimizer_t *o, const opt_layer_t *L, size_t *first)
+{
+    size_t a = L->first > o->part_first ? L->first : o->part_first;
+    size_t b = L->first + L->count < o->part_end ? L->first + L->count : o->part_end;
+    *first = a;
+    return b > a ? b - a : 0;
 }
 
 void optimizer_layer_sums(const optimizer_t *o, const net_t *net, double *sums)
 {
     for (int l = 0; l < o->n_layers; l++) {
-        const opt_layer_t *L = &o->layers[l];
-        sums[2 * l] = sum_squares(net->params + L->first, L->count);
-        sums[2 * l + 1] = sum_squares(o->grad + L->first, L->count);
+        size_t at, n = in_part(o, &o->layers[l], &at);
+        sums[2 * l] = n ? sum_squares(net->params + at, n) : 0.0;
+        sums[2 * l + 1] = n ? sum_squares(o->grad + at, n) : 0.0;
     }
 }
 
@@ -91,11 +109,11 @@ void optimizer_step(optimizer_t *o, net_t *net, const double *sums, float lr)
     for (int l = 0; l < o->n_layers; l++) {
         const opt_layer_t *L = &o->layers[l];
         const float trust = layer_trust(o, L, sums[2 * l], sums[2 * l + 1]);
-        float *w = net->params + L->first, *v = o->velocity.params + L->first;
-        const float *g = o->grad + L->first;
-        for (size_t i = 0; i < L->count; i++) {
-            v[i] = mu * v[i] + trust * g[i];
-            w[i] += lr * v[i];
-        }
+        size_t at, n = in_part(o, L, &at);
+        if (n == 0)
+            continue;
+        float *w = net->params + at, *v = o->velocity.params + at;
+        cblas_saxpby((int)n, trust, o->grad + at, 1, mu, v, 1);
+        cblas_saxpy((int)n, lr, v, 1, w, 1);
     }
 }

@@ -26,6 +26,9 @@ static void trainer_free(trainer_t *t)
     net_free(&t->net);
     net_free(&t->full);
     optimizer_free(&t->opt);
+    free(t->part_counts);
+    free(t->part_offsets);
+    free(t->part_grad);
     net_free(&t->velocity_full);
     net_work_free(&t->work);
     tensor_free(&t->tp);

@@ -15,6 +15,7 @@
 #include "nnmpi/image.h"
 #include "nnmpi/log.h"
 #include "nnmpi/query.h"
+#include "nnmpi/watchdog.h"
 
 /* The state at the current position, for ckpt_write (rank 0). */
 static ckpt_meta_t state_meta(const trainer_t *t, int epochs_done, int64_t step)
@@ -58,7 +59,15 @@ int trainer_gather(trainer_t *t)
 
 int trainer_gather_velocity(trainer_t *t)
 {
-    if (!t->optimizing || t->tp.T == 1)
+    if (!t->optimizing)
+        return 0;
+    if (t->tp.G > 1) { /* each group kept its part of the step's velocity */
+        watchdog_enter("gathering the momentum", -1, 0);
+        MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, t->opt.velocity.params,
+                       t->part_counts, t->part_offsets, MPI_FLOAT, t->tp.slice);
+        watchdog_leave();
+    }
+    if (t->tp.T == 1)
         return 0;
     return tensor_gather(&t->tp, &t->opt.velocity, &t->velocity_full);
 }

@@ -59,6 +59,11 @@ typedef struct {
     int optimizing;      /* sync mode's steps through opt (optimizer.h), not in place */
     optimizer_t opt;
     net_t velocity_full; /* with T > 1 and opt: the whole velocity, gathered when needed */
+    /* with opt and G > 1 groups: the groups share the optimizer's step out
+     * (the gradient reduce-scattered, each group stepping its part, the
+     * weights allgathered), over tp.slice; part_grad [part_counts[g]] */
+    int *part_counts, *part_offsets;
+    float *part_grad;
     int batch_wins;      /* tensor_parallel = auto chose 1 for the batch's size */
     uint8_t *labels;     /* [batch capacity] labels of the current batch */
     int64_t *rows;       /* [batch capacity] local rows of a batch (sync mode) */
@@ -91,6 +96,7 @@ typedef struct {
     double epoch_t0;         /* when this session's part of the epoch began */
     double compute_s;        /* this session: seconds computing steps */
     double reduce_s;         /* and in their reductions, waiting for the others included */
+    double optimizer_s;      /* and in the optimizer's steps after them */
     int64_t steps_timed;
     int stop;                /* agreed: some rank was asked to stop */
     int timer;               /* agreed: rank 0's checkpoint timer ran out */

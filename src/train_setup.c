@@ -147,6 +147,31 @@ static int tensor_ranks(const config_t *cfg, int rank, int size, int *batch_wins
     *batch_wins = T > 1 && !tensor_slices_pay(&shape, cfg->batch / (size / T));
     return *batch_wins ? 1 : T;
 }
+/* With G > 1 groups each steps a contiguous part of its parameters (as
+ * even as can be) and the parts are allgathered: the step's work divides
+ * by G where every group would do all of it, for the same messages (a
+ * reduce-scatter and an allgather move what an allreduce does). */
+static int share_optimizer_step(trainer_t *t)
+{
+    const int G = t->tp.G;
+    const size_t n = t->net.n_params;
+    if (G == 1)
+        return 0;
+    t->part_counts = malloc((size_t)G * sizeof *t->part_counts);
+    t->part_offsets = malloc((size_t)G * sizeof *t->part_offsets);
+    t->part_grad = malloc((n / (size_t)G + 1) * sizeof *t->part_grad);
+    if (!t->part_counts || !t->part_offsets || !t->part_grad)
+        return error_set("out of memory for sharing the optimizer's step");
+    for (int g = 0; g < G; g++) {
+        t->part_offsets[g] = (int)(n * (size_t)g / (size_t)G);
+        t->part_counts[g] = (int)(n * (size_t)(g + 1) / (size_t)G) - t->part_offsets[g];
+    }
+    const int g = t->tp.g;
+    optimizer_set_part(&t->opt, (size_t)t->part_offsets[g],
+                       (size_t)t->part_offsets[g] + (size_t)t->part_counts[g]);
+    return 0;
+}
+
 /* The helper thread that distorts the next batch gains nothing when the
  * rank may run on one core only (mpirun binds each of up to 2 ranks to a
  * core by default): say so, with the way out. */
@@ -185,7 +210,8 @@ static int setup_local(trainer_t *t, int64_t n_rows)
         net_work_init_pixels(&t->work, &t->net, capacity) < 0)
         return -1;
     t->optimizing = optimizer_wanted(cfg);
-    if (t->optimizing && optimizer_init(&t->opt, cfg, &t->net, N_STATS) < 0)
+    if (t->optimizing && (optimizer_init(&t->opt, cfg, &t->net, N_STATS) < 0 ||
+                          share_optimizer_step(t) < 0))
         return -1;
     if (tp->T > 1) {
         t->work.sum_outputs = tensor_sum_outputs;

@@ -60,6 +60,25 @@ static void put_stats(trainer_t *t, const net_stats_t *st)
     step_flags(t, stats + STAT_STOP);
 }
 
+/* The sum over the groups of buf's `count` floats (-1: the test hook's
+ * refused call): all of it, or with an optimizer each group's part of the
+ * gradient (the optimizer's step brings the others') and the figures. */
+static void sum_over_groups(trainer_t *t, float *buf, int count)
+{
+    const tensor_t *tp = &t->tp;
+    const size_t n = t->net.n_params;
+    if (!t->optimizing) {
+        MPI_Allreduce(MPI_IN_PLACE, buf, count, MPI_FLOAT, MPI_SUM,
+                      tp->T > 1 ? tp->slice : MPI_COMM_WORLD);
+        return;
+    }
+    const int g = tp->g;
+    MPI_Reduce_scatter(buf, t->part_grad, t->part_counts, MPI_FLOAT, MPI_SUM, tp->slice);
+    memcpy(buf + t->part_offsets[g], t->part_grad, (size_t)t->part_counts[g] * sizeof *buf);
+    MPI_Allreduce(MPI_IN_PLACE, buf + n, count < 0 ? count : N_STATS, MPI_FLOAT, MPI_SUM,
+                  tp->slice);
+}
+
 /* Sums the parameter buffer (with the statistics after it) over all ranks,
  * in place; every rank then holds the same figures and flags, so all take
  * the same decisions without more messages. */
@@ -80,8 +99,7 @@ static int reduce_step(trainer_t *t)
         MPI_Allreduce(MPI_IN_PLACE, buf + n + STAT_STOP, N_STATS - STAT_STOP, MPI_FLOAT, MPI_SUM,
                       tp->group);
     if (tp->G > 1)
-        MPI_Allreduce(MPI_IN_PLACE, buf, count, MPI_FLOAT, MPI_SUM,
-                      tp->T > 1 ? tp->slice : MPI_COMM_WORLD);
+        sum_over_groups(t, buf, count);
     watchdog_leave();
     const float *stats = buf + n;
     if (!isfinite(stats[STAT_LOSS])) {
@@ -139,18 +157,22 @@ void trainer_log_step_times(const trainer_t *t, int say)
         return;
     const double us = 1e6 / (double)t->steps_timed;
     const char *what = t->cfg->mode == TRAIN_MODE_SYNC ? "step" : "averaging round";
+    char opt[64] = "";
+    if (t->optimizing)
+        snprintf(opt, sizeof opt, "; then the optimizer's step %.0f us", t->optimizer_s * us);
     if (t->size == 1) {
-        log_info("time per %s: %.0f us (%lld of them)", what, (t->compute_s + t->reduce_s) * us,
-                 (long long)t->steps_timed);
+        log_info("time per %s: %.0f us (%lld of them)%s", what,
+                 (t->compute_s + t->reduce_s) * us, (long long)t->steps_timed, opt);
         return;
     }
     double share = t->reduce_s / (t->compute_s + t->reduce_s);
     log_info("time per %s: compute %.0f us (the slowest rank %.0f us), reduction %.0f us with "
-             "the wait for the slowest rank: %.0f%% of the time%s", what, t->compute_s * us,
+             "the wait for the slowest rank: %.0f%% of the time%s%s", what, t->compute_s * us,
              slowest * us, t->reduce_s * us, 100 * share,
              share > 0.3 && t->cfg->mode == TRAIN_MODE_SYNC
                  ? "; a larger train.batch spreads it over more samples"
-                 : "");
+                 : "",
+             opt);
 }
 
 static void log_progress(const trainer_t *t)
@@ -245,24 +267,30 @@ static int assemble_batch(trainer_t *t, int64_t step, int slot)
 }
 
 /* With an optimizer (optimizer.h), once the mean gradient is reduced: the
- * layers' sizes (a sliced layer's summed over the tensor group, so that
- * every rank scales its slice alike) and the step. */
+ * layers' sizes (summed over the groups' parts, and a sliced layer's over
+ * the tensor group, so that every rank scales its slice alike), this
+ * rank's part of the step, and with G > 1 the other groups' parts. */
 static void optimize(trainer_t *t)
 {
     optimizer_t *o = &t->opt;
-    double sums[2 * OPT_MAX_LAYERS] = {0}, sliced[2 * OPT_MAX_LAYERS];
-    if (o->kind == OPT_LARS)
-        optimizer_layer_sums(o, &t->net, sums);
+    const tensor_t *tp = &t->tp;
+    double sums[2 * OPT_MAX_LAYERS] = {0};
     int n_sliced = 0; /* the sliced layers come first (net.h's layout) */
     while (n_sliced < o->n_layers && o->layers[n_sliced].sliced)
         n_sliced++;
-    if (t->tp.T > 1 && o->kind == OPT_LARS && n_sliced > 0) {
-        watchdog_enter("the layers' sizes", t->epoch, t->step + 1);
-        MPI_Allreduce(sums, sliced, 2 * n_sliced, MPI_DOUBLE, MPI_SUM, t->tp.group);
-        watchdog_leave();
-        memcpy(sums, sliced, 2 * (size_t)n_sliced * sizeof *sums);
+    watchdog_enter("the optimizer's step", t->epoch, t->step + 1);
+    if (o->kind == OPT_LARS) {
+        optimizer_layer_sums(o, &t->net, sums);
+        if (tp->G > 1)
+            MPI_Allreduce(MPI_IN_PLACE, sums, 2 * o->n_layers, MPI_DOUBLE, MPI_SUM, tp->slice);
+        if (tp->T > 1 && n_sliced > 0)
+            MPI_Allreduce(MPI_IN_PLACE, sums, 2 * n_sliced, MPI_DOUBLE, MPI_SUM, tp->group);
     }
     optimizer_step(o, &t->net, sums, (float)trainer_lr(t));
+    if (tp->G > 1)
+        MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, t->net.params, t->part_counts,
+                       t->part_offsets, MPI_FLOAT, tp->slice);
+    watchdog_leave();
 }
 
 /* The rest of an epoch in sync mode: every step one global batch, one
@@ -305,9 +333,12 @@ int trainer_epoch_sync(trainer_t *t)
         double t1 = now();
         if (reduce_step(t) < 0)
             return -1;
-        if (t->optimizing)
-            optimize(t);
         time_step(t, t0, t1);
+        if (t->optimizing) {
+            double t2 = now();
+            optimize(t);
+            t->optimizer_s += now() - t2;
+        }
         trainer_after_step(t);
         if (t->cfg->log_every && t->step % t->cfg->log_every == 0)
             log_progress(t);

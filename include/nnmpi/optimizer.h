@@ -37,6 +37,8 @@ typedef struct {
     opt_layer_t layers[OPT_MAX_LAYERS];
     float *grad;      /* [n_params + room]: the step's reduction buffer */
     net_t velocity;   /* V, in the net's shape (unused when momentum = 0) */
+    size_t part_first, part_end; /* the floats this rank steps (all, unless
+                                    optimizer_set_part shares them out) */
 } optimizer_t;
 
 /* Whether cfg's steps go through an optimizer_t rather than the book's
@@ -48,12 +50,18 @@ int optimizer_wanted(const config_t *cfg);
 int optimizer_init(optimizer_t *o, const config_t *cfg, const net_t *net, size_t room);
 void optimizer_free(optimizer_t *o);
 
-/* sums[2l], sums[2l+1]: |W_l|^2 and |G_l|^2 over this rank's floats of
+/* Only the floats [first, end) of the parameters are this rank's to step
+ * (the data-parallel groups share the step out, each its part; the others'
+ * parts arrive by an allgather). */
+void optimizer_set_part(optimizer_t *o, size_t first, size_t end);
+
+/* sums[2l], sums[2l+1]: |W_l|^2 and |G_l|^2 over this rank's part of
  * layer l (o->n_layers layers). */
 void optimizer_layer_sums(const optimizer_t *o, const net_t *net, double *sums);
 
-/* The step from o->grad with learning rate lr, the layers' sums of squares
- * complete (summed over the ranks that share a sliced layer). */
+/* The step of this rank's part from o->grad with learning rate lr, the
+ * layers' sums of squares complete (summed over the parts and the ranks
+ * that share a sliced layer). */
 void optimizer_step(optimizer_t *o, net_t *net, const double *sums, float lr);
 
 #endif

@@ -1,10 +1,13 @@
 # [train] optimizer = lars and momentum (sync mode):
+# - the step's time is said with the optimizer's part;
 # - the weights of 1 rank, of 2 ranks sharing each sample (T = 2), of 2
 #   ranks sharing the batch and of 2 groups of 2 agree within 1e-5 (the
 #   layers' sizes and the gradient are summed in another order);
 # - a checkpoint holds the momentum (/optimizer, with its checksum): a
 #   mid-epoch checkpoint resumed on 1 rank gives the uninterrupted run's
-#   weights bit for bit, and on 2 slices within 1e-5; one written without
+#   weights bit for bit, and on 2 slices within 1e-5; 2 data-parallel
+#   ranks, each stepping half the weights, write the whole velocity (resumed
+#   on 1 rank within 1e-5); one written without
 #   momentum starts it at 0, and says so; a damaged one is refused;
 # - it learns (a global batch of 256 on the quick data);
 # - local mode refuses both keys (exit 2).
@@ -33,6 +36,10 @@ for pt in 2x2 2x1 4x2; do
   run "$np" "$WORK/p$pt" --set train.tensor_parallel="$T"
   same_weights "$one/model.h5" "$WORK/p$pt/model.h5" "$np ranks in groups of $T"
 done
+grep -qE "^time per step: [0-9]+ us \([0-9]+ of them\); then the optimizer's step [0-9]+ us$" "$one.log" \
+  || { cat "$one.log"; fail "1 rank: the optimizer's time per step not said"; }
+grep -qE "^time per step: compute .*; then the optimizer's step [0-9]+ us$" "$WORK/p2x2.log" \
+  || { cat "$WORK/p2x2.log"; fail "2 ranks: the optimizer's time per step not said"; }
 ok "LARS with momentum: 1 rank, 2 slices, 2 data-parallel ranks, 2 groups of 2 agree within 1e-5"
 
 mid=$(ls "$one"/ckpt-e000001-s*.h5 | grep -v s00000000000 | head -1)
@@ -45,7 +52,13 @@ grep -q "^resuming from $mid" "$WORK/r1.log" || { cat "$WORK/r1.log"; fail "did 
 run_np 2 train --resume "$mid" --set output.dir="$WORK/r2" --set train.tensor_parallel=2 \
   >"$WORK/r2.log" 2>&1 || { cat "$WORK/r2.log"; fail "resume on 2 slices"; }
 same_weights "$one/model.h5" "$WORK/r2/model.h5" "resumed on 2 slices"
-ok "a mid-epoch checkpoint holds the momentum: resumed bit for bit on 1 rank, within 1e-5 on 2 slices"
+# 2 data-parallel ranks step half the weights each: their checkpoint holds
+# the whole velocity
+mid2=$(ls "$WORK/p2x1"/ckpt-e000001-s*.h5 | grep -v s00000000000 | head -1)
+run_np 1 train --resume "$mid2" --set output.dir="$WORK/r6" >"$WORK/r6.log" 2>&1 \
+  || { cat "$WORK/r6.log"; fail "resume of 2 data-parallel ranks on 1"; }
+same_weights "$one/model.h5" "$WORK/r6/model.h5" "2 data-parallel ranks' checkpoint resumed on 1 rank"
+ok "a mid-epoch checkpoint holds the momentum: resumed bit for bit on 1 rank, within 1e-5 on 2 slices, and 2 ranks' on 1"
 
 # the same position without momentum: the run goes on with it from 0
 plain=$WORK/plain

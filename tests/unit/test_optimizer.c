@@ -1,7 +1,8 @@
 /* Tests of the optimizer's step (optimizer.h) against its formulas, on a
  * small net with biases: heavy-ball momentum over two steps, and LARS's
  * per-layer scaling (biases and zero norms unscaled); the layers it finds
- * and which of them hidden-unit slices cut. The sums over ranks are
+ * and which of them hidden-unit slices cut; parts of the parameters
+ * stepped apart, as data-parallel groups share the step out. The sums over ranks are
  * e2e_optimizer's. */
 #include <math.h>
 #include <string.h>
@@ -98,6 +99,42 @@ static void test_lars_scales_each_layer(void)
     net_free(&net);
 }
 
+/* Two parts stepped apart (sums added over them, as the groups do) give
+ * the whole step; each leaves the other's floats alone. */
+static void test_parts_make_the_whole_step(void)
+{
+    net_t whole = small_net(1), a = small_net(1), b = small_net(1);
+    optimizer_t ow = make(&whole, OPT_LARS, 0.9), oa = make(&a, OPT_LARS, 0.9),
+                ob = make(&b, OPT_LARS, 0.9);
+    const size_t cut = 22; /* inside w1 */
+    optimizer_set_part(&oa, 0, cut);
+    optimizer_set_part(&ob, cut, whole.n_params);
+    double sw[2 * OPT_MAX_LAYERS], sa[2 * OPT_MAX_LAYERS], sb[2 * OPT_MAX_LAYERS];
+    optimizer_layer_sums(&ow, &whole, sw);
+    optimizer_layer_sums(&oa, &a, sa);
+    optimizer_layer_sums(&ob, &b, sb);
+    for (int i = 0; i < 2 * ow.n_layers; i++) {
+        CU_ASSERT_DOUBLE_EQUAL(sa[i] + sb[i], sw[i], 1e-12);
+        sa[i] = sb[i] = sa[i] + sb[i];
+    }
+    optimizer_step(&ow, &whole, sw, 0.5f);
+    optimizer_step(&oa, &a, sa, 0.5f);
+    optimizer_step(&ob, &b, sb, 0.5f);
+    net_t fresh = small_net(1);
+    for (size_t i = 0; i < whole.n_params; i++) {
+        const net_t *mine = i < cut ? &a : &b, *other = i < cut ? &b : &a;
+        CU_ASSERT_DOUBLE_EQUAL(mine->params[i], whole.params[i], 1e-6);
+        CU_ASSERT_EQUAL(other->params[i], fresh.params[i]);
+    }
+    net_free(&fresh);
+    optimizer_free(&ow);
+    optimizer_free(&oa);
+    optimizer_free(&ob);
+    net_free(&whole);
+    net_free(&a);
+    net_free(&b);
+}
+
 static void test_wanted_in_sync_mode_only(void)
 {
     config_t cfg;
@@ -118,6 +155,7 @@ int main(void)
         {"the layers, in order, and the sliced ones", test_layers_in_order},
         {"momentum over two steps", test_momentum_two_steps},
         {"LARS scales each weight layer, not biases nor a zero gradient", test_lars_scales_each_layer},
+        {"parts stepped apart make the whole step", test_parts_make_the_whole_step},
         {"wanted in sync mode, off for the book's step", test_wanted_in_sync_mode_only},
         {NULL, NULL},
     };
