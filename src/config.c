@@ -85,8 +85,8 @@ static const config_key_t keys[] = {
     {"train", "optimizer", T_ENUM, F(optimizer), "sgd", 0, 0, optimizer_names,
      "sync mode: sgd, the book's step (lr times the batch's mean gradient); lars, each "
      "layer's step scaled to lars_trust x |weights| / |gradient| (You et al. 2017): with "
-     "momentum = 0.9 it keeps a global batch of 2048 learning as well as a small one "
-     "(configs/lars-2048.ini, docs/time-to-accuracy.md)", FIXED},
+     "momentum = 0.9 and lr = batch / 2048 a global batch of 1024-2048 learns in about the "
+     "epochs of batch 32 (configs/lars-2048.ini, docs/time-to-accuracy.md)", FIXED},
     {"train", "momentum", T_DOUBLE, F(momentum), "0", 0, 0.999, NULL,
      "sync mode: each step adds this fraction of the previous one (heavy ball); 0: none, the "
      "book's plain step", FREE},
