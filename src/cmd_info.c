@@ -107,6 +107,8 @@ static int info_checkpoint(const char *path)
                meta.class_names ? meta.class_names : "");
     printf("  weights:    sha256 %s (%s)\n", meta.weights_sha256,
            verified ? "checksum verified" : "CHECKSUM MISMATCH: the file is damaged");
+    if (meta.velocity)
+        printf("  optimizer:  momentum of every weight (/optimizer, checksum verified)\n");
     printf("  training:   %d epoch%s done, step %lld of the next, seed %llu, written by %d rank%s\n",
            meta.epoch, meta.epoch == 1 ? "" : "s", (long long)meta.step,
            (unsigned long long)meta.seed, meta.world_size, meta.world_size == 1 ? "" : "s");

@@ -44,6 +44,7 @@ ok "LARS with momentum: 1 rank, 2 slices, 2 data-parallel ranks, 2 groups of 2 a
 
 mid=$(ls "$one"/ckpt-e000001-s*.h5 | grep -v s00000000000 | head -1)
 h5ls "$mid/optimizer" | grep -q "^w_ih " || fail "no /optimizer/w_ih in $mid"
+"$NNMPI" info "$mid" | grep -q "^  optimizer:  momentum of every weight" || fail "info does not show the momentum"
 run_np 1 train --resume "$mid" --set output.dir="$WORK/r1" >"$WORK/r1.log" 2>&1 \
   || { cat "$WORK/r1.log"; fail "resume on 1 rank"; }
 grep -q "^resuming from $mid" "$WORK/r1.log" || { cat "$WORK/r1.log"; fail "did not resume"; }
