@@ -81,6 +81,18 @@ static int write_data_ends(hid_t g, const ckpt_meta_t *meta)
     return rc;
 }
 
+/* The arrays of shape's net from book (book order) into group g; the
+ * reader is read_arrays. */
+static int write_arrays(hid_t g, const net_shape_t *shape, const float *book)
+{
+    net_array_t a[NET_MAX_ARRAYS];
+    const int n = net_arrays(shape, a);
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++)
+        rc = write_matrix(g, a[i].name, book + a[i].offset, a[i].rows, a[i].cols);
+    return rc;
+}
+
 static int write_net(hid_t f, const net_t *net, const float *book, const ckpt_meta_t *meta)
 {
     char hex[65];
@@ -97,11 +109,7 @@ static int write_net(hid_t f, const net_t *net, const float *book, const ckpt_me
     hid_t g = H5Gcreate2(f, "net", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         return error_set("cannot create group /net");
-    net_array_t arrays[NET_MAX_ARRAYS];
-    const int n_arrays = net_arrays(&net->shape, arrays);
-    for (int i = 0; i < n_arrays && !rc; i++)
-        rc = write_matrix(g, arrays[i].name, book + arrays[i].offset, arrays[i].rows,
-                          arrays[i].cols);
+    rc = write_arrays(g, &net->shape, book);
     rc = rc ? rc : h5_attr_write_i64(g, "n_in", net->n_in);
     rc = rc ? rc : h5_attr_write_i64(g, "n_hidden", net->n_hidden);
     rc = rc ? rc : h5_attr_write_i64(g, "n_out", net->n_out);
@@ -164,11 +172,7 @@ static int write_velocity(hid_t f, const net_t *net, const float *velocity)
         return error_set("cannot create group /optimizer");
     int rc = weights_sha256(velocity, net->n_params, hex);
     rc = rc ? rc : h5_attr_write_str(g, "velocity_sha256", hex);
-    net_array_t arrays[NET_MAX_ARRAYS];
-    const int n_arrays = net_arrays(&net->shape, arrays);
-    for (int i = 0; i < n_arrays && !rc; i++)
-        rc = write_matrix(g, arrays[i].name, velocity + arrays[i].offset, arrays[i].rows,
-                          arrays[i].cols);
+    rc = rc ? rc : write_arrays(g, &net->shape, velocity);
     H5Gclose(g);
     return rc;
 }
@@ -459,8 +463,6 @@ static int read_shape(hid_t g, const char *path, int64_t version, net_shape_t *s
     return net_shape_check(shape) < 0 ? error_prefix("%s: /net", path) : 0;
 }
 
-/* The weights in the file's (the book's) order into net, and their
- * checksum into hex. */
 /* The arrays of shape's net from group /GROUP into book (book order). */
 static int read_arrays(hid_t f, const char *path, const char *group, const net_shape_t *shape,
                        float *book)
@@ -476,6 +478,8 @@ static int read_arrays(hid_t f, const char *path, const char *group, const net_s
     return rc;
 }
 
+/* The weights in the file's (the book's) order into net, and their
+ * checksum into hex. */
 static int read_weights(hid_t f, const char *path, net_t *net, char hex[65])
 {
     float *book = malloc(net->n_params * sizeof *book);

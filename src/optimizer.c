@@ -62,9 +62,9 @@ void optimizer_free(optimizer_t *o)
 }
 
 /* BLAS's vector kernels: a plain loop's sum of squares waits on each
- * addition (453 us a step for 784-200-10 here, against the step's
- * 15 ms at batch 2048), and without -march the loops would not use the
- * CPU's widest vectors. */
+ * addition, and without -march the loops would not use the CPU's widest
+ * vectors (the step of 784-200-10 at batch 2048 here: 453 us with plain
+ * loops, 243 us with these, of a 13-15 ms step). */
 static double sum_squares(const float *v, size_t n)
 {
     return cblas_dsdot((int)n, v, 1, v, 1);

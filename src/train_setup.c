@@ -147,6 +147,7 @@ static int tensor_ranks(const config_t *cfg, int rank, int size, int *batch_wins
     *batch_wins = T > 1 && !tensor_slices_pay(&shape, cfg->batch / (size / T));
     return *batch_wins ? 1 : T;
 }
+
 /* With G > 1 groups each steps a contiguous part of its parameters (as
  * even as can be) and the parts are allgathered: the step's work divides
  * by G where every group would do all of it, for the same messages (a
@@ -270,6 +271,17 @@ static int begin_output(trainer_t *t)
     return rc;
 }
 
+/* Rank 0's whole `all` onto every rank; with T > 1 each keeps its slice
+ * in `mine`. */
+static void broadcast_whole(trainer_t *t, net_t *all, net_t *mine, const char *what)
+{
+    watchdog_enter(what, 0, 0);
+    MPI_Bcast(all->params, (int)all->n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
+    watchdog_leave();
+    if (t->tp.T > 1)
+        tensor_take_slice(&t->tp, all, mine);
+}
+
 /* Every rank's weights from rank 0's whole net `source` (the initial
  * weights, or a checkpoint's): broadcast, and with T > 1 each rank keeps
  * its slice. */
@@ -278,11 +290,7 @@ static void share_whole(trainer_t *t, const net_t *source)
     net_t *all = whole(t);
     if (t->rank == 0 && source != all)
         memcpy(all->params, source->params, all->n_params * sizeof(float));
-    watchdog_enter("sharing the weights", 0, 0);
-    MPI_Bcast(all->params, (int)all->n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
-    watchdog_leave();
-    if (t->tp.T > 1)
-        tensor_take_slice(&t->tp, all, &t->net);
+    broadcast_whole(t, all, &t->net, "sharing the weights");
 }
 
 /* Rank 0 draws the initial weights and everyone takes them, so all ranks
@@ -360,16 +368,14 @@ static void share_velocity(trainer_t *t, const float *book)
     if (!t->optimizing)
         return;
     int have = t->rank == 0 && book;
-    net_t *all = whole_velocity(t);
     watchdog_enter("sharing the checkpoint's momentum", 0, 0);
     MPI_Bcast(&have, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (have && t->rank == 0)
-        net_from_book_order(all, book);
-    if (have)
-        MPI_Bcast(all->params, (int)all->n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
     watchdog_leave();
-    if (have && t->tp.T > 1)
-        tensor_take_slice(&t->tp, all, &t->opt.velocity);
+    if (have && t->rank == 0)
+        net_from_book_order(whole_velocity(t), book);
+    if (have)
+        broadcast_whole(t, whole_velocity(t), &t->opt.velocity,
+                        "sharing the checkpoint's momentum");
     if (!have && t->rank == 0 && t->cfg->momentum > 0)
         log_info("the checkpoint holds no momentum (written without it): it starts at 0");
 }

@@ -36,7 +36,7 @@ typedef struct {
     int n_layers;
     opt_layer_t layers[OPT_MAX_LAYERS];
     float *grad;      /* [n_params + room]: the step's reduction buffer */
-    net_t velocity;   /* V, in the net's shape (unused when momentum = 0) */
+    net_t velocity;   /* V, in the net's shape (momentum = 0: the last step alone) */
     size_t part_first, part_end; /* the floats this rank steps (all, unless
                                     optimizer_set_part shares them out) */
 } optimizer_t;
