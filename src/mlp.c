@@ -83,7 +83,7 @@ void mlp_forward(const net_t *net, net_work_t *work, int B, int summed)
 {
     const int ni = net->n_in, n1 = net->n_hidden;
     dense_sgemm(0, 0, B, n1, ni, 1.0f, work->x, ni,
-                net->w[0], n1, 0.0f, work->act[1], n1);
+                net->w[0], net->ld0, 0.0f, work->act[1], n1);
     forward_rest(net, work, B, summed);
 }
 
@@ -93,10 +93,11 @@ static void forward_lit(const net_t *net, net_work_t *work)
 {
     const int ni = net->n_in, n1 = net->n_hidden;
     const sparse_batch_t *lit = &work->lit;
-    cblas_sgemv(CblasRowMajor, CblasTrans, ni, n1, 1.0f, net->w[0], n1, work->ones, 1, 0.0f,
-                work->col_sum, 1);
-    sparse_rows_sum_each(lit->count, n1, work->act[1], lit->background, work->col_sum,
-                         lit->row_start, lit->row_pixel, lit->row_value, net->w[0]);
+    cblas_sgemv(CblasRowMajor, CblasTrans, ni, n1, 1.0f, net->w[0], net->ld0, work->ones, 1,
+                0.0f, work->col_sum, 1);
+    sparse_rows_sum_each(lit->count, n1, work->act[1], (size_t)n1, lit->background, work->col_sum,
+                         lit->row_start, lit->row_pixel, lit->row_value, net->w[0],
+                         (size_t)net->ld0);
     forward_rest(net, work, lit->count, 1);
 }
 
@@ -172,7 +173,7 @@ void mlp_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels,
     backward_to_first(net, work, labels, B, alpha, beta, out, stats);
     /* out w0[ni, n1] = alpha x[B, ni]^T . delta[1][B, n1] + beta out w0 */
     dense_sgemm(1, 0, ni, n1, B, alpha, work->x, ni,
-                work->delta[1], n1, beta, weights_in(net, out, 0), n1);
+                work->delta[1], n1, beta, weights_in(net, out, 0), net->ld0);
     update_bias(work, work->delta[1], B, n1, alpha, beta, biases_in(net, out, 0));
 }
 
@@ -187,9 +188,9 @@ void mlp_batch_update_lit(const net_t *net, net_work_t *work, const uint8_t *lab
      * every row, the lit pixels' deltas in theirs (net.c) */
     cblas_sgemv(CblasRowMajor, CblasTrans, B, n1, 1.0f, work->delta[1], n1, work->ones, 1, 0.0f,
                 work->e_sum, 1);
-    sparse_rows_update(ni, n1, weights_in(net, out, 0), beta, alpha * lit->background,
-                       work->e_sum, alpha, lit->col_start, lit->col_sample, lit->col_value,
-                       work->delta[1]);
+    sparse_rows_update(ni, n1, weights_in(net, out, 0), (size_t)net->ld0, beta,
+                       alpha * lit->background, work->e_sum, alpha, lit->col_start,
+                       lit->col_sample, lit->col_value, work->delta[1], (size_t)n1);
     float *out_b = biases_in(net, out, 0);
     for (int j = 0; out_b && j < n1; j++) /* beta 0: written without being read */
         out_b[j] = (beta != 0.0f ? beta * out_b[j] : 0.0f) + alpha * work->e_sum[j];
@@ -261,7 +262,7 @@ static void transpose_times(const net_t *net, int l, const double *z, double *a)
     for (int i = 0; i < n_in; i++) {
         double sum = 0.0;
         for (int j = 0; j < n_out; j++)
-            sum += (l == 0 ? net->w[0][(size_t)i * n_out + j]
+            sum += (l == 0 ? net->w[0][(size_t)i * net->ld0 + j]
                            : net->w[l][(size_t)j * n_in + i]) * z[j];
         a[i] = sum;
     }

@@ -54,6 +54,19 @@ int net_shape_check(const net_shape_t *s)
     return 0;
 }
 
+int net_shape_ld0(const net_shape_t *s)
+{
+    const int n1 = s->sizes[1];
+    if (!net_shape_is_book(s) || n1 < NET_PAD_FROM)
+        return n1;
+    return (n1 + NET_LINE_FLOATS - 1) / NET_LINE_FLOATS * NET_LINE_FLOATS;
+}
+
+size_t net_shape_floats(const net_shape_t *s)
+{
+    return net_shape_params(s) + (size_t)s->sizes[0] * (size_t)(net_shape_ld0(s) - s->sizes[1]);
+}
+
 size_t net_shape_params(const net_shape_t *s)
 {
     size_t n = 0;
@@ -101,8 +114,10 @@ int net_init_shape(net_t *net, const net_shape_t *shape, size_t room)
     net->n_hidden = shape->sizes[1];
     net->n_out = shape->sizes[L];
     net->n_params = net_shape_params(shape);
+    net->n_floats = net_shape_floats(shape);
+    net->ld0 = net_shape_ld0(shape);
     net->n_room = room;
-    net->params = calloc(net->n_params + room, sizeof(float));
+    net->params = net_alloc_floats(net->n_floats + room);
     if (!net->params) {
         char sizes[256];
         net_shape_sizes_text(shape, sizes, sizeof sizes);
@@ -111,13 +126,22 @@ int net_init_shape(net_t *net, const net_shape_t *shape, size_t room)
     float *p = net->params;
     for (int l = 0; l < L; l++) { /* [w0 | b0 | w1 | b1 | ...] */
         net->w[l] = p;
-        p += (size_t)shape->sizes[l + 1] * shape->sizes[l];
+        p += (size_t)(l ? shape->sizes[l + 1] : net->ld0) * shape->sizes[l];
         net->b[l] = shape->bias ? p : NULL;
         p += shape->bias ? (size_t)shape->sizes[l + 1] : 0;
     }
     net->w_ih_t = net->w[0];
     net->w_ho = L == 2 ? net->w[1] : NULL;
     return 0;
+}
+
+float *net_alloc_floats(size_t n)
+{
+    size_t bytes = (n * sizeof(float) + NET_LINE_BYTES - 1) / NET_LINE_BYTES * NET_LINE_BYTES;
+    float *p = aligned_alloc(NET_LINE_BYTES, bytes ? bytes : NET_LINE_BYTES);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
 }
 
 void net_free(net_t *net)
@@ -156,7 +180,7 @@ void net_init_weights_as(net_t *net, net_init_t init, rng_t *rng)
      * transposed */
     for (int j = 0; j < n1; j++)
         for (int i = 0; i < net->n_in; i++)
-            net->w[0][(size_t)i * n1 + j] = draw_weight(init, net->n_in, n1, rng);
+            net->w[0][(size_t)i * net->ld0 + j] = draw_weight(init, net->n_in, n1, rng);
     for (int l = 1; l < s->n_layers; l++)
         for (size_t i = 0; i < (size_t)s->sizes[l + 1] * s->sizes[l]; i++)
             net->w[l][i] = draw_weight(init, s->sizes[l], s->sizes[l + 1], rng);
@@ -198,10 +222,11 @@ int net_work_init(net_work_t *work, const net_t *net, int capacity)
     size_t n_ones = (size_t)(capacity > net->n_in ? capacity : net->n_in);
     work->capacity = capacity;
     work->x = malloc(c * net->n_in * sizeof(float));
-    work->h = malloc(c * net->n_hidden * sizeof(float));
+    work->ldh = net->ld0; /* rows starting lines; the pads start at 0 and stay finite */
+    work->h = net_alloc_floats(c * (size_t)work->ldh);
     work->o = malloc(c * net->n_out * sizeof(float));
     work->d_o = malloc(c * net->n_out * sizeof(float));
-    work->e_h = malloc(c * net->n_hidden * sizeof(float));
+    work->e_h = net_alloc_floats(c * (size_t)work->ldh);
     work->ones = malloc(n_ones * sizeof(float));
     if (!work->x || !work->h || !work->o || !work->d_o || !work->e_h || !work->ones ||
         work_layers(work, net, c) < 0) {
@@ -244,27 +269,26 @@ void net_work_free(net_work_t *work)
     memset(work, 0, sizeof *work);
 }
 
-/* w0 [n_in, n1] <-> the book's [n1, n_in]; the other layers and the
- * biases are stored as they lie. */
-static void transpose(const float *a, int rows, int cols, float *t)
-{
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++)
-            t[(size_t)c * rows + r] = a[(size_t)r * cols + c];
-}
-
+/* w0 [n_in, n1] (rows ld0 apart) <-> the book's [n1, n_in]; the other
+ * layers and the biases are stored as they lie, after w0's pads. */
 void net_to_book_order(const net_t *net, float *book)
 {
-    const size_t n0 = (size_t)net->n_in * net->n_hidden;
-    transpose(net->w[0], net->n_in, net->n_hidden, book);
-    memcpy(book + n0, net->params + n0, (net->n_params - n0) * sizeof(float));
+    const int ni = net->n_in, n1 = net->n_hidden;
+    const size_t n0 = (size_t)ni * n1, after = (size_t)ni * net->ld0;
+    for (int i = 0; i < ni; i++)
+        for (int j = 0; j < n1; j++)
+            book[(size_t)j * ni + i] = net->w[0][(size_t)i * net->ld0 + j];
+    memcpy(book + n0, net->params + after, (net->n_params - n0) * sizeof(float));
 }
 
 void net_from_book_order(net_t *net, const float *book)
 {
-    const size_t n0 = (size_t)net->n_in * net->n_hidden;
-    transpose(book, net->n_hidden, net->n_in, net->w[0]);
-    memcpy(net->params + n0, book + n0, (net->n_params - n0) * sizeof(float));
+    const int ni = net->n_in, n1 = net->n_hidden;
+    const size_t n0 = (size_t)ni * n1, after = (size_t)ni * net->ld0;
+    for (int i = 0; i < ni; i++)
+        for (int j = 0; j < n1; j++)
+            net->w[0][(size_t)i * net->ld0 + j] = book[(size_t)j * ni + i];
+    memcpy(net->params + after, book + n0, (net->n_params - n0) * sizeof(float));
 }
 
 int net_arrays(const net_shape_t *s, net_array_t *a)
@@ -320,7 +344,7 @@ void net_scale_input(const uint8_t *pixels, float *x, size_t n)
 static void forward_output(const net_t *net, net_work_t *work, int B, int summed)
 {
     const int nh = net->n_hidden, no = net->n_out;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, no, nh, 1.0f, work->h, nh,
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, no, nh, 1.0f, work->h, work->ldh,
                 net->w_ho, nh, 0.0f, work->o, no);
     if (summed && work->sum_outputs)
         work->sum_outputs(work->o, B * no, work->sum_ctx);
@@ -332,8 +356,8 @@ static void forward_dense(const net_t *net, net_work_t *work, int B, int summed)
 {
     const int ni = net->n_in, nh = net->n_hidden;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nh, ni, 1.0f, work->x, ni,
-                net->w_ih_t, nh, 0.0f, work->h, nh);
-    activation_apply(NET_ACT_SIGMOID, work->h, (size_t)B * nh);
+                net->w_ih_t, net->ld0, 0.0f, work->h, work->ldh);
+    activation_apply(NET_ACT_SIGMOID, work->h, (size_t)B * work->ldh);
     forward_output(net, work, B, summed);
 }
 
@@ -352,11 +376,12 @@ static void forward_lit(const net_t *net, net_work_t *work)
 {
     const int ni = net->n_in, nh = net->n_hidden;
     const sparse_batch_t *lit = &work->lit;
-    cblas_sgemv(CblasRowMajor, CblasTrans, ni, nh, 1.0f, net->w_ih_t, nh, work->ones, 1, 0.0f,
-                work->col_sum, 1);
-    sparse_rows_sum_each(lit->count, nh, work->h, lit->background, work->col_sum, lit->row_start,
-                         lit->row_pixel, lit->row_value, net->w_ih_t);
-    activation_apply(NET_ACT_SIGMOID, work->h, (size_t)lit->count * nh);
+    cblas_sgemv(CblasRowMajor, CblasTrans, ni, nh, 1.0f, net->w_ih_t, net->ld0, work->ones, 1,
+                0.0f, work->col_sum, 1);
+    sparse_rows_sum_each(lit->count, nh, work->h, (size_t)work->ldh, lit->background,
+                         work->col_sum, lit->row_start, lit->row_pixel, lit->row_value,
+                         net->w_ih_t, (size_t)net->ld0);
+    activation_apply(NET_ACT_SIGMOID, work->h, (size_t)lit->count * work->ldh);
     forward_output(net, work, lit->count, 1);
 }
 
@@ -416,22 +441,22 @@ static void backward_to_hidden(const net_t *net, net_work_t *work, const uint8_t
                                net_rule_t rule, float alpha, float beta, float *out,
                                net_stats_t *stats)
 {
-    const int ni = net->n_in, nh = net->n_hidden, no = net->n_out;
-    float *out_ho = out + (size_t)nh * ni;
+    const int nh = net->n_hidden, no = net->n_out;
+    float *out_ho = out + (net->w_ho - net->params);
 
     output_errors(net, work, labels, B, stats);
     if (rule == NET_RULE_BOOK) /* e_h[B,nh] = e_o[B,no] . w_ho[no,nh] (before the slope) */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nh, no, 1.0f, work->d_o, no,
-                    net->w_ho, nh, 0.0f, work->e_h, nh);
+                    net->w_ho, nh, 0.0f, work->e_h, work->ldh);
     activation_times_slope(NET_ACT_SIGMOID, work->d_o, work->o, (size_t)B * no);
     if (rule == NET_RULE_GRADIENT) /* e_h = d_o . w_ho: the exact gradient */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nh, no, 1.0f, work->d_o, no,
-                    net->w_ho, nh, 0.0f, work->e_h, nh);
-    activation_times_slope(NET_ACT_SIGMOID, work->e_h, work->h, (size_t)B * nh);
+                    net->w_ho, nh, 0.0f, work->e_h, work->ldh);
+    activation_times_slope(NET_ACT_SIGMOID, work->e_h, work->h, (size_t)B * work->ldh);
     /* w_ho has been read for the last time: out may be the weights now.
      * out_ho[no,nh] = alpha d_o[B,no]^T . h[B,nh] + beta out_ho */
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, no, nh, B, alpha, work->d_o, no, work->h,
-                nh, beta, out_ho, nh);
+                work->ldh, beta, out_ho, nh);
 }
 
 void net_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
@@ -446,7 +471,7 @@ void net_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels,
     backward_to_hidden(net, work, labels, B, rule, alpha, beta, out, stats);
     /* out_ih_t[ni,nh] = alpha x[B,ni]^T . e_h[B,nh] + beta out_ih_t */
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ni, nh, B, alpha, work->x, ni, work->e_h,
-                nh, beta, out, nh);
+                work->ldh, beta, out, net->ld0);
 }
 
 void net_batch_update_pixels(const net_t *net, net_work_t *work, const uint8_t *const *pixels,
@@ -472,10 +497,11 @@ void net_batch_update_pixels(const net_t *net, net_work_t *work, const uint8_t *
     /* out_ih_t[i,:] = beta out_ih_t[i,:] + alpha sum_b x_bi e_h[b,:], where
      * x_bi = 0.01 + v_bi: the background's share is the same for every
      * pixel, alpha*0.01*e_sum; the rest comes from the samples where i is lit */
-    cblas_sgemv(CblasRowMajor, CblasTrans, B, nh, 1.0f, work->e_h, nh, work->ones, 1, 0.0f,
+    cblas_sgemv(CblasRowMajor, CblasTrans, B, nh, 1.0f, work->e_h, work->ldh, work->ones, 1, 0.0f,
                 work->e_sum, 1);
-    sparse_rows_update(ni, nh, out, beta, alpha * lit->background, work->e_sum, alpha,
-                       lit->col_start, lit->col_sample, lit->col_value, work->e_h);
+    sparse_rows_update(ni, nh, out, (size_t)net->ld0, beta, alpha * lit->background, work->e_sum,
+                       alpha, lit->col_start, lit->col_sample, lit->col_value, work->e_h,
+                       (size_t)work->ldh);
 }
 
 void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels, int B,
@@ -486,7 +512,7 @@ void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels, 
 
 void net_apply_delta(net_t *net, const float *delta, float scale)
 {
-    cblas_saxpy((int)net->n_params, scale, delta, 1, net->params, 1);
+    cblas_saxpy((int)net->n_floats, scale, delta, 1, net->params, 1);
 }
 
 /* One sample, once its hidden inputs are in work->h: the sigmoid, the
@@ -525,9 +551,9 @@ void net_train_sample(net_t *net, net_work_t *work, int label, float lr, net_rul
         return;
     }
     /* BLAS-2 (gemv/ger) rather than 1-row gemm: the book's per-sample loop. */
-    cblas_sgemv(CblasRowMajor, CblasTrans, ni, nh, 1.0f, net->w_ih_t, nh, x, 1, 0.0f, h, 1);
+    cblas_sgemv(CblasRowMajor, CblasTrans, ni, nh, 1.0f, net->w_ih_t, net->ld0, x, 1, 0.0f, h, 1);
     sample_backward(net, work, label, lr, rule, stats);
-    cblas_sger(CblasRowMajor, ni, nh, lr, x, 1, e_h, 1, net->w_ih_t, nh);
+    cblas_sger(CblasRowMajor, ni, nh, lr, x, 1, e_h, 1, net->w_ih_t, net->ld0);
 }
 
 /* The book rescales each back-propagated layer to 0.01..0.99 so that the
@@ -565,7 +591,7 @@ int net_backquery(const net_t *net, const float *target, float *image)
     for (int j = 0; j < nh; j++)
         hidden[j] = activation_inverse(NET_ACT_SIGMOID, hidden[j]);
     for (int i = 0; i < ni; i++) {
-        const float *row = net->w_ih_t + (size_t)i * nh;
+        const float *row = net->w_ih_t + (size_t)i * net->ld0;
         for (int j = 0; j < nh; j++)
             input[i] += row[j] * hidden[j];
     }
@@ -579,7 +605,7 @@ int net_backquery(const net_t *net, const float *target, float *image)
 
 int net_is_finite(const net_t *net)
 {
-    for (size_t i = 0; i < net->n_params; i++)
+    for (size_t i = 0; i < net->n_floats; i++)
         if (!isfinite(net->params[i]))
             return 0;
     return 1;
@@ -594,7 +620,7 @@ void net_loop_begin(const net_t *net, net_work_t *work)
     memset(work->offset, 0, (size_t)net->n_hidden * sizeof(float));
     /* col_sum: the sum of w_ih_t's rows, kept up to date sample by sample */
     cblas_sgemv(CblasRowMajor, CblasTrans, net->n_in, net->n_hidden, 1.0f, net->w_ih_t,
-                net->n_hidden, work->ones, 1, 0.0f, work->col_sum, 1);
+                net->ld0, work->ones, 1, 0.0f, work->col_sum, 1);
 }
 
 void net_loop_sample(net_t *net, net_work_t *work, const uint8_t *pixels, int label, float lr,
@@ -611,14 +637,15 @@ void net_loop_sample(net_t *net, net_work_t *work, const uint8_t *pixels, int la
         v_sum += lit->row_value[p];
     /* x.(w_ih_t + 1.u^T) = bg.col_sum + sum over lit i of v_i.w_ih_t[i,:] + (sum of x).u */
     sparse_rows_combine(nh, h, bg, work->col_sum, (float)ni * bg + v_sum, u, 1.0f, n_lit,
-                        lit->row_pixel, lit->row_value, net->w_ih_t, (size_t)nh);
+                        lit->row_pixel, lit->row_value, net->w_ih_t, (size_t)net->ld0);
     if (net_is_book_shape(net))
         sample_backward(net, work, label, lr, rule, stats);
     else /* the exact gradient: rule has no say */
         mlp_sample_backward(net, work, label, lr, stats);
     /* w_ih_t += lr.x.e_h^T: the lit rows, the background's share into u,
      * and the rows' sum follows */
-    sparse_rows_scatter(nh, net->w_ih_t, n_lit, lit->row_pixel, lit->row_value, lr, e_h);
+    sparse_rows_scatter(nh, net->w_ih_t, (size_t)net->ld0, n_lit, lit->row_pixel, lit->row_value,
+                        lr, e_h);
     cblas_saxpy(nh, lr * bg, e_h, 1, u, 1);
     cblas_saxpy(nh, lr * v_sum, e_h, 1, work->col_sum, 1);
 }
@@ -627,6 +654,6 @@ void net_loop_end(net_t *net, net_work_t *work)
 {
     const int nh = net->n_hidden;
     for (int i = 0; i < net->n_in; i++)
-        cblas_saxpy(nh, 1.0f, work->offset, 1, net->w_ih_t + (size_t)i * nh, 1);
+        cblas_saxpy(nh, 1.0f, work->offset, 1, net->w_ih_t + (size_t)i * net->ld0, 1);
     memset(work->offset, 0, (size_t)nh * sizeof(float));
 }

@@ -23,14 +23,17 @@ static void add_layer(optimizer_t *o, const net_t *net, const float *start, size
     l->sliced = sliced;
 }
 
-/* Each weight matrix and bias vector, in the order of net.h's layout. The
- * hidden-unit slices cut w[0], b[0] and w[1]; the rest is replicated. */
+/* Each weight matrix and bias vector, in the order of net.h's layout (w0
+ * with its pads, which stay 0 and add nothing to a norm). The hidden-unit
+ * slices cut w[0], b[0] and w[1]; the rest is replicated. */
 static void find_layers(optimizer_t *o, const net_t *net)
 {
     const net_shape_t *s = &net->shape;
     o->n_layers = 0;
     for (int l = 0; l < s->n_layers; l++) {
-        add_layer(o, net, net->w[l], (size_t)s->sizes[l] * (size_t)s->sizes[l + 1], 0, l <= 1);
+        size_t count = l == 0 ? (size_t)s->sizes[0] * (size_t)net->ld0
+                              : (size_t)s->sizes[l + 1] * (size_t)s->sizes[l];
+        add_layer(o, net, net->w[l], count, 0, l <= 1);
         if (net->b[l])
             add_layer(o, net, net->b[l], (size_t)s->sizes[l + 1], 1, l == 0);
     }
@@ -43,14 +46,14 @@ int optimizer_init(optimizer_t *o, const config_t *cfg, const net_t *net, size_t
     o->momentum = (float)cfg->momentum;
     o->trust = (float)cfg->lars_trust;
     find_layers(o, net);
-    o->part_end = net->n_params;
-    o->grad = calloc(net->n_params + room, sizeof *o->grad);
+    o->part_end = net->n_floats;
+    o->grad = net_alloc_floats(net->n_floats + room);
     if (!o->grad || net_init_shape(&o->velocity, &net->shape, 0) < 0) {
         optimizer_free(o);
         return error_set("out of memory for the optimizer's %zu gradients and momenta",
                          net->n_params);
     }
-    memset(o->velocity.params, 0, net->n_params * sizeof(float));
+    memset(o->velocity.params, 0, net->n_floats * sizeof(float));
     return 0;
 }
 

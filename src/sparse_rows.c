@@ -359,28 +359,27 @@ void sparse_rows_combine(int n, float *out, float a, const float *A, float c, co
 /* Pass by pass, every sample in each: a pass reads only its columns of M,
  * which for wide layers stay in L2 where the whole of M (784 x 1000 floats)
  * would not. Each float of out is summed as before, to the bit. */
-void sparse_rows_sum_each(int count, int n, float *out, float a, const float *A,
+void sparse_rows_sum_each(int count, int n, float *out, size_t ldo, float a, const float *A,
                           const int32_t *start, const int32_t *idx, const float *val,
-                          const float *M)
+                          const float *M, size_t ldm)
 {
     plan_t plan;
     plan_for(&plan, n);
     for (int i = 0; i < (plan.passes ? plan.count : 1); i++) {
         for (int r = 0; r < count; r++) {
-            float *o = out + (size_t)r * n;
+            float *o = out + (size_t)r * ldo;
             int32_t s = start[r], nnz = start[r + 1] - s;
             if (plan.passes)
-                combine_pass(&plan, i, o, a, A, 0.0f, NULL, 1.0f, nnz, idx + s, val + s, M,
-                             (size_t)n);
+                combine_pass(&plan, i, o, a, A, 0.0f, NULL, 1.0f, nnz, idx + s, val + s, M, ldm);
             else
-                combine_c(n, o, a, A, 0.0f, NULL, 1.0f, nnz, idx + s, val + s, M, (size_t)n);
+                combine_c(n, o, a, A, 0.0f, NULL, 1.0f, nnz, idx + s, val + s, M, ldm);
         }
     }
 }
 
-void sparse_rows_update(int rows, int n, float *W, float beta, float c, const float *C,
-                        float scale, const int32_t *start, const int32_t *idx, const float *val,
-                        const float *M)
+void sparse_rows_update(int rows, int n, float *W, size_t ldw, float beta, float c,
+                        const float *C, float scale, const int32_t *start, const int32_t *idx,
+                        const float *val, const float *M, size_t ldm)
 {
     plan_t plan;
     plan_for(&plan, n);
@@ -389,27 +388,27 @@ void sparse_rows_update(int rows, int n, float *W, float beta, float c, const fl
         make_plan(&plan, passes_512, 16, MAX_UPDATE_512, n);
         for (int i = 0; i < plan.count; i++) {
             int first = plan.first[i];
-            updates_512[plan.vectors[i]](rows, W + first, (size_t)n, beta, c, C + first, scale,
-                                         start, idx, val, M + first, (size_t)n, plan.last[i]);
+            updates_512[plan.vectors[i]](rows, W + first, ldw, beta, c, C + first, scale,
+                                         start, idx, val, M + first, ldm, plan.last[i]);
         }
         return;
     }
 #endif
     for (int r = 0; r < rows; r++) {
-        float *w = W + (size_t)r * n;
+        float *w = W + (size_t)r * ldw;
         const float *A = beta != 0.0f ? w : NULL; /* beta 0: written, not read */
         int32_t s = start[r], nnz = start[r + 1] - s;
-        combine_planned(&plan, w, beta, A, c, C, scale, nnz, idx + s, val + s, M, (size_t)n);
+        combine_planned(&plan, w, beta, A, c, C, scale, nnz, idx + s, val + s, M, ldm);
     }
 }
 
-void sparse_rows_scatter(int n, float *W, int count, const int32_t *idx, const float *val,
-                         float scale, const float *x)
+void sparse_rows_scatter(int n, float *W, size_t ldw, int count, const int32_t *idx,
+                         const float *val, float scale, const float *x)
 {
     plan_t plan;
     plan_for(&plan, n);
     for (int p = 0; p < count; p++) {
-        float *w = W + (size_t)idx[p] * n;
+        float *w = W + (size_t)idx[p] * ldw;
         float c = scale * val[p];
         combine_planned(&plan, w, 1.0f, w, c, x, 0.0f, 0, NULL, NULL, x, 0);
     }

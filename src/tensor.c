@@ -135,36 +135,56 @@ void tensor_sum_outputs(float *o, int count, void *arg)
     watchdog_leave();
 }
 
-/* The columns [c0, c0+n) of rows of a row-major matrix of width `width`
- * into a matrix of width n. */
-static void take_columns(float *narrow, const float *wide, int rows, int n, int c0, int width)
+/* The columns [c0, c0+n) of rows of a row-major matrix (rows ld_wide
+ * apart) into a matrix of n columns (rows ld_narrow apart). */
+static void take_columns(float *narrow, size_t ld_narrow, const float *wide, size_t ld_wide,
+                         int rows, int n, int c0)
 {
     for (int r = 0; r < rows; r++)
-        memcpy(narrow + (size_t)r * n, wide + (size_t)r * width + c0, (size_t)n * sizeof(float));
+        memcpy(narrow + (size_t)r * ld_narrow, wide + (size_t)r * ld_wide + c0,
+               (size_t)n * sizeof(float));
 }
 
-/* The inverse: a matrix of width n into those columns. */
-static void put_columns(const float *narrow, float *wide, int rows, int n, int c0, int width)
+/* The inverse: a matrix of n columns into those columns. */
+static void put_columns(const float *narrow, size_t ld_narrow, float *wide, size_t ld_wide,
+                        int rows, int n, int c0)
 {
     for (int r = 0; r < rows; r++)
-        memcpy(wide + (size_t)r * width + c0, narrow + (size_t)r * n, (size_t)n * sizeof(float));
+        memcpy(wide + (size_t)r * ld_wide + c0, narrow + (size_t)r * ld_narrow,
+               (size_t)n * sizeof(float));
+}
+
+/* w0's row stride in a slice of n units (its pads included, net.h). */
+static int slice_ld0(const net_shape_t *shape, int n)
+{
+    net_shape_t s = *shape;
+    s.sizes[1] = n;
+    return net_shape_ld0(&s);
+}
+
+/* The layout's floats of a slice of n units: [w0 | b0 | w1], w0 padded. */
+static size_t slice_floats(const net_shape_t *shape, int n)
+{
+    return (size_t)shape->sizes[0] * (size_t)slice_ld0(shape, n) +
+           (size_t)n * ((shape->bias ? 1 : 0) + (size_t)shape->sizes[2]);
 }
 
 size_t tensor_sliced_floats(const net_t *net)
 {
-    return sliced_params(&net->shape, net->shape.sizes[1]); /* [w0 | b0 | w1] lead params */
+    return slice_floats(&net->shape, net->n_hidden); /* [w0 | b0 | w1] lead the layout */
 }
 
 void tensor_take_slice(const tensor_t *tp, const net_t *full, net_t *slice)
 {
     const int n = tp->h1 - tp->h0, H = full->n_hidden;
     const size_t cut = tensor_sliced_floats(full);
-    take_columns(slice->w[0], full->w[0], full->n_in, n, tp->h0, H);
+    take_columns(slice->w[0], (size_t)slice->ld0, full->w[0], (size_t)full->ld0, full->n_in, n,
+                 tp->h0);
     if (full->b[0])
         memcpy(slice->b[0], full->b[0] + tp->h0, (size_t)n * sizeof(float));
-    take_columns(slice->w[1], full->w[1], full->shape.sizes[2], n, tp->h0, H);
+    take_columns(slice->w[1], (size_t)n, full->w[1], (size_t)H, full->shape.sizes[2], n, tp->h0);
     memcpy(slice->params + tensor_sliced_floats(slice), full->params + cut,
-           (full->n_params - cut) * sizeof(float));
+           (full->n_floats - cut) * sizeof(float));
 }
 
 void tensor_place_slice(net_t *full, const float *params, int T, int t, int replicated)
@@ -172,43 +192,45 @@ void tensor_place_slice(net_t *full, const float *params, int T, int t, int repl
     int h0, h1;
     const int H = full->n_hidden;
     tensor_slice_range(H, T, t, &h0, &h1);
-    const int n = h1 - h0;
+    const int n = h1 - h0, ld = slice_ld0(&full->shape, n);
     const float *p = params;
-    put_columns(p, full->w[0], full->n_in, n, h0, H);
-    p += (size_t)full->n_in * n;
+    put_columns(p, (size_t)ld, full->w[0], (size_t)full->ld0, full->n_in, n, h0);
+    p += (size_t)full->n_in * (size_t)ld;
     if (full->b[0]) {
         memcpy(full->b[0] + h0, p, (size_t)n * sizeof(float));
         p += n;
     }
-    put_columns(p, full->w[1], full->shape.sizes[2], n, h0, H);
+    put_columns(p, (size_t)n, full->w[1], (size_t)H, full->shape.sizes[2], n, h0);
     p += (size_t)full->shape.sizes[2] * n;
     const size_t cut = tensor_sliced_floats(full);
     if (replicated)
-        memcpy(full->params + cut, p, (full->n_params - cut) * sizeof(float));
+        memcpy(full->params + cut, p, (full->n_floats - cut) * sizeof(float));
 }
 
 /* What slice t of the group contributes to the gather: its own floats
- * (w0, b0 and w1's columns), and the group's rank 0 the replicated part
- * after them. */
+ * (w0 with its pads, b0 and w1's columns), and the group's rank 0 the
+ * replicated part after them. */
 static int gather_count(const net_t *full, int T, int t)
 {
     int h0, h1;
     tensor_slice_range(full->n_hidden, T, t, &h0, &h1);
-    size_t own = sliced_params(&full->shape, h1 - h0);
-    return (int)(t == 0 ? own + full->n_params - tensor_sliced_floats(full) : own);
+    size_t own = slice_floats(&full->shape, h1 - h0);
+    return (int)(t == 0 ? own + full->n_floats - tensor_sliced_floats(full) : own);
 }
 
 int tensor_gather(const tensor_t *tp, const net_t *slice, net_t *full)
 {
     int *counts = malloc((size_t)tp->T * sizeof *counts);
     int *offsets = malloc((size_t)tp->T * sizeof *offsets);
-    float *all = malloc(full->n_params * sizeof *all);
-    int fail = !counts || !offsets || !all;
-    for (int t = 0, at = 0; t < tp->T && !fail; t++) {
+    int fail = !counts || !offsets, at = 0;
+    for (int t = 0; t < tp->T && !fail; t++) {
         counts[t] = gather_count(full, tp->T, t);
         offsets[t] = at;
         at += counts[t];
     }
+    /* the slices' floats: their own pads may outnumber the whole net's */
+    float *all = fail ? NULL : malloc((size_t)at * sizeof *all);
+    fail = fail || !all;
     /* one verdict for the group, so that none waits in a gather the others
      * skip */
     watchdog_enter("gathering the slices", -1, 0);

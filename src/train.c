@@ -130,17 +130,17 @@ static int take_rank0_if_differ(float *v, size_t n, MPI_Comm comm, int rank)
 static void check_weights_agree(trainer_t *t)
 {
     const tensor_t *tp = &t->tp;
-    const size_t cut = tp->T > 1 ? tensor_sliced_floats(&t->net) : t->net.n_params;
+    const size_t cut = tp->T > 1 ? tensor_sliced_floats(&t->net) : t->net.n_floats;
     watchdog_enter("comparing the ranks' weights", t->epoch, t->step);
-    if (tp->G > 1 && take_rank0_if_differ(t->net.params, t->net.n_params,
+    if (tp->G > 1 && take_rank0_if_differ(t->net.params, t->net.n_floats,
                                           tp->T > 1 ? tp->slice : MPI_COMM_WORLD, t->rank))
         log_info("note: the ranks' weights differed in the last bits after epoch %d; all take "
                  "rank 0's%s", t->epoch, tp->T > 1 ? " (its group's)" : "");
-    int group_differs = cut < t->net.n_params &&
-                        take_rank0_if_differ(t->net.params + cut, t->net.n_params - cut,
+    int group_differs = cut < t->net.n_floats &&
+                        take_rank0_if_differ(t->net.params + cut, t->net.n_floats - cut,
                                              tp->group, t->rank);
     int any = 0;
-    if (cut < t->net.n_params) /* one line from rank 0, whichever group it was */
+    if (cut < t->net.n_floats) /* one line from rank 0, whichever group it was */
         MPI_Allreduce(&group_differs, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (any)
         log_info("note: the replicated layers of a group's ranks differed in the last bits "

@@ -155,7 +155,7 @@ static int tensor_ranks(const config_t *cfg, int rank, int size, int *batch_wins
 static int share_optimizer_step(trainer_t *t)
 {
     const int G = t->tp.G;
-    const size_t n = t->net.n_params;
+    const size_t n = t->net.n_floats;
     if (G == 1)
         return 0;
     t->part_counts = malloc((size_t)G * sizeof *t->part_counts);
@@ -276,7 +276,7 @@ static int begin_output(trainer_t *t)
 static void broadcast_whole(trainer_t *t, net_t *all, net_t *mine, const char *what)
 {
     watchdog_enter(what, 0, 0);
-    MPI_Bcast(all->params, (int)all->n_params, MPI_FLOAT, 0, MPI_COMM_WORLD);
+    MPI_Bcast(all->params, (int)all->n_floats, MPI_FLOAT, 0, MPI_COMM_WORLD);
     watchdog_leave();
     if (t->tp.T > 1)
         tensor_take_slice(&t->tp, all, mine);
@@ -289,7 +289,7 @@ static void share_whole(trainer_t *t, const net_t *source)
 {
     net_t *all = whole(t);
     if (t->rank == 0 && source != all)
-        memcpy(all->params, source->params, all->n_params * sizeof(float));
+        memcpy(all->params, source->params, all->n_floats * sizeof(float));
     broadcast_whole(t, all, &t->net, "sharing the weights");
 }
 

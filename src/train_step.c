@@ -53,7 +53,7 @@ static void step_flags(const trainer_t *t, float *flags)
  * same buffer. */
 static void put_stats(trainer_t *t, const net_stats_t *st)
 {
-    float *stats = reduction_buffer(t) + t->net.n_params;
+    float *stats = reduction_buffer(t) + t->net.n_floats;
     stats[STAT_LOSS] = (float)st->loss_sum;
     stats[STAT_CORRECT] = (float)st->correct;
     stats[STAT_COUNT] = (float)st->count;
@@ -66,7 +66,7 @@ static void put_stats(trainer_t *t, const net_stats_t *st)
 static void sum_over_groups(trainer_t *t, float *buf, int count)
 {
     const tensor_t *tp = &t->tp;
-    const size_t n = t->net.n_params;
+    const size_t n = t->net.n_floats;
     if (!t->optimizing) {
         MPI_Allreduce(MPI_IN_PLACE, buf, count, MPI_FLOAT, MPI_SUM,
                       tp->T > 1 ? tp->slice : MPI_COMM_WORLD);
@@ -84,7 +84,7 @@ static void sum_over_groups(trainer_t *t, float *buf, int count)
  * the same decisions without more messages. */
 static int reduce_step(trainer_t *t)
 {
-    const size_t n = t->net.n_params;
+    const size_t n = t->net.n_floats;
     float *buf = reduction_buffer(t);
     const int finite_here = isfinite(buf[n + STAT_LOSS]);
     tensor_t *tp = &t->tp;
@@ -328,7 +328,7 @@ int trainer_epoch_sync(trainer_t *t)
             net_batch_update_pixels(&t->net, &t->work, t->pixels, t->labels, b, t->cfg->rule,
                                     alpha, beta, out, &st);
         else if (beta == 0.0f)
-            memset(out, 0, t->net.n_params * sizeof(float));
+            memset(out, 0, t->net.n_floats * sizeof(float));
         put_stats(t, &st);
         double t1 = now();
         if (reduce_step(t) < 0)
@@ -356,7 +356,7 @@ int trainer_average_weights(trainer_t *t, const net_stats_t *st)
     if (reduce_step(t) < 0)
         return -1;
     float inv = 1.0f / (float)t->tp.G;
-    for (size_t i = 0; t->tp.G > 1 && i < t->net.n_params; i++)
+    for (size_t i = 0; t->tp.G > 1 && i < t->net.n_floats; i++)
         t->net.params[i] *= inv;
     return 0;
 }

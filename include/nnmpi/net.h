@@ -7,9 +7,13 @@
  * weights leaving one pixel are one contiguous row (a sparse input then
  * reads only the rows of its lit pixels); w[l > 0] is [n_{l+1}, n_l] as in
  * the book; b[l] is [n_{l+1}]. All row-major. For the book's shape this is
- * [ w_ih_t | w_ho ]. Any buffer with this layout (an update, a sum over
- * ranks) can be viewed the same way, so one MPI_Allreduce covers the whole
- * model. Checkpoints store the book's orientation (net_to_book_order).
+ * [ w_ih_t | w_ho ]. From 64 hidden units the book's net pads each row of
+ * w0 to whole cache lines (ld0 floats, the pads kept 0): a row then starts
+ * a line, and the lit-pixel kernels, which read and write whole rows, never
+ * split a load (a third faster at 100 and 200 units). Any buffer with this
+ * layout (an update, a sum over ranks; n_floats long) can be viewed the
+ * same way, so one MPI_Allreduce covers the whole model. Checkpoints store
+ * the book's orientation without pads (net_to_book_order, n_params floats).
  *
  * Conventions (kept so the book's numbers compare): inputs are
  * pixel/255*0.99+0.01; sigmoid outputs have targets 0.01 with 0.99 at the
@@ -63,11 +67,13 @@ typedef struct {
     int n_in, n_hidden, n_out;  /* sizes[0], sizes[1] (the first hidden layer), sizes[L] */
     net_shape_t shape;
     size_t n_params;   /* the weights (and biases) of every layer */
+    size_t n_floats;   /* the layout's floats: n_params and w0's pads */
+    int ld0;           /* floats from one row of w0 to the next (>= n1) */
     size_t n_room;     /* floats of spare room after the parameters */
-    float *params;     /* [n_params + n_room], owned */
+    float *params;     /* [n_floats + n_room], owned */
     float *w[NET_MAX_LAYERS]; /* views: w[0] [n_in, n1]; w[l] [n_{l+1}, n_l] */
     float *b[NET_MAX_LAYERS]; /* views: b[l] [n_{l+1}], NULL without biases */
-    float *w_ih_t;     /* = w[0]: [n_in, n_hidden], w_ih_t[i*n_hidden + j] = wih[j][i] */
+    float *w_ih_t;     /* = w[0]: [n_in, ld0], w_ih_t[i*ld0 + j] = wih[j][i] */
     float *w_ho;       /* = w[1] when L = 2: [n_out, n_hidden]; NULL for deeper nets */
 } net_t;
 
@@ -76,10 +82,12 @@ typedef struct {
 typedef struct {
     int capacity;
     float *x;     /* [capacity, n_in]  inputs */
-    float *h;     /* [capacity, n_hidden] hidden outputs */
+    int ldh;      /* floats from one row of h and e_h to the next: the net's ld0,
+                   * so that the update's rows of e_h start cache lines too */
+    float *h;     /* [capacity, ldh] hidden outputs */
     float *o;     /* [capacity, n_out] final outputs */
     float *d_o;   /* [capacity, n_out] output deltas e_o*o*(1-o) */
-    float *e_h;   /* [capacity, n_hidden] hidden errors, then deltas */
+    float *e_h;   /* [capacity, ldh] hidden errors, then deltas */
     /* for net_batch_update_pixels only (net_work_init_pixels): */
     sparse_batch_t lit;  /* the batch's lit pixels */
     float *ones;         /* [max(capacity, n_in)] all 1, for sums by sgemv */
@@ -123,6 +131,20 @@ int net_shape_check(const net_shape_t *shape);
 
 /* Parameters of a shape (weights and biases); 0 if it is not valid. */
 size_t net_shape_params(const net_shape_t *shape);
+
+/* Floats in a cache line, and a line's bytes. */
+#define NET_LINE_FLOATS 16
+#define NET_LINE_BYTES 64
+/* The layout of a shape's buffer: w0's row stride ld0 (n1, rounded up to
+ * whole lines for the book's net from NET_PAD_FROM units, where the pads
+ * cost at most a fifth more floats) and its floats (parameters and pads). */
+#define NET_PAD_FROM 64
+int net_shape_ld0(const net_shape_t *shape);
+size_t net_shape_floats(const net_shape_t *shape);
+
+/* n floats, zeroed, starting a cache line (a layout buffer whose rows then
+ * start lines too); NULL if out of memory. free() frees it. */
+float *net_alloc_floats(size_t n);
 
 /* "784-300-100-10" into buf. */
 void net_shape_sizes_text(const net_shape_t *shape, char *buf, size_t size);

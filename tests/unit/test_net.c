@@ -6,6 +6,7 @@
  * batch, input scaling, initialisation statistics, the back-query and the
  * parameter layout. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -427,7 +428,7 @@ static void test_init_weights(void)
     CU_ASSERT_FATAL(net_init(&a, 784, 200, 10) == 0);
     CU_ASSERT_FATAL(net_init(&b, 784, 200, 10) == 0);
     CU_ASSERT_FATAL(net_init(&c, 784, 200, 10) == 0);
-    for (size_t i = 0; i < a.n_params; i++)
+    for (size_t i = 0; i < a.n_floats; i++)
         CU_ASSERT_EQUAL_FATAL(a.params[i], 0.0f); /* net_init: zero weights */
     rng_t r;
     rng_seed(&r, 5, 0);
@@ -436,11 +437,22 @@ static void test_init_weights(void)
     net_init_weights(&b, &r);
     rng_seed(&r, 6, 0);
     net_init_weights(&c, &r);
-    CU_ASSERT_EQUAL(memcmp(a.params, b.params, a.n_params * sizeof(float)), 0);
-    CU_ASSERT_NOT_EQUAL(memcmp(a.params, c.params, a.n_params * sizeof(float)), 0);
+    CU_ASSERT_EQUAL(memcmp(a.params, b.params, a.n_floats * sizeof(float)), 0);
+    CU_ASSERT_NOT_EQUAL(memcmp(a.params, c.params, a.n_floats * sizeof(float)), 0);
+    /* w0's rows padded to whole lines, the pads left 0 */
+    CU_ASSERT_EQUAL(a.ld0, 208);
+    CU_ASSERT_EQUAL(a.n_floats, a.n_params + 784 * 8);
+    CU_ASSERT_EQUAL((uintptr_t)a.params % 64, 0);
+    for (int i = 0; i < 784; i++)
+        for (int j = 200; j < 208; j++)
+            CU_ASSERT_EQUAL_FATAL(a.w_ih_t[i * 208 + j], 0.0f);
 
     double mean, sd;
-    moments(a.w_ih_t, 784 * 200, &mean, &sd);
+    float *book = malloc(a.n_params * sizeof *book);
+    CU_ASSERT_FATAL(book != NULL);
+    net_to_book_order(&a, book);
+    moments(book, 784 * 200, &mean, &sd);
+    free(book);
     CU_ASSERT_DOUBLE_EQUAL(sd, 1.0 / sqrt(784.0), 0.02 / sqrt(784.0));
     CU_ASSERT(fabs(mean) < 0.02 / sqrt(784.0));
     moments(a.w_ho, 200 * 10, &mean, &sd);
@@ -520,12 +532,12 @@ static void test_layout(void)
     net_work_free(&work);
 
     /* apply_delta covers the whole buffer */
-    float *d = malloc(net.n_params * sizeof *d);
-    for (size_t i = 0; i < net.n_params; i++)
+    float *d = malloc(net.n_floats * sizeof *d);
+    for (size_t i = 0; i < net.n_floats; i++)
         d[i] = (float)i;
-    memset(net.params, 0, net.n_params * sizeof(float));
+    memset(net.params, 0, net.n_floats * sizeof(float));
     net_apply_delta(&net, d, 0.5f);
-    for (size_t i = 0; i < net.n_params; i++)
+    for (size_t i = 0; i < net.n_floats; i++)
         CU_ASSERT_EQUAL_FATAL(net.params[i], 0.5f * (float)i);
     free(d);
 

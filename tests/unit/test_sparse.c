@@ -213,7 +213,8 @@ static void test_combine_every_isa(void)
  * the bit, with every implementation: its AVX-512 passes (all rows a
  * pass, C in registers, at most 13 vectors) do the same operations. Rows
  * without entries, beta 0 (W not read: a NaN there must not leak), 1 and
- * another, widths up to more than one pass. */
+ * another, widths up to more than one pass; rows n apart and, W's and M's,
+ * padded to whole lines (net.h's ld0), W's pads left as they were. */
 static void test_update_equals_combine(void)
 {
     enum { ROWS = 50, SAMPLES = 40 };
@@ -237,26 +238,29 @@ static void test_update_equals_combine(void)
         if (!use_isa(isas[s], "sparse_rows_update"))
             continue;
         for (size_t w = 0; w < sizeof widths / sizeof *widths; w++)
-            for (size_t k = 0; k < sizeof betas / sizeof *betas; k++) {
+            for (size_t k = 0; k < sizeof betas / sizeof *betas; k++) { /* beta 1: rows padded */
                 int n = widths[w];
+                size_t ld = k == 1 ? (size_t)(n + 15) / 16 * 16 : (size_t)n;
                 float beta = betas[k];
-                float *M = malloc(sizeof(float) * SAMPLES * n), *C = malloc(sizeof(float) * n);
-                float *W = malloc(sizeof(float) * ROWS * n);
-                float *want = malloc(sizeof(float) * ROWS * n);
-                for (int i = 0; i < SAMPLES * n; i++)
+                float *M = malloc(sizeof(float) * SAMPLES * ld), *C = malloc(sizeof(float) * n);
+                float *W = malloc(sizeof(float) * ROWS * ld);
+                float *want = malloc(sizeof(float) * ROWS * ld);
+                for (size_t i = 0; i < SAMPLES * ld; i++)
                     M[i] = (float)rng_normal(&r);
                 for (int i = 0; i < n; i++)
                     C[i] = (float)rng_normal(&r);
-                for (int i = 0; i < ROWS * n; i++)
-                    W[i] = want[i] = beta != 0.0f ? (float)rng_normal(&r) : NAN;
+                for (size_t i = 0; i < ROWS * ld; i++)
+                    W[i] = want[i] = i % ld >= (size_t)n ? 12345.0f /* a pad */
+                                     : beta != 0.0f      ? (float)rng_normal(&r)
+                                                         : NAN;
                 for (int i = 0; i < ROWS; i++) {
-                    float *row = want + (size_t)i * n;
+                    float *row = want + (size_t)i * ld;
                     sparse_rows_combine(n, row, beta, beta != 0.0f ? row : NULL, -0.5f, C, 0.25f,
                                         start[i + 1] - start[i], idx + start[i], val + start[i],
-                                        M, (size_t)n);
+                                        M, ld);
                 }
-                sparse_rows_update(ROWS, n, W, beta, -0.5f, C, 0.25f, start, idx, val, M);
-                CU_ASSERT_EQUAL_FATAL(memcmp(W, want, sizeof(float) * ROWS * n), 0);
+                sparse_rows_update(ROWS, n, W, ld, beta, -0.5f, C, 0.25f, start, idx, val, M, ld);
+                CU_ASSERT_EQUAL_FATAL(memcmp(W, want, sizeof(float) * ROWS * ld), 0);
                 free(M);
                 free(C);
                 free(W);
@@ -299,14 +303,14 @@ static void compare_steps(int H, int O, int B, const uint8_t *px, net_rule_t rul
         labels[b] = (uint8_t)(b % O);
         net_scale_input(rows[b], dense.x + (size_t)b * 784, 784);
     }
-    float *a = malloc(net.n_params * sizeof *a), *d = malloc(net.n_params * sizeof *d);
-    for (size_t i = 0; i < net.n_params; i++)
+    float *a = malloc(net.n_floats * sizeof *a), *d = malloc(net.n_floats * sizeof *d);
+    for (size_t i = 0; i < net.n_floats; i++)
         a[i] = d[i] = net.params[i] * 0.5f; /* what beta scales */
     net_stats_t sa = {0}, sd = {0};
     net_batch_update_pixels(&net, &sparse, rows, labels, B, rule, 0.3f, beta, a, &sa);
     net_batch_update(&net, &dense, labels, B, rule, 0.3f, beta, d, &sd);
     double worst = 0.0;
-    for (size_t i = 0; i < net.n_params; i++) {
+    for (size_t i = 0; i < net.n_floats; i++) {
         double err = fabs((double)a[i] - d[i]) / (1e-6 + 1e-4 * fabs(d[i]));
         worst = err > worst ? err : worst;
     }
@@ -362,12 +366,12 @@ static void test_beta_zero_ignores_out(void)
     uint8_t px[4 * 784], labels[4];
     testutil_synthetic_digits(px, labels, 4, 7);
     const uint8_t *rows[4] = {px, px + 784, px + 2 * 784, px + 3 * 784};
-    float *out = malloc(net.n_params * sizeof *out);
-    for (size_t i = 0; i < net.n_params; i++)
+    float *out = malloc(net.n_floats * sizeof *out);
+    for (size_t i = 0; i < net.n_floats; i++)
         out[i] = NAN;
     net_batch_update_pixels(&net, &work, rows, labels, 4, NET_RULE_BOOK, 0.1f, 0.0f, out, NULL);
     int finite = 1;
-    for (size_t i = 0; i < net.n_params; i++)
+    for (size_t i = 0; i < net.n_floats; i++)
         finite &= isfinite(out[i]) != 0;
     CU_ASSERT(finite);
     free(out);
@@ -397,7 +401,7 @@ static void test_loop_equals_train_sample(void)
                 CU_ASSERT_FATAL(net_init(&b, 784, hidden[hh], 10) == 0);
                 rng_seed(&r, 10, 0);
                 net_init_weights(&a, &r);
-                memcpy(b.params, a.params, a.n_params * sizeof(float));
+                memcpy(b.params, a.params, a.n_floats * sizeof(float));
                 CU_ASSERT_FATAL(net_work_init_pixels(&wa, &a, 1) == 0);
                 CU_ASSERT_FATAL(net_work_init(&wb, &b, 1) == 0);
                 net_stats_t sa = {0}, sb = {0};
@@ -414,7 +418,7 @@ static void test_loop_equals_train_sample(void)
                     net_loop_end(&a, &wa);
                 }
                 double worst = 0.0;
-                for (size_t i = 0; i < a.n_params; i++) {
+                for (size_t i = 0; i < a.n_floats; i++) {
                     double err = fabs((double)a.params[i] - b.params[i]) /
                                  (1e-6 + 1e-4 * fabs(b.params[i]));
                     worst = err > worst ? err : worst;
@@ -428,7 +432,7 @@ static void test_loop_equals_train_sample(void)
                 CU_ASSERT_FATAL(net_init(&c, 784, hidden[hh], 10) == 0);
                 rng_seed(&r, 10, 0);
                 net_init_weights(&c, &r);
-                CU_ASSERT(memcmp(c.params, a.params, a.n_params * sizeof(float)) != 0);
+                CU_ASSERT(memcmp(c.params, a.params, a.n_floats * sizeof(float)) != 0);
                 net_free(&c);
                 net_work_free(&wa);
                 net_work_free(&wb);

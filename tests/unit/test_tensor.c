@@ -97,8 +97,12 @@ static void random_net(net_t *net, const net_shape_t *shape, uint64_t seed)
     rng_t rng;
     rng_seed(&rng, seed, 0);
     CU_ASSERT_FATAL(net_init_shape(net, shape, 0) == 0);
+    float *book = malloc(net->n_params * sizeof *book);
+    CU_ASSERT_FATAL(book != NULL);
     for (size_t i = 0; i < net->n_params; i++)
-        net->params[i] = (float)(2.0 * rng_uniform(&rng) - 1.0);
+        book[i] = (float)(2.0 * rng_uniform(&rng) - 1.0);
+    net_from_book_order(net, book); /* w0's pads, if any, stay 0 */
+    free(book);
 }
 
 /* Slice t of T of the first hidden layer, as tensor_init would cut it. */
@@ -132,17 +136,18 @@ static void round_trip(const net_shape_t *shape, int T)
         slice_net(&slice, shape, &tp);
         tensor_take_slice(&tp, &full, &slice);
         const int n = tp.h1 - tp.h0, H = shape->sizes[1];
-        CU_ASSERT_EQUAL(slice.w[0][(size_t)2 * n + n - 1], full.w[0][(size_t)2 * H + tp.h1 - 1]);
+        CU_ASSERT_EQUAL(slice.w[0][(size_t)2 * slice.ld0 + n - 1],
+                        full.w[0][(size_t)2 * full.ld0 + tp.h1 - 1]);
         CU_ASSERT_EQUAL(slice.w[1][n], full.w[1][H + tp.h0]); /* row 1, the slice's first */
         if (shape->bias)
             CU_ASSERT_EQUAL(slice.b[0][0], full.b[0][tp.h0]);
-        CU_ASSERT_EQUAL(slice.n_params - tensor_sliced_floats(&slice), full.n_params - cut);
+        CU_ASSERT_EQUAL(slice.n_floats - tensor_sliced_floats(&slice), full.n_floats - cut);
         CU_ASSERT(memcmp(slice.params + tensor_sliced_floats(&slice), full.params + cut,
-                         (full.n_params - cut) * sizeof(float)) == 0);
+                         (full.n_floats - cut) * sizeof(float)) == 0);
         tensor_place_slice(&back, slice.params, T, t, t == 0);
         net_free(&slice);
     }
-    CU_ASSERT(memcmp(back.params, full.params, full.n_params * sizeof(float)) == 0);
+    CU_ASSERT(memcmp(back.params, full.params, full.n_floats * sizeof(float)) == 0);
     net_free(&full);
     net_free(&back);
 }
@@ -163,6 +168,15 @@ static void test_slices_of_a_deep_net_go_back_whole(void)
     CU_ASSERT_EQUAL(tensor_sliced_floats(&net), net.n_params);
     net_free(&net);
     round_trip(&book, 3);
+    /* rows padded to whole lines (net.h): the whole net's (150 -> 160)
+     * and slices' (75 -> 80) or unpadded slices (50, under 64) */
+    net_shape_t padded = net_book_shape(12, 150, 3);
+    CU_ASSERT_FATAL(net_init_shape(&net, &padded, 0) == 0);
+    CU_ASSERT_EQUAL(net.ld0, 160);
+    CU_ASSERT_EQUAL(tensor_sliced_floats(&net), net.n_floats);
+    net_free(&net);
+    for (int T = 1; T <= 3; T++)
+        round_trip(&padded, T);
 }
 
 static void test_auto_slices_where_the_first_layer_dominates(void)
@@ -244,7 +258,7 @@ static void sliced_step_is_whole(const net_shape_t *shape, double lit)
 {
     net_t full;
     random_net(&full, shape, 11);
-    for (size_t i = 0; i < full.n_params; i++)
+    for (size_t i = 0; i < full.n_floats; i++)
         full.params[i] *= 0.5f;
     rng_t rng;
     rng_seed(&rng, 5, 0);
@@ -253,7 +267,7 @@ static void sliced_step_is_whole(const net_shape_t *shape, double lit)
     images(px, rows, SIM_B, shape->sizes[0], lit, &rng);
 
     net_work_t work;
-    float *want = malloc(full.n_params * sizeof *want), o_want[SIM_B * 3];
+    float *want = calloc(full.n_floats, sizeof *want), o_want[SIM_B * 3]; /* pads 0 */
     CU_ASSERT_FATAL(want && net_work_init_pixels(&work, &full, SIM_B) == 0);
     net_batch_update_pixels(&full, &work, rows, labels, SIM_B, NET_RULE_GRADIENT, 1.0f, 0.0f,
                             want, NULL);
@@ -269,18 +283,18 @@ static void sliced_step_is_whole(const net_shape_t *shape, double lit)
         tensor_t tp = slice_of(shape->sizes[1], SIM_T, t);
         slice_net(&slice[t], shape, &tp);
         tensor_take_slice(&tp, &full, &slice[t]);
-        float *scratch = malloc(slice[t].n_params * sizeof *scratch);
+        float *scratch = calloc(slice[t].n_floats, sizeof *scratch);
         group_sim_t sim = {partial + (size_t)t * count, NULL, count};
         slice_step(&slice[t], &sim, rows, labels, scratch, o);
         for (int i = 0; i < count; i++)
             total[i] += partial[(size_t)t * count + i];
         free(scratch);
     }
-    const size_t rest = full.n_params - tensor_sliced_floats(&full);
+    const size_t rest = full.n_floats - tensor_sliced_floats(&full);
     float *first_rest = malloc((rest + 1) * sizeof *first_rest); /* + 1: never malloc(0) */
     CU_ASSERT_FATAL(first_rest != NULL);
     for (int t = 0; t < SIM_T; t++) { /* pass 2: the group's sums */
-        float *out = malloc(slice[t].n_params * sizeof *out);
+        float *out = calloc(slice[t].n_floats, sizeof *out);
         group_sim_t sim = {NULL, total, count};
         slice_step(&slice[t], &sim, rows, labels, out, o);
         for (int i = 0; i < SIM_B * 3; i++)
@@ -294,7 +308,7 @@ static void sliced_step_is_whole(const net_shape_t *shape, double lit)
         free(out);
         net_free(&slice[t]);
     }
-    for (size_t i = 0; i < full.n_params; i++)
+    for (size_t i = 0; i < full.n_floats; i++)
         CU_ASSERT_DOUBLE_EQUAL(got.params[i], want[i], 1e-5 * (1.0 + fabs(want[i])));
     free(first_rest);
     free(partial);
@@ -320,6 +334,9 @@ static void test_slices_step_as_the_whole_net(void)
     net_shape_t book = net_book_shape(12, 8, 3); /* net.c's own step */
     sliced_step_is_whole(&book, 0.25);
     sliced_step_is_whole(&book, 0.8);
+    net_shape_t padded = net_book_shape(12, 200, 3); /* 208 and slices of 67 -> 80 */
+    sliced_step_is_whole(&padded, 0.25);
+    sliced_step_is_whole(&padded, 0.8);
 }
 
 int main(int argc, char **argv)
