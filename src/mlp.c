@@ -189,8 +189,8 @@ void mlp_batch_update_lit(const net_t *net, net_work_t *work, const uint8_t *lab
     cblas_sgemv(CblasRowMajor, CblasTrans, B, n1, 1.0f, work->delta[1], n1, work->ones, 1, 0.0f,
                 work->e_sum, 1);
     sparse_rows_update(ni, n1, weights_in(net, out, 0), (size_t)net->ld0, beta,
-                       alpha * lit->background, work->e_sum, alpha, lit->col_start,
-                       lit->col_sample, lit->col_value, work->delta[1], (size_t)n1);
+                       alpha * lit->background, work->e_sum, alpha, lit->col_start, lit->col,
+                       work->delta[1], (size_t)n1);
     float *out_b = biases_in(net, out, 0);
     for (int j = 0; out_b && j < n1; j++) /* beta 0: written without being read */
         out_b[j] = (beta != 0.0f ? beta * out_b[j] : 0.0f) + alpha * work->e_sum[j];

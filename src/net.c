@@ -500,8 +500,7 @@ void net_batch_update_pixels(const net_t *net, net_work_t *work, const uint8_t *
     cblas_sgemv(CblasRowMajor, CblasTrans, B, nh, 1.0f, work->e_h, work->ldh, work->ones, 1, 0.0f,
                 work->e_sum, 1);
     sparse_rows_update(ni, nh, out, (size_t)net->ld0, beta, alpha * lit->background, work->e_sum,
-                       alpha, lit->col_start, lit->col_sample, lit->col_value, work->e_h,
-                       (size_t)work->ldh);
+                       alpha, lit->col_start, lit->col, work->e_h, (size_t)work->ldh);
 }
 
 void net_batch_delta(const net_t *net, net_work_t *work, const uint8_t *labels, int B,

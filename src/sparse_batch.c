@@ -29,11 +29,10 @@ int sparse_batch_init(sparse_batch_t *sb, int n_in, int capacity)
     sb->row_pixel = malloc(entries * sizeof(int32_t));
     sb->row_value = malloc(entries * sizeof(float));
     sb->col_start = malloc(((size_t)n_in + 1) * sizeof(int32_t));
-    sb->col_sample = malloc(entries * sizeof(int32_t));
-    sb->col_value = malloc(entries * sizeof(float));
+    sb->col = malloc(entries * sizeof *sb->col);
     sb->count8 = aligned_alloc(64, count8_bytes(n_in));
-    if (!sb->row_start || !sb->row_pixel || !sb->row_value || !sb->col_start || !sb->col_sample ||
-        !sb->col_value || !sb->count8) {
+    if (!sb->row_start || !sb->row_pixel || !sb->row_value || !sb->col_start || !sb->col ||
+        !sb->count8) {
         sparse_batch_free(sb);
         return error_set("out of memory for a sparse batch of %d images", capacity);
     }
@@ -48,8 +47,7 @@ void sparse_batch_free(sparse_batch_t *sb)
     free(sb->row_pixel);
     free(sb->row_value);
     free(sb->col_start);
-    free(sb->col_sample);
-    free(sb->col_value);
+    free(sb->col);
     free(sb->count8);
     memset(sb, 0, sizeof *sb);
 }
@@ -281,8 +279,7 @@ void sparse_batch_index_pixels(sparse_batch_t *sb)
     for (int b = 0; b < count; b++)
         for (int32_t i = sb->row_start[b]; i < sb->row_start[b + 1]; i++) {
             int32_t at = col_start[sb->row_pixel[i]]++;
-            sb->col_sample[at] = b;
-            sb->col_value[at] = sb->row_value[i];
+            sb->col[at] = (sparse_entry_t){b, sb->row_value[i]};
         }
     /* placing advanced each start to the next pixel's: shift back */
     memmove(col_start + 1, col_start, (size_t)n_in * sizeof *col_start);

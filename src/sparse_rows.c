@@ -104,13 +104,14 @@ DEFINE_PASS(10)
 #define AVX512 __attribute__((target("avx512f")))
 #define MAX_VECTORS_512 16 /* accumulators per pass: 16 of the 32 zmm registers */
 
-/* Into acc[N]: the rows idx[p] of M (row length ld) weighted by
- * scale * val[p], p from `from` to `to`, the last vector under `mask`;
- * then acc stored at out. Shared by the passes below. */
-#define ADD_ROWS_512(N, from, to)                                                                \
+/* Into acc[N]: the rows ROW of M (rows ld apart) weighted by scale * VAL,
+ * for p from `from` to `to`, the last vector under `mask`; then acc stored
+ * at out. Shared by the passes below (ROW, VAL: idx[p], val[p] or an
+ * entry's). */
+#define ADD_ROWS_512(N, from, to, ROW, VAL)                                                      \
     for (int32_t p = (from); p < (to); p++) {                                                    \
-        const float *row = M + (size_t)idx[p] * ld;                                              \
-        const __m512 v = _mm512_set1_ps(scale * val[p]);                                         \
+        const float *row = M + (size_t)(ROW) * ld;                                               \
+        const __m512 v = _mm512_set1_ps(scale * (VAL));                                          \
         UNROLL for (int q = 0; q < N - 1; q++)                                                   \
             acc[q] = _mm512_fmadd_ps(v, _mm512_loadu_ps(row + 16 * q), acc[q]);                  \
         acc[N - 1] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(mask, row + 16 * (N - 1)),         \
@@ -144,7 +145,7 @@ DEFINE_PASS(10)
             acc[N - 1] = _mm512_fmadd_ps(vc, _mm512_maskz_loadu_ps(mask, C + 16 * (N - 1)),      \
                                          acc[N - 1]);                                            \
         }                                                                                        \
-        ADD_ROWS_512(N, 0, nnz);                                                                 \
+        ADD_ROWS_512(N, 0, nnz, idx[p], val[p]);                                                 \
         STORE_512(N, out);                                                                       \
     }
 
@@ -182,8 +183,8 @@ static const pass_fn passes_512[MAX_VECTORS_512 + 1] = {
 #define DEFINE_UPDATE_512(N)                                                                     \
     AVX512 static void update512_##N(int rows, float *W, size_t ldw, float beta, float c,       \
                                      const float *C, float scale, const int32_t *start,          \
-                                     const int32_t *idx, const float *val, const float *M,       \
-                                     size_t ld, int last)                                        \
+                                     const sparse_entry_t *entries, const float *M, size_t ld,   \
+                                     int last)                                                   \
     {                                                                                            \
         const __mmask16 mask = (__mmask16)((1u << last) - 1u);                                   \
         const __m512 vb = _mm512_set1_ps(beta), vc = _mm512_set1_ps(c);                         \
@@ -200,7 +201,7 @@ static const pass_fn passes_512[MAX_VECTORS_512 + 1] = {
                                                                 w + 16 * q));                    \
                 acc[q] = _mm512_fmadd_ps(vc, cv[q], a);                                          \
             }                                                                                    \
-            ADD_ROWS_512(N, start[r], start[r + 1]);                                             \
+            ADD_ROWS_512(N, start[r], start[r + 1], entries[p].row, entries[p].value);           \
             STORE_512(N, w);                                                                     \
         }                                                                                        \
     }
@@ -220,8 +221,7 @@ DEFINE_UPDATE_512(12)
 DEFINE_UPDATE_512(13)
 
 typedef void (*update_fn)(int, float *, size_t, float, float, const float *, float,
-                          const int32_t *, const int32_t *, const float *, const float *, size_t,
-                          int);
+                          const int32_t *, const sparse_entry_t *, const float *, size_t, int);
 static const update_fn updates_512[MAX_UPDATE_512 + 1] = {
     NULL,          update512_1,  update512_2,  update512_3,  update512_4,
     update512_5,   update512_6,  update512_7,  update512_8,  update512_9,
@@ -377,9 +377,35 @@ void sparse_rows_sum_each(int count, int n, float *out, size_t ldo, float a, con
     }
 }
 
+/* Row r of sparse_rows_update through combine's plan, its entries taken
+ * apart a stretch at a time: after the first, out = 1*out + the next
+ * stretch's rows, the same operations in the same order as one call. */
+static void update_row(const plan_t *plan, float *w, float beta, float c, const float *C,
+                       float scale, const sparse_entry_t *e, int32_t nnz, const float *M,
+                       size_t ldm)
+{
+    enum { STRETCH = 256 };
+    int32_t idx[STRETCH];
+    float val[STRETCH];
+    int32_t done = 0;
+    do {
+        int32_t k = nnz - done < STRETCH ? nnz - done : STRETCH;
+        for (int32_t p = 0; p < k; p++) {
+            idx[p] = e[done + p].row;
+            val[p] = e[done + p].value;
+        }
+        if (done == 0) /* beta 0: w written, not read */
+            combine_planned(plan, w, beta, beta != 0.0f ? w : NULL, c, C, scale, k, idx, val, M,
+                            ldm);
+        else
+            combine_planned(plan, w, 1.0f, w, 0.0f, NULL, scale, k, idx, val, M, ldm);
+        done += k;
+    } while (done < nnz);
+}
+
 void sparse_rows_update(int rows, int n, float *W, size_t ldw, float beta, float c,
-                        const float *C, float scale, const int32_t *start, const int32_t *idx,
-                        const float *val, const float *M, size_t ldm)
+                        const float *C, float scale, const int32_t *start,
+                        const sparse_entry_t *entries, const float *M, size_t ldm)
 {
     plan_t plan;
     plan_for(&plan, n);
@@ -389,17 +415,14 @@ void sparse_rows_update(int rows, int n, float *W, size_t ldw, float beta, float
         for (int i = 0; i < plan.count; i++) {
             int first = plan.first[i];
             updates_512[plan.vectors[i]](rows, W + first, ldw, beta, c, C + first, scale,
-                                         start, idx, val, M + first, ldm, plan.last[i]);
+                                         start, entries, M + first, ldm, plan.last[i]);
         }
         return;
     }
 #endif
-    for (int r = 0; r < rows; r++) {
-        float *w = W + (size_t)r * ldw;
-        const float *A = beta != 0.0f ? w : NULL; /* beta 0: written, not read */
-        int32_t s = start[r], nnz = start[r + 1] - s;
-        combine_planned(&plan, w, beta, A, c, C, scale, nnz, idx + s, val + s, M, ldm);
-    }
+    for (int r = 0; r < rows; r++)
+        update_row(&plan, W + (size_t)r * ldw, beta, c, C, scale, entries + start[r],
+                   start[r + 1] - start[r], M, ldm);
 }
 
 void sparse_rows_scatter(int n, float *W, size_t ldw, int count, const int32_t *idx,

@@ -33,13 +33,20 @@ void sparse_rows_sum_each(int count, int n, float *out, size_t ldo, float a, con
                           const int32_t *start, const int32_t *idx, const float *val,
                           const float *M, size_t ldm);
 
-/* Backward: every row r of the matrix W (a pixel's weights),
+/* An entry of a list by pixel: the row of M (a sample) and its weight. */
+typedef struct {
+    int32_t row;
+    float value;
+} sparse_entry_t;
+
+/* Backward: every row r of the matrix W (a pixel's weights), with
+ * entries[p] = (idx[p], val[p]),
  *   W_r = beta*W_r + c*C + scale * sum over p in [start[r], start[r+1]) of val[p]*M[idx[p]*ldm ..]
  * (M = the hidden deltas, one row per sample of the batch). With beta 0, W
  * is written without being read. */
 void sparse_rows_update(int rows, int n, float *W, size_t ldw, float beta, float c,
-                        const float *C, float scale, const int32_t *start, const int32_t *idx,
-                        const float *val, const float *M, size_t ldm);
+                        const float *C, float scale, const int32_t *start,
+                        const sparse_entry_t *entries, const float *M, size_t ldm);
 
 /* The book's per-sample update of the listed rows of W (n floats, rows ldw
  * apart):

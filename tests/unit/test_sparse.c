@@ -106,8 +106,8 @@ static void check_lists(int B, int N, double density, uint64_t seed)
         for (int b = 0; b < B; b++) {
             if (!rows[b][j])
                 continue;
-            CU_ASSERT_EQUAL_FATAL(sb.col_sample[e], b);
-            CU_ASSERT_EQUAL_FATAL(sb.col_value[e], table[rows[b][j]] - table[0]);
+            CU_ASSERT_EQUAL_FATAL(sb.col[e].row, b);
+            CU_ASSERT_EQUAL_FATAL(sb.col[e].value, table[rows[b][j]] - table[0]);
             e++;
         }
         CU_ASSERT_EQUAL_FATAL(sb.col_start[j + 1], e);
@@ -224,13 +224,16 @@ static void test_update_equals_combine(void)
     rng_seed(&r, 5, 0);
     int32_t start[ROWS + 1], idx[ROWS * 8];
     float val[ROWS * 8];
+    sparse_entry_t entries[ROWS * 8];
     start[0] = 0;
     for (int i = 0; i < ROWS; i++) { /* 0..7 samples a row, in order */
         int n = 0;
         for (int b = 0; b < SAMPLES && n < 8; b++)
             if (rng_uniform(&r) < 0.1) {
                 idx[start[i] + n] = b;
-                val[start[i] + n++] = (float)rng_uniform(&r);
+                val[start[i] + n] = (float)rng_uniform(&r);
+                entries[start[i] + n] = (sparse_entry_t){b, val[start[i] + n]};
+                n++;
             }
         start[i + 1] = start[i] + n;
     }
@@ -259,7 +262,7 @@ static void test_update_equals_combine(void)
                                         start[i + 1] - start[i], idx + start[i], val + start[i],
                                         M, ld);
                 }
-                sparse_rows_update(ROWS, n, W, ld, beta, -0.5f, C, 0.25f, start, idx, val, M, ld);
+                sparse_rows_update(ROWS, n, W, ld, beta, -0.5f, C, 0.25f, start, entries, M, ld);
                 CU_ASSERT_EQUAL_FATAL(memcmp(W, want, sizeof(float) * ROWS * ld), 0);
                 free(M);
                 free(C);
@@ -267,6 +270,42 @@ static void test_update_equals_combine(void)
                 free(want);
             }
     }
+}
+
+/* A row lit in more samples than the update's stretches (256) hold, and
+ * with C absent (the path every implementation then takes): one combine
+ * over all of them, to the bit. */
+static void test_update_of_a_long_row(void)
+{
+    enum { SAMPLES = 700, N = 37 };
+    static int32_t start[2] = {0, SAMPLES}, idx[SAMPLES];
+    static float val[SAMPLES], M[SAMPLES * N], C[N], W[N], want[N];
+    static sparse_entry_t entries[SAMPLES];
+    rng_t r;
+    rng_seed(&r, 8, 0);
+    for (int b = 0; b < SAMPLES; b++) {
+        idx[b] = b;
+        val[b] = (float)rng_uniform(&r);
+        entries[b] = (sparse_entry_t){b, val[b]};
+    }
+    for (int i = 0; i < SAMPLES * N; i++)
+        M[i] = (float)rng_normal(&r);
+    for (size_t s = 0; s < sizeof isas / sizeof *isas; s++) {
+        if (!use_isa(isas[s], "sparse_rows_update, a long row"))
+            continue;
+        for (int with_c = 0; with_c < 2; with_c++) {
+            for (int k = 0; k < N; k++) {
+                W[k] = want[k] = (float)rng_normal(&r);
+                C[k] = (float)rng_normal(&r);
+            }
+            sparse_rows_combine(N, want, 0.5f, want, -0.5f, with_c ? C : NULL, 0.25f, SAMPLES,
+                                idx, val, M, N);
+            sparse_rows_update(1, N, W, N, 0.5f, -0.5f, with_c ? C : NULL, 0.25f, start,
+                               entries, M, N);
+            CU_ASSERT_EQUAL(memcmp(W, want, sizeof W), 0);
+        }
+    }
+    unsetenv("NNMPI_SIMD");
 }
 
 /* NNMPI_SIMD: unset, empty or an implementation the CPU has is fine; an
@@ -450,6 +489,7 @@ int main(void)
         {"sparse_rows_combine, every implementation, against double", test_combine_every_isa},
         {"sparse_rows_update = sparse_rows_combine row by row, to the bit",
          test_update_equals_combine},
+        {"sparse_rows_update of a row longer than its stretches", test_update_of_a_long_row},
         {"sparse step = dense step (digits, noise, blank, lit; sizes, rules, betas)",
          test_sparse_step_equals_dense},
         {"beta 0 never reads the output buffer", test_beta_zero_ignores_out},
