@@ -44,11 +44,18 @@ static void softmax_rows(float *v, int B, int n)
     }
 }
 
-/* z [B, n] += b, row by row. */
-static void add_bias(float *z, const float *b, int B, int n)
+/* Floats from one row of act[l] or delta[l] to the next: the first hidden
+ * layer's are padded as w0's rows are (net.h). */
+static int ld_of(const net_t *net, const net_work_t *work, int l)
+{
+    return l == 1 ? work->ldh : net->shape.sizes[l];
+}
+
+/* z [B, n] (rows ldz apart) += b, row by row. */
+static void add_bias(float *z, int ldz, const float *b, int B, int n)
 {
     for (int r = 0; r < B; r++)
-        cblas_saxpy(n, 1.0f, b, 1, z + (size_t)r * n, 1);
+        cblas_saxpy(n, 1.0f, b, 1, z + (size_t)r * ldz, 1);
 }
 
 /* The layers after the first one's product z1 (in act[1], without its
@@ -61,17 +68,17 @@ static void forward_rest(const net_t *net, net_work_t *work, int B, int summed)
     const net_shape_t *s = &net->shape;
     const int L = s->n_layers;
     for (int l = 0; l < L; l++) {
-        const int n_in = s->sizes[l], n_out = s->sizes[l + 1];
+        const int n_in = s->sizes[l], n_out = s->sizes[l + 1], ldz = ld_of(net, work, l + 1);
         float *z = work->act[l + 1];
         if (l > 0) /* z[B, n_out] = act[l][B, n_in] . W_l[n_out, n_in]^T */
             dense_sgemm(0, 1, B, n_out, n_in, 1.0f,
-                        work->act[l], n_in, net->w[l], n_in, 0.0f, z, n_out);
+                        work->act[l], ld_of(net, work, l), net->w[l], n_in, 0.0f, z, ldz);
         if (l == 1 && summed && work->sum_outputs)
             work->sum_outputs(z, B * n_out, work->sum_ctx);
         if (net->b[l])
-            add_bias(z, net->b[l], B, n_out);
-        if (l < L - 1)
-            activation_apply(s->activation, z, (size_t)B * n_out);
+            add_bias(z, ldz, net->b[l], B, n_out);
+        if (l < L - 1) /* the pads too: they start at 0 and stay finite */
+            activation_apply(s->activation, z, (size_t)B * ldz);
         else if (s->output == NET_OUT_SOFTMAX)
             softmax_rows(z, B, n_out);
         else
@@ -83,7 +90,7 @@ void mlp_forward(const net_t *net, net_work_t *work, int B, int summed)
 {
     const int ni = net->n_in, n1 = net->n_hidden;
     dense_sgemm(0, 0, B, n1, ni, 1.0f, work->x, ni,
-                net->w[0], net->ld0, 0.0f, work->act[1], n1);
+                net->w[0], net->ld0, 0.0f, work->act[1], work->ldh);
     forward_rest(net, work, B, summed);
 }
 
@@ -95,7 +102,8 @@ static void forward_lit(const net_t *net, net_work_t *work)
     const sparse_batch_t *lit = &work->lit;
     cblas_sgemv(CblasRowMajor, CblasTrans, ni, n1, 1.0f, net->w[0], net->ld0, work->ones, 1,
                 0.0f, work->col_sum, 1);
-    sparse_rows_sum_each(lit->count, n1, work->act[1], (size_t)n1, lit->background, work->col_sum,
+    sparse_rows_sum_each(lit->count, n1, work->act[1], (size_t)work->ldh, lit->background,
+                         work->col_sum,
                          lit->row_start, lit->row_pixel, lit->row_value, net->w[0],
                          (size_t)net->ld0);
     forward_rest(net, work, lit->count, 1);
@@ -135,12 +143,14 @@ static void output_deltas(const net_t *net, net_work_t *work, const uint8_t *lab
     }
 }
 
-/* out_b[n] = beta*out_b + alpha*(sum over the B rows of d [B, n]). */
-static void update_bias(const net_work_t *work, const float *d, int B, int n, float alpha,
-                        float beta, float *out_b)
+/* out_b[n] = beta*out_b + alpha*(sum over the B rows of d [B, n], rows
+ * ldd apart). */
+static void update_bias(const net_work_t *work, const float *d, int ldd, int B, int n,
+                        float alpha, float beta, float *out_b)
 {
     if (out_b)
-        cblas_sgemv(CblasRowMajor, CblasTrans, B, n, alpha, d, n, work->ones, 1, beta, out_b, 1);
+        cblas_sgemv(CblasRowMajor, CblasTrans, B, n, alpha, d, ldd, work->ones, 1, beta, out_b,
+                    1);
 }
 
 /* After the forward pass: every delta from the output down to delta[1],
@@ -152,16 +162,16 @@ static void backward_to_first(const net_t *net, net_work_t *work, const uint8_t 
     const net_shape_t *s = &net->shape;
     output_deltas(net, work, labels, B, stats);
     for (int l = s->n_layers - 1; l >= 1; l--) {
-        const int n_in = s->sizes[l], n_out = s->sizes[l + 1];
-        const float *d_above = work->delta[l + 1];
+        const int n_in = s->sizes[l], n_out = s->sizes[l + 1], ld = ld_of(net, work, l);
+        const float *d_above = work->delta[l + 1]; /* rows n_out apart (l + 1 > 1) */
         /* delta[l][B, n_in] = d_above[B, n_out] . W_l[n_out, n_in], times f' */
         dense_sgemm(0, 0, B, n_in, n_out, 1.0f, d_above,
-                    n_out, net->w[l], n_in, 0.0f, work->delta[l], n_in);
-        activation_times_slope(s->activation, work->delta[l], work->act[l], (size_t)B * n_in);
+                    n_out, net->w[l], n_in, 0.0f, work->delta[l], ld);
+        activation_times_slope(s->activation, work->delta[l], work->act[l], (size_t)B * ld);
         /* out W_l[n_out, n_in] = alpha d_above^T . act[l] + beta out W_l */
         dense_sgemm(1, 0, n_out, n_in, B, alpha, d_above,
-                    n_out, work->act[l], n_in, beta, weights_in(net, out, l), n_in);
-        update_bias(work, d_above, B, n_out, alpha, beta, biases_in(net, out, l));
+                    n_out, work->act[l], ld, beta, weights_in(net, out, l), n_in);
+        update_bias(work, d_above, n_out, B, n_out, alpha, beta, biases_in(net, out, l));
     }
 }
 
@@ -173,8 +183,8 @@ void mlp_batch_update(const net_t *net, net_work_t *work, const uint8_t *labels,
     backward_to_first(net, work, labels, B, alpha, beta, out, stats);
     /* out w0[ni, n1] = alpha x[B, ni]^T . delta[1][B, n1] + beta out w0 */
     dense_sgemm(1, 0, ni, n1, B, alpha, work->x, ni,
-                work->delta[1], n1, beta, weights_in(net, out, 0), net->ld0);
-    update_bias(work, work->delta[1], B, n1, alpha, beta, biases_in(net, out, 0));
+                work->delta[1], work->ldh, beta, weights_in(net, out, 0), net->ld0);
+    update_bias(work, work->delta[1], work->ldh, B, n1, alpha, beta, biases_in(net, out, 0));
 }
 
 void mlp_batch_update_lit(const net_t *net, net_work_t *work, const uint8_t *labels,
@@ -186,11 +196,11 @@ void mlp_batch_update_lit(const net_t *net, net_work_t *work, const uint8_t *lab
     backward_to_first(net, work, labels, B, alpha, beta, out, stats);
     /* w0 as the book's w_ih_t: the background's share alpha*0.01*e_sum in
      * every row, the lit pixels' deltas in theirs (net.c) */
-    cblas_sgemv(CblasRowMajor, CblasTrans, B, n1, 1.0f, work->delta[1], n1, work->ones, 1, 0.0f,
-                work->e_sum, 1);
+    cblas_sgemv(CblasRowMajor, CblasTrans, B, n1, 1.0f, work->delta[1], work->ldh, work->ones, 1,
+                0.0f, work->e_sum, 1);
     sparse_rows_update(ni, n1, weights_in(net, out, 0), (size_t)net->ld0, beta,
                        alpha * lit->background, work->e_sum, alpha, lit->col_start, lit->col,
-                       work->delta[1], (size_t)n1);
+                       work->delta[1], (size_t)work->ldh);
     float *out_b = biases_in(net, out, 0);
     for (int j = 0; out_b && j < n1; j++) /* beta 0: written without being read */
         out_b[j] = (beta != 0.0f ? beta * out_b[j] : 0.0f) + alpha * work->e_sum[j];

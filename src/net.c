@@ -57,7 +57,7 @@ int net_shape_check(const net_shape_t *s)
 int net_shape_ld0(const net_shape_t *s)
 {
     const int n1 = s->sizes[1];
-    if (!net_shape_is_book(s) || n1 < NET_PAD_FROM)
+    if (n1 < NET_PAD_FROM)
         return n1;
     return (n1 + NET_LINE_FLOATS - 1) / NET_LINE_FLOATS * NET_LINE_FLOATS;
 }

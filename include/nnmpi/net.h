@@ -7,10 +7,11 @@
  * weights leaving one pixel are one contiguous row (a sparse input then
  * reads only the rows of its lit pixels); w[l > 0] is [n_{l+1}, n_l] as in
  * the book; b[l] is [n_{l+1}]. All row-major. For the book's shape this is
- * [ w_ih_t | w_ho ]. From 64 hidden units the book's net pads each row of
- * w0 to whole cache lines (ld0 floats, the pads kept 0): a row then starts
- * a line, and the lit-pixel kernels, which read and write whole rows, never
- * split a load (a third faster at 100 and 200 units). Any buffer with this
+ * [ w_ih_t | w_ho ]. From 64 units in the first hidden layer each row of
+ * w0 is padded to whole cache lines (ld0 floats, the pads kept 0): a row
+ * then starts a line, and the lit-pixel kernels, which read and write whole
+ * rows, never split a load (a third faster at 100 and 200 units, a quarter
+ * at 1,000). Any buffer with this
  * layout (an update, a sum over ranks; n_floats long) can be viewed the
  * same way, so one MPI_Allreduce covers the whole model. Checkpoints store
  * the book's orientation without pads (net_to_book_order, n_params floats).
@@ -82,8 +83,9 @@ typedef struct {
 typedef struct {
     int capacity;
     float *x;     /* [capacity, n_in]  inputs */
-    int ldh;      /* floats from one row of h and e_h to the next: the net's ld0,
-                   * so that the update's rows of e_h start cache lines too */
+    int ldh;      /* floats from one row of h and e_h (act[1], delta[1]) to the
+                   * next: the net's ld0, so that the update's rows of e_h
+                   * start cache lines too */
     float *h;     /* [capacity, ldh] hidden outputs */
     float *o;     /* [capacity, n_out] final outputs */
     float *d_o;   /* [capacity, n_out] output deltas e_o*o*(1-o) */
@@ -97,8 +99,8 @@ typedef struct {
     /* every layer's outputs and deltas, for other shapes than the book's
      * (mlp.c): act[0] = x, act[1] = h, act[L] = o; delta[1] = e_h,
      * delta[L] = d_o; the layers between in `between` */
-    float *act[NET_MAX_LAYERS + 1];   /* act[l]: [capacity, sizes[l]] */
-    float *delta[NET_MAX_LAYERS + 1]; /* delta[l]: [capacity, sizes[l]], minus dLoss/dz */
+    float *act[NET_MAX_LAYERS + 1];   /* act[l]: [capacity, sizes[l]] (l = 1: rows ldh apart) */
+    float *delta[NET_MAX_LAYERS + 1]; /* delta[l]: the same, minus dLoss/dz */
     float *between;
     /* Tensor parallelism (tensor.h): the net holds some of the first
      * hidden layer's units only, and this, when set, sums the second
@@ -136,8 +138,8 @@ size_t net_shape_params(const net_shape_t *shape);
 #define NET_LINE_FLOATS 16
 #define NET_LINE_BYTES 64
 /* The layout of a shape's buffer: w0's row stride ld0 (n1, rounded up to
- * whole lines for the book's net from NET_PAD_FROM units, where the pads
- * cost at most a fifth more floats) and its floats (parameters and pads). */
+ * whole lines from NET_PAD_FROM units, where the pads cost at most a fifth
+ * more floats) and its floats (parameters and pads). */
 #define NET_PAD_FROM 64
 int net_shape_ld0(const net_shape_t *shape);
 size_t net_shape_floats(const net_shape_t *shape);

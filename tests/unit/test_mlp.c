@@ -288,12 +288,14 @@ static void test_initialisations(void)
     net_free(&b);
 }
 
-/* 784-32-16-10 ReLU, softmax + cross-entropy, biases, He init: synthetic
- * digits learnt to at least 90% of the training set in a few epochs. */
-static void test_deep_net_learns(void)
+/* 784-n1-16-10 ReLU, softmax + cross-entropy, biases, He init: synthetic
+ * digits learnt to at least 90% of the training set in a few epochs; with
+ * n1 = 72 the first layer's rows are padded to 80 (net.h), and the pads
+ * stay 0. */
+static void deep_net_learns(int n1)
 {
     enum { N = 1000, BATCH = 20, EPOCHS = 5 };
-    net_shape_t s = {.n_layers = 3, .sizes = {784, 32, 16, 10}, .activation = NET_ACT_RELU,
+    net_shape_t s = {.n_layers = 3, .sizes = {784, n1, 16, 10}, .activation = NET_ACT_RELU,
                      .output = NET_OUT_SOFTMAX, .loss = NET_LOSS_CROSS_ENTROPY, .bias = 1};
     uint8_t *pixels = malloc((size_t)N * 784), labels[N];
     testutil_synthetic_digits(pixels, labels, N, 11);
@@ -320,9 +322,19 @@ static void test_deep_net_learns(void)
     if (accuracy < 0.9)
         fprintf(stderr, "deep net: %.3f of the training set after %d epochs\n", accuracy, EPOCHS);
     CU_ASSERT(net_is_finite(&net));
+    CU_ASSERT_EQUAL(net.ld0, (n1 + 15) / 16 * 16);
+    for (int i = 0; i < 784; i++)
+        for (int j = n1; j < net.ld0; j++)
+            CU_ASSERT_EQUAL_FATAL(net.w[0][(size_t)i * net.ld0 + j], 0.0f);
     free(pixels);
     net_work_free(&work);
     net_free(&net);
+}
+
+static void test_deep_net_learns(void)
+{
+    deep_net_learns(32);
+    deep_net_learns(72);
 }
 
 /* The per-sample loop of a deep net: the batches of one it stands for,
