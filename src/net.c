@@ -271,24 +271,27 @@ void net_work_free(net_work_t *work)
 
 /* w0 [n_in, n1] (rows ld0 apart) <-> the book's [n1, n_in]; the other
  * layers and the biases are stored as they lie, after w0's pads. */
+static void transpose(const float *a, size_t lda, int rows, int cols, float *t, size_t ldt)
+{
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            t[(size_t)c * ldt + r] = a[(size_t)r * lda + c];
+}
+
 void net_to_book_order(const net_t *net, float *book)
 {
     const int ni = net->n_in, n1 = net->n_hidden;
-    const size_t n0 = (size_t)ni * n1, after = (size_t)ni * net->ld0;
-    for (int i = 0; i < ni; i++)
-        for (int j = 0; j < n1; j++)
-            book[(size_t)j * ni + i] = net->w[0][(size_t)i * net->ld0 + j];
-    memcpy(book + n0, net->params + after, (net->n_params - n0) * sizeof(float));
+    const size_t n0 = (size_t)ni * n1;
+    transpose(net->w[0], (size_t)net->ld0, ni, n1, book, (size_t)ni);
+    memcpy(book + n0, net->w[0] + (size_t)ni * net->ld0, (net->n_params - n0) * sizeof(float));
 }
 
 void net_from_book_order(net_t *net, const float *book)
 {
     const int ni = net->n_in, n1 = net->n_hidden;
-    const size_t n0 = (size_t)ni * n1, after = (size_t)ni * net->ld0;
-    for (int i = 0; i < ni; i++)
-        for (int j = 0; j < n1; j++)
-            net->w[0][(size_t)i * net->ld0 + j] = book[(size_t)j * ni + i];
-    memcpy(net->params + after, book + n0, (net->n_params - n0) * sizeof(float));
+    const size_t n0 = (size_t)ni * n1;
+    transpose(book, (size_t)ni, n1, ni, net->w[0], (size_t)net->ld0);
+    memcpy(net->w[0] + (size_t)ni * net->ld0, book + n0, (net->n_params - n0) * sizeof(float));
 }
 
 int net_arrays(const net_shape_t *s, net_array_t *a)

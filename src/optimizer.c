@@ -53,8 +53,7 @@ int optimizer_init(optimizer_t *o, const config_t *cfg, const net_t *net, size_t
         return error_set("out of memory for the optimizer's %zu gradients and momenta",
                          net->n_params);
     }
-    memset(o->velocity.params, 0, net->n_floats * sizeof(float));
-    return 0;
+    return 0; /* the velocity starts at 0, as net_init_shape leaves it */
 }
 
 void optimizer_free(optimizer_t *o)

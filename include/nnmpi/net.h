@@ -138,7 +138,7 @@ size_t net_shape_params(const net_shape_t *shape);
 #define NET_LINE_FLOATS 16
 #define NET_LINE_BYTES 64
 /* The layout of a shape's buffer: w0's row stride ld0 (n1, rounded up to
- * whole lines from NET_PAD_FROM units, where the pads cost at most a fifth
+ * whole lines from NET_PAD_FROM units, where the pads cost under a quarter
  * more floats) and its floats (parameters and pads). */
 #define NET_PAD_FROM 64
 int net_shape_ld0(const net_shape_t *shape);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "nnmpi/augment.h"
 #include "nnmpi/augment_live.h"
@@ -21,13 +20,6 @@
 #include "nnmpi/idx.h"
 #include "nnmpi/imageset.h"
 #include "testutil.h"
-
-static double seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 /* COUNT images [COUNT, 28, 28]: MNIST's first ones, or synthetic digits. */
 static uint8_t *load_images(const char *dir, int count)
@@ -70,30 +62,30 @@ int main(int argc, char **argv)
     if (augment_live_init(&banked, &p, 28, 28) < 0)
         return 1;
     unsigned sum = 0;
-    double t0 = seconds();
+    double t0 = testutil_seconds();
     for (int i = 0; i < count; i++) {
         augment_rotate(px + (size_t)i * 784, out, 28, 28, -15.0 + 30.0 * (i % 1000) / 999, 0);
         sum += out[400];
     }
-    double t1 = seconds();
+    double t1 = testutil_seconds();
     rng_t rng;
     rng_seed(&rng, 1, 2);
     for (int i = 0; i < count; i++) {
         augment_elastic(&e, px + (size_t)i * 784, out, &rng, 0);
         sum += out[400];
     }
-    double t2 = seconds();
+    double t2 = testutil_seconds();
     for (int i = 0; i < count; i++) {
         augment_live_apply(&live, 1, 1, i, px + (size_t)i * 784, out);
         sum += out[400];
     }
-    double t3 = seconds();
+    double t3 = testutil_seconds();
     size_t lit_in = 0, lit_out = 0; /* what the training step visits */
     for (int i = 0; i < count; i++) {
         augment_live_apply(&banked, 1, 1, i, px + (size_t)i * 784, out);
         sum += out[400];
     }
-    double t4 = seconds();
+    double t4 = testutil_seconds();
     for (int i = 0; i < count; i++) {
         augment_live_apply(&banked, 1, 1, i, px + (size_t)i * 784, out);
         for (int j = 0; j < 784; j++)

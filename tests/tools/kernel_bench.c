@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "nnmpi/error.h"
 #include "nnmpi/idx.h"
@@ -25,6 +24,7 @@
 #include "nnmpi/rng.h"
 #include "nnmpi/sparse_batch.h"
 #include "nnmpi/sparse_rows.h"
+#include "testutil.h"
 
 enum { PARTS = 4 };
 static const char *const part_names[PARTS] = {"scan", "index", "hidden inputs", "update"};
@@ -35,13 +35,6 @@ typedef struct {
     double *us[PARTS]; /* [steps] each: a part's time a step (the lists' in the first
                         * layout's only: they do not depend on it) */
 } layout_t;
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec * 1e-3;
-}
 
 static int by_value(const void *a, const void *b)
 {
@@ -86,20 +79,20 @@ static int layout_init(layout_t *L, size_t ld, int units, int batch, int steps)
 static void run_step(layout_t *L, sparse_batch_t *sb, const uint8_t **rows, int units, int batch,
                      float *out, int s, double **lists)
 {
-    double t0 = now_us();
+    double t0 = testutil_seconds();
     sparse_batch_build(sb, rows, batch, net_input_table());
-    double t1 = now_us();
+    double t1 = testutil_seconds();
     sparse_batch_index_pixels(sb);
-    double t2 = now_us();
+    double t2 = testutil_seconds();
     sparse_rows_sum_each(batch, units, out, L->ld, sb->background, L->C, sb->row_start,
                          sb->row_pixel, sb->row_value, L->W, L->ld);
-    double t3 = now_us();
+    double t3 = testutil_seconds();
     sparse_rows_update(784, units, L->W, L->ld, 1.0f, 1e-4f, L->C, 1e-3f, sb->col_start, sb->col,
                        L->h, L->ld);
-    double t4 = now_us();
+    double t4 = testutil_seconds();
     if (lists)
-        lists[0][s] = t1 - t0, lists[1][s] = t2 - t1;
-    L->us[2][s] = t3 - t2, L->us[3][s] = t4 - t3;
+        lists[0][s] = 1e6 * (t1 - t0), lists[1][s] = 1e6 * (t2 - t1);
+    L->us[2][s] = 1e6 * (t3 - t2), L->us[3][s] = 1e6 * (t4 - t3);
 }
 
 /* Whether the two layouts hold the same floats in their n columns. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nnmpi/rng.h"
@@ -174,4 +175,11 @@ void testutil_random_net(net_t *net, int n_in, int n_hidden, int n_out, uint64_t
     rng_t rng;
     rng_seed(&rng, seed, 0);
     net_init_weights(net, &rng);
+}
+
+double testutil_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }

@@ -47,6 +47,9 @@ int testutil_write_idx_labels(const char *path, const uint8_t *labels, uint32_t 
  * nets can learn them; deterministic in seed. */
 void testutil_synthetic_digits(uint8_t *pixels, uint8_t *labels, int n, uint64_t seed);
 
+/* Seconds on the monotonic clock, for the benchmark tools' timings. */
+double testutil_seconds(void);
+
 /* A book-shaped net n_in-n_hidden-n_out with the book's initial weights
  * drawn from stream 0 of seed (net_free it); a failure fails the test. */
 void testutil_random_net(net_t *net, int n_in, int n_hidden, int n_out, uint64_t seed);
