@@ -457,8 +457,10 @@ int train_stop_seconds(const config_t *cfg)
  * seconds, passes SIGTERM on to the ranks, waits as long again and kills
  * them: 1 s by default, too soon for a large network's checkpoint
  * (784-100000-10: 318 MB, 1.8 s on this project's test machine, 3.3 s on
- * two ranks that gather their halves first), which is then lost. The job scripts set train_stop_seconds; a plain mpirun gets
- * this warning when the checkpoint may need longer. */
+ * two ranks that gather their halves first), which is then lost. A stop
+ * needs the step under way and one checkpoint (one being written when the
+ * signal came is the stop's). The job scripts set train_stop_seconds; a
+ * plain mpirun gets this warning when the checkpoint may need longer. */
 static void warn_kill_timeout(const trainer_t *t)
 {
     if (t->rank != 0 || !getenv("OMPI_MCA_orte_launch"))

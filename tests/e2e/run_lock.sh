@@ -9,6 +9,8 @@
 #   SLURM job take over from its predecessor;
 # - a stop signal during start-up (before MPI_Init is done) is a stop with
 #   a checkpoint and exit 75, not a killed rank;
+# - a stop signal while a large network's checkpoint is written stops the
+#   run with that checkpoint, without another step or write;
 # - mpirun's SIGTERM with a large network (784-100000-10, a 318 MB
 #   checkpoint): with time enough, the checkpoint is written (mpirun
 #   passes the SIGTERM on after that time); a plain mpirun is
@@ -127,6 +129,25 @@ ok "SIGTERM during start-up: the run started, checkpointed at its first step, ex
 # --- a large network stopped by mpirun's SIGTERM --------------------------------
 big=(--set data.file="$TESTDATA/tiny.h5" --set net.hidden=100000 --set train.batch=16 --set train.epochs=50
      --set output.backquery=false --set output.log_every=1)
+# a stop signal while a checkpoint is written stops with that checkpoint: no
+# further step, no second 318 MB write (which took mpirun's 7 s past its end)
+b=$WORK/big-during
+setsid mpirun --oversubscribe -np 2 "$NNMPI" train "${big[@]}" --set output.dir="$b" >"$WORK/big.log" 2>&1 &
+job=$!
+for ((i = 0; i < 300 * 50; i++)); do
+  tmp=$(compgen -G "$b/ckpt-*.h5.tmp.*" || true)
+  [ -z "$tmp" ] || break
+  sleep 0.02
+done
+[ -n "$tmp" ] || { cat "$WORK/big.log"; fail "never saw a checkpoint being written"; }
+pkill -TERM -P "$job" -f "nnmpi train" # the ranks alone: mpirun would kill them 1 s later
+st=0; wait "$job" || st=$?
+ckpt=${tmp%%.tmp.*}
+[ "$st" -eq 75 ] && grep -q "stopped by signal 15 (SIGTERM) at epoch [0-9]* step [0-9]*/7: checkpoint $ckpt;" "$WORK/big.log" \
+  && ! sed -n "\|^  checkpoint $ckpt |,\$p" "$WORK/big.log" | grep -q "^  epoch " \
+  || { cat "$WORK/big.log"; fail "a stop during the write of $ckpt: exit $st, not stopped with it at once"; }
+ok "SIGTERM while $(basename "$ckpt") was written: stopped with it, no step more, exit 75"
+
 # what the job scripts give it, 7 s (--print-config says so; less is
 # warned), as e2e_slurm does; more in a sanitized build (5 s for the step
 # and the checkpoint there, 1-2 s normally): the mechanism is the same.
