@@ -271,11 +271,20 @@ void net_work_free(net_work_t *work)
 
 /* w0 [n_in, n1] (rows ld0 apart) <-> the book's [n1, n_in]; the other
  * layers and the biases are stored as they lie, after w0's pads. */
+/* t = a^T, tile by tile: row by row, each write of a wide matrix's
+ * transpose lands on another page (784 x 100,000 took 0.6 s of a 318 MB
+ * checkpoint's 2.8 s); a tile's rows and columns stay in L1. */
+#define TRANSPOSE_TILE 64
 static void transpose(const float *a, size_t lda, int rows, int cols, float *t, size_t ldt)
 {
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++)
-            t[(size_t)c * ldt + r] = a[(size_t)r * lda + c];
+    for (int r0 = 0; r0 < rows; r0 += TRANSPOSE_TILE)
+        for (int c0 = 0; c0 < cols; c0 += TRANSPOSE_TILE) {
+            int r1 = r0 + TRANSPOSE_TILE < rows ? r0 + TRANSPOSE_TILE : rows;
+            int c1 = c0 + TRANSPOSE_TILE < cols ? c0 + TRANSPOSE_TILE : cols;
+            for (int r = r0; r < r1; r++)
+                for (int c = c0; c < c1; c++)
+                    t[(size_t)c * ldt + r] = a[(size_t)r * lda + c];
+        }
 }
 
 void net_to_book_order(const net_t *net, float *book)

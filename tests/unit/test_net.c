@@ -502,6 +502,37 @@ static void test_backquery(void)
     net_free(&net);
 }
 
+/* Book order is [w_ih as hidden x input | w_ho]: every weight where the
+ * book has it, for shapes that end mid-tile of the transpose and rows
+ * padded to whole lines (130 units: rows of 144), and back again. */
+static void test_book_order(void)
+{
+    const int shapes[][2] = {{784, 200}, {70, 130}, {3, 65}, {129, 1}};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        const int ni = shapes[k][0], nh = shapes[k][1];
+        net_t net, back;
+        CU_ASSERT_FATAL(net_init(&net, ni, nh, 3) == 0);
+        CU_ASSERT_FATAL(net_init(&back, ni, nh, 3) == 0);
+        for (size_t i = 0; i < net.n_floats; i++)
+            net.params[i] = (float)i;
+        for (int i = 0; i < ni; i++)
+            for (int j = nh; j < net.ld0; j++)
+                net.w_ih_t[(size_t)i * net.ld0 + j] = 0.0f; /* the pads */
+        float *book = malloc(net.n_params * sizeof *book);
+        CU_ASSERT_FATAL(book != NULL);
+        net_to_book_order(&net, book);
+        for (int j = 0; j < nh; j++)
+            for (int i = 0; i < ni; i++)
+                CU_ASSERT_EQUAL_FATAL(book[(size_t)j * ni + i], net.w_ih_t[(size_t)i * net.ld0 + j]);
+        CU_ASSERT_EQUAL(memcmp(book + (size_t)ni * nh, net.w_ho, 3 * (size_t)nh * sizeof(float)), 0);
+        net_from_book_order(&back, book);
+        CU_ASSERT_EQUAL(memcmp(back.params, net.params, net.n_floats * sizeof(float)), 0);
+        free(book);
+        net_free(&net);
+        net_free(&back);
+    }
+}
+
 static void test_layout(void)
 {
     CU_ASSERT_EQUAL(net_param_count(784, 200, 10), (size_t)784 * 200 + 200 * 10);
@@ -572,6 +603,7 @@ int main(void)
         {"init_weights statistics and seeding", test_init_weights},
         {"backquery against the book's code", test_backquery},
         {"parameter layout and views", test_layout},
+        {"book order: every weight, across tiles and pads", test_book_order},
         {NULL, NULL},
     };
     return testutil_run("net", cases);
