@@ -456,8 +456,8 @@ int train_stop_seconds(const config_t *cfg)
 /* mpirun, sent SIGTERM (Ctrl-C, scancel), waits odls_base_sigkill_timeout
  * seconds, passes SIGTERM on to the ranks, waits as long again and kills
  * them: 1 s by default, too soon for a large network's checkpoint
- * (784-100000-10: 318 MB, 1.8 s on this project's test machine, 3.3 s on
- * two ranks that gather their halves first), which is then lost. A stop
+ * (784-100000-10: 318 MB, 1.8 s on this project's test machine, 2.0-2.6 s
+ * on two ranks that gather their halves first), which is then lost. A stop
  * needs the step under way and one checkpoint (one being written when the
  * signal came is the stop's). The job scripts set train_stop_seconds; a
  * plain mpirun gets this warning when the checkpoint may need longer. */
