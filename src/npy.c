@@ -219,6 +219,8 @@ void npy_to_float(const npy_header_t *h, const void *values, float *out)
 {
     const uint64_t rows = h->ndim == 2 ? h->shape[0] : 1;
     const uint64_t cols = h->ndim == 2 ? h->shape[1] : h->count;
+    if (h->count == 0)
+        return; /* an empty array may still claim 10^11 rows (of 0 columns) */
     for (uint64_t r = 0; r < rows; r++)
         for (uint64_t k = 0; k < cols; k++) {
             /* Fortran order stores columns one after another */
