@@ -280,8 +280,6 @@ void net_work_free(net_work_t *work)
     memset(work, 0, sizeof *work);
 }
 
-/* w0 [n_in, n1] (rows ld0 apart) <-> the book's [n1, n_in]; the other
- * layers and the biases are stored as they lie, after w0's pads. */
 /* t = a^T, tile by tile: row by row, each write of a wide matrix's
  * transpose lands on another page (784 x 100,000 took 0.6 s of a 318 MB
  * checkpoint's 2.8 s); a tile's rows and columns stay in L1. */
@@ -298,6 +296,8 @@ static void transpose(const float *a, size_t lda, int rows, int cols, float *t, 
         }
 }
 
+/* w0 [n_in, n1] (rows ld0 apart) <-> the book's [n1, n_in]; the other
+ * layers and the biases are stored as they lie, after w0's pads. */
 void net_to_book_order(const net_t *net, float *book)
 {
     const int ni = net->n_in, n1 = net->n_hidden;
