@@ -36,15 +36,9 @@ typedef struct {
                         * layout's only: they do not depend on it) */
 } layout_t;
 
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median(double *v, int n)
 {
-    qsort(v, (size_t)n, sizeof *v, by_value);
+    qsort(v, (size_t)n, sizeof *v, testutil_compare_doubles);
     return v[n / 2];
 }
 

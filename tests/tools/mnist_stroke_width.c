@@ -11,12 +11,7 @@
 #include "nnmpi/error.h"
 #include "nnmpi/idx.h"
 #include "nnmpi/image_clean.h"
-
-static int by_value(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#include "testutil.h"
 
 int main(int argc, char **argv)
 {
@@ -45,7 +40,7 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    qsort(widths, (size_t)set.count, sizeof *widths, by_value);
+    qsort(widths, (size_t)set.count, sizeof *widths, testutil_compare_doubles);
     printf("%lld digits, stroke width in pixels of the 20x20 box:\n", (long long)set.count);
     const double q[] = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
     for (size_t k = 0; k < sizeof q / sizeof q[0]; k++)

@@ -177,6 +177,12 @@ void testutil_random_net(net_t *net, int n_in, int n_hidden, int n_out, uint64_t
     net_init_weights(net, &rng);
 }
 
+int testutil_compare_doubles(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 double testutil_seconds(void)
 {
     struct timespec ts;

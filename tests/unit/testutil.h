@@ -50,6 +50,9 @@ void testutil_synthetic_digits(uint8_t *pixels, uint8_t *labels, int n, uint64_t
 /* Seconds on the monotonic clock, for the benchmark tools' timings. */
 double testutil_seconds(void);
 
+/* qsort's comparison of two doubles, in ascending order. */
+int testutil_compare_doubles(const void *a, const void *b);
+
 /* A book-shaped net n_in-n_hidden-n_out with the book's initial weights
  * drawn from stream 0 of seed (net_free it); a failure fails the test. */
 void testutil_random_net(net_t *net, int n_in, int n_hidden, int n_out, uint64_t seed);
