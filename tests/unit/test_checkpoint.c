@@ -242,7 +242,7 @@ static void test_flipped_weight_byte(void)
     net_free(&back);
     ckpt_meta_free(&got);
 
-    unsigned char *bytes;
+    unsigned char *bytes = NULL;
     long size = read_whole(path, &bytes);
     CU_ASSERT_FATAL(size > 0);
     /* find wih[1000..1003] (the book's order, little-endian floats, as

@@ -64,6 +64,10 @@ static void random_images(uint8_t *px, int count, int n_in, double lit, uint64_t
  * value to the bit, against the images themselves. */
 static void check_lists(int B, int N, double density, uint64_t seed)
 {
+    if (B < 1 || N < 1) { /* (and the compiler then knows the sizes below are sane) */
+        CU_FAIL("check_lists needs at least one image of one pixel");
+        return;
+    }
     uint8_t *px = malloc((size_t)B * N);
     const uint8_t **rows = malloc((size_t)B * sizeof *rows);
     random_images(px, B, N, density, seed);
