@@ -45,12 +45,60 @@ hid_t h5_create(const char *path)
     return f;
 }
 
-hid_t h5_create_in_memory(const char *name, size_t size_hint)
+/* The core driver's buffer goes through these (H5Pset_file_image_callbacks)
+ * so that closing the file can leave it to h5_save_image. */
+static void *image_malloc(size_t size, H5FD_file_image_op_t op, void *udata)
 {
+    (void)op, (void)udata;
+    return malloc(size);
+}
+
+static void *image_memcpy(void *dest, const void *src, size_t size, H5FD_file_image_op_t op,
+                          void *udata)
+{
+    (void)op, (void)udata;
+    return memcpy(dest, src, size);
+}
+
+static void *image_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void *udata)
+{
+    (void)op, (void)udata;
+    return realloc(ptr, size);
+}
+
+static herr_t image_free(void *ptr, H5FD_file_image_op_t op, void *udata)
+{
+    h5_image_t *image = udata;
+    if (op == H5FD_FILE_IMAGE_OP_FILE_CLOSE && image->keep && !image->kept)
+        image->kept = ptr;
+    else
+        free(ptr);
+    return 0;
+}
+
+/* The property lists that HDF5 copies share the one h5_image_t. */
+static void *image_udata_copy(void *udata)
+{
+    return udata;
+}
+
+static herr_t image_udata_free(void *udata)
+{
+    (void)udata;
+    return 0;
+}
+
+hid_t h5_create_in_memory(const char *name, size_t size_hint, h5_image_t *image)
+{
+    memset(image, 0, sizeof *image);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     /* grow the image in one step for the expected size (at least 1 MiB) */
     size_t increment = size_hint < ((size_t)1 << 20) ? (size_t)1 << 20 : size_hint;
-    if (fapl < 0 || H5Pset_fapl_core(fapl, increment, 0) < 0) {
+    H5FD_file_image_callbacks_t callbacks = {image_malloc,    image_memcpy,     image_realloc,
+                                             image_free,      image_udata_copy, image_udata_free,
+                                             image};
+    if (fapl < 0 || H5Pset_fapl_core(fapl, increment, 0) < 0 ||
+        H5Pset_file_image_callbacks(fapl, &callbacks) < 0) {
         if (fapl >= 0)
             H5Pclose(fapl);
         return error_set("%s: cannot set up an HDF5 file in memory", name);
@@ -62,23 +110,18 @@ hid_t h5_create_in_memory(const char *name, size_t size_hint)
     return f;
 }
 
-int h5_save_image(hid_t f, const char *path)
+int h5_save_image(hid_t f, h5_image_t *image, const char *path)
 {
-    void *image = NULL;
     ssize_t size = H5Fflush(f, H5F_SCOPE_LOCAL) < 0 ? -1 : H5Fget_file_image(f, NULL, 0);
+    image->keep = size > 0;
+    H5Fclose(f); /* in memory: nothing can fail here; the buffer stays ours */
     int rc = -1;
-    if (size <= 0)
-        error_set("%s: HDF5 cannot produce the file's contents", path);
-    else if (!(image = malloc((size_t)size)))
-        error_set("%s: out of memory for %zd bytes", path, size);
-    else if (H5Fget_file_image(f, image, (size_t)size) != size)
+    if (size <= 0 || !image->kept)
         error_set("%s: HDF5 cannot produce the file's contents", path);
     else
-        rc = 0;
-    H5Fclose(f); /* in memory: nothing can fail here, and it frees the copy */
-    if (rc == 0)
-        rc = fs_write_bytes(path, image, (size_t)size);
-    free(image);
+        rc = fs_write_bytes(path, image->kept, (size_t)size);
+    free(image->kept);
+    memset(image, 0, sizeof *image);
     return rc;
 }
 

@@ -300,10 +300,19 @@ static void transpose(const float *a, size_t lda, int rows, int cols, float *t, 
  * layers and the biases are stored as they lie, after w0's pads. */
 void net_to_book_order(const net_t *net, float *book)
 {
-    const int ni = net->n_in, n1 = net->n_hidden;
-    const size_t n0 = (size_t)ni * n1;
-    transpose(net->w[0], (size_t)net->ld0, ni, n1, book, (size_t)ni);
-    memcpy(book + n0, net->w[0] + (size_t)ni * net->ld0, (net->n_params - n0) * sizeof(float));
+    const size_t n0 = (size_t)net->n_in * net->n_hidden;
+    net_book_rows(net, 0, net->n_hidden, book);
+    memcpy(book + n0, net_book_rest(net), (net->n_params - n0) * sizeof(float));
+}
+
+void net_book_rows(const net_t *net, int r0, int r1, float *out)
+{
+    transpose(net->w[0] + r0, (size_t)net->ld0, net->n_in, r1 - r0, out, (size_t)net->n_in);
+}
+
+const float *net_book_rest(const net_t *net)
+{
+    return net->w[0] + (size_t)net->n_in * net->ld0;
 }
 
 void net_from_book_order(net_t *net, const float *book)

@@ -19,18 +19,28 @@ hid_t h5_open_read(const char *path);
 /* Creates (truncates) a file for writing; -1 on error. */
 hid_t h5_create(const char *path);
 
+/* An in-memory file's buffer. HDF5 allocates and frees it through our
+ * callbacks, and hands it back instead of freeing it when h5_save_image
+ * closes the file: the file is written from it, not from a copy (a 318 MB
+ * checkpoint then needs 318 MB less at its peak). Zeroed by
+ * h5_create_in_memory; outlives the file. */
+typedef struct {
+    void *kept; /* the buffer at close, once h5_save_image asked to keep it */
+    int keep;   /* set by h5_save_image just before it closes the file */
+} h5_image_t;
+
 /* A new file that lives in memory (HDF5's core driver) until h5_save_image;
  * name only identifies it (use the path it will be written to); size_hint
  * is its expected size in bytes. -1 on error. */
-hid_t h5_create_in_memory(const char *name, size_t size_hint);
+hid_t h5_create_in_memory(const char *name, size_t size_hint, h5_image_t *image);
 
 /* Closes an h5_create_in_memory file and writes its bytes to path
  * atomically with fs_write_bytes, so that every failure (ENOSPC, EFBIG,
  * EROFS...) is ours to report, naming path and errno. Why: HDF5 1.10 leaves
  * a dangling file ID when closing a file fails (e.g. it cannot extend it
- * past `ulimit -f`), and crashes on it at exit. f is closed in every case;
- * on failure the old path is left as it was. */
-int h5_save_image(hid_t f, const char *path);
+ * past `ulimit -f`), and crashes on it at exit. f is closed in every case,
+ * and its buffer freed; on failure the old path is left as it was. */
+int h5_save_image(hid_t f, h5_image_t *image, const char *path);
 
 int h5_attr_write_str(hid_t loc, const char *name, const char *value);
 int h5_attr_write_i64(hid_t loc, const char *name, int64_t value);

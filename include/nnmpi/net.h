@@ -196,6 +196,13 @@ void net_work_free(net_work_t *work);
 void net_to_book_order(const net_t *net, float *book);
 void net_from_book_order(net_t *net, const float *book);
 
+/* Part of net_to_book_order without the whole copy: rows [r0, r1) of w0
+ * in the book's orientation (units r0..r1-1, n_in floats each) into out,
+ * and where the parameters after w0 lie, already in the book's order
+ * (n_params - n_in * n1 floats). */
+void net_book_rows(const net_t *net, int r0, int r1, float *out);
+const float *net_book_rest(const net_t *net);
+
 /* The weight matrices and bias vectors of a shape in the book's
  * orientation, as files store them: the book's net as w_ih [H, I] and
  * w_ho [O, H]; other shapes w1..wL [n_l, n_{l-1}] and, with biases,

@@ -185,6 +185,32 @@ static void test_round_trip(void)
 
 /* ckpt_peek gives the training state and lineage without the weights; a
  * run id that is not 16 hex digits is damage (ckpt_read and ckpt_peek). */
+/* A first layer of more floats than one written block (2^20): written
+ * block by block, hashed as written, it reads back bit for bit and its
+ * stored checksum is sha256sum's of the whole book order. 1,500 units of
+ * 784 inputs: a block of 1,337 rows and the last 163. */
+static void test_blocks(void)
+{
+    net_t net, back;
+    ckpt_meta_t meta, got;
+    random_net(&net, 784, 1500, 10, 7);
+    make_meta(&meta);
+    const char *path = testutil_path(dir, "blocks.h5");
+    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &net, &meta), 0);
+    CU_ASSERT_EQUAL_FATAL(ckpt_read(path, &back, &got), 0);
+    CU_ASSERT_EQUAL_FATAL(back.n_params, net.n_params);
+    CU_ASSERT_EQUAL(memcmp(back.w_ih_t, net.w_ih_t, (size_t)784 * net.ld0 * sizeof(float)), 0);
+    CU_ASSERT_EQUAL(memcmp(back.w_ho, net.w_ho, (size_t)10 * 1500 * sizeof(float)), 0);
+    char hex[65];
+    system_sha256(&net, hex);
+    CU_ASSERT_EQUAL(strlen(hex), 64);
+    CU_ASSERT_STRING_EQUAL(got.weights_sha256, hex);
+    net_free(&net);
+    net_free(&back);
+    ckpt_meta_free(&meta);
+    ckpt_meta_free(&got);
+}
+
 static void test_peek_and_run_id(void)
 {
     net_t net, back;
@@ -529,6 +555,7 @@ int main(void)
         return 2;
     static const testutil_case_t cases[] = {
         {"round trip: weights bit-identical, meta, metrics, config", test_round_trip},
+        {"a first layer larger than a written block: the same file", test_blocks},
         {"peek: state and lineage without weights; bad run ids refused", test_peek_and_run_id},
         {"flipped weight byte and truncation refused", test_flipped_weight_byte},
         {"foreign, missing and future files refused", test_foreign_files},
