@@ -7,6 +7,21 @@
 #include "nnmpi/error.h"
 
 #define EVAL_BATCH 500
+#define EVAL_LAYER_FLOATS ((size_t)1 << 22)
+
+/* Images a batch holds: EVAL_BATCH, or fewer for a net so wide that a
+ * batch's outputs of its widest layer would pass 16 MB (784-100000-10:
+ * 41 images, where 500 took 200 MB on every rank). The batches depend on
+ * the net alone, so every caller cuts the set alike (eval_run_share). */
+static int eval_batch(const net_t *net)
+{
+    size_t widest = (size_t)net->ld0;
+    for (int l = 2; l < net->shape.n_layers; l++)
+        if ((size_t)net->shape.sizes[l] > widest)
+            widest = (size_t)net->shape.sizes[l];
+    size_t fit = EVAL_LAYER_FLOATS / widest;
+    return fit >= EVAL_BATCH ? EVAL_BATCH : fit > 0 ? (int)fit : 1;
+}
 
 /* The matrix for the net's classes (at most NET's 1024 outputs: 8 MiB). */
 static int result_init(eval_result_t *res, int n_classes)
@@ -63,17 +78,17 @@ int eval_run_share(const net_t *net, const imageset_t *set, int share, int share
     if (check_labels(net, set) < 0 || result_init(res, net->n_out) < 0)
         return -1;
     net_work_t work;
-    const uint8_t **pixels = malloc(EVAL_BATCH * sizeof *pixels);
-    if (!pixels || net_work_init_pixels(&work, net, EVAL_BATCH) < 0) {
+    const int batch = eval_batch(net);
+    const uint8_t **pixels = malloc((size_t)batch * sizeof *pixels);
+    if (!pixels || net_work_init_pixels(&work, net, batch) < 0) {
         free(pixels);
         eval_result_free(res);
         return pixels ? -1 : error_set("out of memory for an evaluation batch");
     }
-    const int64_t step = (int64_t)EVAL_BATCH * shares;
-    for (int64_t start = (int64_t)share * EVAL_BATCH; start < set->count; start += step)
+    const int64_t step = (int64_t)batch * shares;
+    for (int64_t start = (int64_t)share * batch; start < set->count; start += step)
         eval_chunk(net, &work, set, start,
-                   (int)(set->count - start < EVAL_BATCH ? set->count - start : EVAL_BATCH),
-                   pixels, res);
+                   (int)(set->count - start < batch ? set->count - start : batch), pixels, res);
     net_work_free(&work);
     free(pixels);
     return 0;

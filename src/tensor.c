@@ -220,29 +220,25 @@ static int gather_count(const net_t *full, int T, int t)
 
 int tensor_gather(const tensor_t *tp, const net_t *slice, net_t *full)
 {
-    int *counts = malloc((size_t)tp->T * sizeof *counts);
-    int *offsets = malloc((size_t)tp->T * sizeof *offsets);
-    int fail = !counts || !offsets, at = 0;
-    for (int t = 0; t < tp->T && !fail; t++) {
-        counts[t] = gather_count(full, tp->T, t);
-        offsets[t] = at;
-        at += counts[t];
-    }
-    /* the slices' floats: their own pads may outnumber the whole net's */
-    float *all = fail ? NULL : malloc((size_t)at * sizeof *all);
-    fail = fail || !all;
-    /* one verdict for the group, so that none waits in a gather the others
-     * skip */
+    /* one slice at a time, broadcast by its owner from its own parameters
+     * (already in the slice's layout): a receiver needs room for one
+     * slice, not for the whole net once more */
+    size_t most = 0;
+    for (int t = 0; t < tp->T; t++)
+        if ((size_t)gather_count(full, tp->T, t) > most)
+            most = (size_t)gather_count(full, tp->T, t);
+    float *other = malloc(most * sizeof *other);
+    int fail = !other;
+    /* one verdict for the group, so that none waits in a broadcast the
+     * others skip */
     watchdog_enter("gathering the slices", -1, 0);
     MPI_Allreduce(MPI_IN_PLACE, &fail, 1, MPI_INT, MPI_MAX, tp->group);
-    if (!fail)
-        MPI_Allgatherv(slice->params, counts[tp->t], MPI_FLOAT, all, counts, offsets,
-                       MPI_FLOAT, tp->group);
+    for (int t = 0; t < tp->T && !fail; t++) {
+        const float *params = t == tp->t ? slice->params : other;
+        MPI_Bcast((void *)params, gather_count(full, tp->T, t), MPI_FLOAT, t, tp->group);
+        tensor_place_slice(full, params, tp->T, t, t == 0);
+    }
     watchdog_leave();
-    for (int t = 0; !fail && t < tp->T; t++)
-        tensor_place_slice(full, all + offsets[t], tp->T, t, t == 0);
-    free(counts);
-    free(offsets);
-    free(all);
+    free(other);
     return fail ? error_set("out of memory for the gathered network") : 0;
 }

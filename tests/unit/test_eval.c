@@ -187,6 +187,42 @@ static void test_eval_shares(void)
     net_free(&net);
 }
 
+/* A net so wide that 500 rows of its hidden outputs would pass 16 MB is
+ * evaluated in batches that fit (10,000 units: 419 images), still alike
+ * for every share: 800 images make batches of 419 and 381, so share 0 of
+ * 2 holds 419 (with batches of 500 it would hold 500). */
+static void test_eval_wide_batches(void)
+{
+    enum { N = 800, H = 10000 };
+    net_t net;
+    CU_ASSERT_FATAL(net_init(&net, 784, H, 10) == 0);
+    rng_t rng;
+    rng_seed(&rng, 11, 0);
+    net_init_weights(&net, &rng);
+    imageset_t set;
+    CU_ASSERT_FATAL(imageset_alloc(&set, N, 28, 28) == 0);
+    for (int n = 0; n < N; n++) {
+        uint8_t *img = imageset_image(&set, n);
+        for (int i = 0; i < 784; i++)
+            img[i] = rng_uniform(&rng) < 0.2 ? (uint8_t)(1 + rng_uniform(&rng) * 254) : 0;
+        set.labels[n] = (uint8_t)(n % 10);
+    }
+    eval_result_t all, part[2];
+    CU_ASSERT_EQUAL_FATAL(eval_run(&net, &set, &all), 0);
+    CU_ASSERT_EQUAL_FATAL(eval_run_share(&net, &set, 0, 2, &part[0]), 0);
+    CU_ASSERT_EQUAL_FATAL(eval_run_share(&net, &set, 1, 2, &part[1]), 0);
+    CU_ASSERT_EQUAL(part[0].count, 419);
+    CU_ASSERT_EQUAL(part[1].count, 381);
+    CU_ASSERT_EQUAL(part[0].correct + part[1].correct, all.correct);
+    for (int c = 0; c < 100; c++)
+        CU_ASSERT_EQUAL(part[0].confusion[c] + part[1].confusion[c], all.confusion[c]);
+    eval_result_free(&all);
+    eval_result_free(&part[0]);
+    eval_result_free(&part[1]);
+    imageset_free(&set);
+    net_free(&net);
+}
+
 static void test_eval_refusals(void)
 {
     imageset_t set;
@@ -227,6 +263,7 @@ int main(void)
     static const testutil_case_t cases[] = {
         {"eval of a hand-made net: confusion, accuracy, loss", test_eval_confusion},
         {"eval in shares adds up to the whole", test_eval_shares},
+        {"a wide net: batches that fit, alike in every share", test_eval_wide_batches},
         {"eval refusals and the empty set", test_eval_refusals},
         {NULL, NULL},
     };
