@@ -80,6 +80,18 @@ static void system_sha256(const net_t *net, char hex[65])
     remove(raw);
 }
 
+/* A random 784-H-10 net and make_meta's state, written to DIR/name:
+ * the path. */
+static const char *write_random(const char *name, int H, uint64_t seed, net_t *net,
+                                ckpt_meta_t *meta)
+{
+    random_net(net, 784, H, 10, seed);
+    make_meta(meta);
+    const char *path = testutil_path(dir, name);
+    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, net, meta), 0);
+    return path;
+}
+
 static void test_round_trip(void)
 {
     net_t net, back;
@@ -183,8 +195,6 @@ static void test_round_trip(void)
     remove(path);
 }
 
-/* ckpt_peek gives the training state and lineage without the weights; a
- * run id that is not 16 hex digits is damage (ckpt_read and ckpt_peek). */
 /* A first layer of more floats than one written block (2^20): written
  * block by block, hashed as written, it reads back bit for bit and its
  * stored checksum is sha256sum's of the whole book order. 1,500 units of
@@ -193,10 +203,7 @@ static void test_blocks(void)
 {
     net_t net, back;
     ckpt_meta_t meta, got;
-    random_net(&net, 784, 1500, 10, 7);
-    make_meta(&meta);
-    const char *path = testutil_path(dir, "blocks.h5");
-    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &net, &meta), 0);
+    const char *path = write_random("blocks.h5", 1500, 7, &net, &meta);
     CU_ASSERT_EQUAL_FATAL(ckpt_read(path, &back, &got), 0);
     CU_ASSERT_EQUAL_FATAL(back.n_params, net.n_params);
     CU_ASSERT_EQUAL(memcmp(back.w_ih_t, net.w_ih_t, (size_t)784 * net.ld0 * sizeof(float)), 0);
@@ -211,14 +218,13 @@ static void test_blocks(void)
     ckpt_meta_free(&got);
 }
 
+/* ckpt_peek gives the training state and lineage without the weights; a
+ * run id that is not 16 hex digits is damage (ckpt_read and ckpt_peek). */
 static void test_peek_and_run_id(void)
 {
     net_t net, back;
     ckpt_meta_t meta, got;
-    random_net(&net, 784, 20, 10, 3);
-    make_meta(&meta);
-    const char *path = testutil_path(dir, "peek.h5");
-    CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &net, &meta), 0);
+    const char *path = write_random("peek.h5", 20, 3, &net, &meta);
     CU_ASSERT_EQUAL_FATAL(ckpt_peek(path, &got), 0);
     CU_ASSERT_EQUAL(got.epoch, 3);
     CU_ASSERT_EQUAL(got.step, 17);
