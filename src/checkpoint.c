@@ -91,7 +91,7 @@ static int write_arrays(hid_t g, const net_shape_t *shape, const float *book)
     return rc;
 }
 
-/* Rows of w0 a block holds while it is written: about 4 MB. */
+/* The floats of w0 a block holds while it is written (4 MB). */
 #define BOOK_BLOCK_FLOATS ((size_t)1 << 20)
 
 /* Rows [r0, r0 + n) of w0 in the book's order, from block, into the

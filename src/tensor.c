@@ -234,8 +234,8 @@ int tensor_gather(const tensor_t *tp, const net_t *slice, net_t *full)
     watchdog_enter("gathering the slices", -1, 0);
     MPI_Allreduce(MPI_IN_PLACE, &fail, 1, MPI_INT, MPI_MAX, tp->group);
     for (int t = 0; t < tp->T && !fail; t++) {
-        const float *params = t == tp->t ? slice->params : other;
-        MPI_Bcast((void *)params, gather_count(full, tp->T, t), MPI_FLOAT, t, tp->group);
+        float *params = t == tp->t ? slice->params : other; /* the owner only sends */
+        MPI_Bcast(params, gather_count(full, tp->T, t), MPI_FLOAT, t, tp->group);
         tensor_place_slice(full, params, tp->T, t, t == 0);
     }
     watchdog_leave();
