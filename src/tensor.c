@@ -224,9 +224,10 @@ int tensor_gather(const tensor_t *tp, const net_t *slice, net_t *full)
      * (already in the slice's layout): a receiver needs room for one
      * slice, not for the whole net once more */
     size_t most = 0;
-    for (int t = 0; t < tp->T; t++)
-        if ((size_t)gather_count(full, tp->T, t) > most)
-            most = (size_t)gather_count(full, tp->T, t);
+    for (int t = 0; t < tp->T; t++) {
+        size_t count = (size_t)gather_count(full, tp->T, t);
+        most = count > most ? count : most;
+    }
     float *other = malloc(most * sizeof *other);
     int fail = !other;
     /* one verdict for the group, so that none waits in a broadcast the

@@ -18,14 +18,6 @@
 
 static char *dir;
 
-static void random_net(net_t *net, int I, int H, int O, uint64_t seed)
-{
-    CU_ASSERT_FATAL(net_init(net, I, H, O) == 0);
-    rng_t rng;
-    rng_seed(&rng, seed, 0);
-    net_init_weights(net, &rng);
-}
-
 static void make_meta(ckpt_meta_t *meta)
 {
     memset(meta, 0, sizeof *meta);
@@ -85,7 +77,7 @@ static void system_sha256(const net_t *net, char hex[65])
 static const char *write_random(const char *name, int H, uint64_t seed, net_t *net,
                                 ckpt_meta_t *meta)
 {
-    random_net(net, 784, H, 10, seed);
+    testutil_random_net(net, 784, H, 10, seed);
     make_meta(meta);
     const char *path = testutil_path(dir, name);
     CU_ASSERT_EQUAL_FATAL(ckpt_write(path, net, meta), 0);
@@ -96,7 +88,7 @@ static void test_round_trip(void)
 {
     net_t net, back;
     ckpt_meta_t meta, got;
-    random_net(&net, 784, 50, 10, 1);
+    testutil_random_net(&net, 784, 50, 10, 1);
     make_meta(&meta);
     strcpy(meta.weights_sha256, "ignored");
     const char *path = testutil_path(dir, "model.h5");
@@ -168,7 +160,7 @@ static void test_round_trip(void)
      * the book rule and no metrics reads back as such */
     net_t other, back2;
     ckpt_meta_t meta2 = {0}, got2;
-    random_net(&other, 784, 50, 10, 2);
+    testutil_random_net(&other, 784, 50, 10, 2);
     meta2.rule = NET_RULE_BOOK;
     meta2.world_size = 1;
     CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &other, &meta2), 0);
@@ -266,7 +258,7 @@ static void test_flipped_weight_byte(void)
 {
     net_t net, back;
     ckpt_meta_t meta = {0}, got;
-    random_net(&net, 784, 50, 10, 3);
+    testutil_random_net(&net, 784, 50, 10, 3);
     meta.world_size = 1;
     const char *path = testutil_path(dir, "flip.h5");
     CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &net, &meta), 0);
@@ -342,7 +334,7 @@ static void test_foreign_files(void)
     /* and the other way round: a checkpoint given as a dataset */
     net_t net;
     ckpt_meta_t meta = {0};
-    random_net(&net, 784, 8, 10, 4);
+    testutil_random_net(&net, 784, 8, 10, 4);
     meta.world_size = 1;
     const char *ck = testutil_path(dir, "ck.h5");
     CU_ASSERT_EQUAL_FATAL(ckpt_write(ck, &net, &meta), 0);
@@ -420,7 +412,7 @@ static void test_deep_round_trip(void)
     H5Fclose(f);
     /* the book's shape stays version 1 */
     net_t book;
-    random_net(&book, 784, 8, 10, 2);
+    testutil_random_net(&book, 784, 8, 10, 2);
     CU_ASSERT_EQUAL_FATAL(ckpt_write(path, &book, &meta), 0);
     f = h5_open_read(path);
     CU_ASSERT(h5_attr_read_i64(f, "format_version", &version) == 0 && version == 1);
@@ -514,7 +506,7 @@ static void test_data_ends(void)
 {
     net_t net, back;
     ckpt_meta_t meta, got;
-    random_net(&net, 12 * 10, 6, 3, 9);
+    testutil_random_net(&net, 12 * 10, 6, 3, 9);
     make_meta(&meta);
     meta.image_height = 12;
     meta.image_width = 10;
@@ -544,7 +536,7 @@ static void test_write_failure(void)
 {
     net_t net;
     ckpt_meta_t meta = {0};
-    random_net(&net, 784, 8, 10, 5);
+    testutil_random_net(&net, 784, 8, 10, 5);
     meta.world_size = 1;
     const char *path = testutil_path(dir, "no/such/dir/model.h5");
     error_clear();

@@ -195,10 +195,9 @@ static void test_eval_wide_batches(void)
 {
     enum { N = 800, H = 10000 };
     net_t net;
-    CU_ASSERT_FATAL(net_init(&net, 784, H, 10) == 0);
+    testutil_random_net(&net, 784, H, 10, 11);
     rng_t rng;
-    rng_seed(&rng, 11, 0);
-    net_init_weights(&net, &rng);
+    rng_seed(&rng, 11, 1);
     imageset_t set;
     CU_ASSERT_FATAL(imageset_alloc(&set, N, 28, 28) == 0);
     for (int n = 0; n < N; n++) {
